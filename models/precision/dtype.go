@@ -1,0 +1,103 @@
+package precision
+
+import (
+	"fmt"
+	"strings"
+)
+
+// DType is a floating-point storage format.
+type DType uint8
+
+const (
+	FP32 DType = iota // IEEE binary32
+	FP16              // IEEE binary16: 5 exponent bits, 10 mantissa bits
+	BF16              // bfloat16: 8 exponent bits, 7 mantissa bits
+)
+
+var dtypeNames = [...]string{FP32: "fp32", FP16: "fp16", BF16: "bf16"}
+
+// String returns the canonical name: "fp32", "fp16" or "bf16".
+func (d DType) String() string {
+	if int(d) < len(dtypeNames) {
+		return dtypeNames[d]
+	}
+	return fmt.Sprintf("DType(%d)", uint8(d))
+}
+
+// ParseDType accepts the canonical names and the common aliases float32,
+// float16, half, bfloat16. Anything else is an error.
+func ParseDType(s string) (DType, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "fp32", "float32", "f32":
+		return FP32, nil
+	case "fp16", "float16", "half", "f16":
+		return FP16, nil
+	case "bf16", "bfloat16":
+		return BF16, nil
+	}
+	return 0, fmt.Errorf("unknown precision %q (want fp32, fp16 or bf16)", s)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d DType) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler, so TOML and JSON decode it.
+func (d *DType) UnmarshalText(b []byte) error {
+	v, err := ParseDType(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Round rounds x to the nearest value representable in d (ties to even) and
+// returns it as float32. FP32 returns x unchanged.
+func (d DType) Round(x float32) float32 {
+	switch d {
+	case FP16:
+		return RoundFP16(x)
+	case BF16:
+		return RoundBF16(x)
+	}
+	return x
+}
+
+// RoundSlice rounds every element of xs in place.
+func (d DType) RoundSlice(xs []float32) {
+	switch d {
+	case FP16:
+		for i, x := range xs {
+			xs[i] = RoundFP16(x)
+		}
+	case BF16:
+		for i, x := range xs {
+			xs[i] = RoundBF16(x)
+		}
+	}
+}
+
+// RoundSlice rounds xs in place to d; a convenience for callers holding a DType value.
+func RoundSlice(d DType, xs []float32) { d.RoundSlice(xs) }
+
+// Max returns the largest finite value of d.
+func (d DType) Max() float32 {
+	switch d {
+	case FP16:
+		return 65504
+	case BF16:
+		return FromBF16Bits(0x7F7F)
+	}
+	return 3.4028234663852886e38
+}
+
+// Eps returns the machine epsilon of d (distance from 1 to the next value).
+func (d DType) Eps() float32 {
+	switch d {
+	case FP16:
+		return 1.0 / 1024
+	case BF16:
+		return 1.0 / 128
+	}
+	return 1.0 / (1 << 23)
+}

@@ -1,0 +1,278 @@
+package safetensors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+
+	"github.com/ssmlab/ssmlab/models/precision"
+)
+
+// MaxHeader is the largest JSON header accepted (the format's 100 MB limit).
+const MaxHeader = 100 << 20
+
+// Tensor is one named tensor with its raw little-endian bytes.
+type Tensor struct {
+	Name  string
+	DType DType
+	Shape []int
+	Data  []byte
+}
+
+// File is a parsed safetensors file.
+type File struct {
+	Path     string
+	Metadata map[string]string
+	names    []string // in data order
+	byName   map[string]*Tensor
+}
+
+// ReadFile reads and validates path.
+func ReadFile(path string) (*File, error) {
+	buf, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, buf)
+}
+
+// Parse validates buf as a safetensors file; name is used in error messages.
+// The returned tensors alias buf.
+func Parse(name string, buf []byte) (*File, error) {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%s: not a valid safetensors file: %s", name, fmt.Sprintf(format, a...))
+	}
+	if len(buf) < 8 {
+		return nil, bad("%d bytes, shorter than the 8-byte header length", len(buf))
+	}
+	n := binary.LittleEndian.Uint64(buf)
+	if n > MaxHeader {
+		return nil, bad("header length %d exceeds the 100 MB limit", n)
+	}
+	if n > uint64(len(buf)-8) {
+		return nil, bad("header length %d runs past the end of the %d-byte file (truncated?)", n, len(buf))
+	}
+	header, data := buf[8:8+n], buf[8+n:]
+	entries, meta, err := parseHeader(header)
+	if err != nil {
+		return nil, bad("header: %v", err)
+	}
+	f := &File{Path: name, Metadata: meta, byName: make(map[string]*Tensor, len(entries))}
+	type span struct {
+		name       string
+		begin, end uint64
+	}
+	spans := make([]span, 0, len(entries))
+	for _, e := range entries {
+		h := e.info
+		size := h.DType.Size()
+		if size == 0 {
+			return nil, bad("tensor %q: unknown dtype %q", e.name, h.DType)
+		}
+		if len(h.Offsets) != 2 {
+			return nil, bad("tensor %q: data_offsets must be [begin, end]", e.name)
+		}
+		begin, end := h.Offsets[0], h.Offsets[1]
+		if begin > end || end > uint64(len(data)) {
+			return nil, bad("tensor %q: data_offsets [%d, %d] outside the %d data bytes", e.name, begin, end, len(data))
+		}
+		numel := uint64(1)
+		for _, d := range h.Shape {
+			if d < 0 {
+				return nil, bad("tensor %q: negative dimension in shape %v", e.name, h.Shape)
+			}
+			if d > 0 && numel > math.MaxUint64/uint64(d) {
+				return nil, bad("tensor %q: shape %v overflows", e.name, h.Shape)
+			}
+			numel *= uint64(d)
+		}
+		if numel > math.MaxUint64/uint64(size) || numel*uint64(size) != end-begin {
+			return nil, bad("tensor %q: shape %v x %s needs %d bytes, data_offsets give %d", e.name, h.Shape, h.DType, numel*uint64(size), end-begin)
+		}
+		t := &Tensor{Name: e.name, DType: h.DType, Shape: h.Shape, Data: data[begin:end:end]}
+		f.byName[e.name] = t
+		spans = append(spans, span{e.name, begin, end})
+	}
+	sort.SliceStable(spans, func(i, j int) bool { return spans[i].begin < spans[j].begin })
+	var pos uint64
+	for _, s := range spans {
+		if s.begin < pos {
+			return nil, bad("tensor %q: data_offsets [%d, %d] overlap the previous tensor", s.name, s.begin, s.end)
+		}
+		if s.begin > pos {
+			return nil, bad("tensor %q: gap of %d bytes before it in the data", s.name, s.begin-pos)
+		}
+		pos = s.end
+		f.names = append(f.names, s.name)
+	}
+	if pos != uint64(len(data)) {
+		return nil, bad("%d trailing data bytes belong to no tensor", uint64(len(data))-pos)
+	}
+	return f, nil
+}
+
+type headerInfo struct {
+	DType   DType    `json:"dtype"`
+	Shape   []int    `json:"shape"`
+	Offsets []uint64 `json:"data_offsets"`
+}
+
+type headerEntry struct {
+	name string
+	info headerInfo
+}
+
+// parseHeader decodes the JSON object token by token so duplicate names and
+// unknown fields are caught rather than silently merged.
+func parseHeader(h []byte) ([]headerEntry, map[string]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(h))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, nil, fmt.Errorf("not a JSON object")
+	}
+	var entries []headerEntry
+	var meta map[string]string
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, err
+		}
+		key := tok.(string) // object keys are always strings
+		if seen[key] {
+			return nil, nil, fmt.Errorf("duplicate entry %q", key)
+		}
+		seen[key] = true
+		if key == "__metadata__" {
+			if err := dec.Decode(&meta); err != nil {
+				return nil, nil, fmt.Errorf("__metadata__: %v", err)
+			}
+			continue
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil, fmt.Errorf("tensor %q: %v", key, err)
+		}
+		var info headerInfo
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&info); err != nil {
+			return nil, nil, fmt.Errorf("tensor %q: %v", key, err)
+		}
+		if info.DType == "" || info.Offsets == nil || info.Shape == nil {
+			return nil, nil, fmt.Errorf("tensor %q: needs dtype, shape and data_offsets", key)
+		}
+		entries = append(entries, headerEntry{key, info})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, err
+	}
+	if dec.More() {
+		return nil, nil, fmt.Errorf("trailing data after the JSON object")
+	}
+	return entries, meta, nil
+}
+
+// Names returns the tensor names in data order.
+func (f *File) Names() []string { return append([]string(nil), f.names...) }
+
+// Get returns the tensor called name.
+func (f *File) Get(name string) (*Tensor, bool) {
+	t, ok := f.byName[name]
+	return t, ok
+}
+
+// Has reports whether the file holds name.
+func (f *File) Has(name string) bool { _, ok := f.byName[name]; return ok }
+
+func (f *File) get(name string) (*Tensor, error) {
+	t, ok := f.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: no tensor %q", f.Path, name)
+	}
+	return t, nil
+}
+
+// Float32 returns the tensor converted to float32 (from F32, F16, BF16 or F64)
+// and its shape.
+func (f *File) Float32(name string) ([]float32, []int, error) {
+	t, err := f.get(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := t.Float32()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", f.Path, err)
+	}
+	return out, t.Shape, nil
+}
+
+// Int64 returns the tensor converted to int64 (from I64 or I32) and its shape.
+func (f *File) Int64(name string) ([]int64, []int, error) {
+	t, err := f.get(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := t.Int64()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", f.Path, err)
+	}
+	return out, t.Shape, nil
+}
+
+// Float32 converts the tensor's data to float32.
+func (t *Tensor) Float32() ([]float32, error) {
+	d := t.Data
+	switch t.DType {
+	case F32:
+		out := make([]float32, len(d)/4)
+		for i := range out {
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(d[4*i:]))
+		}
+		return out, nil
+	case F16, BF16:
+		out := make([]float32, len(d)/2)
+		widen := precision.FromFP16Bits
+		if t.DType == BF16 {
+			widen = precision.FromBF16Bits
+		}
+		for i := range out {
+			out[i] = widen(binary.LittleEndian.Uint16(d[2*i:]))
+		}
+		return out, nil
+	case F64:
+		out := make([]float32, len(d)/8)
+		for i := range out {
+			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(d[8*i:])))
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("tensor %q: dtype %s is not a float type", t.Name, t.DType)
+}
+
+// Int64 converts the tensor's data to int64.
+func (t *Tensor) Int64() ([]int64, error) {
+	d := t.Data
+	switch t.DType {
+	case I64:
+		out := make([]int64, len(d)/8)
+		for i := range out {
+			out[i] = int64(binary.LittleEndian.Uint64(d[8*i:]))
+		}
+		return out, nil
+	case I32:
+		out := make([]int64, len(d)/4)
+		for i := range out {
+			out[i] = int64(int32(binary.LittleEndian.Uint32(d[4*i:])))
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("tensor %q: dtype %s is not an integer type", t.Name, t.DType)
+}

@@ -1,0 +1,114 @@
+package safetensors
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
+	"github.com/ssmlab/ssmlab/models/precision"
+)
+
+// FromFloat32 encodes float32 values as a tensor of type dt (F32, F16 or
+// BF16; the 16-bit types round to nearest even).
+func FromFloat32(name string, dt DType, shape []int, x []float32) Tensor {
+	checkLen(name, shape, len(x))
+	var b []byte
+	switch dt {
+	case F32:
+		b = make([]byte, 4*len(x))
+		for i, v := range x {
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+		}
+	case F16, BF16:
+		b = make([]byte, 2*len(x))
+		conv := precision.ToFP16Bits
+		if dt == BF16 {
+			conv = precision.ToBF16Bits
+		}
+		for i, v := range x {
+			binary.LittleEndian.PutUint16(b[2*i:], conv(v))
+		}
+	default:
+		panic(fmt.Sprintf("safetensors.FromFloat32: %s is not a float type", dt))
+	}
+	return Tensor{Name: name, DType: dt, Shape: append([]int(nil), shape...), Data: b}
+}
+
+// F32Tensor is FromFloat32 with F32.
+func F32Tensor(name string, shape []int, x []float32) Tensor { return FromFloat32(name, F32, shape, x) }
+
+// I64Tensor encodes int64 values.
+func I64Tensor(name string, shape []int, x []int64) Tensor {
+	checkLen(name, shape, len(x))
+	b := make([]byte, 8*len(x))
+	for i, v := range x {
+		binary.LittleEndian.PutUint64(b[8*i:], uint64(v))
+	}
+	return Tensor{Name: name, DType: I64, Shape: append([]int(nil), shape...), Data: b}
+}
+
+func checkLen(name string, shape []int, n int) {
+	want := 1
+	for _, d := range shape {
+		want *= d
+	}
+	if want != n {
+		panic(fmt.Sprintf("safetensors: tensor %q: shape %v needs %d values, have %d", name, shape, want, n))
+	}
+}
+
+// WriteFile writes the tensors, sorted by name as the Python library does,
+// atomically to path. meta may be nil.
+func WriteFile(path string, tensors []Tensor, meta map[string]string) error {
+	sorted := append([]Tensor(nil), tensors...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	header := make(map[string]any, len(sorted)+1)
+	if len(meta) > 0 {
+		header["__metadata__"] = meta
+	}
+	var off uint64
+	for i, t := range sorted {
+		if i > 0 && sorted[i-1].Name == t.Name {
+			return fmt.Errorf("%s: duplicate tensor %q", path, t.Name)
+		}
+		if t.Name == "__metadata__" {
+			return fmt.Errorf("%s: reserved tensor name __metadata__", path)
+		}
+		if t.DType.Size() == 0 {
+			return fmt.Errorf("%s: tensor %q: unknown dtype %q", path, t.Name, t.DType)
+		}
+		shape := t.Shape
+		if shape == nil {
+			shape = []int{}
+		}
+		header[t.Name] = headerInfo{DType: t.DType, Shape: shape, Offsets: []uint64{off, off + uint64(len(t.Data))}}
+		off += uint64(len(t.Data))
+	}
+	h, err := json.Marshal(header)
+	if err != nil {
+		return err
+	}
+	for len(h)%8 != 0 { // the Python writer pads the header with spaces to 8 bytes
+		h = append(h, ' ')
+	}
+	return fsx.WriteAtomic(path, func(w io.Writer) error {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(h)))
+		if _, err := w.Write(n[:]); err != nil {
+			return err
+		}
+		if _, err := w.Write(h); err != nil {
+			return err
+		}
+		for _, t := range sorted {
+			if _, err := w.Write(t.Data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,168 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+func sameLen(op string, n int, xs ...[]float32) {
+	for _, x := range xs {
+		if len(x) != n {
+			panic(fmt.Sprintf("tensor.%s: length %d != %d", op, len(x), n))
+		}
+	}
+}
+
+// Add sets dst[i] = a[i] + b[i].
+func Add(dst, a, b []float32) {
+	sameLen("Add", len(dst), a, b)
+	for i := range dst {
+		dst[i] = a[i] + b[i]
+	}
+}
+
+// AddTo sets dst[i] += x[i].
+func AddTo(dst, x []float32) {
+	sameLen("AddTo", len(dst), x)
+	for i := range dst {
+		dst[i] += x[i]
+	}
+}
+
+// Mul sets dst[i] = a[i] * b[i].
+func Mul(dst, a, b []float32) {
+	sameLen("Mul", len(dst), a, b)
+	for i := range dst {
+		dst[i] = a[i] * b[i]
+	}
+}
+
+// Scale sets x[i] *= s.
+func Scale(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+// Axpy sets y[i] += alpha * x[i].
+func Axpy(alpha float32, x, y []float32) {
+	sameLen("Axpy", len(y), x)
+	for i := range y {
+		y[i] += alpha * x[i]
+	}
+}
+
+// Fill sets every element to v.
+func Fill(x []float32, v float32) {
+	for i := range x {
+		x[i] = v
+	}
+}
+
+// Sum returns the sum of x, accumulated in float64.
+func Sum(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s
+}
+
+// Dot returns the inner product of a and b, accumulated in float64.
+func Dot(a, b []float32) float64 {
+	sameLen("Dot", len(a), b)
+	var s float64
+	for i, v := range a {
+		s += float64(v) * float64(b[i])
+	}
+	return s
+}
+
+// SumSq returns the sum of squares of x, accumulated in float64.
+func SumSq(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return s
+}
+
+// MaxAbs returns max |x[i]| (0 for an empty slice; NaN if any is NaN).
+func MaxAbs(x []float32) float32 {
+	var m float32
+	for _, v := range x {
+		a := float32(math.Abs(float64(v)))
+		if a > m || a != a {
+			m = a
+			if a != a {
+				return a
+			}
+		}
+	}
+	return m
+}
+
+// SoftmaxRows writes the softmax of each row of x (rows x n) into dst. The
+// rows run in parallel; each is max-shifted and summed in float64.
+func SoftmaxRows(dst, x []float32, rows, n int) {
+	sameLen("SoftmaxRows", rows*n, dst, x)
+	Parallel(rows, 8, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			softmaxRow(dst[r*n:(r+1)*n], x[r*n:(r+1)*n], false)
+		}
+	})
+}
+
+// LogSoftmaxRows writes the log-softmax of each row of x (rows x n) into dst.
+func LogSoftmaxRows(dst, x []float32, rows, n int) {
+	sameLen("LogSoftmaxRows", rows*n, dst, x)
+	Parallel(rows, 8, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			softmaxRow(dst[r*n:(r+1)*n], x[r*n:(r+1)*n], true)
+		}
+	})
+}
+
+func softmaxRow(dst, x []float32, logOut bool) {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	var s float64
+	for i, v := range x {
+		e := math.Exp(float64(v - m))
+		if !logOut {
+			dst[i] = float32(e)
+		}
+		s += e
+	}
+	if logOut {
+		ls := float32(math.Log(s)) + m
+		for i, v := range x {
+			dst[i] = v - ls
+		}
+		return
+	}
+	inv := 1 / s
+	for i := range dst {
+		dst[i] = float32(float64(dst[i]) * inv)
+	}
+}
+
+// LogSumExp returns log(sum(exp(x))) computed stably in float64.
+func LogSumExp(x []float32) float64 {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = math.Max(m, float64(v))
+	}
+	if math.IsInf(m, 0) {
+		return m
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(float64(v) - m)
+	}
+	return m + math.Log(s)
+}
