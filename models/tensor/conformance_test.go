@@ -74,8 +74,8 @@ func TestGemmConformance(t *testing.T) {
 }
 
 func TestGemmWrapperAndUse(t *testing.T) {
-	a := []float32{1, 2, 3, 4, 5, 6}    // 2x3
-	w := []float32{1, 0, 1, 0, 1, 0}    // 2x3 (out x in)
+	a := []float32{1, 2, 3, 4, 5, 6}   // 2x3
+	w := []float32{1, 0, 1, 0, 1, 0}   // 2x3 (out x in)
 	y := []float32{100, 100, 100, 100} // 2x2
 	MatMulT(y, a, w, 2, 3, 2, false)
 	if y[0] != 4 || y[1] != 2 || y[2] != 10 || y[3] != 5 {
