@@ -1,0 +1,77 @@
+// Package lm declares what every causal language model of the harness
+// offers (Mamba, Mamba-2, GPT-NeoX, Llama, the tanh RNN control), so the
+// trainer, the forward command and the experiments treat them alike, plus the
+// loss helper they share. Architectures implement Model without importing
+// each other.
+package lm
+
+import (
+	"fmt"
+
+	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/precision"
+)
+
+// Model is a causal language model.
+//
+// Forward keeps the activations that Backward needs, so one forward pass may
+// be in flight per model value; Backward must follow the Forward it
+// differentiates, with the same policy.
+type Model interface {
+	// Arch names the architecture as HF's model_type does: "mamba",
+	// "mamba2", "gpt_neox", "llama", or "rnn".
+	Arch() string
+	// VocabSize is the number of logits per position.
+	VocabSize() int
+	// Params lists every parameter once, in a fixed order, under its
+	// Hugging Face checkpoint name (a tied lm_head is not listed again).
+	Params() []*nn.Param
+	// Forward returns the logits (B*T*V, row-major) for ids (B*T).
+	Forward(pol precision.Policy, ids []int, B, T int) []float32
+	// Backward accumulates parameter gradients for d loss / d logits.
+	Backward(pol precision.Policy, dlogits []float32)
+	// Linears returns the model's linear layers by module path (the HF
+	// parameter name without ".weight"), which LoRA adapts by name.
+	Linears() map[string]*nn.Linear
+}
+
+// Embedder is implemented by models whose token embedding LoRA may adapt.
+type Embedder interface {
+	Embeddings() map[string]*nn.Embedding
+}
+
+// CheckIDs reports the first token id outside [0, vocab) as an error naming
+// source (the file it came from) and the position.
+func CheckIDs(source string, ids []int, B, T, vocab int) error {
+	if len(ids) != B*T {
+		return fmt.Errorf("%s: %d token ids for shape [%d, %d]", source, len(ids), B, T)
+	}
+	for i, id := range ids {
+		if id < 0 || id >= vocab {
+			return fmt.Errorf("%s: token id %d at [%d, %d] is outside the model's vocabulary [0, %d)", source, id, i/T, i%T, vocab)
+		}
+	}
+	return nil
+}
+
+// Loss runs the model on ids and returns the mean next-token cross-entropy
+// over targets (nn.ShiftLabels(ids) for plain language modelling; other
+// targets mask prompts or pick labelled positions). With backward it also
+// accumulates the parameter gradients of loss·scale (scale is the fp16 loss
+// scale, 1 otherwise). The loss itself is computed in float32 logits'
+// float64 log-sum-exp, as PyTorch upcasts logits before the loss.
+func Loss(m Model, pol precision.Policy, ids, targets []int, B, T int, backward bool, scale float32) float64 {
+	logits := m.Forward(pol, ids, B, T)
+	V := m.VocabSize()
+	var dlogits []float32
+	if backward {
+		dlogits = make([]float32, len(logits))
+	}
+	loss, _ := nn.CrossEntropy(dlogits, logits, targets, B*T, V, scale)
+	if backward {
+		// the gradient of float logits flows back into the 16-bit lm_head output
+		pol.Act(dlogits)
+		m.Backward(pol, dlogits)
+	}
+	return loss
+}

@@ -1,0 +1,60 @@
+package nn
+
+import "math"
+
+// SiLU writes y = x·σ(x).
+func SiLU(y, x []float32) {
+	for i, v := range x {
+		y[i] = v / (1 + float32(math.Exp(float64(-v))))
+	}
+}
+
+// SiLUBackward writes dx = dy·σ(x)·(1 + x·(1 − σ(x))).
+func SiLUBackward(dx, dy, x []float32) {
+	for i, v := range x {
+		s := 1 / (1 + float32(math.Exp(float64(-v))))
+		dx[i] = dy[i] * s * (1 + v*(1-s))
+	}
+}
+
+// GELU writes the exact (erf) GELU y = x·Φ(x) = x/2·(1 + erf(x/√2)),
+// PyTorch's default and GPT-NeoX's hidden_act "gelu".
+func GELU(y, x []float32) {
+	for i, v := range x {
+		y[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2)))
+	}
+}
+
+// GELUBackward writes dx = dy·(Φ(x) + x·φ(x)).
+func GELUBackward(dx, dy, x []float32) {
+	const invSqrt2Pi = 0.3989422804014327
+	for i, v := range x {
+		xv := float64(v)
+		cdf := 0.5 * (1 + math.Erf(xv/math.Sqrt2))
+		pdf := invSqrt2Pi * math.Exp(-0.5*xv*xv)
+		dx[i] = dy[i] * float32(cdf+xv*pdf)
+	}
+}
+
+// SoftplusThreshold is PyTorch's: above it softplus returns its input.
+const SoftplusThreshold = 20
+
+// Softplus returns log(1 + eˣ), or x above the threshold (PyTorch's
+// F.softplus with beta 1, threshold 20; also the CUDA scan's rule).
+func Softplus(x float32) float32 {
+	if x > SoftplusThreshold {
+		return x
+	}
+	return float32(math.Log1p(math.Exp(float64(x))))
+}
+
+// SoftplusGrad returns d softplus / dx = σ(x) (1 above the threshold).
+func SoftplusGrad(x float32) float32 {
+	if x > SoftplusThreshold {
+		return 1
+	}
+	return float32(1 / (1 + math.Exp(float64(-x))))
+}
+
+// Sigmoid returns 1/(1+e⁻ˣ).
+func Sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(float64(-x)))) }
