@@ -39,7 +39,7 @@ func TestLinearGradients(t *testing.T) {
 		l.Backward(fp32, dx, rr, x, n)
 		vars := []nntest.Var{{"x", x, dx}, {"W", l.W.Value.Data, l.W.G()}}
 		if bias {
-			vars = append(vars, nntest.Var{"b", l.B.Value.Data, l.B.G()})
+			vars = append(vars, nntest.V("b", l.B.Value.Data, l.B.G()))
 		}
 		must(t, nntest.Check(loss, vars, nntest.Options{}))
 	}

@@ -95,3 +95,6 @@ func Dot(a, b []float32) float64 {
 	}
 	return s
 }
+
+// V builds a Var.
+func V(name string, x, grad []float32) Var { return Var{Name: name, X: x, Grad: grad} }
