@@ -37,7 +37,7 @@ func TestLinearGradients(t *testing.T) {
 		loss := func() float64 { l.Forward(fp32, y, x, n); return nntest.Dot(y, rr) }
 		ZeroGrads(l.Params())
 		l.Backward(fp32, dx, rr, x, n)
-		vars := []nntest.Var{{"x", x, dx}, {"W", l.W.Value.Data, l.W.G()}}
+		vars := []nntest.Var{nntest.V("x", x, dx), nntest.V("W", l.W.Value.Data, l.W.G())}
 		if bias {
 			vars = append(vars, nntest.V("b", l.B.Value.Data, l.B.G()))
 		}
@@ -53,7 +53,7 @@ func TestGradCheckCatchesWrongGradient(t *testing.T) {
 	loss := func() float64 { SiLU(y, x); return nntest.Dot(y, rr) }
 	SiLUBackward(dx, rr, x)
 	dx[7] *= 1.1
-	if err := nntest.Check(loss, []nntest.Var{{"x", x, dx}}, nntest.Options{MaxElems: 20}); err == nil {
+	if err := nntest.Check(loss, []nntest.Var{nntest.V("x", x, dx)}, nntest.Options{MaxElems: 20}); err == nil {
 		t.Fatal("a 10% error in one gradient element passed the check")
 	}
 }
@@ -63,11 +63,11 @@ func TestActivationGradients(t *testing.T) {
 	x, rr := nntest.Rand(r, 40, 2), nntest.Rand(r, 40, 1)
 	y, dx := make([]float32, 40), make([]float32, 40)
 	must(t, nntest.Check(func() float64 { SiLU(y, x); return nntest.Dot(y, rr) },
-		[]nntest.Var{{"silu", x, func() []float32 { SiLUBackward(dx, rr, x); return dx }()}}, nntest.Options{}))
+		[]nntest.Var{nntest.V("silu", x, func() []float32 { SiLUBackward(dx, rr, x); return dx }())}, nntest.Options{}))
 	dg := make([]float32, 40)
 	GELUBackward(dg, rr, x)
 	must(t, nntest.Check(func() float64 { GELU(y, x); return nntest.Dot(y, rr) },
-		[]nntest.Var{{"gelu", x, dg}}, nntest.Options{}))
+		[]nntest.Var{nntest.V("gelu", x, dg)}, nntest.Options{}))
 	ds := make([]float32, 40)
 	for i, v := range x {
 		ds[i] = rr[i] * SoftplusGrad(v)
@@ -78,7 +78,7 @@ func TestActivationGradients(t *testing.T) {
 			s += float64(Softplus(v)) * float64(rr[i])
 		}
 		return s
-	}, []nntest.Var{{"softplus", x, ds}}, nntest.Options{}))
+	}, []nntest.Var{nntest.V("softplus", x, ds)}, nntest.Options{}))
 }
 
 func TestActivationValues(t *testing.T) {
@@ -109,7 +109,7 @@ func TestNormGradients(t *testing.T) {
 	rms.Forward(y, rstd, x, n)
 	rms.Backward(dx, rr, x, rstd, n)
 	must(t, nntest.Check(func() float64 { rms.Forward(y, rstd, x, n); return nntest.Dot(y, rr) },
-		[]nntest.Var{{"x", x, dx}, {"w", rms.W.Value.Data, rms.W.G()}}, nntest.Options{}))
+		[]nntest.Var{nntest.V("x", x, dx), nntest.V("w", rms.W.Value.Data, rms.W.G())}, nntest.Options{}))
 
 	ln := NewLayerNorm("ln", d, 1e-5)
 	randFill(r, ln.W, 1)
@@ -118,7 +118,7 @@ func TestNormGradients(t *testing.T) {
 	ln.Forward(y, mean, rstd, x, n)
 	ln.Backward(dx, rr, x, mean, rstd, n)
 	must(t, nntest.Check(func() float64 { ln.Forward(y, mean, rstd, x, n); return nntest.Dot(y, rr) },
-		[]nntest.Var{{"x", x, dx}, {"w", ln.W.Value.Data, ln.W.G()}, {"b", ln.B.Value.Data, ln.B.G()}}, nntest.Options{}))
+		[]nntest.Var{nntest.V("x", x, dx), nntest.V("w", ln.W.Value.Data, ln.W.G()), nntest.V("b", ln.B.Value.Data, ln.B.G())}, nntest.Options{}))
 }
 
 func TestConv1dCausalAndGradients(t *testing.T) {
@@ -143,7 +143,7 @@ func TestConv1dCausalAndGradients(t *testing.T) {
 	}
 	c.Backward(fp32, dx, rr, x, B, L)
 	must(t, nntest.Check(func() float64 { c.Forward(fp32, y, x, B, L); return nntest.Dot(y, rr) },
-		[]nntest.Var{{"x", x, dx}, {"w", c.W.Value.Data, c.W.G()}, {"b", c.B.Value.Data, c.B.G()}}, nntest.Options{}))
+		[]nntest.Var{nntest.V("x", x, dx), nntest.V("w", c.W.Value.Data, c.W.G()), nntest.V("b", c.B.Value.Data, c.B.G())}, nntest.Options{}))
 }
 
 func TestEmbeddingAndTiedGradients(t *testing.T) {
@@ -166,7 +166,7 @@ func TestEmbeddingAndTiedGradients(t *testing.T) {
 	dh := make([]float32, n*D)
 	head.Backward(fp32, dh, rr, h, n)
 	emb.Backward(dh, ids)
-	must(t, nntest.Check(loss, []nntest.Var{{"tied W", emb.W.Value.Data, emb.W.G()}}, nntest.Options{MaxElems: V * D}))
+	must(t, nntest.Check(loss, []nntest.Var{nntest.V("tied W", emb.W.Value.Data, emb.W.G())}, nntest.Options{MaxElems: V * D}))
 }
 
 func TestCrossEntropyShiftedLabels(t *testing.T) {
@@ -199,7 +199,7 @@ func TestCrossEntropyShiftedLabels(t *testing.T) {
 		t.Fatalf("loss %v, want %v", loss, want/8)
 	}
 	must(t, nntest.Check(func() float64 { l, _ := CrossEntropy(nil, logits, tg, B*L, V, 1); return l },
-		[]nntest.Var{{"logits", logits, d}}, nntest.Options{MaxElems: 70}))
+		[]nntest.Var{nntest.V("logits", logits, d)}, nntest.Options{MaxElems: 70}))
 	for j := 0; j < V; j++ {
 		if d[4*V+j] != 0 {
 			t.Fatal("ignored row has a gradient")
