@@ -64,6 +64,29 @@ func checkLen(name string, shape []int, n int) {
 // WriteFile writes the tensors, sorted by name as the Python library does,
 // atomically to path. meta may be nil.
 func WriteFile(path string, tensors []Tensor, meta map[string]string) error {
+	enc, err := encodeHeader(tensors, meta)
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	return fsx.WriteAtomic(path, enc.writeTo)
+}
+
+// Write encodes the tensors as a safetensors stream to w (for containers
+// that embed one, such as ssmlab checkpoints).
+func Write(w io.Writer, tensors []Tensor, meta map[string]string) error {
+	enc, err := encodeHeader(tensors, meta)
+	if err != nil {
+		return err
+	}
+	return enc.writeTo(w)
+}
+
+type encoded struct {
+	header []byte
+	sorted []Tensor
+}
+
+func encodeHeader(tensors []Tensor, meta map[string]string) (*encoded, error) {
 	sorted := append([]Tensor(nil), tensors...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	header := make(map[string]any, len(sorted)+1)
@@ -73,13 +96,13 @@ func WriteFile(path string, tensors []Tensor, meta map[string]string) error {
 	var off uint64
 	for i, t := range sorted {
 		if i > 0 && sorted[i-1].Name == t.Name {
-			return fmt.Errorf("%s: duplicate tensor %q", path, t.Name)
+			return nil, fmt.Errorf("duplicate tensor %q", t.Name)
 		}
 		if t.Name == "__metadata__" {
-			return fmt.Errorf("%s: reserved tensor name __metadata__", path)
+			return nil, fmt.Errorf("reserved tensor name __metadata__")
 		}
 		if t.DType.Size() == 0 {
-			return fmt.Errorf("%s: tensor %q: unknown dtype %q", path, t.Name, t.DType)
+			return nil, fmt.Errorf("tensor %q: unknown dtype %q", t.Name, t.DType)
 		}
 		shape := t.Shape
 		if shape == nil {
@@ -90,25 +113,27 @@ func WriteFile(path string, tensors []Tensor, meta map[string]string) error {
 	}
 	h, err := json.Marshal(header)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for len(h)%8 != 0 { // the Python writer pads the header with spaces to 8 bytes
 		h = append(h, ' ')
 	}
-	return fsx.WriteAtomic(path, func(w io.Writer) error {
-		var n [8]byte
-		binary.LittleEndian.PutUint64(n[:], uint64(len(h)))
-		if _, err := w.Write(n[:]); err != nil {
+	return &encoded{h, sorted}, nil
+}
+
+func (e *encoded) writeTo(w io.Writer) error {
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(e.header)))
+	if _, err := w.Write(n[:]); err != nil {
+		return err
+	}
+	if _, err := w.Write(e.header); err != nil {
+		return err
+	}
+	for _, t := range e.sorted {
+		if _, err := w.Write(t.Data); err != nil {
 			return err
 		}
-		if _, err := w.Write(h); err != nil {
-			return err
-		}
-		for _, t := range sorted {
-			if _, err := w.Write(t.Data); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
