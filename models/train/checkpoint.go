@@ -27,14 +27,14 @@ const (
 )
 
 type ckptHeader struct {
-	Version      int                 `json:"version"`
-	Arch         string              `json:"arch"`
-	Step         int                 `json:"step"`
-	OptStep      int                 `json:"opt_step"`
+	Version      int                  `json:"version"`
+	Arch         string               `json:"arch"`
+	Step         int                  `json:"step"`
+	OptStep      int                  `json:"opt_step"`
 	Scaler       precision.LossScaler `json:"scaler"`
-	Trainable    []string            `json:"trainable"`
-	FrozenSHA256 string              `json:"frozen_sha256"`
-	Config       string              `json:"config"`
+	Trainable    []string             `json:"trainable"`
+	FrozenSHA256 string               `json:"frozen_sha256"`
+	Config       string               `json:"config"`
 }
 
 // frozenFingerprint hashes the names, shapes and values of frozen params.

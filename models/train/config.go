@@ -9,9 +9,9 @@ import (
 
 // Config is one training run's settings.
 type Config struct {
-	Steps       int              // optimizer steps
-	Accum       int              // micro-batches per step (gradient accumulation)
-	Schedule    optim.Schedule   // learning rate; Total defaults to Steps
+	Steps       int            // optimizer steps
+	Accum       int            // micro-batches per step (gradient accumulation)
+	Schedule    optim.Schedule // learning rate; Total defaults to Steps
 	AdamW       optim.AdamWConfig
 	ClipNorm    float64          // global gradient-norm clip; 0 disables
 	Policy      precision.Policy // fp32, fp16, bf16 (+ -pure)

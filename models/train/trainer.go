@@ -43,12 +43,12 @@ var errCrash = errors.New("simulated crash")
 // Summary is what a finished run reports.
 type Summary struct {
 	Steps         int     `json:"steps"`
-	FinalLoss     float64 `json:"final_loss"`      // mean loss of the last step
-	MeanLastLoss  float64 `json:"mean_last_loss"`  // mean over the last 10% of steps
-	Skipped       int     `json:"skipped_steps"`   // fp16 overflow skips
-	Tokens        int     `json:"tokens"`          // tokens trained on
-	TokensPerS    float64 `json:"tokens_per_s"`    // steady state (first step excluded)
-	PeakBytes     uint64  `json:"peak_bytes"`      // Go heap high-water mark during the run
+	FinalLoss     float64 `json:"final_loss"`     // mean loss of the last step
+	MeanLastLoss  float64 `json:"mean_last_loss"` // mean over the last 10% of steps
+	Skipped       int     `json:"skipped_steps"`  // fp16 overflow skips
+	Tokens        int     `json:"tokens"`         // tokens trained on
+	TokensPerS    float64 `json:"tokens_per_s"`   // steady state (first step excluded)
+	PeakBytes     uint64  `json:"peak_bytes"`     // Go heap high-water mark during the run
 	BytesPerToken float64 `json:"peak_bytes_per_token"`
 	Diverged      bool    `json:"diverged"` // a non-finite loss or weights
 }
