@@ -3,6 +3,7 @@ package testsys
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // Selective is a Mamba-like selective SSM layer: mamba_ssm's
@@ -23,7 +24,7 @@ type Selective struct {
 	WB, WC []float64 // (N, E)
 	D      []float64 // (E)
 
-	delta, b, c []float64
+	delta, b, c, lastU []float64 // step quantities of the last input seen
 }
 
 // NewSelective draws a layer with mamba_ssm's initialisation where it has
@@ -58,7 +59,12 @@ func (s *Selective) Delta(dst, u []float64) {
 	}
 }
 
+// prepare computes delta, B and C for u, unless u equals the last input.
 func (s *Selective) prepare(u []float64) {
+	if s.lastU != nil && slices.Equal(u, s.lastU) {
+		return
+	}
+	s.lastU = append(s.lastU[:0], u...)
 	s.delta, s.b, s.c = grow(s.delta, s.E), grow(s.b, s.N), grow(s.c, s.N)
 	s.Delta(s.delta, u)
 	gemv(s.b, s.WB, s.N, s.E, u, 0)
