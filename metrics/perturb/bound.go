@@ -41,6 +41,9 @@ func CheckBound(dev []float64, eps, zeta, floor float64) Bound {
 	return b
 }
 
+// At returns the bound eps*exp(N*zeta) at N, for plotting beside the deviation.
+func (b Bound) At(n int) float64 { return b.Eps * math.Exp(float64(n)*b.Zeta) }
+
 // Holds reports whether the bound holds with constant cMax and the deviation
 // decays no slower than the bound up to rateTol per step.
 func (b Bound) Holds(cMax, rateTol float64) bool {

@@ -52,6 +52,9 @@ func TestCheckBoundHandComputed(t *testing.T) {
 	if !near(b.Excess.Rate, 0.3*math.Log(3)) {
 		t.Errorf("excess rate %v, want %v", b.Excess.Rate, 0.3*math.Log(3))
 	}
+	if !near(b.At(2), eps/4) {
+		t.Errorf("bound at N=2: %v, want eps/4", b.At(2))
+	}
 	if !b.Holds(3.001, 0.4) || b.Holds(2.9, 1) || b.Holds(3.001, 0.3) {
 		t.Errorf("Holds disagrees with C = 3, excess %.3f", b.Excess.Rate)
 	}
