@@ -105,7 +105,7 @@ func LlamaConfigJSON(c transformer.LlamaConfig) map[string]any {
 		"intermediate_size": c.I, "hidden_act": "silu", "max_position_embeddings": c.MaxPos,
 		"initializer_range": c.InitRange, "rms_norm_eps": c.NormEps,
 		"tie_word_embeddings": c.Tied, "attention_bias": c.AttnBias, "mlp_bias": c.MLPBias,
-		"pad_token_id": pad,
+		"pad_token_id":    pad,
 		"rope_parameters": map[string]any{"rope_type": "default", "rope_theta": c.RopeTheta},
 		"rope_theta":      c.RopeTheta,
 		"dtype":           "float32", "use_cache": true,
