@@ -11,6 +11,7 @@ import (
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/precision"
+	"github.com/ssmlab/ssmlab/models/rnn"
 	"github.com/ssmlab/ssmlab/models/transformer"
 )
 
@@ -142,5 +143,35 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 	if c := tied.Cfg; c.PadID != 0 || !c.Tied {
 		t.Fatal("config changed")
+	}
+}
+
+// The RNN control saves and loads like an HF directory; its config is strict.
+func TestRNNSaveLoad(t *testing.T) {
+	c := rnn.Default(20, 8)
+	c.Radius = 2
+	m, _ := rnn.New(c)
+	m.Init(1)
+	dir := filepath.Join(t.TempDir(), "rnn")
+	if err := hf.Save(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	back := load(t, dir)
+	if back.Arch() != "ssmlab_rnn" || back.(*rnn.RNN).Cfg != c {
+		t.Fatalf("config after round trip: %+v", back.(*rnn.RNN).Cfg)
+	}
+	if e, _ := testfix.RelErr(logitsOf(t, back), logitsOf(t, m)); e != 0 {
+		t.Fatalf("logits change by %.3g", e)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	for edit, want := range map[string]string{
+		strings.Replace(string(raw), `"input_gain"`, `"input_gian"`, 1):         `unknown key "input_gian" (did you mean input_gain?)`,
+		`{"model_type": "ssmlab_rnn", "vocab_size": 3}`:                         `missing "embed_size"`,
+		strings.Replace(string(raw), `"hidden_size": 8`, `"hidden_size": 0`, 1): "hidden_size must be positive",
+	} {
+		os.WriteFile(filepath.Join(dir, "config.json"), []byte(edit), 0o644)
+		if _, err := hf.Load(dir); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q, got %v", want, err)
+		}
 	}
 }
