@@ -102,35 +102,42 @@ func TestModelGradients(t *testing.T) {
 }
 
 // Decoding with the KV cache, one token at a time or in chunks, gives the
-// logits of the full forward at every position; growing the cache keeps
-// its contents.
+// logits of the full forward at every position, under every policy (the
+// same operations on the same operands; only product blocking may differ);
+// growing the cache keeps its contents.
 func TestKVCacheMatchesForward(t *testing.T) {
 	for name, m := range tinyModels(t) {
 		r := rand.New(rand.NewPCG(7, 8))
 		B, T, V := 2, 21, m.VocabSize()
 		ids := randIDs(r, B*T, V)
-		full := m.Forward(fp32, ids, B, T)
-		for _, chunks := range [][]int{{1}, {3, 1, 5}} {
-			c := m.NewCache(B)
-			for pos, k := 0, 0; pos < T; k++ {
-				n := min(chunks[k%len(chunks)], T-pos)
-				step := make([]int, 0, B*n)
-				for b := 0; b < B; b++ {
-					step = append(step, ids[b*T+pos:b*T+pos+n]...)
-				}
-				got := m.Step(fp32, c, step)
-				for b := 0; b < B; b++ {
-					for i := 0; i < n; i++ {
-						want := full[(b*T+pos+i)*V : (b*T+pos+i+1)*V]
-						if e := maxDiff(got[(b*n+i)*V:(b*n+i+1)*V], want); e > 1e-5 {
-							t.Fatalf("%s chunks %v: position %d of row %d differs by %.3g", name, chunks, pos+i, b, e)
+		for _, pol := range []precision.Policy{fp32, precision.BF16AMP, precision.FP16AMP} {
+			full := m.Forward(pol, ids, B, T)
+			tol := 1e-5
+			if pol.Half() {
+				tol = 4 * float64(pol.Compute.Eps()) * maxAbs(full)
+			}
+			for _, chunks := range [][]int{{1}, {3, 1, 5}} {
+				c := m.NewCache(B)
+				for pos, k := 0, 0; pos < T; k++ {
+					n := min(chunks[k%len(chunks)], T-pos)
+					step := make([]int, 0, B*n)
+					for b := 0; b < B; b++ {
+						step = append(step, ids[b*T+pos:b*T+pos+n]...)
+					}
+					got := m.Step(pol, c, step)
+					for b := 0; b < B; b++ {
+						for i := 0; i < n; i++ {
+							want := full[(b*T+pos+i)*V : (b*T+pos+i+1)*V]
+							if e := maxDiff(got[(b*n+i)*V:(b*n+i+1)*V], want); e > tol {
+								t.Fatalf("%s %s chunks %v: position %d of row %d differs by %.3g", name, pol, chunks, pos+i, b, e)
+							}
 						}
 					}
+					pos += n
 				}
-				pos += n
-			}
-			if c.Len != T {
-				t.Fatalf("%s: cache length %d, want %d", name, c.Len, T)
+				if c.Len != T {
+					t.Fatalf("%s: cache length %d, want %d", name, c.Len, T)
+				}
 			}
 		}
 	}
@@ -206,4 +213,33 @@ func ExampleNewLlama() {
 	logits := m.Forward(precision.BF16AMP, []int{1, 2, 3, 4}, 1, 4)
 	fmt.Println(total, len(logits))
 	// Output: 7248 128
+}
+
+// Decoding between a Forward and its Backward leaves the gradients alone.
+func TestStepBetweenForwardAndBackward(t *testing.T) {
+	for name, m := range tinyModels(t) {
+		r := rand.New(rand.NewPCG(15, 16))
+		B, T := 2, 5
+		ids := randIDs(r, B*T, m.VocabSize())
+		grads := func(decode bool) []float32 {
+			nn.ZeroGrads(m.Params())
+			logits := m.Forward(fp32, ids, B, T)
+			if decode {
+				c := m.NewCache(3)
+				m.Step(fp32, c, randIDs(r, 3*4, m.VocabSize()))
+				m.Step(fp32, c, randIDs(r, 3, m.VocabSize()))
+			}
+			d := make([]float32, len(logits))
+			nn.CrossEntropy(d, logits, nn.ShiftLabels(ids, B, T), B*T, m.VocabSize(), 1)
+			m.Backward(fp32, d)
+			var g []float32
+			for _, p := range m.Params() {
+				g = append(g, p.G()...)
+			}
+			return g
+		}
+		if maxDiff(grads(false), grads(true)) != 0 {
+			t.Fatalf("%s: Step changed the gradients of the preceding Forward", name)
+		}
+	}
 }
