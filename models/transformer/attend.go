@@ -20,40 +20,43 @@ func gemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, 
 	tensor.Default().Gemm(tA, tB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 }
 
-// attend writes out (B, Tq, NH·HD) and p (B, NH, Tq, Tk) from q (B, NH, Tq,
-// HD) and k, v (B, NKV, S, HD). HF eager_attention_forward:
-// softmax(q·kᵀ·scale + mask, fp32)·v.
-func attend(pol precision.Policy, out, p, q, k, v []float32, sh attnShape, scale float32) {
-	HD, Tq, Tk, off, ldo := sh.HD, sh.Tq, sh.Tk, sh.Tk-sh.Tq, sh.NH*sh.HD
-	group := sh.NH / sh.NKV
+// attend writes out (B, Tq, NH·HD) from q (B, NH, Tq, HD) and k, v (B,
+// NKV, S, HD). HF eager_attention_forward: softmax(q·kᵀ·scale + mask,
+// fp32)·v. The probabilities are not kept: attendBackward recomputes them
+// (the same operations, so the same values), which keeps the memory of a
+// training step linear in T.
+func attend(pol precision.Policy, out, q, k, v []float32, sh attnShape, scale float32) {
+	HD, Tq, Tk, ldo := sh.HD, sh.Tq, sh.Tk, sh.NH*sh.HD
 	tensor.Parallel(sh.B*sh.NH, 1, func(lo, hi int) {
-		var pr []float32 // the 16-bit copy of p that p·v reads
-		if pol.Half() {
-			pr = make([]float32, Tq*Tk)
-		}
+		ph := make([]float32, Tq*Tk)
 		for bh := lo; bh < hi; bh++ {
 			b, h := bh/sh.NH, bh%sh.NH
-			kv := (b*sh.NKV + h/group) * sh.S * HD
-			ph := p[bh*Tq*Tk : (bh+1)*Tq*Tk]
-			gemm(false, true, Tq, Tk, HD, q[bh*Tq*HD:], HD, k[kv:], HD, 0, ph, Tk)
-			for i := 0; i < Tq; i++ {
-				row := ph[i*Tk : (i+1)*Tk]
-				softmaxScores(pol, row[:off+i+1], scale)
-				clear(row[off+i+1:])
-			}
-			pv := ph
-			if pr != nil {
-				copy(pr, ph)
-				pol.Act(pr)
-				pv = pr
-			}
+			kv := sh.kvBlock(b, h)
+			probs(pol, ph, q[bh*Tq*HD:], k[kv:], sh, scale)
+			pol.Act(ph) // the 16-bit operand of p·v (HF: softmax(...).to(query.dtype), then a half matmul)
 			o := out[b*Tq*ldo+h*HD:]
-			gemm(false, false, Tq, HD, Tk, pv, Tk, v[kv:], HD, 0, o, ldo)
+			gemm(false, false, Tq, HD, Tk, ph, Tk, v[kv:], HD, 0, o, ldo)
 			for i := 0; pol.Half() && i < Tq; i++ {
 				pol.Act(o[i*ldo : i*ldo+HD])
 			}
 		}
 	})
+}
+
+// kvBlock is the offset of the K/V block that query head h of batch b reads.
+func (sh attnShape) kvBlock(b, h int) int {
+	return (b*sh.NKV + h/(sh.NH/sh.NKV)) * sh.S * sh.HD
+}
+
+// probs writes the causal softmax probabilities (Tq, Tk) of one head.
+func probs(pol precision.Policy, p, qh, kb []float32, sh attnShape, scale float32) {
+	Tq, Tk, off := sh.Tq, sh.Tk, sh.Tk-sh.Tq
+	gemm(false, true, Tq, Tk, sh.HD, qh, sh.HD, kb, sh.HD, 0, p, Tk)
+	for i := 0; i < Tq; i++ {
+		row := p[i*Tk : (i+1)*Tk]
+		softmaxScores(pol, row[:off+i+1], scale)
+		clear(row[off+i+1:])
+	}
 }
 
 // softmaxScores scales the raw scores q·k of one query and replaces them by
@@ -87,12 +90,12 @@ func softmaxScores(pol precision.Policy, row []float32, scale float32) {
 // dv = Pᵀ·dO, dS = P⊙(dP − rowsum(dP⊙P))·scale, dq = dS·k, dk = dSᵀ·q.
 // Work is split over (batch, kv head) so the heads sharing k and v add into
 // them in a fixed order.
-func attendBackward(pol precision.Policy, dq, dk, dv, dout, p, q, k, v []float32, sh attnShape, scale float32) {
+func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, sh attnShape, scale float32) {
 	HD, Tq, Tk, off, ldo := sh.HD, sh.Tq, sh.Tk, sh.Tk-sh.Tq, sh.NH*sh.HD
 	group := sh.NH / sh.NKV
 	half := pol.Half()
 	tensor.Parallel(sh.B*sh.NKV, 1, func(lo, hi int) {
-		dp := make([]float32, Tq*Tk)
+		dp, ph := make([]float32, Tq*Tk), make([]float32, Tq*Tk)
 		var pr, tmp []float32
 		if half {
 			pr, tmp = make([]float32, Tq*Tk), make([]float32, Tk*HD)
@@ -114,7 +117,8 @@ func attendBackward(pol precision.Policy, dq, dk, dv, dout, p, q, k, v []float32
 			clear(dvb)
 			for h := (bj % sh.NKV) * group; h < (bj%sh.NKV+1)*group; h++ {
 				bh := b*sh.NH + h
-				ph, do := p[bh*Tq*Tk:(bh+1)*Tq*Tk], dout[b*Tq*ldo+h*HD:]
+				do := dout[b*Tq*ldo+h*HD:]
+				probs(pol, ph, q[bh*Tq*HD:], k[kv:], sh, scale)
 				gemm(false, true, Tq, Tk, HD, do, ldo, v[kv:], HD, 0, dp, Tk)
 				pol.Act(dp)
 				pv := ph

@@ -24,7 +24,6 @@ func newCore(nH, nKV, hd int, rot *Rotary) *core {
 type attnActs struct {
 	q      []float32 // (B, nH, T, hd) after rotary (operand-rounded under 16-bit policies)
 	k, v   []float32 // (B, nKV, T, hd) in a full forward; decoding keeps them in the Cache
-	p      []float32 // (B, nH, T, Tk) softmax probabilities, fp32
 	out    []float32 // (B·T, nH·hd) the heads' outputs, as the output projection reads them
 	dout   []float32 // (B·T, nH·hd)
 	dq     []float32 // (B, nH, T, hd)
@@ -38,15 +37,14 @@ type kvView struct {
 	S, off int
 }
 
-func (c *core) alloc(a *attnActs, B, T, Tk int) {
+func (c *core) alloc(a *attnActs, B, T int) {
 	a.q = tensor.Grow(a.q, B*c.nH*T*c.hd)
-	a.p = tensor.Grow(a.p, B*c.nH*T*Tk)
 	a.out = tensor.Grow(a.out, B*T*c.nH*c.hd)
 }
 
 // forward expects a.q (B, nH, T, hd) and the new rows of kv filled with the
 // un-rotated projections. It rotates them at positions kv.off.., rounds them
-// as operands of q·kᵀ, and writes a.out and a.p.
+// as operands of q·kᵀ, and writes a.out.
 func (c *core) forward(pol precision.Policy, a *attnActs, kv kvView, B, T int) {
 	for blk := 0; blk < B*c.nH; blk++ {
 		c.rot.Apply(pol, a.q[blk*T*c.hd:(blk+1)*T*c.hd], T, c.hd, kv.off, false)
@@ -58,7 +56,7 @@ func (c *core) forward(pol precision.Policy, a *attnActs, kv kvView, B, T int) {
 		pol.Act(rows)
 	}
 	sh := attnShape{B: B, NH: c.nH, NKV: c.nKV, HD: c.hd, Tq: T, Tk: kv.off + T, S: kv.S}
-	attend(pol, a.out, a.p, a.q, kv.k, kv.v, sh, c.scale)
+	attend(pol, a.out, a.q, kv.k, kv.v, sh, c.scale)
 }
 
 // backward turns a.dout into a.dq, a.dk, a.dv: the gradients of the
@@ -68,7 +66,7 @@ func (c *core) backward(pol precision.Policy, a *attnActs, B, T int) {
 	a.dk = tensor.Grow(a.dk, len(a.k))
 	a.dv = tensor.Grow(a.dv, len(a.v))
 	sh := attnShape{B: B, NH: c.nH, NKV: c.nKV, HD: c.hd, Tq: T, Tk: T, S: T}
-	attendBackward(pol, a.dq, a.dk, a.dv, a.dout, a.p, a.q, a.k, a.v, sh, c.scale)
+	attendBackward(pol, a.dq, a.dk, a.dv, a.dout, a.q, a.k, a.v, sh, c.scale)
 	// q·cos with 16-bit q and fp32 cos: the gradient reaching q is rounded
 	for blk := 0; blk < B*c.nH; blk++ {
 		c.rot.Apply(pol, a.dq[blk*T*c.hd:(blk+1)*T*c.hd], T, c.hd, 0, true)

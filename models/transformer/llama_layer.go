@@ -59,7 +59,7 @@ func (l *LlamaLayer) attention(pol precision.Policy, a *llamaActs, B, T int, kv 
 	c, n := l.core, B*T
 	grow(n*l.Q.Out, &a.qp)
 	grow(n*l.K.Out, &a.kp, &a.vp)
-	c.alloc(&a.att, B, T, kv.off+T)
+	c.alloc(&a.att, B, T)
 	l.Q.Forward(pol, a.qp, a.n1, n)
 	l.K.Forward(pol, a.kp, a.n1, n)
 	l.V.Forward(pol, a.vp, a.n1, n)

@@ -74,7 +74,7 @@ func (l *NeoXLayer) forward(pol precision.Policy, a *neoxActs, y, x []float32, B
 func (l *NeoXLayer) attention(pol precision.Policy, a *neoxActs, B, T int, kv kvView) {
 	c, n := l.core, B*T
 	a.qkv = tensor.Grow(a.qkv, n*l.QKV.Out)
-	c.alloc(&a.att, B, T, kv.off+T)
+	c.alloc(&a.att, B, T)
 	l.QKV.Forward(pol, a.qkv, a.ln1, n)
 	lq, lk, lv := l.qkvLayouts()
 	toHeads(a.att.q, a.qkv, lq, B, T, c.nH, c.hd, T, 0)
