@@ -1,6 +1,7 @@
 package rnn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -169,3 +170,16 @@ func TestPolicies(t *testing.T) {
 		}
 	}
 }
+
+func ExampleNew() {
+	cfg := Default(50, 16) // V = 50, D = H = 16
+	cfg.Radius = 2
+	m, _ := New(cfg)
+	m.Init(0)
+	h, next := make([]float32, 16), make([]float32, 16)
+	m.Step(precision.FP32Policy, next, h, []int{7})
+	fmt.Printf("ρ(W) = %.3f, %d parameters, state %d\n", SpectralRadius(m.Rec.W.Value.Data, 16), m.paramCount(), m.StateSize())
+	// Output: ρ(W) = 2.000, 2178 parameters, state 16
+}
+
+func (m *RNN) paramCount() int { n, _ := nn.Count(m.Params()); return n }
