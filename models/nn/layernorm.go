@@ -58,6 +58,8 @@ func (m *LayerNorm) Backward(dx, dy, x, mean, rstd []float32, n int) {
 			sgx += g * xh
 			if gw != nil {
 				gw[j] += dyr[j] * xh
+			}
+			if gb != nil {
 				gb[j] += dyr[j]
 			}
 		}

@@ -1,0 +1,113 @@
+package hf
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/transformer"
+)
+
+func init() {
+	Register(Arch{ModelType: "llama", Build: buildLlama})
+	configWriters["llama"] = func(m lm.Model) (any, error) { return LlamaConfigJSON(m.(*transformer.Llama).Cfg), nil }
+}
+
+// llamaJSON is config.json of LlamaForCausalLM. Size keys are required; the
+// others default as in HF's LlamaConfig. Keys not listed (dropout, bos/eos
+// ids, pretraining_tp, which only slices the same products, ...) do not
+// change the forward pass and are ignored.
+type llamaJSON struct {
+	Vocab     *int     `json:"vocab_size"`
+	Hidden    *int     `json:"hidden_size"`
+	Layers    *int     `json:"num_hidden_layers"`
+	Heads     *int     `json:"num_attention_heads"`
+	KVHeads   *int     `json:"num_key_value_heads"`
+	HeadDim   *int     `json:"head_dim"`
+	I         *int     `json:"intermediate_size"`
+	Act       *string  `json:"hidden_act"`
+	MaxPos    *int     `json:"max_position_embeddings"`
+	InitRange *float64 `json:"initializer_range"`
+	Eps       *float64 `json:"rms_norm_eps"`
+	Tied      *bool    `json:"tie_word_embeddings"`
+	AttnBias  *bool    `json:"attention_bias"`
+	MLPBias   *bool    `json:"mlp_bias"`
+	PadID     *int     `json:"pad_token_id"`
+	ropeKeys
+}
+
+// LlamaConfig parses a llama config.json (path names it in errors).
+func LlamaConfig(path string, raw []byte) (transformer.LlamaConfig, error) {
+	var j llamaJSON
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return transformer.LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
+	}
+	if err := required(map[string]*int{"vocab_size": j.Vocab, "hidden_size": j.Hidden,
+		"num_hidden_layers": j.Layers, "num_attention_heads": j.Heads, "intermediate_size": j.I}); err != nil {
+		return transformer.LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
+	}
+	c := transformer.DefaultLlama(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
+	c.I = *j.I
+	if j.Act != nil && *j.Act != "silu" {
+		return c, fmt.Errorf("%s: hidden_act %q is not implemented for llama (only \"silu\")", path, *j.Act)
+	}
+	setInt(&c.KVHeads, j.KVHeads)
+	setInt(&c.HeadDim, j.HeadDim)
+	setInt(&c.MaxPos, j.MaxPos)
+	setInt(&c.PadID, j.PadID)
+	setFloat(&c.InitRange, j.InitRange)
+	setFloat(&c.NormEps, j.Eps)
+	setBool(&c.Tied, j.Tied)
+	setBool(&c.AttnBias, j.AttnBias)
+	setBool(&c.MLPBias, j.MLPBias)
+	theta, partial, err := j.resolve(10000, 1)
+	if err != nil {
+		return c, fmt.Errorf("%s: %v", path, err)
+	}
+	if partial != 1 {
+		return c, fmt.Errorf("%s: partial_rotary_factor %v is not supported for llama (rotary covers the whole head)", path, partial)
+	}
+	c.RopeTheta = theta
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %v", path, err)
+	}
+	return c, nil
+}
+
+func buildLlama(path string, raw []byte) (lm.Model, WeightRules, error) {
+	cfg, err := LlamaConfig(path, raw)
+	if err != nil {
+		return nil, WeightRules{}, err
+	}
+	m, err := transformer.NewLlama(cfg)
+	if err != nil {
+		return nil, WeightRules{}, fmt.Errorf("%s: %v", path, err)
+	}
+	rules := WeightRules{Ignore: []*regexp.Regexp{regexp.MustCompile(`rotary_emb\.inv_freq$`)}}
+	if cfg.Tied {
+		rules.Tied = map[string]string{"lm_head.weight": "model.embed_tokens.weight"}
+	}
+	return m, rules, nil
+}
+
+// LlamaConfigJSON returns the config.json fields transformers 5 writes for
+// cfg, plus the top-level rope_theta that 4.x reads.
+func LlamaConfigJSON(c transformer.LlamaConfig) map[string]any {
+	var pad any
+	if c.PadID >= 0 {
+		pad = c.PadID
+	}
+	return map[string]any{
+		"architectures": []string{"LlamaForCausalLM"}, "model_type": "llama",
+		"vocab_size": c.Vocab, "hidden_size": c.D, "num_hidden_layers": c.Layers,
+		"num_attention_heads": c.Heads, "num_key_value_heads": c.KVHeads, "head_dim": c.HeadDim,
+		"intermediate_size": c.I, "hidden_act": "silu", "max_position_embeddings": c.MaxPos,
+		"initializer_range": c.InitRange, "rms_norm_eps": c.NormEps,
+		"tie_word_embeddings": c.Tied, "attention_bias": c.AttnBias, "mlp_bias": c.MLPBias,
+		"pad_token_id":    pad,
+		"rope_parameters": map[string]any{"rope_type": "default", "rope_theta": c.RopeTheta},
+		"rope_theta":      c.RopeTheta,
+		"dtype":           "float32", "use_cache": true,
+	}
+}

@@ -1,0 +1,57 @@
+package transformer
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
+	"github.com/ssmlab/ssmlab/models/precision"
+)
+
+// BenchmarkAttend times the attention core (forward and backward) at a
+// Pythia-160m head shape, reporting GFLOP/s of the five products (q·kᵀ again in backward) (causal
+// masking is not subtracted).
+func BenchmarkAttend(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	sh := attnShape{B: 4, NH: 12, NKV: 12, HD: 64, Tq: 256, Tk: 256, S: 256}
+	q, k, v := nntest.Rand(r, sh.B*sh.NH*sh.Tq*sh.HD, 1), nntest.Rand(r, sh.B*sh.NKV*sh.S*sh.HD, 1), nntest.Rand(r, sh.B*sh.NKV*sh.S*sh.HD, 1)
+	out := make([]float32, len(q))
+	dq, dk, dv := make([]float32, len(q)), make([]float32, len(k)), make([]float32, len(v))
+	for _, pol := range []precision.Policy{precision.FP32Policy, precision.BF16AMP} {
+		b.Run(pol.String(), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				attend(pol, out, q, k, v, sh, 0.125)
+				attendBackward(pol, dq, dk, dv, out, q, k, v, sh, 0.125)
+			}
+			flops := 5.0 * 2 * float64(sh.B*sh.NH*sh.Tq*sh.Tk*sh.HD)
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkTrainStep times forward and backward of small GPT-NeoX and Llama
+// models (D 128, 2 layers, B 4, T 128), reporting tokens/s.
+func BenchmarkTrainStep(b *testing.B) {
+	nc := DefaultGPTNeoX(512, 128, 2, 4)
+	neox, _ := NewGPTNeoX(nc)
+	neox.Init(1)
+	lc := DefaultLlama(512, 128, 2, 4)
+	lc.KVHeads = 2
+	llama, _ := NewLlama(lc)
+	llama.Init(1)
+	B, T := 4, 128
+	ids := randIDs(rand.New(rand.NewPCG(3, 4)), B*T, 512)
+	for name, m := range map[string]lm.Model{"gpt_neox": neox, "llama": llama} {
+		for _, pol := range []precision.Policy{precision.FP32Policy, precision.BF16AMP} {
+			b.Run(name+"/"+pol.String(), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					nn.ZeroGrads(m.Params())
+					lm.Loss(m, pol, ids, nn.ShiftLabels(ids, B, T), B, T, true, 1)
+				}
+				b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "tokens/s")
+			})
+		}
+	}
+}
