@@ -75,6 +75,10 @@ func FormatValue(v any) string {
 	return fmt.Sprint(v)
 }
 
+// SafeName replaces the characters of s that are unsafe in a file name
+// (anything but letters, digits and . _ + -) by '-', as trial keys do.
+func SafeName(s string) string { return sanitize(s) }
+
 func sanitize(s string) string {
 	b := []byte(s)
 	for i, c := range b {
