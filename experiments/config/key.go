@@ -76,8 +76,14 @@ func FormatValue(v any) string {
 }
 
 // SafeName replaces the characters of s that are unsafe in a file name
-// (anything but letters, digits and . _ + -) by '-', as trial keys do.
-func SafeName(s string) string { return sanitize(s) }
+// (anything but letters, digits and . _ + - =) by '-', as trial keys do.
+func SafeName(s string) string {
+	parts := strings.Split(s, "=")
+	for i, p := range parts {
+		parts[i] = sanitize(p)
+	}
+	return strings.Join(parts, "=")
+}
 
 func sanitize(s string) string {
 	b := []byte(s)
