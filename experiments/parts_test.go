@@ -106,9 +106,9 @@ func TestCollectReportsBadSummaries(t *testing.T) {
 	trial := filepath.Join(res, "runs", "selftest", "precision=bf16_seed=1")
 	sum := filepath.Join(trial, "summary.json")
 	for _, tc := range []struct {
-		name  string
+		name   string
 		break_ func()
-		want  string
+		want   string
 	}{
 		{"corrupt", func() { os.WriteFile(sum, []byte("{\"final_loss\": 0."), 0o644) }, sum + ": corrupt JSON"},
 		{"missing", func() { os.Remove(sum) }, sum + ": missing, though the trial is marked DONE"},
