@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"time"
 
@@ -77,6 +78,11 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 	k, err := lookupKind(e.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", e.File, err)
+	}
+	if pk, ok := k.(ParamsKind); ok && len(e.Trials) > 0 {
+		if want, got := reflect.TypeOf(pk.NewParams()), reflect.TypeOf(e.Trials[0].Params); want != got {
+			return nil, fmt.Errorf("%s: params are %v, kind %s wants %v; load the file with experiments.Load", e.File, got, e.Kind, want)
+		}
 	}
 	r := &runner{opt: opt, building: map[string]bool{}}
 	rep := &Report{Experiment: e.Name, Dir: filepath.Join(opt.Results, "runs", e.Name), Total: len(e.Trials)}

@@ -2,8 +2,8 @@
 // (Settings and its sections), strict TOML loading with includes and
 // profiles, and sweep expansion into trials with stable keys. It knows no
 // experiment kind and imports no model package; callers pass the registered
-// kinds in Options. SCHEMA.md beside this file is the reference for config
-// authors; defaults.toml holds every default.
+// kinds in Options. experiments/SCHEMA.md is the reference for config authors;
+// defaults.toml beside this file holds every default.
 //
 // Loading a file, in order:
 //
