@@ -94,6 +94,9 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 	}
 	rep.Selected = len(mine)
 	if err := r.prebuild(ctx, k, e.Trials); err != nil {
+		if ctx.Err() != nil {
+			err = errors.New("interrupted; run the same command again to resume")
+		}
 		return rep, err
 	}
 	for i, t := range mine {

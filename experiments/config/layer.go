@@ -54,7 +54,7 @@ func readLayers(path, root string, stack []string) ([]*layer, error) {
 		p := filepath.Join(root, filepath.FromSlash(inc))
 		pa, _ := filepath.Abs(p)
 		if i := indexOf(stack, pa); i >= 0 {
-			return nil, errAt(path, src, []string{"include"}, "include cycle: %s", cycle(stack[i:], pa, root))
+			return nil, errAt(path, src, []string{"include"}, "include cycle: %s", cycle(stack[i:], pa))
 		}
 		if _, err := os.Stat(p); err != nil {
 			return nil, errAt(path, src, []string{"include"}, "include %q: no such file %s%s", inc, p, suggest.Hint(inc, presetNames(root)))
@@ -130,7 +130,7 @@ func presetNames(root string) []string {
 	return names
 }
 
-func cycle(stack []string, back, root string) string {
+func cycle(stack []string, back string) string {
 	var parts []string
 	for _, p := range append(stack, back) {
 		if rel, err := filepath.Rel(mustWD(), p); err == nil && !strings.HasPrefix(rel, "..") {
