@@ -2,16 +2,11 @@ package experiments
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ssmlab/ssmlab/experiments/store"
 )
 
 func TestCheckpointsSaveLatestPruneAndLogRollback(t *testing.T) {
@@ -67,33 +62,6 @@ func TestProgressIsRateLimited(t *testing.T) {
 	}
 	if lines[0] != "[1/2] x k: step 10/100 (10%), 1 steps/s, ETA 1m30s" || !strings.HasSuffix(lines[9], "step 100/100 (100%), 1 steps/s") {
 		t.Errorf("lines: %q ... %q", lines[0], lines[9])
-	}
-}
-
-// TestAbandonedLockIsTakenOver leaves a LOCK from a dead process on this
-// host and expects the artifact to be built anyway.
-func TestAbandonedLockIsTakenOver(t *testing.T) {
-	res := t.TempDir()
-	r := &runner{opt: Options{Results: res, Stderr: io.Discard, ProgressEvery: time.Hour, Shards: 1}, building: map[string]bool{}}
-	a, err := r.artifact("selftest-base", selftestBase{Dim: 2, Steps: 3, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(a.dir, 0o755)
-	host, _ := os.Hostname()
-	dead := lockInfo{Host: host, PID: 1 << 30, Since: time.Now().UTC()}
-	b, _ := json.Marshal(dead)
-	os.WriteFile(filepath.Join(a.dir, "LOCK"), b, 0o644)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := r.ensure(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	if !store.Done(a.dir) || !strings.Contains(filepath.Base(a.dir), "dim=2_seed=7-") {
-		t.Errorf("not built: %s", a.dir)
-	}
-	if _, err := os.Stat(filepath.Join(a.dir, "LOCK")); err == nil {
-		t.Error("LOCK left behind")
 	}
 }
 

@@ -193,3 +193,23 @@ func TestBadShard(t *testing.T) {
 		}
 	}
 }
+
+func TestInterruptedRunSaysSo(t *testing.T) {
+	e, res := loadSelftest(t), t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	selftestAbort = func(c *Context, step int) error {
+		if step == 5 {
+			cancel()
+		}
+		return nil
+	}
+	defer func() { selftestAbort = nil }()
+	rep, err := Run(ctx, e, Options{Results: res, Stderr: io.Discard})
+	if err == nil || !strings.Contains(err.Error(), "interrupted; run the same command again to resume") || rep.Ran != 0 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	prov, _ := os.ReadFile(filepath.Join(res, "runs", "selftest", e.Trials[0].Key, "provenance.json"))
+	if !strings.Contains(string(prov), `"status": "interrupted"`) {
+		t.Errorf("provenance:\n%s", prov)
+	}
+}
