@@ -17,7 +17,9 @@ import (
 // create (a file or a directory) and then publishes it atomically. A
 // checkpoint exists once its small step-NNNNNNNNN.json record is written,
 // after the data; that record also remembers how long log.jsonl was, so a
-// resumed trial's log ends up identical to an uninterrupted one.
+// resumed trial's log ends up identical to an uninterrupted one. So log a
+// step's lines before saving its checkpoint: lines written after the save
+// are rolled back on resume, and the resumed run starts after that step.
 type Checkpoints struct {
 	dir string
 	log *Log
