@@ -16,6 +16,9 @@ func checkSettings(s *Settings, mg *merged, top string) error {
 	at := func(path ...string) func(string, ...any) error {
 		return func(format string, a ...any) error { return mg.errAt(top, path, format, a...) }
 	}
+	if s.Kind != "" && s.Name == "" {
+		return &Error{File: top, Msg: "an experiment needs name = \"...\" (its directory under results/runs/)"}
+	}
 	if s.Kind != "" && !nameRE.MatchString(s.Name) {
 		return at("name")("name %q: want lower-case letters, digits, '_' and '-' (it names results/runs/<name>/)", s.Name)
 	}
