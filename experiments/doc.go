@@ -1,7 +1,9 @@
-// Package experiments turns TOML experiment files into trials and runs them:
-// strict config loading (unknown keys are errors with a did-you-mean),
-// presets with overrides, sweep expansion into trials with stable keys, the
-// resumable, shardable runner, and one file per experiment kind (lyapunov,
-// mpdiv, finetune, icl, efficiency). It writes results/ and reads nothing
-// from plots or paper.
+// Package experiments runs experiment files: it registers the kinds that
+// execute trials and the builders of shared artifacts (pretrained bases),
+// loads files through experiments/config, and runs the selected trials of
+// a sweep resumably and shard by shard into results/ (layout in
+// experiments/store). Each trial gets a Context: its resolved config, its
+// directory, a JSON-lines log, progress, checkpoints, a seed, the summary
+// writer and the artifact cache. SCHEMA.md documents the file format and
+// the Kind contract. It writes only under results/ and never imports plots.
 package experiments

@@ -62,12 +62,15 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-var stdout io.Writer = os.Stdout
+var (
+	stdout io.Writer = os.Stdout
+	stderr io.Writer = os.Stderr // progress and notices; errors go through run's return
+)
 
 // run dispatches args and returns the exit code: 0 ok, 1 failure, 2 usage,
 // 3 internal error. No Go panic trace reaches the user unless SSMLAB_TRACE is set.
 func run(args []string, out, errw io.Writer) (code int) {
-	stdout = out
+	stdout, stderr = out, errw
 	name := "ssmlab"
 	defer func() {
 		if r := recover(); r != nil {
@@ -93,6 +96,9 @@ func run(args []string, out, errw io.Writer) (code int) {
 		return 2
 	}
 	name = "ssmlab " + cmd.Name
+	// Flags live in package variables; reset them so that in-process calls
+	// (tests) do not inherit the previous call's values.
+	cmd.Flag.VisitAll(func(f *flag.Flag) { f.Value.Set(f.DefValue) })
 	pos, err := parseFlags(cmd, rest)
 	if errors.Is(err, flag.ErrHelp) {
 		printCommandHelp(out, cmd)

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ssmlab/ssmlab/experiments"
+)
+
+// TestRepositoryConfigsValidate runs validate on every .toml under the
+// repository's configs/ with every kind this binary registers. It passes
+// on an empty configs/ and covers each file added later.
+func TestRepositoryConfigsValidate(t *testing.T) {
+	var files []string
+	filepath.WalkDir("../../configs", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".toml") {
+			files = append(files, p)
+		}
+		return err
+	})
+	t.Logf("%d config files", len(files))
+	if len(files) > 0 {
+		if code, out, errs := runCLI(t, append([]string{"validate"}, files...)...); code != 0 {
+			t.Errorf("validate: %s%s", out, errs)
+		}
+	}
+	if _, err := experiments.LoadSuite("../../configs", "quick"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestReproduceRunsEveryExperimentThenFigures(t *testing.T) {
+	configs := filepath.Join(t.TempDir(), "configs")
+	os.MkdirAll(filepath.Join(configs, "models"), 0o755)
+	src, _ := os.ReadFile("../../experiments/testdata/selftest.toml")
+	os.WriteFile(filepath.Join(configs, "selftest.toml"), src, 0o644)
+	os.WriteFile(filepath.Join(configs, "preset.toml"), []byte("seed = 3\n"), 0o644)
+	os.WriteFile(filepath.Join(configs, "models", "m.toml"), []byte("[models.m]\narch = \"rnn\"\nd_model = 4\n"), 0o644)
+	results := t.TempDir()
+	args := []string{"reproduce", "--profile", "quick", "--configs", configs, "--results", results, "--paper", filepath.Join(results, "paper")}
+
+	code, out, errs := runCLI(t, args...)
+	if code != 0 || !strings.Contains(out, "selftest: 6 trials, 6 ran") || !strings.Contains(errs, "no figures step yet") {
+		t.Fatalf("without figures: %d %q %q", code, out, errs)
+	}
+	var called string
+	experiments.RegisterFigures(func(_ context.Context, res, paper string) error {
+		called = res + " " + paper
+		return nil
+	})
+	defer experiments.RegisterFigures(nil)
+	code, out, _ = runCLI(t, args...)
+	if code != 0 || !strings.Contains(out, "0 ran, 6 already done") || called != results+" "+filepath.Join(results, "paper") {
+		t.Fatalf("with figures: %d %q, hook got %q", code, out, called)
+	}
+	os.WriteFile(filepath.Join(configs, "twin.toml"), src, 0o644)
+	if code, _, errs := runCLI(t, args...); code != 1 || !strings.Contains(errs, `name "selftest" is taken by`) {
+		t.Errorf("duplicate names: %d %q", code, errs)
+	}
+}

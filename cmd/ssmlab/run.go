@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/ssmlab/ssmlab/experiments"
+)
+
+var cmdRun = &Command{
+	Name:  "run",
+	Usage: "run FILE.toml [--shard i/n] [--force] [--profile P] [--results DIR]",
+	Short: "run an experiment's trials into results/, resuming where it stopped",
+	Long: `Run loads an experiment file (as validate does), expands its sweep into
+trials and runs each into results/runs/<experiment>/<trial-key>/: the
+resolved config (config.json, with its hash), provenance.json, log.jsonl,
+summary.json, checkpoints/ and, written last, DONE.
+
+A trial with DONE is skipped, so a second run is a no-op. A trial without
+it (the run was killed or interrupted) resumes from its latest checkpoint
+and ends with the same files as an uninterrupted run. A trial directory made
+by a different config is refused with the settings that changed; --force
+reruns the selected trials from scratch, replacing what is there.
+
+Shared artifacts such as pretrained base models go to results/artifacts/,
+keyed by a hash of what produced them, and are built once for every trial,
+experiment and shard that needs them.
+
+--shard i/n runs the trials whose index in the sweep is i modulo n (0 <= i
+< n), so n processes (a Slurm job array, a Kubernetes Indexed Job) split a
+sweep; their trial directories merge by key, with no merge step. Progress
+goes to stderr; the last line on stdout says where the results are.
+Ctrl-C (or SIGTERM) stops at the next step; run again to resume.
+
+Example:
+  ssmlab run configs/mp_inference.toml
+  ssmlab run configs/mp_inference.toml --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`,
+}
+
+var (
+	runShard   = cmdRun.Flag.String("shard", "", "run only trials with index % n == i (format i/n)")
+	runForce   = cmdRun.Flag.Bool("force", false, "rerun the selected trials from scratch, replacing their results")
+	runProfile = cmdRun.Flag.String("profile", "default", "profile: quick, default or full")
+	runResults = cmdRun.Flag.String("results", "results", "results directory")
+)
+
+func init() {
+	cmdRun.Run = runRun
+	register(cmdRun)
+}
+
+func runRun(_ *Command, args []string) error {
+	if len(args) != 1 {
+		return usagef("run takes one experiment file")
+	}
+	shard, shards, err := parseShard(*runShard)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	e, err := experiments.Load(args[0], *runProfile)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := experiments.Run(ctx, e, experiments.Options{
+		Results: *runResults, Shard: shard, Shards: shards, Force: *runForce, Stderr: stderr,
+	})
+	if rep != nil {
+		fmt.Fprintln(stdout, describeReport(rep, *runShard))
+	}
+	return err
+}
+
+func describeReport(rep *experiments.Report, shard string) string {
+	scope := fmt.Sprintf("%d trials", rep.Total)
+	if shard != "" {
+		scope = fmt.Sprintf("%d of %d trials (shard %s)", rep.Selected, rep.Total, shard)
+	}
+	return fmt.Sprintf("%s: %s, %d ran, %d already done; results in %s/", rep.Experiment, scope, rep.Ran, rep.Skipped, rep.Dir)
+}
+
+// parseShard reads "i/n"; "" means the whole sweep.
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n, e.g. 0/4", s)
+	}
+	return i, n, nil
+}

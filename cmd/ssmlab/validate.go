@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/experiments/config"
+)
+
+var cmdValidate = &Command{
+	Name:  "validate",
+	Usage: "validate [--profile P] [--keys] FILE.toml...",
+	Short: "check experiment files and presets without running anything",
+	Long: `Validate strict-loads each file the way run would: includes, defaults,
+the profile, every [sweep] point expanded into a trial and checked by its
+kind. It runs nothing and writes nothing. A file without a kind is a preset:
+it is checked on its own. Every profile (quick, default, full) is checked
+unless --profile names one.
+
+Each good file prints one line (experiment, kind, trial counts); each bad one
+prints one error line naming the file, the line and the problem, e.g.
+
+  configs/x.toml:12: unknown key "lerning_rate" in [train] (did you mean learning_rate?)
+
+and the exit status is 1. The schema is documented in experiments/SCHEMA.md.
+
+Example:
+  ssmlab validate configs/*.toml configs/models/*.toml
+  ssmlab validate --keys --profile quick configs/mp_inference.toml`,
+}
+
+var (
+	validateProfile = cmdValidate.Flag.String("profile", "", "check only this profile (quick, default or full)")
+	validateKeys    = cmdValidate.Flag.Bool("keys", false, "list the trial keys of each experiment")
+)
+
+func init() {
+	cmdValidate.Run = runValidate
+	register(cmdValidate)
+}
+
+func runValidate(_ *Command, files []string) error {
+	if len(files) == 0 {
+		return usagef("name at least one .toml file")
+	}
+	profiles := config.Profiles
+	if *validateProfile != "" {
+		profiles = []string{*validateProfile}
+	}
+	if len(files) == 1 {
+		line, keys, err := validateFile(files[0], profiles)
+		if err == nil {
+			fmt.Fprintln(stdout, line)
+			for _, k := range keys {
+				fmt.Fprintln(stdout, "  "+k)
+			}
+		}
+		return err
+	}
+	bad := 0
+	for _, f := range files {
+		line, keys, err := validateFile(f, profiles)
+		if err != nil {
+			bad++
+			fmt.Fprintln(stderr, err)
+			continue
+		}
+		fmt.Fprintln(stdout, line)
+		for _, k := range keys {
+			fmt.Fprintln(stdout, "  "+k)
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d of %d files have errors", bad, len(files))
+	}
+	return nil
+}
+
+// validateFile loads f under each profile and describes it in one line.
+func validateFile(f string, profiles []string) (string, []string, error) {
+	var counts []string
+	var keys []string
+	for i, p := range profiles {
+		e, err := experiments.Load(f, p)
+		if err != nil {
+			if i > 0 {
+				return "", nil, fmt.Errorf("%v (profile %s)", err, p)
+			}
+			return "", nil, err
+		}
+		if e.Preset {
+			return fmt.Sprintf("%s: ok, preset", f), nil, nil
+		}
+		counts = append(counts, fmt.Sprintf("%s %d", p, len(e.Trials)))
+		if i == 0 || p == "default" {
+			keys = keys[:0]
+			for _, t := range e.Trials {
+				keys = append(keys, t.Key)
+			}
+		}
+		if i == len(profiles)-1 {
+			line := fmt.Sprintf("%s: ok, experiment %s (kind %s), trials: %s", f, e.Name, e.Kind, strings.Join(counts, ", "))
+			if !*validateKeys {
+				keys = nil
+			}
+			return line, keys, nil
+		}
+	}
+	return "", nil, nil
+}

@@ -1,0 +1,120 @@
+package config
+
+import (
+	"regexp"
+	"sort"
+
+	"github.com/ssmlab/ssmlab/internal/suggest"
+)
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// checkSettings finds problems no type check can: bad names, unknown
+// architectures and schedules, references to undefined models, methods
+// and datasets, sizes out of range. It fills model defaults on the way.
+func checkSettings(s *Settings, mg *merged, top string) error {
+	at := func(path ...string) func(string, ...any) error {
+		return func(format string, a ...any) error { return mg.errAt(top, path, format, a...) }
+	}
+	if s.Kind != "" && s.Name == "" {
+		return &Error{File: top, Msg: "an experiment needs name = \"...\" (its directory under results/runs/)"}
+	}
+	if s.Kind != "" && !nameRE.MatchString(s.Name) {
+		return at("name")("name %q: want lower-case letters, digits, '_' and '-' (it names results/runs/<name>/)", s.Name)
+	}
+	for _, n := range sortedKeys(s.Models) {
+		m := s.Models[n]
+		m.Fill()
+		if field, err := m.check(); err != nil {
+			return at("models", n, field)("[models.%s]: %v", n, err)
+		}
+		s.Models[n] = m
+	}
+	for _, n := range sortedKeys(s.Methods) {
+		if m := s.Methods[n]; m.LoRA() && (m.Rank <= 0 || m.Alpha <= 0) {
+			return at("methods", n, "rank")("[methods.%s]: LoRA needs a positive rank and alpha", n)
+		}
+	}
+	for _, n := range sortedKeys(s.Data) {
+		if d := s.Data[n]; (d.Builtin == "") == (d.Path == "") {
+			return at("data", n)("[data.%s]: set exactly one of builtin and path", n)
+		}
+	}
+	if err := checkRefs(s, at); err != nil {
+		return err
+	}
+	for _, t := range []struct {
+		sec string
+		t   Train
+	}{{"pretrain", s.Pretrain.Train}, {"train", s.Train}} {
+		if err := checkTrain(t.t, func(k string) func(string, ...any) error { return at(t.sec, k) }); err != nil {
+			return err
+		}
+	}
+	for _, k := range s.Eval.Shots {
+		if k < 0 {
+			return at("eval", "shots")("eval.shots: %d is negative", k)
+		}
+	}
+	if s.Eval.Items < 0 || s.Eval.Bootstrap < 0 || s.Eval.BatchSize <= 0 {
+		return at("eval")("[eval]: items and bootstrap must be >= 0 and batch_size > 0")
+	}
+	return nil
+}
+
+// checkRefs checks that the names a trial uses are defined.
+func checkRefs(s *Settings, at func(...string) func(string, ...any) error) error {
+	if s.Model != "" {
+		if _, ok := s.Models[s.Model]; !ok {
+			return at("model")("model %q is not defined (defined: %v)%s", s.Model, sortedKeys(s.Models), suggest.Hint(s.Model, sortedKeys(s.Models)))
+		}
+	}
+	if _, ok := s.Methods[s.Method]; !ok {
+		return at("method")("method %q is not defined (defined: %v)%s", s.Method, sortedKeys(s.Methods), suggest.Hint(s.Method, sortedKeys(s.Methods)))
+	}
+	type ref struct {
+		path []string
+		name string
+	}
+	refs := []ref{{[]string{"pretrain", "dataset"}, s.Pretrain.Dataset}, {[]string{"train", "dataset"}, s.Train.Dataset}}
+	for _, t := range s.Eval.Tasks {
+		refs = append(refs, ref{[]string{"eval", "tasks"}, t})
+	}
+	for _, r := range refs {
+		if _, ok := s.Data[r.name]; r.name != "" && !ok {
+			return at(r.path...)("dataset %q is not defined in [data] (defined: %v)%s", r.name, sortedKeys(s.Data), suggest.Hint(r.name, sortedKeys(s.Data)))
+		}
+	}
+	return nil
+}
+
+func checkTrain(t Train, at func(key string) func(string, ...any) error) error {
+	switch {
+	case t.Steps < 0:
+		return at("steps")("steps must be >= 0")
+	case t.BatchSize <= 0:
+		return at("batch_size")("batch_size must be positive")
+	case t.SeqLen <= 0:
+		return at("seq_len")("seq_len must be positive")
+	case t.LearningRate < 0:
+		return at("learning_rate")("learning_rate must be >= 0")
+	case t.WarmupSteps < 0 || t.WarmupSteps > t.Steps:
+		return at("warmup_steps")("warmup_steps must be between 0 and steps (%d)", t.Steps)
+	case !contains(Schedules, t.Schedule):
+		return at("schedule")("unknown schedule %q (want one of %v)%s", t.Schedule, Schedules, suggest.Hint(t.Schedule, Schedules))
+	case t.GradClip < 0 || t.WeightDecay < 0:
+		return at("grad_clip")("grad_clip and weight_decay must be >= 0")
+	case t.CheckpointEvery < 0 || t.LogEvery < 0:
+		return at("checkpoint_every")("checkpoint_every and log_every must be >= 0")
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,154 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+
+	"github.com/BurntSushi/toml"
+	"github.com/ssmlab/ssmlab/internal/suggest"
+)
+
+// Options tell Load what the caller knows beyond the file.
+type Options struct {
+	// Profile is "", quick, default or full; "" and default apply
+	// [profile.default] if the file has one.
+	Profile string
+	// Kinds are the registered kind names; nil skips the check.
+	Kinds []string
+	// Params returns a new pointer to the params struct of kind, holding the
+	// kind's defaults (a pointer to an empty struct if it takes none). Nil:
+	// [params] is decoded into a map and not checked.
+	Params func(kind string) any
+}
+
+// Experiment is a loaded file: its settings after defaults, includes and
+// the profile, and its trials.
+type Experiment struct {
+	File    string // the file as given to Load
+	Profile string // the profile applied
+	// Preset is true for a file without a kind (a file meant to be
+	// included): it was strict-checked but has no trials.
+	Preset bool
+	Settings
+	Params any
+	Trials []Trial
+}
+
+// Load reads, strict-checks, merges and expands an experiment file (or
+// checks a preset). Every error names the file and line to fix.
+func Load(path string, opt Options) (*Experiment, error) {
+	if opt.Profile == "" {
+		opt.Profile = "default"
+	}
+	if !contains(Profiles, opt.Profile) {
+		return nil, fmt.Errorf("unknown profile %q (want one of %v)%s", opt.Profile, Profiles, suggest.Hint(opt.Profile, Profiles))
+	}
+	layers, err := readLayers(path, configsRoot(path), nil)
+	if err != nil {
+		return nil, err
+	}
+	def := &layer{file: DefaultsFile, src: defaultsTOML, raw: map[string]any{}}
+	if _, err := toml.Decode(string(defaultsTOML), &def.raw); err != nil {
+		panic("defaults.toml: " + err.Error())
+	}
+	mg := newMerged()
+	for _, l := range append([]*layer{def}, layers...) {
+		mg.add(l.raw, nil, func(rel []string) origin { return origin{l, rel} })
+	}
+	delete(mg.m, "include")
+	kind, _ := mg.m["kind"].(string)
+	newParams, err := paramsFor(mg, path, kind, opt)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range layers {
+		if err := strict(l, newParams); err != nil {
+			return nil, err
+		}
+	}
+	e := &Experiment{File: path, Profile: opt.Profile, Preset: kind == ""}
+	if err := applyProfile(mg, path, opt.Profile); err != nil {
+		return nil, err
+	}
+	if e.Settings, e.Params, err = decode(mg, path, newParams); err != nil {
+		return nil, err
+	}
+	if err := checkSettings(&e.Settings, mg, path); err != nil {
+		return nil, err
+	}
+	if e.Preset {
+		return e, nil
+	}
+	if e.Trials, err = expand(e, mg, newParams); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// paramsFor checks kind and returns the constructor of its params.
+func paramsFor(mg *merged, path, kind string, opt Options) (func() any, error) {
+	if kind == "" {
+		if _, named := mg.m["name"]; named {
+			return nil, mg.errAt(path, []string{"name"}, "an experiment needs kind (one of %v)", opt.Kinds)
+		}
+		return nil, nil
+	}
+	if opt.Kinds != nil && !contains(opt.Kinds, kind) {
+		return nil, mg.errAt(path, []string{"kind"}, "unknown kind %q (registered: %v)%s", kind, opt.Kinds, suggest.Hint(kind, opt.Kinds))
+	}
+	if opt.Params == nil {
+		return func() any { return &map[string]any{} }, nil
+	}
+	return func() any { return opt.Params(kind) }, nil
+}
+
+// applyProfile merges [profile.NAME] over the rest and drops [profile].
+func applyProfile(mg *merged, path, name string) error {
+	profs, _ := mg.m["profile"].(map[string]any)
+	delete(mg.m, "profile")
+	names := make([]string, 0, len(profs))
+	for n := range profs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if !contains(Profiles, n) {
+			return mg.errAt(path, []string{"profile", n}, "unknown profile %q (want one of %v)%s", n, Profiles, suggest.Hint(n, Profiles))
+		}
+		p, _ := profs[n].(map[string]any)
+		for _, k := range []string{"name", "kind"} {
+			if _, ok := p[k]; ok {
+				return mg.errAt(path, []string{"profile", n, k}, "a profile cannot change %s", k)
+			}
+		}
+	}
+	p, _ := profs[name].(map[string]any)
+	mg.add(p, nil, func(rel []string) origin {
+		return mg.origins[pathKey(append([]string{"profile", name}, rel...))]
+	})
+	return nil
+}
+
+// decode turns the merged table into Settings and params. Each file was
+// type-checked already, so an error here comes from a sweep or profile
+// value and is pointed at the key that set it.
+func decode(mg *merged, path string, newParams func() any) (Settings, any, error) {
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(mg.m); err != nil {
+		return Settings{}, nil, &Error{File: path, Msg: err.Error()}
+	}
+	var f File
+	md, err := toml.Decode(buf.String(), &f)
+	if err == nil && newParams != nil {
+		params := newParams()
+		if err = md.PrimitiveDecode(f.Params, params); err == nil {
+			return f.Settings, params, nil
+		}
+	}
+	if err != nil {
+		e, key := tomlError(path, nil, err)
+		return Settings{}, nil, mg.errAt(path, splitKey(key), "%s", e.Msg)
+	}
+	return f.Settings, nil, nil
+}

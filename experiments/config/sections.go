@@ -1,0 +1,75 @@
+package config
+
+import "github.com/ssmlab/ssmlab/models/precision"
+
+// Train is one training run: the optimiser (AdamW), its schedule and how
+// often the run checkpoints. [train] is the experiment's own (fine-tuning)
+// run; [pretrain] adds the base models' precision to it.
+type Train struct {
+	Dataset         string  `toml:"dataset" json:"dataset,omitempty"` // a [data.NAME] entry
+	Steps           int     `toml:"steps" json:"steps"`               // optimiser steps
+	BatchSize       int     `toml:"batch_size" json:"batch_size"`     // sequences per step
+	SeqLen          int     `toml:"seq_len" json:"seq_len"`           // tokens per sequence
+	LearningRate    float64 `toml:"learning_rate" json:"learning_rate"`
+	MinLRRatio      float64 `toml:"min_lr_ratio" json:"min_lr_ratio"` // final lr / peak lr (linear, cosine)
+	WarmupSteps     int     `toml:"warmup_steps" json:"warmup_steps"` // linear warmup from 0
+	Schedule        string  `toml:"schedule" json:"schedule"`         // constant, linear or cosine
+	WeightDecay     float64 `toml:"weight_decay" json:"weight_decay"` // AdamW, not on norms and biases
+	Beta1           float64 `toml:"beta1" json:"beta1"`
+	Beta2           float64 `toml:"beta2" json:"beta2"`
+	Eps             float64 `toml:"eps" json:"eps"`
+	GradClip        float64 `toml:"grad_clip" json:"grad_clip"`               // global-norm clip; 0: none
+	CheckpointEvery int     `toml:"checkpoint_every" json:"checkpoint_every"` // steps; 0: only at the end
+	LogEvery        int     `toml:"log_every" json:"log_every"`               // steps between log.jsonl lines
+}
+
+// Schedules a Train may name.
+var Schedules = []string{"constant", "linear", "cosine"}
+
+// Pretrain is [pretrain]: Train plus the precision base models train in.
+type Pretrain struct {
+	Train
+	Precision precision.Policy `toml:"precision" json:"precision"`
+}
+
+// Method is one [methods.NAME] table: what a fine-tuning run trains.
+// No targets means full fine-tuning; otherwise LoRA adapters
+// W + (alpha/rank) B A on the named linears, per architecture.
+type Method struct {
+	// Targets maps an arch to the linear weight names that get adapters,
+	// e.g. { mamba = ["x_proj"], gpt_neox = ["query_key_value"] }.
+	Targets map[string][]string `toml:"targets" json:"targets,omitempty"`
+	Rank    int                 `toml:"rank" json:"rank,omitempty"`
+	Alpha   float64             `toml:"alpha" json:"alpha,omitempty"`
+	Dropout float64             `toml:"dropout" json:"dropout,omitempty"`
+}
+
+// LoRA reports whether the method trains adapters rather than every weight.
+func (m Method) LoRA() bool { return len(m.Targets) > 0 }
+
+// Dataset is one [data.NAME] table: a built-in generator or local files.
+type Dataset struct {
+	// Builtin names a generator of the datasets package (its documentation
+	// lists them); empty when Path is set.
+	Builtin string `toml:"builtin" json:"builtin,omitempty"`
+	// Path is a .arrow file (stream or file format), a .parquet file or an
+	// HF dataset directory; read locally, never downloaded.
+	Path  string `toml:"path" json:"path,omitempty"`
+	Split string `toml:"split" json:"split,omitempty"` // HF split; "": train
+	// Families selects task families of a built-in suite; empty: all.
+	Families []string `toml:"families" json:"families,omitempty"`
+	Seed     int64    `toml:"seed" json:"seed"` // generator seed (held fixed across trials)
+	Size     int      `toml:"size" json:"size"` // examples (or documents) to generate or read; 0: all
+	Vocab    int      `toml:"vocab" json:"vocab,omitempty"`
+	// Tokenizer is a tokenizer.json; "": the built-in tokenizer.
+	Tokenizer string `toml:"tokenizer" json:"tokenizer,omitempty"`
+}
+
+// Eval is [eval]: k-shot evaluation on named datasets.
+type Eval struct {
+	Tasks     []string `toml:"tasks" json:"tasks"`         // [data.NAME] entries
+	Shots     []int    `toml:"shots" json:"shots"`         // k values of k-shot prompts
+	Items     int      `toml:"items" json:"items"`         // items per task; 0: all
+	Bootstrap int      `toml:"bootstrap" json:"bootstrap"` // resamples for confidence intervals
+	BatchSize int      `toml:"batch_size" json:"batch_size"`
+}

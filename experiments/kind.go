@@ -1,0 +1,137 @@
+package experiments
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/ssmlab/ssmlab/experiments/config"
+)
+
+// Kind executes one trial. Run must be deterministic given the trial's
+// config and seed, resume from its own checkpoints when restarted, write
+// its results with ctx.WriteSummary, and return ctx.Err() promptly when
+// the context is cancelled. Returning nil marks the trial DONE.
+type Kind interface {
+	Run(ctx *Context) error
+}
+
+// KindFunc adapts a function to Kind.
+type KindFunc func(ctx *Context) error
+
+// Run calls f.
+func (f KindFunc) Run(ctx *Context) error { return f(ctx) }
+
+// Optional interfaces a Kind may implement.
+type (
+	// ParamsKind declares the kind's [params] table: NewParams returns a
+	// pointer to a struct holding the defaults, with toml and json tags.
+	// Without it, any key under [params] is an error.
+	ParamsKind interface {
+		NewParams() any
+	}
+	// Checker checks a resolved trial beyond the schema (datasets exist,
+	// architectures supported); `ssmlab validate` calls it for every trial.
+	Checker interface {
+		Check(t *config.Trial) error
+	}
+	// Versioned kinds put Version into every trial's config hash: bump it
+	// when a code change makes old results of the kind stale.
+	Versioned interface {
+		Version() string
+	}
+	// Planner lists the artifacts a trial will ask for, so that shards
+	// share the work of building them before running trials.
+	Planner interface {
+		Needs(t *config.Trial) ([]Need, error)
+	}
+)
+
+// Need is an artifact a trial will use: ctx.Artifact(Name, Spec).
+type Need struct {
+	Artifact string
+	Spec     any
+}
+
+var (
+	regMu sync.RWMutex
+	kinds = map[string]Kind{}
+)
+
+// RegisterKind makes k available as `kind = "name"`. Kinds register in init;
+// a duplicate name is a programming error and panics.
+func RegisterKind(name string, k Kind) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := kinds[name]; dup {
+		panic("experiments: kind " + name + " registered twice")
+	}
+	kinds[name] = k
+}
+
+// Kinds returns the registered kind names, sorted.
+func Kinds() []string {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	names := make([]string, 0, len(kinds))
+	for n := range kinds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func lookupKind(name string) (Kind, error) {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	k, ok := kinds[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown kind %q", name)
+	}
+	return k, nil
+}
+
+func kindVersion(k Kind) string {
+	if v, ok := k.(Versioned); ok {
+		return v.Version()
+	}
+	return ""
+}
+
+// LoadOptions are the config.Options that check files against the
+// registered kinds and their params.
+func LoadOptions(profile string) config.Options {
+	return config.Options{
+		Profile: profile,
+		Kinds:   Kinds(),
+		Params: func(kind string) any {
+			if k, err := lookupKind(kind); err == nil {
+				if p, ok := k.(ParamsKind); ok {
+					return p.NewParams()
+				}
+			}
+			return &struct{}{}
+		},
+	}
+}
+
+// Load reads an experiment file against the registered kinds and checks
+// every trial with its kind's Checker.
+func Load(path, profile string) (*config.Experiment, error) {
+	e, err := config.Load(path, LoadOptions(profile))
+	if err != nil || e.Preset {
+		return e, err
+	}
+	k, err := lookupKind(e.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if c, ok := k.(Checker); ok {
+		for i := range e.Trials {
+			if err := c.Check(&e.Trials[i]); err != nil {
+				return nil, fmt.Errorf("%s: trial %s: %v", path, e.Trials[i].Key, err)
+			}
+		}
+	}
+	return e, nil
+}

@@ -1,0 +1,106 @@
+package experiments
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+)
+
+// Timings of the artifact lock protocol; tests shorten them.
+var (
+	lockHeartbeat = 15 * time.Second // a holder touches its lock this often
+	lockStale     = 2 * time.Minute  // a lock untouched this long is abandoned
+	lockPoll      = 2 * time.Second  // a waiter looks again this often
+)
+
+// lockInfo is the content of a LOCK file.
+type lockInfo struct {
+	Host  string    `json:"host"`
+	PID   int       `json:"pid"`
+	Since time.Time `json:"since"`
+}
+
+// heldLock is a LOCK file this process created; a goroutine keeps its
+// modification time fresh so waiters elsewhere know the holder is alive.
+type heldLock struct {
+	path string
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// tryLock creates path exclusively. If another process holds it, it
+// returns that holder's info (zero if unreadable yet) and a nil lock.
+func tryLock(path string) (*heldLock, lockInfo, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		var info lockInfo
+		if b, err := os.ReadFile(path); err == nil {
+			json.Unmarshal(b, &info)
+		}
+		return nil, info, nil
+	}
+	if err != nil {
+		return nil, lockInfo{}, err
+	}
+	host, _ := os.Hostname()
+	b, _ := json.Marshal(lockInfo{Host: host, PID: os.Getpid(), Since: time.Now().UTC()})
+	_, werr := f.Write(b)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(path)
+		return nil, lockInfo{}, werr
+	}
+	h := &heldLock{path: path, stop: make(chan struct{})}
+	h.wg.Add(1)
+	go h.beat()
+	return h, lockInfo{}, nil
+}
+
+func (h *heldLock) beat() {
+	defer h.wg.Done()
+	t := time.NewTicker(lockHeartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case now := <-t.C:
+			os.Chtimes(h.path, now, now)
+		}
+	}
+}
+
+func (h *heldLock) release() {
+	close(h.stop)
+	h.wg.Wait()
+	os.Remove(h.path)
+}
+
+// abandoned reports whether the lock at path was left by a dead process:
+// one on this host whose PID is gone, or one that stopped refreshing it.
+func abandoned(path string, info lockInfo) bool {
+	st, err := os.Stat(path)
+	if err != nil {
+		return false // gone already: the caller simply tries again
+	}
+	host, _ := os.Hostname()
+	if info.Host == host && info.PID > 0 && info.PID != os.Getpid() && !pidAlive(info.PID) {
+		return true
+	}
+	return time.Since(st.ModTime()) > lockStale
+}
+
+// breakLock removes an abandoned lock if it is still the one judged
+// abandoned. Two waiters racing here can, rarely, both build; artifact
+// writes are atomic and deterministic, so the result is the same.
+func breakLock(path string, info lockInfo) {
+	var now lockInfo
+	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &now) == nil && now == info {
+		os.Remove(path)
+	}
+}

@@ -1,0 +1,229 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/experiments/store"
+)
+
+// Options control a run.
+type Options struct {
+	// Results is the results directory (default "results").
+	Results string
+	// Shard and Shards select the trials whose index in the stable sweep
+	// order satisfies index % Shards == Shard (Shards 0 or 1: all).
+	Shard, Shards int
+	// Force reruns the selected trials from scratch, replacing finished
+	// ones and ones made by a different config.
+	Force bool
+	// Stderr receives progress (default os.Stderr).
+	Stderr io.Writer
+	// ProgressEvery is the least time between progress lines (default 10s).
+	ProgressEvery time.Duration
+	// Command is recorded in provenance (default os.Args).
+	Command []string
+}
+
+// Report says what a run did.
+type Report struct {
+	Experiment string
+	Dir        string // results/runs/<experiment>
+	Total      int    // trials in the sweep
+	Selected   int    // trials in this shard
+	Ran        int    // trials run (or resumed) to DONE
+	Skipped    int    // trials already DONE
+}
+
+type runner struct {
+	opt      Options
+	mu       sync.Mutex
+	building map[string]bool // artifact dirs this process is building
+}
+
+// Run runs the trials of e selected by the shard options: it skips those
+// already DONE, resumes interrupted ones, refuses (without Force) trial
+// directories made by a different config, and stops at the first failure.
+// Shared artifacts the kind plans are built first, split across shards.
+func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error) {
+	if opt.Results == "" {
+		opt.Results = "results"
+	}
+	if opt.Stderr == nil {
+		opt.Stderr = os.Stderr
+	}
+	if opt.ProgressEvery == 0 {
+		opt.ProgressEvery = 10 * time.Second
+	}
+	if opt.Command == nil {
+		opt.Command = os.Args
+	}
+	if opt.Shards <= 0 {
+		opt.Shards = 1
+	}
+	if opt.Shard < 0 || opt.Shard >= opt.Shards {
+		return nil, fmt.Errorf("shard %d/%d: want 0 <= i < n", opt.Shard, opt.Shards)
+	}
+	if e.Preset {
+		return nil, fmt.Errorf("%s: a preset (no kind), not an experiment; include it from one", e.File)
+	}
+	k, err := lookupKind(e.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", e.File, err)
+	}
+	if pk, ok := k.(ParamsKind); ok && len(e.Trials) > 0 {
+		if want, got := reflect.TypeOf(pk.NewParams()), reflect.TypeOf(e.Trials[0].Params); want != got {
+			return nil, fmt.Errorf("%s: params are %v, kind %s wants %v; load the file with experiments.Load", e.File, got, e.Kind, want)
+		}
+	}
+	r := &runner{opt: opt, building: map[string]bool{}}
+	rep := &Report{Experiment: e.Name, Dir: filepath.Join(opt.Results, "runs", e.Name), Total: len(e.Trials)}
+	var mine []*config.Trial
+	for i := range e.Trials {
+		if e.Trials[i].Index%opt.Shards == opt.Shard {
+			mine = append(mine, &e.Trials[i])
+		}
+	}
+	rep.Selected = len(mine)
+	if err := r.prebuild(ctx, k, e.Trials); err != nil {
+		if ctx.Err() != nil {
+			err = errors.New("interrupted; run the same command again to resume")
+		}
+		return rep, err
+	}
+	for i, t := range mine {
+		label := fmt.Sprintf("[%d/%d] %s %s", i+1, len(mine), e.Name, t.Key)
+		ran, err := r.runTrial(ctx, k, t, label)
+		if err != nil {
+			return rep, err
+		}
+		if ran {
+			rep.Ran++
+		} else {
+			rep.Skipped++
+		}
+	}
+	return rep, nil
+}
+
+// runTrial runs one trial unless it is DONE; ran is false when skipped.
+func (r *runner) runTrial(ctx context.Context, k Kind, t *config.Trial, label string) (ran bool, err error) {
+	dir := store.RunDir(r.opt.Results, t.Experiment, t.Key)
+	cfg, err := store.NewConfig(t, kindVersion(k))
+	if err != nil {
+		return false, fmt.Errorf("trial %s: config: %v", t.Key, err)
+	}
+	skip, err := r.prepare(dir, cfg)
+	if err != nil || skip {
+		if skip {
+			fmt.Fprintf(r.opt.Stderr, "%s: done already, skipped\n", label)
+		}
+		return false, err
+	}
+	err = r.execute(ctx, dir, cfg, t.Seed, label, true, func(c *Context) error {
+		c.Trial = t
+		return k.Run(c)
+	})
+	if err != nil {
+		return false, fmt.Errorf("trial %s: %w", t.Key, err)
+	}
+	return true, nil
+}
+
+// prepare decides what to do with a trial directory: skip it (DONE, same
+// config), resume it (same config), start it, or refuse it (a different
+// config made it; Force replaces it).
+func (r *runner) prepare(dir string, cfg store.Config) (skip bool, err error) {
+	old, ok, err := store.ReadConfig(dir)
+	switch {
+	case err != nil && !r.opt.Force:
+		return false, err
+	case err == nil && ok && old.Hash != cfg.Hash && !r.opt.Force:
+		return false, fmt.Errorf("%s was made by a different config (%s); rerun with --force to replace it, or move it away", dir, store.Diff(old, cfg))
+	case err == nil && ok && old.Hash == cfg.Hash && store.Done(dir) && !r.opt.Force:
+		return true, nil
+	case r.opt.Force && (err != nil || ok):
+		return false, discard(dir)
+	}
+	return false, nil
+}
+
+// discard moves dir aside and deletes it, so a crash midway leaves no
+// half-deleted trial under its key.
+func discard(dir string) error {
+	trash := filepath.Join(filepath.Dir(dir), fmt.Sprintf(".trash-%s-%d", filepath.Base(dir), time.Now().UnixNano()))
+	if err := os.Rename(dir, trash); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	return os.RemoveAll(trash)
+}
+
+// execute runs fn in dir with a fresh Context, recording provenance and
+// marking the directory DONE when fn succeeds. Shared by trials and
+// artifacts.
+func (r *runner) execute(ctx context.Context, dir string, cfg store.Config, seed int64, label string, trial bool, fn func(*Context) error) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := store.WriteConfig(dir, cfg); err != nil {
+		return err
+	}
+	prov, err := startProvenance(dir, seed, cfg.Hash, r.opt.Command)
+	if err != nil {
+		return err
+	}
+	ck := &Checkpoints{dir: filepath.Join(dir, store.CheckpointDir), Keep: 2}
+	log, err := openLog(filepath.Join(dir, store.LogFile), ck.logBytes())
+	if err != nil {
+		return err
+	}
+	ck.log = log
+	if _, step, ok := ck.Latest(); ok {
+		fmt.Fprintf(r.opt.Stderr, "%s: resuming from the checkpoint of step %d\n", label, step)
+	}
+	c := &Context{Context: ctx, Dir: dir, Seed: seed, Log: log, Checkpoints: ck, r: r,
+		Progress: newProgress(r.opt.Stderr, label, r.opt.ProgressEvery)}
+	err = protect(fn, c)
+	if cerr := log.close(); err == nil {
+		err = cerr
+	}
+	prov.Artifacts = c.used
+	if err == nil && trial && !c.summary {
+		err = errors.New("the kind returned without writing summary.json (ctx.WriteSummary)")
+	}
+	status := "done"
+	switch {
+	case err != nil && ctx.Err() != nil:
+		status, err = "interrupted", fmt.Errorf("interrupted; run the same command again to resume")
+	case err != nil:
+		status = "failed: " + err.Error()
+	}
+	if perr := prov.finish(dir, status); err == nil {
+		err = perr
+	}
+	if err != nil {
+		return err
+	}
+	return store.MarkDone(dir, cfg.Hash)
+}
+
+// protect turns a panic in a kind into an error naming it.
+func protect(fn func(*Context) error, c *Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return fn(c)
+}
