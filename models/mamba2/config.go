@@ -9,21 +9,24 @@ import (
 // settings. Every default lives in DefaultConfig; the HF config.json mapping
 // is in models/hf/mamba2.go.
 type Config struct {
-	Vocab        int     // V
-	D            int     // model width (hidden_size)
-	Layers       int     // number of blocks
-	Expand       int     // E = Expand·D
-	HeadDim      int     // P; H = E/P
-	Groups       int     // G (n_groups); divides H
-	N            int     // state size
-	K            int     // conv width
-	ChunkSize    int     // Q of the chunked scan (changes speed, not the result)
-	Eps          float32 // RMSNorm epsilon (block norms, gated norm, final norm)
-	Bias         bool    // in_proj and out_proj have biases (use_bias)
-	ConvBias     bool    // conv1d has a bias (use_conv_bias)
-	Untied       bool    // lm_head has its own weight (tie_word_embeddings false)
-	DtLimit      [2]float64
-	ResidualFP32 bool // residual stream kept in fp32 under the -pure policies
+	Vocab        int        // V
+	D            int        // model width (hidden_size)
+	Layers       int        // number of blocks
+	Expand       int        // E = Expand·D
+	HeadDim      int        // P; H = E/P
+	Groups       int        // G (n_groups); divides H
+	N            int        // state size
+	K            int        // conv width
+	ChunkSize    int        // Q of the chunked scan (changes speed, not the result)
+	Eps          float32    // RMSNorm epsilon (block norms, gated norm, final norm)
+	Bias         bool       // in_proj and out_proj have biases (use_bias)
+	ConvBias     bool       // conv1d has a bias (use_conv_bias)
+	Untied       bool       // lm_head has its own weight (tie_word_embeddings false)
+	DtLimit      [2]float64 // dt is clamped to [lo, hi] (time_step_limit)
+	ResidualFP32 bool       // residual stream kept in fp32 under the -pure policies
+
+	// Token ids recorded in config.json; they do not change the math.
+	BOS, EOS, Pad int
 
 	// Initialisation (mamba_ssm Mamba2.__init__ and MambaLMHeadModel._init_weights).
 	AInitMin, AInitMax        float64 // A = U(AInitMin, AInitMax), A_log = log A
@@ -41,8 +44,8 @@ func DefaultConfig(vocab, d, layers int) Config {
 	return Config{
 		Vocab: vocab, D: d, Layers: layers, Expand: 2, HeadDim: 64, Groups: 1, N: 128, K: 4,
 		ChunkSize: 256, Eps: 1e-5, ConvBias: true, DtLimit: [2]float64{0, math.Inf(1)},
-		ResidualFP32: true,
-		AInitMin:     1, AInitMax: 16, DtMin: 0.001, DtMax: 0.1, DtInitFloor: 1e-4,
+		ResidualFP32: true, BOS: 0, EOS: 2, Pad: 1,
+		AInitMin: 1, AInitMax: 16, DtMin: 0.001, DtMax: 0.1, DtInitFloor: 1e-4,
 		EmbedStd: 0.02, RescalePrenorm: true,
 	}
 }
