@@ -112,7 +112,7 @@ func Mamba2Config(path string, raw []byte) (mamba2.Config, error) {
 	// HF Mamba2Config defaults (transformers 4.44+), then mamba_ssm's for
 	// the initialisation settings config.json does not carry.
 	c := mamba2.DefaultConfig(32768, 4096, 64)
-	c.N, c.Groups, c.Untied, c.EmbedStd, c.RescalePrenorm = 128, 8, true, 0.1, false
+	c.N, c.Groups, c.ChunkSize, c.Untied, c.EmbedStd, c.RescalePrenorm = 128, 8, 256, true, 0.1, false
 	numHeads := 128
 	expand := 2.0
 	seti := func(dst *int, p *int) {

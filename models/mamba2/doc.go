@@ -26,11 +26,17 @@
 // HF's repeat_interleave and mamba_ssm's kernels do. The state of head h is
 // a (P, N) matrix.
 //
-// The scan. SeqScan is the sequential recurrence above, the specification.
-// ChunkScan is the chunked SSD algorithm (intra-chunk quadratic term with
-// segment sums, chunk-end states, the inter-chunk recurrence, state to
-// output); the model uses it. Both have hand-written backward passes, tested
-// against each other and against finite differences. ChunkScan handles a
+// The scan. SeqScan is the sequential recurrence above, serial: the
+// specification. Two production kernels match it and keep the same
+// checkpoints, the state at every chunk start (B, H, ⌈L/Q⌉+1, P, N):
+// ChunkScan, the chunked SSD algorithm (intra-chunk quadratic term with
+// segment decays, chunk states, the inter-chunk recurrence, state to
+// output) built on tensor's Gemm, and RecScan, the recurrence in parallel
+// over heads. Each has a hand-written backward pass (ChunkScanBackward
+// transposes the chunk's matrix products; RecScanBackward recomputes a
+// chunk's states from its checkpoint); all are tested against SeqScan and
+// finite differences for chunk sizes that do and do not divide L. The model
+// runs ChunkScan unless SetScan(Recurrent) is called. ChunkScan handles a
 // last chunk shorter than Q directly; HF pads the sequence with zeros to a
 // multiple of chunk_size instead, which leaves the outputs of real positions
 // unchanged (zero inputs add nothing and exp(0·A) = 1 carries the state).

@@ -14,6 +14,7 @@ import (
 // under prefix (e.g. "backbone.layers.0.mixer").
 type Mixer struct {
 	cfg     Config
+	scan    Scan
 	InProj  *nn.Linear // (ProjDim, D): rows [z (E), x (E), B (G·N), C (G·N), dt (H)]
 	Conv    *nn.Conv1d // (C, 1, K) over xBC
 	DtBias  *nn.Param  // (H)
@@ -127,7 +128,11 @@ func (m *Mixer) Forward(pol precision.Policy, out, u []float32, batch, length in
 	for h, v := range m.ALog.Value.Data {
 		m.a[h] = -float32(math.Exp(float64(v)))
 	}
-	ChunkScan(m.y, m.states, m.x, m.dt, m.a, m.bm, m.cm, nil, d, c.ChunkSize)
+	if m.scan == Recurrent {
+		RecScan(m.y, m.states, m.x, m.dt, m.a, m.bm, m.cm, nil, d, c.ChunkSize)
+	} else {
+		ChunkScan(m.y, m.states, m.x, m.dt, m.a, m.bm, m.cm, nil, d, c.ChunkSize)
+	}
 	m.addSkip(m.y, m.x, n)
 	z := m.zView(n)
 	gatedNormForward(m.normed, m.gated, m.rstd, m.y, z, m.Norm.Value.Data, n, E, c.Eps)
@@ -184,7 +189,11 @@ func (m *Mixer) Backward(pol precision.Policy, du, dout []float32) {
 	}
 	ddt, dA := make([]float32, n*H), make([]float32, H)
 	dbm, dcm := make([]float32, n*GN), make([]float32, n*GN)
-	ChunkScanBackward(dx, ddt, dA, dbm, dcm, dy, m.states, m.x, m.dt, m.a, m.bm, m.cm, d, c.ChunkSize)
+	if m.scan == Recurrent {
+		RecScanBackward(dx, ddt, dA, dbm, dcm, dy, m.states, m.x, m.dt, m.a, m.bm, m.cm, d, c.ChunkSize)
+	} else {
+		ChunkScanBackward(dx, ddt, dA, dbm, dcm, dy, m.states, m.x, m.dt, m.a, m.bm, m.cm, d, c.ChunkSize)
+	}
 	Dv := m.Dskip.Value.Data
 	for i, g := range dy {
 		dx[i] += Dv[(i/P)%H] * g

@@ -60,6 +60,27 @@ func New(cfg Config) (*Model, error) {
 // Config returns the model's configuration.
 func (m *Model) Config() Config { return m.cfg }
 
+// Scan selects the scan kernel a model runs. Both give SeqScan's result up
+// to float32 rounding and keep the same chunk-start states.
+type Scan int
+
+const (
+	// Chunked is ChunkScan, the SSD algorithm built on matrix products:
+	// the default, and the fastest with a BLAS backend (OpenBLAS/oneDNN
+	// builds).
+	Chunked Scan = iota
+	// Recurrent is RecScan, the recurrence in parallel over heads: the
+	// least arithmetic, competitive in pure-Go builds.
+	Recurrent
+)
+
+// SetScan selects the scan kernel.
+func (m *Model) SetScan(s Scan) {
+	for _, b := range m.Layers {
+		b.Mixer.scan = s
+	}
+}
+
 // SetChunkSize changes the chunk size of the SSD scan (results are the same
 // up to float32 rounding; speed and memory change).
 func (m *Model) SetChunkSize(q int) {

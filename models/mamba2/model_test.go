@@ -112,8 +112,8 @@ func TestModelGradients(t *testing.T) {
 	}
 }
 
-// Logits and gradients do not depend on the chunk size, whether or not it
-// divides the length.
+// Logits and gradients depend neither on the scan kernel nor on the chunk
+// size, whether or not it divides the length.
 func TestModelChunkSizeInvariance(t *testing.T) {
 	c := tinyConfig()
 	m := tinyModel(t, c, 8)
@@ -133,14 +133,17 @@ func TestModelChunkSizeInvariance(t *testing.T) {
 		return logits, gs
 	}
 	wantL, wantG := run(L)
-	for _, q := range []int{1, 3, 4, 5, 16} {
-		gotL, gotG := run(q)
-		if e := relErr(gotL, wantL); e > 2e-6 {
-			t.Errorf("Q=%d: logits differ by %.3g", q, e)
-		}
-		for i, p := range m.Params() {
-			if e := relErr(gotG[i], wantG[i]); e > 2e-5 {
-				t.Errorf("Q=%d: grad %s differs by %.3g", q, p.Name, e)
+	for _, scan := range []Scan{Chunked, Recurrent} {
+		m.SetScan(scan)
+		for _, q := range []int{1, 3, 4, 5, 10, 16} {
+			gotL, gotG := run(q)
+			if e := relErr(gotL, wantL); e > 2e-6 {
+				t.Errorf("scan %d, Q=%d: logits differ by %.3g", scan, q, e)
+			}
+			for i, p := range m.Params() {
+				if e := relErr(gotG[i], wantG[i]); e > 2e-5 {
+					t.Errorf("scan %d, Q=%d: grad %s differs by %.3g", scan, q, p.Name, e)
+				}
 			}
 		}
 	}

@@ -55,26 +55,38 @@ var scanDims = Dims{B: 2, L: 13, H: 4, P: 3, G: 2, N: 5}
 // chunk sizes that divide L = 13 (1, 13) and do not (3, 8, 20 > L)
 var chunkSizes = []int{1, 3, 8, 13, 20}
 
-func TestChunkScanMatchesSequential(t *testing.T) {
+// the two production scans, forward and backward
+var scanKernels = []struct {
+	name string
+	fwd  func(y, states, x, dt, A, Bm, Cm, h0 []float32, d Dims, Q int)
+	bwd  func(dx, ddt, dA, dBm, dCm, dy, states, x, dt, A, Bm, Cm []float32, d Dims, Q int)
+}{{"chunked", ChunkScan, ChunkScanBackward}, {"recurrent", RecScan, RecScanBackward}}
+
+func TestScansMatchSequential(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	d := scanDims
+	PN := d.P * d.N
 	for _, withH0 := range []bool{false, true} {
 		c := newScanCase(r, d, withH0)
-		want, hs := make([]float32, len(c.x)), make([]float32, d.B*d.H*d.L*d.P*d.N)
+		want, hs := make([]float32, len(c.x)), make([]float32, d.B*d.H*d.L*PN)
 		SeqScan(want, hs, c.x, c.dt, c.A, c.Bm, c.Cm, c.h0, d)
-		for _, Q := range chunkSizes {
-			nc := NumChunks(d.L, Q)
-			y, st := make([]float32, len(c.x)), make([]float32, d.B*d.H*(nc+1)*d.P*d.N)
-			ChunkScan(y, st, c.x, c.dt, c.A, c.Bm, c.Cm, c.h0, d, Q)
-			if e := relErr(y, want); e > 2e-6 {
-				t.Errorf("h0 %v, Q=%d: y differs from the sequential scan by %.3g", withH0, Q, e)
-			}
-			PN := d.P * d.N
-			for bh := 0; bh < d.B*d.H; bh++ { // final state
-				got := st[(bh*(nc+1)+nc)*PN : (bh*(nc+1)+nc+1)*PN]
-				ref := hs[(bh*d.L+d.L-1)*PN : (bh*d.L+d.L)*PN]
-				if e := relErr(got, ref); e > 2e-6 {
-					t.Errorf("h0 %v, Q=%d: final state of (b,h)=%d differs by %.3g", withH0, Q, bh, e)
+		for _, k := range scanKernels {
+			for _, Q := range chunkSizes {
+				nc := NumChunks(d.L, Q)
+				y, st := make([]float32, len(c.x)), make([]float32, d.B*d.H*(nc+1)*PN)
+				k.fwd(y, st, c.x, c.dt, c.A, c.Bm, c.Cm, c.h0, d, Q)
+				if e := relErr(y, want); e > 2e-6 {
+					t.Errorf("%s, h0 %v, Q=%d: y differs from the sequential scan by %.3g", k.name, withH0, Q, e)
+				}
+				for bh := 0; bh < d.B*d.H; bh++ { // chunk-start states and the final state
+					for ci := 1; ci <= nc; ci++ {
+						tEnd := min(ci*Q, d.L) - 1
+						got := st[(bh*(nc+1)+ci)*PN : (bh*(nc+1)+ci+1)*PN]
+						ref := hs[(bh*d.L+tEnd)*PN : (bh*d.L+tEnd+1)*PN]
+						if e := relErr(got, ref); e > 2e-6 {
+							t.Errorf("%s, h0 %v, Q=%d: state %d of (b,h)=%d differs by %.3g", k.name, withH0, Q, ci, bh, e)
+						}
+					}
 				}
 			}
 		}
@@ -112,7 +124,7 @@ func TestSeqScanGradients(t *testing.T) {
 	}
 }
 
-func TestChunkScanGradients(t *testing.T) {
+func TestScanGradients(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	d := scanDims
 	c := newScanCase(r, d, true)
@@ -121,22 +133,24 @@ func TestChunkScanGradients(t *testing.T) {
 	SeqScan(y, hs, c.x, c.dt, c.A, c.Bm, c.Cm, c.h0, d)
 	ref := newScanGrads(d)
 	SeqScanBackward(ref.dx, ref.ddt, ref.dA, ref.dB, ref.dC, dy, hs, c.x, c.dt, c.A, c.Bm, c.Cm, c.h0, d)
-	for _, Q := range chunkSizes {
-		t.Run(fmt.Sprintf("Q=%d", Q), func(t *testing.T) {
-			st := make([]float32, d.B*d.H*(NumChunks(d.L, Q)+1)*d.P*d.N)
-			ChunkScan(y, st, c.x, c.dt, c.A, c.Bm, c.Cm, c.h0, d, Q)
-			g := newScanGrads(d)
-			ChunkScanBackward(g.dx, g.ddt, g.dA, g.dB, g.dC, dy, st, c.x, c.dt, c.A, c.Bm, c.Cm, d, Q)
-			names := []string{"dx", "ddt", "dA", "dB", "dC"}
-			for i, got := range g.all() {
-				if e := relErr(got, ref.all()[i]); e > 1e-5 {
-					t.Errorf("%s differs from the sequential backward by %.3g", names[i], e)
+	names := []string{"dx", "ddt", "dA", "dB", "dC"}
+	for _, k := range scanKernels {
+		for _, Q := range chunkSizes {
+			t.Run(fmt.Sprintf("%s/Q=%d", k.name, Q), func(t *testing.T) {
+				st := make([]float32, d.B*d.H*(NumChunks(d.L, Q)+1)*d.P*d.N)
+				k.fwd(y, st, c.x, c.dt, c.A, c.Bm, c.Cm, c.h0, d, Q)
+				g := newScanGrads(d)
+				k.bwd(g.dx, g.ddt, g.dA, g.dB, g.dC, dy, st, c.x, c.dt, c.A, c.Bm, c.Cm, d, Q)
+				for i, got := range g.all() {
+					if e := relErr(got, ref.all()[i]); e > 1e-5 {
+						t.Errorf("%s differs from the sequential backward by %.3g", names[i], e)
+					}
 				}
-			}
-			loss := func() float64 { ChunkScan(y, st, c.x, c.dt, c.A, c.Bm, c.Cm, c.h0, d, Q); return nntest.Dot(y, dy) }
-			if err := nntest.Check(loss, g.vars(c), nntest.Options{Step: 1e-3, Tol: 2e-3, MaxElems: 32}); err != nil {
-				t.Error(err)
-			}
-		})
+				loss := func() float64 { k.fwd(y, st, c.x, c.dt, c.A, c.Bm, c.Cm, c.h0, d, Q); return nntest.Dot(y, dy) }
+				if err := nntest.Check(loss, g.vars(c), nntest.Options{Step: 1e-3, Tol: 2e-3, MaxElems: 32}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
 	}
 }
