@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/nn"
 )
 
 // BenchmarkScan times the scans forward and backward. GFLOP/s counts the
@@ -40,5 +43,27 @@ func BenchmarkScan(b *testing.B) {
 				report(b)
 			})
 		}
+	}
+}
+
+// BenchmarkTrainStep times forward + backward of a small Mamba-2 language
+// model (D=128, 4 layers, N=32, P=32) on B=4 sequences of 256 tokens.
+func BenchmarkTrainStep(b *testing.B) {
+	c := DefaultConfig(256, 128, 4)
+	c.HeadDim, c.N = 32, 32
+	m, _ := New(c)
+	m.Init(1)
+	r := rand.New(rand.NewPCG(2, 2))
+	B, L := 4, 256
+	ids := randIDs(r, B*L, c.Vocab)
+	tg := nn.ShiftLabels(ids, B, L)
+	for _, scan := range []Scan{Chunked, Recurrent} {
+		m.SetScan(scan)
+		b.Run([]string{"chunked", "recurrent"}[scan], func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				lm.Loss(m, fp32, ids, tg, B, L, true, 1)
+			}
+			b.ReportMetric(float64(B*L*b.N)/b.Elapsed().Seconds(), "tokens/s")
+		})
 	}
 }

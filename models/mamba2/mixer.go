@@ -114,17 +114,19 @@ func (m *Mixer) Forward(pol precision.Policy, out, u []float32, batch, length in
 		copy(m.xbcIn[r*C:(r+1)*C], m.proj[r*Pj+E:r*Pj+E+C])
 	}
 	m.Conv.Forward(pol, m.conv, m.xbcIn, batch, length)
-	act := make([]float32, C)
-	for r := 0; r < n; r++ {
-		nn.SiLU(act, m.conv[r*C:(r+1)*C])
-		pol.Act(act)
-		copy(m.x[r*E:(r+1)*E], act[:E])
-		copy(m.bm[r*GN:(r+1)*GN], act[E:E+GN])
-		copy(m.cm[r*GN:(r+1)*GN], act[E+GN:])
-		for h := 0; h < H; h++ {
-			m.dt[r*H+h], _ = m.stepSize(pol, m.proj[r*Pj+E+C+h], h)
+	tensor.Parallel(n, 8, func(lo, hi int) {
+		act := make([]float32, C)
+		for r := lo; r < hi; r++ {
+			nn.SiLU(act, m.conv[r*C:(r+1)*C])
+			pol.Act(act)
+			copy(m.x[r*E:(r+1)*E], act[:E])
+			copy(m.bm[r*GN:(r+1)*GN], act[E:E+GN])
+			copy(m.cm[r*GN:(r+1)*GN], act[E+GN:])
+			for h := 0; h < H; h++ {
+				m.dt[r*H+h], _ = m.stepSize(pol, m.proj[r*Pj+E+C+h], h)
+			}
 		}
-	}
+	})
 	for h, v := range m.ALog.Value.Data {
 		m.a[h] = -float32(math.Exp(float64(v)))
 	}
@@ -206,16 +208,18 @@ func (m *Mixer) Backward(pol precision.Policy, du, dout []float32) {
 
 	// back through SiLU and the conv into the xBC columns of in_proj
 	dproj := make([]float32, n*Pj)
-	dact, dconv := make([]float32, n*C), make([]float32, n*C)
-	for r := 0; r < n; r++ {
-		da := dact[r*C : (r+1)*C]
-		copy(da[:E], dx[r*E:(r+1)*E])
-		copy(da[E:E+GN], dbm[r*GN:(r+1)*GN])
-		copy(da[E+GN:], dcm[r*GN:(r+1)*GN])
-	}
-	pol.Act(dact) // the gradient of a 16-bit tensor is 16-bit
-	nn.SiLUBackward(dconv, dact, m.conv)
-	pol.Act(dconv)
+	dconv := make([]float32, n*C)
+	tensor.Parallel(n, 8, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			da := dconv[r*C : (r+1)*C]
+			copy(da[:E], dx[r*E:(r+1)*E])
+			copy(da[E:E+GN], dbm[r*GN:(r+1)*GN])
+			copy(da[E+GN:], dcm[r*GN:(r+1)*GN])
+			pol.Act(da) // the gradient of a 16-bit tensor is 16-bit
+			nn.SiLUBackward(da, da, m.conv[r*C:(r+1)*C])
+			pol.Act(da)
+		}
+	})
 	dxbcIn := make([]float32, n*C)
 	m.Conv.Backward(pol, dxbcIn, dconv, m.xbcIn, batch, length)
 	gBias := m.DtBias.G()

@@ -354,3 +354,69 @@ func ExampleSpectrum() {
 	fmt.Printf("%.2f %.2f\n", lambda[0], maxes[0])
 	// Output: -0.40 -0.40
 }
+
+// linAdapter is a stand-in for LoRA: y += x Mᵀ with a trainable M.
+type linAdapter struct{ M *nn.Param } // (out, in)
+
+func (a *linAdapter) AdapterForward(pol precision.Policy, y, x []float32, n int) {
+	out, in := a.M.Value.Shape[0], a.M.Value.Shape[1]
+	for r := 0; r < n; r++ {
+		for o := 0; o < out; o++ {
+			y[r*out+o] += float32(nntest.Dot(x[r*in:(r+1)*in], a.M.Value.Data[o*in:(o+1)*in]))
+		}
+	}
+}
+
+func (a *linAdapter) AdapterBackward(pol precision.Policy, dx, dy, x []float32, n int) {
+	out, in := a.M.Value.Shape[0], a.M.Value.Shape[1]
+	for r := 0; r < n; r++ {
+		for o := 0; o < out; o++ {
+			g := dy[r*out+o]
+			for i := 0; i < in; i++ {
+				a.M.Grad.Data[o*in+i] += g * x[r*in+i]
+				if dx != nil {
+					dx[r*in+i] += g * a.M.Value.Data[o*in+i]
+				}
+			}
+		}
+	}
+}
+
+func (a *linAdapter) AdapterParams() []*nn.Param { return []*nn.Param{a.M} }
+
+// Linears exposes in_proj and out_proj of every layer by HF module path;
+// an adapter set on them takes part in Forward, Backward and Step.
+func TestLinearsAndAdapters(t *testing.T) {
+	c := tinyConfig()
+	c.Untied = false
+	m := tinyModel(t, c, 18)
+	ls := m.Linears()
+	if len(ls) != 2*c.Layers || ls["backbone.layers.1.mixer.in_proj"] == nil || ls["backbone.layers.0.mixer.out_proj"] == nil {
+		t.Fatalf("Linears: %v", ls)
+	}
+	r := rand.New(rand.NewPCG(19, 19))
+	var vars []nntest.Var
+	for _, name := range []string{"backbone.layers.0.mixer.in_proj", "backbone.layers.1.mixer.out_proj"} {
+		l := ls[name]
+		a := &linAdapter{nn.NewParam(name+".delta", false, l.Out, l.In)}
+		copy(a.M.Value.Data, nntest.Rand(r, l.Out*l.In, 0.1))
+		l.Adapter = a
+		vars = append(vars, nntest.V(a.M.Name, a.M.Value.Data, a.M.Grad.Data))
+	}
+	B, L := 2, 6
+	ids := randIDs(r, B*L, c.Vocab)
+	tg := nn.ShiftLabels(ids, B, L)
+	lm.Loss(m, fp32, ids, tg, B, L, true, 1)
+	loss := func() float64 { return lm.Loss(m, fp32, ids, tg, B, L, false, 1) }
+	if err := nntest.Check(loss, vars, nntest.Options{Step: 1e-2, Tol: 1e-2, MaxElems: 24}); err != nil {
+		t.Fatal(err)
+	}
+	want := append([]float32(nil), m.Forward(fp32, ids, B, L)...)
+	st := m.NewState(B)
+	for t0 := 0; t0 < L; t0++ {
+		got := m.Step(fp32, st, []int{ids[t0], ids[L+t0]})
+		if e := relErr(got[:c.Vocab], want[t0*c.Vocab:(t0+1)*c.Vocab]); e > 2e-6 {
+			t.Fatalf("step %d with adapters: logits differ by %.3g", t0, e)
+		}
+	}
+}
