@@ -31,7 +31,6 @@ type Model struct {
 	h         [][]float32 // h[i] (B, L, D): the input of layer i; h[Layers] enters the final norm
 	hf, rstdF []float32   // final norm output and its rstd
 	logits    []float32
-	normFIn   []float32
 	mixerOut  []float32
 }
 
