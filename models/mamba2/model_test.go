@@ -420,3 +420,26 @@ func TestLinearsAndAdapters(t *testing.T) {
 		}
 	}
 }
+
+// time_step_limit clamps dt after softplus; a clamped step passes no
+// gradient to dt_bias or in_proj's dt columns (torch.clamp).
+func TestTimeStepLimit(t *testing.T) {
+	c := tinyConfig()
+	c.DtLimit = [2]float64{0, 1e-6}
+	m := tinyModel(t, c, 20)
+	r := rand.New(rand.NewPCG(21, 21))
+	B, L := 2, 5
+	ids := randIDs(r, B*L, c.Vocab)
+	nn.ZeroGrads(m.Params())
+	lm.Loss(m, fp32, ids, nn.ShiftLabels(ids, B, L), B, L, true, 1)
+	for l := range m.Layers {
+		for _, v := range m.DT(l) {
+			if v != float32(1e-6) {
+				t.Fatalf("layer %d: dt %g not clamped to 1e-6", l, v)
+			}
+		}
+		if g := m.Layers[l].Mixer.DtBias.G(); maxAbs(g) != 0 {
+			t.Errorf("layer %d: dt_bias gradient %v through a clamped dt", l, g)
+		}
+	}
+}
