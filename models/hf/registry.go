@@ -36,6 +36,7 @@ func ModelTypes() []string {
 }
 
 // ReadConfig reads dir/config.json and returns its bytes and model_type.
+// Bare NaN/Infinity written by Python are rewritten (see pythonJSON).
 func ReadConfig(dir string) ([]byte, string, error) {
 	path := filepath.Join(dir, "config.json")
 	raw, err := os.ReadFile(path)
@@ -52,7 +53,12 @@ func ReadConfig(dir string) ([]byte, string, error) {
 		ModelType string `json:"model_type"`
 	}
 	if err := json.Unmarshal(raw, &head); err != nil {
-		return nil, "", fmt.Errorf("%s: invalid JSON: %v", path, err)
+		// Python's json.dumps writes bare Infinity/NaN (transformers 4.x)
+		if py := pythonJSON(raw); json.Unmarshal(py, &head) == nil {
+			raw = py
+		} else {
+			return nil, "", fmt.Errorf("%s: invalid JSON: %v", path, err)
+		}
 	}
 	if head.ModelType == "" {
 		return nil, "", fmt.Errorf("%s: no \"model_type\"", path)
