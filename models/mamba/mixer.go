@@ -39,6 +39,7 @@ type Mixer struct {
 	sc            scanIn
 	so            scanOut
 	bw            mixerGrads
+	step          stepScratch // the recurrent Step's activations
 }
 
 // newMixer allocates a zero mixer with HF parameter names under name.
