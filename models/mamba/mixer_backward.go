@@ -30,9 +30,11 @@ func (m *Mixer) Backward(pol precision.Policy, dx, dout []float32) {
 	g.ddbl, g.dxz = tensor.Grow(g.ddbl, n*(R+2*N)), tensor.Grow(g.dxz, n*2*E)
 
 	m.OutProj.Backward(pol, g.dy, dout, m.so.Y, n)
+	pol.Act(g.dy) // a no-op unless an adapter added its part: y is a half tensor
 	scanBackward(pol, &m.sc, &m.so, g.dy, &scanGrads{U: g.duScan, Dt: g.dtr, Z: g.dz, Bm: g.dbm, Cm: g.dcm,
 		ALog: m.ALog.G(), Dskip: m.Dskip.G(), Bias: m.DtBias.G()})
 	m.DtProj.Backward(pol, g.ddt, g.dtr, m.dt, n)
+	pol.Act(g.ddt) // likewise: dt is part of x_proj's half output
 	joinCols(g.ddbl, n, part{g.ddt, R}, part{g.dbm, N}, part{g.dcm, N})
 	m.XProj.Backward(pol, g.du, g.ddbl, m.u, n)
 	tensor.AddTo(g.du, g.duScan) // u feeds both x_proj and the scan
@@ -41,5 +43,5 @@ func (m *Mixer) Backward(pol precision.Policy, dx, dout []float32) {
 	pol.Act(g.dxc)
 	m.Conv.Backward(pol, g.dxconv, g.dxc, m.x, B, L)
 	joinCols(g.dxz, n, part{g.dxconv, E}, part{g.dz, E})
-	m.InProj.Backward(pol, dx, g.dxz, m.in, n)
+	m.InProj.Backward(pol, dx, g.dxz, m.in, n) // the normed input is fp32: no rounding of the sum
 }
