@@ -45,8 +45,6 @@ func newScanOut(in *scanIn, o *scanOut) {
 	o.Y, o.Delta, o.YPre = tensor.Grow(o.Y, n), tensor.Grow(o.Delta, n), tensor.Grow(o.YPre, n)
 }
 
-func expf(x float32) float32 { return float32(math.Exp(float64(x))) }
-
 func silu(z float32) float32 { return z / (1 + expf(-z)) }
 
 // stepChannel advances the state h (N) of one channel by one token and
