@@ -4,42 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"regexp"
-	"sort"
-	"strings"
 
-	"github.com/ssmlab/ssmlab/internal/suggest"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
-
-// Config declares the adapters (PEFT LoraConfig's meaningful fields).
-type Config struct {
-	R       int     // rank r
-	Alpha   float64 // lora_alpha; the update is scaled by Alpha/R
-	RSLoRA  bool    // scale Alpha/√R instead (use_rslora)
-	Dropout float64 // lora_dropout: Apply accepts only 0 (see Load)
-	// TargetModules are matched as PEFT matches a list: a module whose path
-	// equals a target or ends in "."+target ("x_proj" matches
-	// "backbone.layers.0.mixer.x_proj"). Each target must match something.
-	TargetModules []string
-	// TargetRegex, used instead of TargetModules, must match a module path
-	// in full (PEFT's string form); "all-linear" means every linear but the
-	// output layer.
-	TargetRegex string
-	TaskType    string // PEFT task_type, written back by Save ("CAUSAL_LM")
-	BaseModel   string // base_model_name_or_path, informational
-	extra       map[string]any
-}
-
-// Scale returns the factor of B·A.
-func (c Config) Scale() float32 {
-	if c.RSLoRA {
-		return float32(c.Alpha / math.Sqrt(float64(c.R)))
-	}
-	return float32(c.Alpha / float64(c.R))
-}
 
 // Adapters are the LoRA adapters attached to one model.
 type Adapters struct {
@@ -119,82 +88,6 @@ func embeddings(m lm.Model) map[string]*nn.Embedding {
 	}
 	return nil
 }
-
-// targets resolves c's targets to module paths, sorted; a target that
-// matches nothing is an error naming it.
-func targets(m lm.Model, c Config) ([]string, error) {
-	var all []string
-	for n := range m.Linears() {
-		all = append(all, n)
-	}
-	for n := range embeddings(m) {
-		all = append(all, n)
-	}
-	sort.Strings(all)
-	var out []string
-	switch {
-	case c.TargetRegex == "all-linear":
-		for n := range m.Linears() {
-			if n != "lm_head" {
-				out = append(out, n)
-			}
-		}
-	case c.TargetRegex != "" && len(c.TargetModules) > 0:
-		return nil, fmt.Errorf("lora: give target modules as a list or as one pattern, not both")
-	case c.TargetRegex != "":
-		re, err := regexp.Compile("^(?:" + c.TargetRegex + ")$")
-		if err != nil {
-			return nil, fmt.Errorf("lora: target_modules pattern %q: %v", c.TargetRegex, err)
-		}
-		for _, n := range all {
-			if re.MatchString(n) {
-				out = append(out, n)
-			}
-		}
-		if len(out) == 0 {
-			return nil, fmt.Errorf("lora: target_modules pattern %q matches no linear or embedding of this %s model (%s)", c.TargetRegex, m.Arch(), adaptable(all))
-		}
-	case len(c.TargetModules) == 0:
-		return nil, fmt.Errorf("lora: no target modules")
-	default:
-		seen := map[string]bool{}
-		for _, t := range c.TargetModules {
-			found := false
-			for _, n := range all {
-				if n == t || strings.HasSuffix(n, "."+t) {
-					found = true
-					if !seen[n] {
-						seen[n] = true
-						out = append(out, n)
-					}
-				}
-			}
-			if !found {
-				return nil, fmt.Errorf("lora: target module %q matches no linear or embedding of this %s model%s (adaptable: %s)",
-					t, m.Arch(), suggest.Hint(t, shortNames(all)), adaptable(all))
-			}
-		}
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-// shortNames returns the distinct last path components of names.
-func shortNames(names []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, n := range names {
-		s := n[strings.LastIndex(n, ".")+1:]
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func adaptable(all []string) string { return strings.Join(shortNames(all), ", ") }
 
 // Params returns the adapter parameters, module by module (A then B), in
 // name order: what the optimizer trains and the adapter file holds.

@@ -3,8 +3,36 @@ package lora
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 )
+
+// Config declares the adapters (PEFT LoraConfig's meaningful fields).
+type Config struct {
+	R       int     // rank r
+	Alpha   float64 // lora_alpha; the update is scaled by Alpha/R
+	RSLoRA  bool    // scale Alpha/√R instead (use_rslora)
+	Dropout float64 // lora_dropout: Apply accepts only 0 (see Load)
+	// TargetModules are matched as PEFT matches a list: a module whose path
+	// equals a target or ends in "."+target ("x_proj" matches
+	// "backbone.layers.0.mixer.x_proj"). Each target must match something.
+	TargetModules []string
+	// TargetRegex, used instead of TargetModules, must match a module path
+	// in full (PEFT's string form); "all-linear" means every linear but the
+	// output layer.
+	TargetRegex string
+	TaskType    string // PEFT task_type such as "CAUSAL_LM", written back by Save (empty: null)
+	BaseModel   string // base_model_name_or_path, informational
+	extra       map[string]any
+}
+
+// Scale returns the factor of B·A.
+func (c Config) Scale() float32 {
+	if c.RSLoRA {
+		return float32(c.Alpha / math.Sqrt(float64(c.R)))
+	}
+	return float32(c.Alpha / float64(c.R))
+}
 
 // Keys of adapter_config.json that ParseConfig interprets, and keys that do
 // not change the adapter's math (kept and written back). Any other key must
