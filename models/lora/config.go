@@ -112,6 +112,9 @@ func ParseConfig(path string, raw []byte) (Config, error) {
 	default:
 		return bad("target_modules is missing")
 	}
+	if c.TargetRegex == "" && len(c.TargetModules) == 0 {
+		return bad("target_modules is empty")
+	}
 	return c, nil
 }
 

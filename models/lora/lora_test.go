@@ -135,3 +135,22 @@ func TestAdapterHalfPolicies(t *testing.T) {
 		}
 	}
 }
+
+// No adapter_config.json makes ParseConfig panic; what it accepts has a
+// positive rank and targets.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(`{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["x_proj"], "bias": "none"}`))
+	f.Add([]byte(`{"peft_type": "LORA", "r": 4, "target_modules": "all-linear", "use_dora": false, "loftq_config": {}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseConfig("adapter_config.json", data)
+		if err != nil {
+			return
+		}
+		if c.R <= 0 || (c.TargetRegex == "" && c.TargetModules == nil) {
+			t.Fatalf("accepted %+v", c)
+		}
+		if _, err := c.peftJSON(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

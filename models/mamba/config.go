@@ -69,10 +69,29 @@ func (c Config) Validate() error {
 	if c.DtRank < 0 {
 		return fmt.Errorf("mamba: dt rank must be positive or auto, got %d", c.DtRank)
 	}
+	if n := c.paramCount(); n > maxParams {
+		return fmt.Errorf("mamba: %.3g parameters is beyond what ssmlab runs (at most %.3g)", n, float64(maxParams))
+	}
 	if !(c.Eps > 0) {
 		return fmt.Errorf("mamba: norm epsilon must be positive, got %g", c.Eps)
 	}
 	return nil
+}
+
+// maxParams bounds the models ssmlab builds (2^34 floats, 64 GiB), so an
+// absurd config.json is an error rather than an out-of-memory crash.
+const maxParams = 1 << 34
+
+// paramCount returns the number of parameters c implies, in float64 so
+// absurd sizes cannot overflow.
+func (c Config) paramCount() float64 {
+	D, E, N, R, K, V := float64(c.D), float64(c.E()), float64(c.N), float64(c.R()), float64(c.K), float64(c.Vocab)
+	layer := 2*E*D + E*(K+1) + (R+2*N)*E + E*R + E + E*N + E + D*E + D
+	n := V*D + float64(c.Layers)*layer + D
+	if c.Untied {
+		n += V * D
+	}
+	return n
 }
 
 // validateInit reports an initialisation setting New cannot use. Loading a

@@ -240,3 +240,22 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("pytorch_model.bin: %v", err)
 	}
 }
+
+// No config.json makes ParseConfig panic, and whatever it accepts builds.
+func FuzzParseConfig(f *testing.F) {
+	raw, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "fixtures", "seed0", "mamba", "config.json"))
+	f.Add(raw)
+	f.Add([]byte(`{"d_model": 8, "n_layer": 1, "vocab_size": 5, "ssm_cfg": {"d_state": 2, "dt_rank": "auto"}}`))
+	f.Add([]byte(`{"hidden_size": 1e30, "num_hidden_layers": 1, "vocab_size": 5}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseConfig("config.json", data)
+		if err != nil {
+			return
+		}
+		if c.paramCount() < 1e6 {
+			if _, err := NewZero(c); err != nil {
+				t.Fatalf("accepted config does not build: %v", err)
+			}
+		}
+	})
+}
