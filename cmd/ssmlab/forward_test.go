@@ -115,6 +115,11 @@ func TestForwardInt32Input(t *testing.T) {
 	if testfix.RelMaxErr(a, b) != 0 {
 		t.Fatal("I32 and I64 inputs differ")
 	}
+	// one token per sequence leaves no next-token targets: PyTorch's mean is NaN
+	one := forwardOut(t, "--model", model, "--input", writeIDs(t, safetensors.I64, []int{2, 1}, []int64{5, 6}), "--grads")
+	if loss := testfix.Float32(t, one, "loss")[0]; loss == loss {
+		t.Fatalf("loss with T = 1 is %v, want NaN", loss)
+	}
 }
 
 // Bad inputs: one line on stderr naming the file, a non-zero exit, and no

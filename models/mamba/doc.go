@@ -20,6 +20,17 @@
 // and the fused, parallel kernel the model uses, whose backward recomputes
 // the states per channel block instead of storing (B, L, E, N).
 //
+// Precision (DESIGN section 4, anchors C.1): in_proj, conv1d, x_proj,
+// dt_proj, out_proj and lm_head are autocast (operands and results on the
+// 16-bit grid); SiLU after the conv rounds its output; inside the scan the dt
+// bias, softplus, exp(ΔA), the state h, C·h, D·u and the SiLU(z) gate run in
+// fp32 and only the output is rounded (the CUDA kernel's behaviour; HF's slow
+// path instead casts h to the activation dtype before the C product); the
+// residual stream and RMSNorm stay fp32. Backward rounds the gradients of
+// 16-bit tensors and accumulates parameter gradients in fp32. A "-pure"
+// policy changes nothing here: keeping the weights on the 16-bit grid is the
+// job of whoever stores them.
+//
 // Besides lm.Model the package offers what the Lyapunov metrics need: the
 // step sizes Δ (B, L, E) of every layer along the last Forward (Deltas) and
 // each layer's A = −exp(A_log) (E, N); a recurrent Step API with explicit
