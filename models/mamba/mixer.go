@@ -60,7 +60,7 @@ func newMixer(name string, c Config) *Mixer {
 	return m
 }
 
-// Params lists the mixer's parameters in HF checkpoint order.
+// Params lists the mixer's parameters in a fixed order (that of HF's files).
 func (m *Mixer) Params() []*nn.Param {
 	ps := []*nn.Param{m.ALog, m.Dskip}
 	ps = append(ps, m.Conv.W)
