@@ -138,6 +138,8 @@ func lookup(args []string) (*Command, []string) {
 // An unknown flag gets a did-you-mean from the command's own flags.
 func parseFlags(cmd *Command, args []string) ([]string, error) {
 	var pos []string
+	// flags keep their values between in-process runs (tests): reset them
+	cmd.Flag.VisitAll(func(f *flag.Flag) { f.Value.Set(f.DefValue) })
 	for {
 		if err := cmd.Flag.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {

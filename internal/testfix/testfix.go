@@ -124,3 +124,63 @@ func Close(t testing.TB, what string, got, want []float32, tol float64) float64 
 	}
 	return e
 }
+
+// SeedDirs returns every testdata/fixtures/seed* directory, sorted. A test
+// that loops over them runs on every fixture size the script produced.
+func SeedDirs(t testing.TB) []string {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join(Root(t), "testdata", "fixtures", "seed*"))
+	sort.Strings(dirs)
+	if len(dirs) == 0 {
+		t.Fatal("testfix: no testdata/fixtures/seed* directories")
+	}
+	return dirs
+}
+
+// Read opens a safetensors file or fails the test.
+func Read(t testing.TB, path string) *safetensors.File {
+	t.Helper()
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// RelMaxErr is RelErr with +Inf for a length mismatch or a NaN.
+func RelMaxErr(got, want []float32) float64 {
+	e, err := RelErr(got, want)
+	if err != nil || math.IsNaN(e) {
+		return math.Inf(1)
+	}
+	return e
+}
+
+// CloseErr returns an error naming the tensor when RelMaxErr exceeds tol.
+func CloseErr(name string, got, want []float32, tol float64) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("%s: %d values, reference has %d", name, len(got), len(want))
+	}
+	if e := RelMaxErr(got, want); e > tol {
+		return fmt.Errorf("%s: max error %.3g of the largest reference value exceeds %.3g", name, e, tol)
+	}
+	return nil
+}
+
+// IDsOf returns the integer tensor name of f (I64 or I32, shape [B, T]) as
+// ints with its two dimensions, or fails the test.
+func IDsOf(t testing.TB, f *safetensors.File, name string) (ids []int, b, tt int) {
+	t.Helper()
+	x, shape, err := f.Int64(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shape) != 2 {
+		t.Fatalf("%s: %s has shape %v, want [B, T]", f.Path, name, shape)
+	}
+	ids = make([]int, len(x))
+	for i, v := range x {
+		ids[i] = int(v)
+	}
+	return ids, shape[0], shape[1]
+}

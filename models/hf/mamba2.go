@@ -15,7 +15,13 @@ import (
 )
 
 func init() {
-	Register(Arch{ModelType: "mamba2", Build: buildMamba2})
+	Register(Arch{ModelType: "mamba2", Build: buildMamba2, Save: func(dir string, m lm.Model) error {
+		mm, ok := m.(*mamba2.Model)
+		if !ok {
+			return fmt.Errorf("hf: a %T is not a Mamba-2 model", m)
+		}
+		return SaveMamba2(dir, mm)
+	}})
 }
 
 // mamba2JSON is HF's Mamba2Config as config.json spells it. Pointer fields

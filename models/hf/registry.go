@@ -18,6 +18,9 @@ type Arch struct {
 	// Build parses config.json (raw) and returns a model with zero weights,
 	// plus the weight-loading rules for its checkpoints.
 	Build func(path string, raw []byte) (lm.Model, WeightRules, error)
+	// Save writes m (built by this Arch) as an HF model directory: the
+	// config.json HF transformers reads and model.safetensors. Optional.
+	Save func(dir string, m lm.Model) error
 }
 
 var archs = map[string]Arch{}
@@ -61,9 +64,32 @@ func ReadConfig(dir string) ([]byte, string, error) {
 		}
 	}
 	if head.ModelType == "" {
+		head.ModelType = legacyModelType(raw)
+	}
+	if head.ModelType == "" {
 		return nil, "", fmt.Errorf("%s: no \"model_type\"", path)
 	}
 	return raw, head.ModelType, nil
+}
+
+// legacyModelType recognises a plain mamba_ssm config.json (MambaConfig of
+// mamba_ssm/models/config_mamba.py: d_model, n_layer, ssm_cfg, no
+// model_type): "mamba", or "mamba2" when ssm_cfg.layer is "Mamba2".
+func legacyModelType(raw []byte) string {
+	var c struct {
+		DModel *int `json:"d_model"`
+		NLayer *int `json:"n_layer"`
+		SSM    struct {
+			Layer string `json:"layer"`
+		} `json:"ssm_cfg"`
+	}
+	if json.Unmarshal(raw, &c) != nil || c.DModel == nil || c.NLayer == nil {
+		return ""
+	}
+	if c.SSM.Layer == "Mamba2" {
+		return "mamba2"
+	}
+	return "mamba"
 }
 
 // Load reads an HF model directory: config.json decides the architecture,

@@ -17,10 +17,14 @@ var configWriters = map[string]func(m lm.Model) (any, error){}
 // Save writes m as a Hugging Face model directory that Load (and
 // transformers) read back: config.json and model.safetensors (F32, tied
 // weights stored once), each written atomically.
+// An architecture either registers its own Arch.Save or a config writer.
 func Save(dir string, m lm.Model) error {
+	if a, ok := archs[m.Arch()]; ok && a.Save != nil {
+		return a.Save(dir, m)
+	}
 	w, ok := configWriters[m.Arch()]
 	if !ok {
-		return fmt.Errorf("hf: saving a %s model is not supported", m.Arch())
+		return fmt.Errorf("saving %s models as HF directories is not supported", m.Arch())
 	}
 	cfg, err := w(m)
 	if err != nil {

@@ -126,6 +126,11 @@ func weightFiles(dir string) ([]string, error) {
 	raw, err := os.ReadFile(idx)
 	if err != nil {
 		if os.IsNotExist(err) {
+			for _, pt := range []string{"pytorch_model.bin", "pytorch_model.bin.index.json"} {
+				if _, e := os.Stat(filepath.Join(dir, pt)); e == nil {
+					return nil, fmt.Errorf("%s: weights are in %s (PyTorch pickle), which ssmlab does not read; convert them to %s (e.g. save_pretrained(dir, safe_serialization=True) in transformers)", dir, pt, singleFile)
+				}
+			}
 			return nil, fmt.Errorf("%s: no %s or %s", dir, singleFile, indexFile)
 		}
 		return nil, err

@@ -1,0 +1,159 @@
+package mamba
+
+import (
+	"fmt"
+
+	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/precision"
+	"github.com/ssmlab/ssmlab/models/tensor"
+)
+
+// Block is one residual layer: x ← x + Mixer(RMSNorm(x)) (anchors A.2; HF
+// MambaBlock, mamba_ssm Block with its add-then-norm rewritten as pre-norm,
+// which is the same function).
+type Block struct {
+	Norm  *nn.RMSNorm // (D) "backbone.layers.<i>.norm"
+	Mixer *Mixer
+
+	normed, rstd []float32 // (B, L, D), (B·L) of the last Forward
+	dnormed      []float32 // (B, L, D) Backward scratch
+}
+
+// Model is MambaForCausalLM. It implements lm.Model and lm.Embedder.
+type Model struct {
+	Cfg    Config
+	Emb    *nn.Embedding // (V, D) "backbone.embeddings"
+	Layers []*Block
+	NormF  *nn.RMSNorm // (D) "backbone.norm_f"
+	Head   *nn.Linear  // (V, D) "lm_head"; Head.W is Emb.W unless Cfg.Untied
+
+	// activations of the last Forward
+	batch, length int
+	ids           []int
+	res           [][]float32 // Layers+1 residual streams (B, L, D), fp32
+	hf, rstdF     []float32   // (B, L, D) final norm output, (B·L)
+	logits        []float32   // (B, L, V)
+	mix           []float32   // (B, L, D) a mixer output
+	dres, dtmp    []float32   // (B, L, D) Backward scratch
+}
+
+// NewZero returns a model with every weight zero except the norms (1):
+// the shape HF checkpoints are loaded into. New initialises it.
+func NewZero(c Config) (*Model, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Model{Cfg: c, Emb: nn.NewEmbedding("backbone.embeddings", c.Vocab, c.D),
+		NormF: nn.NewRMSNorm("backbone.norm_f", c.D, c.Eps)}
+	for i := 0; i < c.Layers; i++ {
+		p := fmt.Sprintf("backbone.layers.%d", i)
+		m.Layers = append(m.Layers, &Block{Norm: nn.NewRMSNorm(p+".norm", c.D, c.Eps), Mixer: newMixer(p+".mixer", c)})
+	}
+	if c.Untied {
+		m.Head = nn.NewLinear("lm_head", c.D, c.Vocab, false)
+	} else {
+		m.Head = &nn.Linear{Name: "lm_head", In: c.D, Out: c.Vocab, W: m.Emb.W}
+	}
+	return m, nil
+}
+
+// Arch implements lm.Model.
+func (m *Model) Arch() string { return "mamba" }
+
+// VocabSize implements lm.Model.
+func (m *Model) VocabSize() int { return m.Cfg.Vocab }
+
+// Params implements lm.Model: every parameter once, under its HF name
+// (a tied lm_head is the embedding and is not listed again).
+func (m *Model) Params() []*nn.Param {
+	ps := []*nn.Param{m.Emb.W}
+	for _, b := range m.Layers {
+		ps = append(ps, b.Mixer.Params()...)
+		ps = append(ps, b.Norm.W)
+	}
+	ps = append(ps, m.NormF.W)
+	if m.Cfg.Untied {
+		ps = append(ps, m.Head.W)
+	}
+	return ps
+}
+
+// Linears implements lm.Model: in_proj, x_proj, dt_proj and out_proj of
+// every layer, and lm_head when it is untied (a tied head is the
+// embedding, adapted through Embeddings).
+func (m *Model) Linears() map[string]*nn.Linear {
+	ls := map[string]*nn.Linear{}
+	for _, b := range m.Layers {
+		for _, l := range []*nn.Linear{b.Mixer.InProj, b.Mixer.XProj, b.Mixer.DtProj, b.Mixer.OutProj} {
+			ls[l.Name] = l
+		}
+	}
+	if m.Cfg.Untied {
+		ls[m.Head.Name] = m.Head
+	}
+	return ls
+}
+
+// Embeddings implements lm.Embedder.
+func (m *Model) Embeddings() map[string]*nn.Embedding {
+	return map[string]*nn.Embedding{"backbone.embeddings": m.Emb}
+}
+
+// Deltas returns each layer's step sizes Δ (B, L, E) along the last Forward.
+// The slices belong to the model and change with the next Forward.
+func (m *Model) Deltas() [][]float32 {
+	ds := make([][]float32, len(m.Layers))
+	for i, b := range m.Layers {
+		ds[i] = b.Mixer.Delta()
+	}
+	return ds
+}
+
+// Forward implements lm.Model: the block diagram of MambaForCausalLM. The
+// residual stream stays fp32 (residual_in_fp32; with fp32 master weights
+// the embedding output is fp32 anyway); the mixer output joins it as the
+// 16-bit tensor out_proj produced. The returned logits (B, L, V) belong to
+// the model until the next Forward.
+func (m *Model) Forward(pol precision.Policy, ids []int, B, T int) []float32 {
+	n, D := B*T, m.Cfg.D
+	m.batch, m.length, m.ids = B, T, ids
+	if len(m.res) != len(m.Layers)+1 {
+		m.res = make([][]float32, len(m.Layers)+1)
+	}
+	for i := range m.res {
+		m.res[i] = tensor.Grow(m.res[i], n*D)
+	}
+	m.mix = tensor.Grow(m.mix, n*D)
+
+	m.Emb.ForwardPolicy(pol, m.res[0], ids)
+	for i, b := range m.Layers {
+		b.normed, b.rstd = tensor.Grow(b.normed, n*D), tensor.Grow(b.rstd, n)
+		b.Norm.Forward(b.normed, b.rstd, m.res[i], n)
+		b.Mixer.Forward(pol, m.mix, b.normed, B, T)
+		tensor.Add(m.res[i+1], m.res[i], m.mix)
+	}
+	m.hf, m.rstdF = tensor.Grow(m.hf, n*D), tensor.Grow(m.rstdF, n)
+	m.NormF.Forward(m.hf, m.rstdF, m.res[len(m.Layers)], n)
+	m.logits = tensor.Grow(m.logits, n*m.Cfg.Vocab)
+	m.Head.Forward(pol, m.logits, m.hf, n) // a half linear; its output is then used as float
+	return m.logits
+}
+
+// Backward implements lm.Model: Forward's list reversed. dlogits must be
+// on the compute grid under a 16-bit policy (lm.Loss rounds it).
+func (m *Model) Backward(pol precision.Policy, dlogits []float32) {
+	n, D := m.batch*m.length, m.Cfg.D
+	m.dres, m.dtmp = tensor.Grow(m.dres, n*D), tensor.Grow(m.dtmp, n*D)
+	m.Head.Backward(pol, m.dtmp, dlogits, m.hf, n)
+	m.NormF.Backward(m.dres, m.dtmp, m.res[len(m.Layers)], m.rstdF, n)
+	for i := len(m.Layers) - 1; i >= 0; i-- {
+		b := m.Layers[i]
+		copy(m.dtmp, m.dres) // the mixer output was a half tensor: so is its gradient
+		pol.Act(m.dtmp)
+		b.dnormed = tensor.Grow(b.dnormed, n*D)
+		b.Mixer.Backward(pol, b.dnormed, m.dtmp)
+		b.Norm.Backward(m.dtmp, b.dnormed, m.res[i], b.rstd, n)
+		tensor.AddTo(m.dres, m.dtmp)
+	}
+	m.Emb.BackwardPolicy(pol, m.dres, m.ids)
+}

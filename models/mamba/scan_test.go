@@ -1,0 +1,128 @@
+package mamba
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
+	"github.com/ssmlab/ssmlab/models/precision"
+)
+
+// randScan returns scan inputs of the given sizes with the magnitudes a
+// trained layer sees (Δ around 0.01..1, A = −1..−N perturbed).
+func randScan(r *rand.Rand, B, L, E, N int) (*scanIn, []float32) {
+	in := &scanIn{B: B, L: L, E: E, N: N,
+		U: nntest.Rand(r, B*L*E, 1), Dt: nntest.Rand(r, B*L*E, 0.5), Z: nntest.Rand(r, B*L*E, 1),
+		Bm: nntest.Rand(r, B*L*N, 1), Cm: nntest.Rand(r, B*L*N, 1),
+		Dskip: nntest.Rand(r, E, 0.3), Bias: make([]float32, E), A: make([]float32, E*N)}
+	aLog := make([]float32, E*N)
+	for e := 0; e < E; e++ {
+		in.Dskip[e]++
+		in.Bias[e] = float32(math.Log(math.Expm1(0.01 + r.Float64()))) // softplus⁻¹ of 0.01..1
+		for n := 0; n < N; n++ {
+			aLog[e*N+n] = float32(math.Log(float64(n+1)) + 0.1*r.NormFloat64())
+		}
+	}
+	setA(in, aLog)
+	return in, aLog
+}
+
+func setA(in *scanIn, aLog []float32) {
+	for i, v := range aLog {
+		in.A[i] = -expf(v)
+	}
+}
+
+// The fused kernel equals the plain reference (the specification) under
+// every policy, for widths that do and do not split evenly into blocks.
+func TestScanMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, sz := range [][4]int{{2, 7, 5, 3}, {3, 9, 37, 4}, {1, 16, 64, 8}} {
+		in, _ := randScan(r, sz[0], sz[1], sz[2], sz[3])
+		for _, pol := range []precision.Policy{precision.FP32Policy, precision.FP16AMP, precision.BF16AMP} {
+			var got, want scanOut
+			scan(pol, in, &got)
+			scanRef(pol, in, &want)
+			for name, pair := range map[string][2][]float32{"y": {got.Y, want.Y}, "delta": {got.Delta, want.Delta}, "ypre": {got.YPre, want.YPre}} {
+				for i := range pair[0] {
+					g, w := float64(pair[0][i]), float64(pair[1][i])
+					if math.Abs(g-w) > 1e-5*(1+math.Abs(w)) && !(pol.Half() && name == "y" && math.Abs(g-w) <= 2*float64(pol.Compute.Eps())*math.Abs(w)) {
+						t.Fatalf("%v %v %s[%d]: fused %v, reference %v", sz, pol, name, i, g, w)
+					}
+				}
+			}
+			if pol.Half() {
+				for _, v := range got.Y {
+					if pol.Compute.Round(v) != v {
+						t.Fatalf("%v: output %v not on the %v grid", pol, v, pol.Compute)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Forward and backward are bit-identical whatever GOMAXPROCS is.
+func TestScanDeterministicAcrossThreads(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	in, _ := randScan(r, 3, 11, 40, 5)
+	dY := nntest.Rand(r, 3*11*40, 1)
+	run := func(procs int) ([]float32, *scanGrads) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		var out scanOut
+		scan(precision.FP32Policy, in, &out)
+		g := newScanGrads(in)
+		scanBackward(precision.FP32Policy, in, &out, dY, g)
+		return out.Y, g
+	}
+	y1, g1 := run(1)
+	y4, g4 := run(4)
+	same := func(name string, a, b []float32) {
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("%s[%d] differs: %v vs %v", name, i, a[i], b[i])
+			}
+		}
+	}
+	same("y", y1, y4)
+	same("dB", g1.Bm, g4.Bm)
+	same("dC", g1.Cm, g4.Cm)
+	same("dA_log", g1.ALog, g4.ALog)
+	same("du", g1.U, g4.U)
+}
+
+func newScanGrads(in *scanIn) *scanGrads {
+	n := in.B * in.L * in.E
+	return &scanGrads{U: make([]float32, n), Dt: make([]float32, n), Z: make([]float32, n),
+		Bm: make([]float32, in.B*in.L*in.N), Cm: make([]float32, in.B*in.L*in.N),
+		ALog: make([]float32, in.E*in.N), Dskip: make([]float32, in.E), Bias: make([]float32, in.E)}
+}
+
+// The hand-written backward equals central differences of the forward for
+// every input and parameter.
+func TestScanGradients(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, sz := range [][4]int{{2, 6, 5, 3}, {2, 5, 37, 4}} {
+		in, aLog := randScan(r, sz[0], sz[1], sz[2], sz[3])
+		rr := nntest.Rand(r, len(in.U), 1)
+		var out scanOut
+		loss := func() float64 {
+			setA(in, aLog)
+			scan(precision.FP32Policy, in, &out)
+			return nntest.Dot(out.Y, rr)
+		}
+		loss()
+		g := newScanGrads(in)
+		scanBackward(precision.FP32Policy, in, &out, rr, g)
+		err := nntest.Check(loss, []nntest.Var{
+			nntest.V("u", in.U, g.U), nntest.V("dt", in.Dt, g.Dt), nntest.V("z", in.Z, g.Z),
+			nntest.V("B", in.Bm, g.Bm), nntest.V("C", in.Cm, g.Cm), nntest.V("A_log", aLog, g.ALog),
+			nntest.V("D", in.Dskip, g.Dskip), nntest.V("dt_bias", in.Bias, g.Bias),
+		}, nntest.Options{Step: 1e-2, Tol: 5e-3})
+		if err != nil {
+			t.Fatalf("%v: %v", sz, err)
+		}
+	}
+}
