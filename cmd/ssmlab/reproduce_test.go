@@ -44,15 +44,19 @@ func TestReproduceRunsEveryExperimentThenFigures(t *testing.T) {
 	args := []string{"reproduce", "--profile", "quick", "--configs", configs, "--results", results, "--paper", filepath.Join(results, "paper")}
 
 	code, out, errs := runCLI(t, args...)
-	if code != 0 || !strings.Contains(out, "selftest: 6 trials, 6 ran") || !strings.Contains(errs, "no figures step yet") {
-		t.Fatalf("without figures: %d %q %q", code, out, errs)
+	if code != 0 || !strings.Contains(out, "selftest: 6 trials, 6 ran") || !strings.Contains(out, "figures, tables and report in") {
+		t.Fatalf("first run: %d %q %q", code, out, errs)
 	}
+	if _, err := os.Stat(filepath.Join(results, "paper", "REPORT.md")); err != nil {
+		t.Fatalf("the figures step wrote no report: %v", err)
+	}
+	prev := experiments.Figures()
 	var called string
 	experiments.RegisterFigures(func(_ context.Context, res, paper string) error {
 		called = res + " " + paper
 		return nil
 	})
-	defer experiments.RegisterFigures(nil)
+	defer experiments.RegisterFigures(prev)
 	code, out, _ = runCLI(t, args...)
 	if code != 0 || !strings.Contains(out, "0 ran, 6 already done") || called != results+" "+filepath.Join(results, "paper") {
 		t.Fatalf("with figures: %d %q, hook got %q", code, out, called)
