@@ -71,6 +71,11 @@ func TestSchedulesMatchHF(t *testing.T) {
 			t.Fatalf("linear step %d: %v want %v", step, got, w)
 		}
 	}
+	// HF get_cosine_with_min_lr_schedule_with_warmup(min_lr_rate=0.1): ends at 0.1·peak
+	m := Schedule{Kind: "cosine", Peak: 1, Warmup: 0, Total: 10, MinRatio: 0.1}
+	if m.LR(0) != 1 || math.Abs(m.LR(5)-0.55) > 1e-12 || math.Abs(m.LR(10)-0.1) > 1e-12 {
+		t.Fatalf("min ratio: %v %v %v", m.LR(0), m.LR(5), m.LR(10))
+	}
 	if (Schedule{Kind: "constant", Peak: 2, Warmup: 4, Total: 5}).LR(10) != 2 {
 		t.Fatal("constant")
 	}

@@ -11,10 +11,11 @@ import (
 // get_linear_schedule_with_warmup and get_constant_schedule_with_warmup:
 // step s (0-based) uses Peak · factor(s).
 type Schedule struct {
-	Kind   string
-	Peak   float64
-	Warmup int
-	Total  int
+	Kind     string
+	Peak     float64
+	Warmup   int
+	Total    int
+	MinRatio float64 // decay ends at Peak·MinRatio instead of 0 (HF's min_lr_rate)
 }
 
 // Validate reports a schedule that cannot be used.
@@ -23,6 +24,9 @@ func (s Schedule) Validate() error {
 	case "cosine", "linear", "constant":
 	default:
 		return fmt.Errorf("unknown schedule %q (want cosine, linear or constant)", s.Kind)
+	}
+	if s.MinRatio < 0 || s.MinRatio > 1 {
+		return fmt.Errorf("schedule min_lr_ratio must be in [0, 1] (have %g)", s.MinRatio)
 	}
 	if s.Peak <= 0 || s.Warmup < 0 || s.Total < 1 {
 		return fmt.Errorf("schedule needs peak > 0, warmup >= 0 and total >= 1 (have %g, %d, %d)", s.Peak, s.Warmup, s.Total)
@@ -36,11 +40,14 @@ func (s Schedule) LR(step int) float64 {
 		return s.Peak * float64(step) / float64(max(1, s.Warmup))
 	}
 	progress := float64(step-s.Warmup) / float64(max(1, s.Total-s.Warmup))
+	var f float64
 	switch s.Kind {
 	case "cosine":
-		return s.Peak * math.Max(0, 0.5*(1+math.Cos(math.Pi*progress)))
+		f = math.Max(0, 0.5*(1+math.Cos(math.Pi*progress)))
 	case "linear":
-		return s.Peak * math.Max(0, float64(s.Total-step)/float64(max(1, s.Total-s.Warmup)))
+		f = math.Max(0, float64(s.Total-step)/float64(max(1, s.Total-s.Warmup)))
+	default:
+		return s.Peak
 	}
-	return s.Peak
+	return s.Peak * (f*(1-s.MinRatio) + s.MinRatio)
 }

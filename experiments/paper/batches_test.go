@@ -1,0 +1,61 @@
+package paper
+
+import (
+	"testing"
+
+	"github.com/ssmlab/ssmlab/models/nn"
+)
+
+func TestStreamDataIsAPureFunctionOfTheIndex(t *testing.T) {
+	tok := make([]int, 100)
+	for i := range tok {
+		tok[i] = i
+	}
+	d, err := newStreamData(tok, 3, 8, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ta := d.Batch(5)
+	b, _ := d.Batch(5)
+	c, _ := d.Batch(6)
+	same, differ := true, false
+	for i := range a {
+		same = same && a[i] == b[i]
+		differ = differ || a[i] != c[i]
+	}
+	if !same || !differ {
+		t.Fatal("batches must repeat by index and differ across indices")
+	}
+	for r := 0; r < 3; r++ {
+		for k := 1; k < 8; k++ {
+			if a[r*8+k] != a[r*8+k-1]+1 {
+				t.Fatal("windows must be contiguous corpus slices")
+			}
+		}
+		if ta[r*8] != a[r*8+1] || ta[r*8+7] != nn.IgnoreIndex {
+			t.Fatal("targets are the shifted inputs")
+		}
+	}
+	if _, err := newStreamData(tok[:5], 1, 8, 0); err == nil {
+		t.Fatal("a corpus shorter than a sequence was accepted")
+	}
+}
+
+func TestSFTDataTargetsOnlyTheResponse(t *testing.T) {
+	ex := []Example{{Prompt: []int{10, 11, 12}, Response: []int{20, 21}}}
+	d, _ := newSFTData(ex, 1, 8, 0, 1)
+	ids, tg := d.Batch(0)
+	want := []int{10, 11, 12, 20, 21, 0, 0, 0}
+	wantT := []int{-100, -100, 20, 21, 0, -100, -100, -100}
+	for i := range want {
+		if ids[i] != want[i] || tg[i] != wantT[i] {
+			t.Fatalf("ids %v targets %v, want %v %v", ids, tg, want, wantT)
+		}
+	}
+	// too long: cut from the left, keep the response
+	d, _ = newSFTData([]Example{{Prompt: []int{1, 2, 3, 4, 5, 6, 7}, Response: []int{8, 9}}}, 1, 6, 0, 1)
+	ids, tg = d.Batch(0)
+	if ids[5] != 0 || ids[4] != 9 || tg[2] != 8 || tg[3] != 9 || tg[4] != 0 || tg[1] != -100 {
+		t.Fatalf("cut: ids %v targets %v", ids, tg)
+	}
+}

@@ -1,0 +1,23 @@
+package summary
+
+// Train summarises one training run (models/train.Summary).
+type Train struct {
+	Steps         int     `json:"steps"`
+	FinalLoss     float64 `json:"final_loss"`
+	MeanLastLoss  float64 `json:"mean_last_loss"` // mean over the last 10% of steps
+	Skipped       int     `json:"skipped_steps"`  // fp16 overflow skips
+	Tokens        int     `json:"tokens"`
+	TokensPerS    float64 `json:"tokens_per_s"`
+	PeakBytes     uint64  `json:"peak_bytes"`
+	BytesPerToken float64 `json:"peak_bytes_per_token"`
+	Diverged      bool    `json:"diverged"`
+}
+
+// Base is the summary.json of a "pretrain" artifact.
+type Base struct {
+	Arch         string `json:"arch"`
+	Params       int    `json:"params"`
+	Train        Train  `json:"train"`
+	Corpus       string `json:"corpus"`
+	CorpusTokens int    `json:"corpus_tokens"`
+}
