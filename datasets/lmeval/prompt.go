@@ -10,11 +10,24 @@ import (
 //	[Description + FewshotDelimiter] +
 //	k x (Text(shot) + TargetDelimiter + Target(shot) + FewshotDelimiter) +
 //	Text(doc)
-//
-// One sampler, seeded with FewshotSeed, draws the shots of all docs in
-// turn, as lm-eval does. When the few-shot split is the eval split, k+1
-// docs are drawn and any equal to the eval doc dropped before keeping k.
 func (t *Task) Contexts(k int) ([]string, error) {
+	shots, err := t.Shots(k)
+	if err != nil {
+		return nil, err
+	}
+	_, docs, _ := t.Eval()
+	out := make([]string, len(docs))
+	for i, doc := range docs {
+		out[i] = t.context(shots[i], doc)
+	}
+	return out, nil
+}
+
+// Shots returns the k shots of every eval doc, in order. One sampler,
+// seeded with FewshotSeed, draws the shots of all docs in turn, as lm-eval
+// does. When the few-shot split is the eval split, k+1 docs are drawn and
+// any equal to the eval doc dropped before keeping k.
+func (t *Task) Shots(k int) ([][]Doc, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
@@ -32,13 +45,11 @@ func (t *Task) Contexts(k int) ([]string, error) {
 		same = fsName == evalName
 	}
 	rng := NewPyRandom(t.FewshotSeed)
-	out := make([]string, len(docs))
+	out := make([][]Doc, len(docs))
 	for i, doc := range docs {
-		shots, err := t.shots(rng, pool, doc, k, same)
-		if err != nil {
+		if out[i], err = t.shots(rng, pool, doc, k, same); err != nil {
 			return nil, fmt.Errorf("task %s: doc %d: %v", t.Name, i, err)
 		}
-		out[i] = t.context(shots, doc)
 	}
 	return out, nil
 }
