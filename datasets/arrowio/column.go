@@ -34,7 +34,7 @@ func Column[T Value](t *Table, name string) (_ []T, err error) {
 	dt := t.Schema.Field(idx[0]).Type
 	get, want := getter[T](dt)
 	if get == nil {
-		return nil, fmt.Errorf("%s: column %q: want %s, have %s", t.Path, name, want, typeName(dt))
+		return nil, fmt.Errorf("%s: column %q: want %s, have %s", t.Path, name, want, TypeName(dt))
 	}
 	out := make([]T, 0, t.NumRows())
 	row := 0

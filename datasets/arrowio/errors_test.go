@@ -137,4 +137,4 @@ func readAll(t testing.TB, tab *Table) {
 	}
 }
 
-var stressN = 1500
+var stressN = 600

@@ -53,8 +53,8 @@ func TestPyarrowFixtures(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, fld := range tab.Schema.Fields() {
-					if typeName(fld.Type) != wantTypes[fld.Name] {
-						t.Errorf("column %q: type %s, want %s", fld.Name, typeName(fld.Type), wantTypes[fld.Name])
+					if TypeName(fld.Type) != wantTypes[fld.Name] {
+						t.Errorf("column %q: type %s, want %s", fld.Name, TypeName(fld.Type), wantTypes[fld.Name])
 					}
 				}
 				got := expected{

@@ -115,12 +115,12 @@ func appendStruct(buf []byte, a *array.Struct, i int) ([]byte, error) {
 func appendOther(buf []byte, a arrow.Array, i int) (_ []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("cannot read %s value at row %d: %v", typeName(a.DataType()), i, r)
+			err = fmt.Errorf("cannot read %s value at row %d: %v", TypeName(a.DataType()), i, r)
 		}
 	}()
 	b, err := json.Marshal(a.GetOneForMarshal(i))
 	if err != nil {
-		return nil, fmt.Errorf("%s value at row %d: %v", typeName(a.DataType()), i, err)
+		return nil, fmt.Errorf("%s value at row %d: %v", TypeName(a.DataType()), i, err)
 	}
 	return append(buf, b...), nil
 }

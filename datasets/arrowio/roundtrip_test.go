@@ -124,8 +124,8 @@ func TestRoundTrip(t *testing.T) {
 					t.Fatalf("%d rows, want %d", back.NumRows(), rows)
 				}
 				for i, fld := range back.Schema.Fields() {
-					if w := typeName(src.Schema.Field(i).Type); typeName(fld.Type) != w || fld.Name != src.Schema.Field(i).Name {
-						t.Errorf("field %d: %s %s, want %s %s", i, fld.Name, typeName(fld.Type), src.Schema.Field(i).Name, w)
+					if w := TypeName(src.Schema.Field(i).Type); TypeName(fld.Type) != w || fld.Name != src.Schema.Field(i).Name {
+						t.Errorf("field %d: %s %s, want %s %s", i, fld.Name, TypeName(fld.Type), src.Schema.Field(i).Name, w)
 					}
 				}
 				if got := columns(t, back); !reflect.DeepEqual(got, want) {

@@ -18,6 +18,7 @@ type messages struct {
 	left int64 // bytes of the file not yet read
 	msg  *ipc.Message
 	refs int64
+	n    int // messages read
 }
 
 func newMessages(r io.Reader, size int64) *messages {
@@ -36,16 +37,20 @@ func (m *messages) read(n int64, what string) ([]byte, error) {
 	return buf, nil
 }
 
-// Message returns the next message, or io.EOF at the end-of-stream marker
-// or at the clean end of the file.
+// Message returns the next message, or io.EOF at the end-of-stream
+// marker. The marker is optional in the Arrow spec, but pyarrow (hence HF
+// datasets) and arrow-go always write it; a stream that stops without it
+// after its schema is reported as truncated, since a cut exactly between
+// two messages would otherwise lose rows silently.
 func (m *messages) Message() (*ipc.Message, error) {
 	if m.msg != nil {
 		m.msg.Release()
 		m.msg = nil
 	}
-	if m.left == 0 {
-		return nil, io.EOF // a stream without the optional end marker
+	if m.left == 0 && m.n > 0 {
+		return nil, fmt.Errorf("the stream ends after %d messages without its end-of-stream marker (truncated?)", m.n)
 	}
+	m.n++
 	b, err := m.read(4, "message header")
 	if err != nil {
 		return nil, err

@@ -102,31 +102,31 @@ func sameColumns(a, b *arrow.Schema) error {
 	}
 	for i := range a.NumFields() {
 		fa, fb := a.Field(i), b.Field(i)
-		if fa.Name != fb.Name || typeName(fa.Type) != typeName(fb.Type) {
-			return fmt.Errorf("column %d is %q %s where it is %q %s", i, fb.Name, typeName(fb.Type), fa.Name, typeName(fa.Type))
+		if fa.Name != fb.Name || TypeName(fa.Type) != TypeName(fb.Type) {
+			return fmt.Errorf("column %d is %q %s where it is %q %s", i, fb.Name, TypeName(fb.Type), fa.Name, TypeName(fa.Type))
 		}
 	}
 	return nil
 }
 
-// typeName writes a type the way pyarrow and HF datasets users know it:
+// TypeName writes a type the way pyarrow and HF datasets users know it:
 // string, int64, list<int32>, struct<text: list<string>, label: string>.
-func typeName(dt arrow.DataType) string {
+func TypeName(dt arrow.DataType) string {
 	switch t := dt.(type) {
 	case *arrow.StringType:
 		return "string"
 	case *arrow.LargeStringType:
 		return "large_string"
 	case *arrow.ListType:
-		return "list<" + typeName(t.Elem()) + ">"
+		return "list<" + TypeName(t.Elem()) + ">"
 	case *arrow.LargeListType:
-		return "large_list<" + typeName(t.Elem()) + ">"
+		return "large_list<" + TypeName(t.Elem()) + ">"
 	case *arrow.FixedSizeListType:
-		return fmt.Sprintf("fixed_size_list<%s, %d>", typeName(t.Elem()), t.Len())
+		return fmt.Sprintf("fixed_size_list<%s, %d>", TypeName(t.Elem()), t.Len())
 	case *arrow.StructType:
 		parts := make([]string, t.NumFields())
 		for i, f := range t.Fields() {
-			parts[i] = f.Name + ": " + typeName(f.Type)
+			parts[i] = f.Name + ": " + TypeName(f.Type)
 		}
 		return "struct<" + strings.Join(parts, ", ") + ">"
 	}

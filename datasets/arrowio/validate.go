@@ -39,7 +39,7 @@ func validate(d arrow.ArrayData) error {
 		arrow.UINT32, arrow.UINT64, arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64:
 		w := dt.(arrow.FixedWidthDataType).Bytes()
 		if len(buf(1)) < end*w {
-			return fmt.Errorf("%s data of %d bytes is too short for %d rows", typeName(dt), len(buf(1)), end)
+			return fmt.Errorf("%s data of %d bytes is too short for %d rows", TypeName(dt), len(buf(1)), end)
 		}
 	case arrow.STRING, arrow.BINARY:
 		_, err := checkOffsets(buf(1), off, n, 4, len(buf(2)))
@@ -84,7 +84,7 @@ func validate(d arrow.ArrayData) error {
 
 func validateChild(c arrow.ArrayData) error {
 	if err := validate(c); err != nil {
-		return fmt.Errorf("%s element: %w", typeName(c.DataType()), err)
+		return fmt.Errorf("%s element: %w", TypeName(c.DataType()), err)
 	}
 	return nil
 }
