@@ -173,3 +173,13 @@ func TestEvaluate(t *testing.T) {
 		}
 	}
 }
+
+func TestCombine(t *testing.T) {
+	a := Metrics{N: 10, Acc: 0.5, AccStderr: 0.1, AccNorm: 0.4, NormErr: 0.2}
+	b := Metrics{N: 30, Acc: 0.9, AccStderr: 0.05, AccNorm: 0.8, NormErr: 0.1}
+	m := Combine(a, b)
+	wantSE := math.Sqrt((9*0.01*10 + 29*0.0025*30) / 38 / 40)
+	if m.N != 40 || math.Abs(m.Acc-0.8) > 1e-12 || math.Abs(m.AccNorm-0.7) > 1e-12 || math.Abs(m.AccStderr-wantSE) > 1e-12 {
+		t.Errorf("Combine = %+v, want acc 0.8, acc_norm 0.7, stderr %v", m, wantSE)
+	}
+}

@@ -126,3 +126,40 @@ func meanStderr(x []float64) (mean, stderr float64) {
 	}
 	return mean, math.Sqrt(ss/float64(len(x)-1)) / math.Sqrt(float64(len(x)))
 }
+
+// Combine aggregates the metrics of a group of tasks as lm-eval does for
+// a group with weight_by_size: means weighted by the number of docs, and
+// standard errors pooled (lm-eval's pooled_sample_stderr).
+func Combine(ms ...Metrics) Metrics {
+	var out Metrics
+	var accSE, normSE []float64
+	var sizes []int
+	for _, m := range ms {
+		out.N += m.N
+		out.Acc += m.Acc * float64(m.N)
+		out.AccNorm += m.AccNorm * float64(m.N)
+		accSE, normSE, sizes = append(accSE, m.AccStderr), append(normSE, m.NormErr), append(sizes, m.N)
+	}
+	if out.N == 0 {
+		return Metrics{Acc: math.NaN(), AccStderr: math.NaN(), AccNorm: math.NaN(), NormErr: math.NaN()}
+	}
+	out.Acc /= float64(out.N)
+	out.AccNorm /= float64(out.N)
+	out.AccStderr, out.NormErr = pooledStderr(accSE, sizes), pooledStderr(normSE, sizes)
+	return out
+}
+
+// pooledStderr is lm-eval's pooled_sample_stderr:
+// sqrt(sum((n_i - 1) * se_i^2 * n_i) / (sum(n_i) - groups) / sum(n_i)).
+func pooledStderr(se []float64, n []int) float64 {
+	var num float64
+	total := 0
+	for i := range se {
+		num += float64(n[i]-1) * se[i] * se[i] * float64(n[i])
+		total += n[i]
+	}
+	if total <= len(n) {
+		return math.NaN()
+	}
+	return math.Sqrt(num / float64(total-len(n)) / float64(total))
+}
