@@ -15,7 +15,8 @@ import (
 
 // Write writes the suite under dir as Arrow IPC stream files (the HF cache
 // format) plus manifest.json, each file atomically; the layout is in
-// SUITE.md. The same suite always gives the same bytes.
+// SUITE.md. manifest.json is written last, so its presence marks a
+// complete suite. The same suite always gives the same bytes.
 func (s *Suite) Write(dir string) error {
 	files := map[string]fileInfo{}
 	put := func(rel string, t *arrowio.Table, err error) error {
