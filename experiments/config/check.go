@@ -36,8 +36,15 @@ func checkSettings(s *Settings, mg *merged, top string) error {
 		}
 	}
 	for _, n := range sortedKeys(s.Data) {
-		if d := s.Data[n]; (d.Builtin == "") == (d.Path == "") {
+		d := s.Data[n]
+		if (d.Builtin == "") == (d.Path == "") {
 			return at("data", n)("[data.%s]: set exactly one of builtin and path", n)
+		}
+		if d.Builtin != "" && !contains(Builtins, d.Builtin) {
+			return at("data", n, "builtin")("[data.%s]: unknown builtin %q (want one of %v)%s", n, d.Builtin, Builtins, suggest.Hint(d.Builtin, Builtins))
+		}
+		if d.Profile != "" && !contains(SuiteProfiles, d.Profile) {
+			return at("data", n, "profile")("[data.%s]: unknown suite profile %q (want one of %v)", n, d.Profile, SuiteProfiles)
 		}
 	}
 	if err := checkRefs(s, at); err != nil {

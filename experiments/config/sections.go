@@ -49,9 +49,16 @@ func (m Method) LoRA() bool { return len(m.Targets) > 0 }
 
 // Dataset is one [data.NAME] table: a built-in generator or local files.
 type Dataset struct {
-	// Builtin names a generator of the datasets package (its documentation
-	// lists them); empty when Path is set.
+	// Builtin names a part of the built-in suite (datasets/SUITE.md):
+	// "corpus" (pretraining documents), "mc" (the multiple-choice
+	// evaluation tasks), "instruct" (the instruction mixture); empty when
+	// Path is set.
 	Builtin string `toml:"builtin" json:"builtin,omitempty"`
+	// Profile is the suite's size profile (quick, default, full): it fixes
+	// how many functions are held out and the sizes of every part. Entries
+	// of one experiment must share seed and profile, so evaluation tasks use
+	// exactly the functions the corpus left out. "": default.
+	Profile string `toml:"profile" json:"profile,omitempty"`
 	// Path is a .arrow file (stream or file format), a .parquet file or an
 	// HF dataset directory; read locally, never downloaded.
 	Path  string `toml:"path" json:"path,omitempty"`
@@ -64,6 +71,13 @@ type Dataset struct {
 	// Tokenizer is a tokenizer.json; "": the built-in tokenizer.
 	Tokenizer string `toml:"tokenizer" json:"tokenizer,omitempty"`
 }
+
+// Builtins are the parts of the built-in suite a [data] entry may name;
+// SuiteProfiles its size profiles.
+var (
+	Builtins      = []string{"corpus", "mc", "instruct"}
+	SuiteProfiles = []string{"quick", "default", "full"}
+)
 
 // Eval is [eval]: k-shot evaluation on named datasets.
 type Eval struct {

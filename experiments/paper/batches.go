@@ -7,33 +7,44 @@ import (
 	"github.com/ssmlab/ssmlab/models/nn"
 )
 
-// streamData serves language-modelling micro-batches from one long token
-// stream: micro-batch i holds B windows of T tokens at positions drawn from
-// a generator seeded by (seed, i), so it is a pure function of i (exact
-// resume) and every window is a contiguous slice of the corpus.
-type streamData struct {
-	tokens []int
-	B, T   int
-	seed   uint64
+// rowData serves language-modelling micro-batches from packed token rows
+// of length T: micro-batch i holds B rows drawn by a generator seeded by
+// (seed, i), so it is a pure function of i (exact resume). Position t
+// predicts token t+1; padding takes no part in the loss.
+type rowData struct {
+	rows [][]int
+	B, T int
+	pad  int
+	seed uint64
 }
 
-func newStreamData(tokens []int, B, T int, seed uint64) (*streamData, error) {
-	if len(tokens) < T+1 {
-		return nil, fmt.Errorf("the corpus has %d tokens, fewer than one sequence of %d", len(tokens), T+1)
+func newRowData(rows [][]int, B, T, pad int, seed uint64) (*rowData, error) {
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("no token rows")
 	}
-	return &streamData{tokens: tokens, B: B, T: T, seed: seed}, nil
+	for i, r := range rows {
+		if len(r) != T {
+			return nil, fmt.Errorf("row %d has %d tokens, want %d", i, len(r), T)
+		}
+	}
+	return &rowData{rows: rows, B: B, T: T, pad: pad, seed: seed}, nil
 }
 
-func (d *streamData) Shape() (int, int) { return d.B, d.T }
+func (d *rowData) Shape() (int, int) { return d.B, d.T }
 
-func (d *streamData) Batch(i int) ([]int, []int) {
+func (d *rowData) Batch(i int) ([]int, []int) {
 	r := rand.New(rand.NewPCG(d.seed, uint64(i)))
 	ids := make([]int, d.B*d.T)
 	for b := 0; b < d.B; b++ {
-		start := r.IntN(len(d.tokens) - d.T + 1)
-		copy(ids[b*d.T:(b+1)*d.T], d.tokens[start:start+d.T])
+		copy(ids[b*d.T:(b+1)*d.T], d.rows[r.IntN(len(d.rows))])
 	}
-	return ids, nn.ShiftLabels(ids, d.B, d.T)
+	tg := nn.ShiftLabels(ids, d.B, d.T)
+	for j, v := range tg {
+		if v == d.pad {
+			tg[j] = nn.IgnoreIndex
+		}
+	}
+	return ids, tg
 }
 
 // Example is one supervised sequence: the model reads Prompt then Response

@@ -6,12 +6,12 @@ import (
 	"github.com/ssmlab/ssmlab/models/nn"
 )
 
-func TestStreamDataIsAPureFunctionOfTheIndex(t *testing.T) {
-	tok := make([]int, 100)
-	for i := range tok {
-		tok[i] = i
+func TestRowDataIsAPureFunctionOfTheIndex(t *testing.T) {
+	var rows [][]int
+	for i := 0; i < 20; i++ {
+		rows = append(rows, []int{i, i + 1, i + 2, 99})
 	}
-	d, err := newStreamData(tok, 3, 8, 7)
+	d, err := newRowData(rows, 3, 4, 99, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,17 +27,12 @@ func TestStreamDataIsAPureFunctionOfTheIndex(t *testing.T) {
 		t.Fatal("batches must repeat by index and differ across indices")
 	}
 	for r := 0; r < 3; r++ {
-		for k := 1; k < 8; k++ {
-			if a[r*8+k] != a[r*8+k-1]+1 {
-				t.Fatal("windows must be contiguous corpus slices")
-			}
-		}
-		if ta[r*8] != a[r*8+1] || ta[r*8+7] != nn.IgnoreIndex {
-			t.Fatal("targets are the shifted inputs")
+		if ta[r*4] != a[r*4+1] || ta[r*4+2] != nn.IgnoreIndex || ta[r*4+3] != nn.IgnoreIndex {
+			t.Fatalf("targets %v for %v: shifted, padding and the last position ignored", ta, a)
 		}
 	}
-	if _, err := newStreamData(tok[:5], 1, 8, 0); err == nil {
-		t.Fatal("a corpus shorter than a sequence was accepted")
+	if _, err := newRowData([][]int{{1, 2}}, 1, 4, 0, 0); err == nil {
+		t.Fatal("a short row was accepted")
 	}
 }
 

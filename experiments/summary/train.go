@@ -15,9 +15,9 @@ type Train struct {
 
 // Base is the summary.json of a "pretrain" artifact.
 type Base struct {
-	Arch         string `json:"arch"`
-	Params       int    `json:"params"`
-	Train        Train  `json:"train"`
-	Corpus       string `json:"corpus"`
-	CorpusTokens int    `json:"corpus_tokens"`
+	Arch       string `json:"arch"`
+	Params     int    `json:"params"`
+	Train      Train  `json:"train"`
+	Corpus     string `json:"corpus"`
+	CorpusRows int    `json:"corpus_rows"` // training rows of seq_len tokens
 }
