@@ -1,0 +1,346 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"time"
+
+	"github.com/ssmlab/ssmlab/metrics/efficiency"
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/lora"
+	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/optim"
+	"github.com/ssmlab/ssmlab/models/precision"
+	"github.com/ssmlab/ssmlab/models/tensor"
+)
+
+var cmdBench = &Command{
+	Name:  "bench",
+	Usage: "bench --arch mamba|mamba2|gpt_neox|llama --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--backend NAME] [--cpuprofile FILE]",
+	Short: "time training or inference steps of a from-scratch model",
+	Long: `Bench builds a freshly initialised model of the given architecture and size,
+runs --warmup untimed steps and then --steps timed ones on one fixed batch of
+random token ids, and prints one JSON object (DESIGN section 8).
+
+A train step is what a user's PyTorch loop does (tools/torch_anchor.py):
+zero the gradients, forward, next-token cross-entropy, backward, AdamW
+update (lr 1e-4, weight decay 0.01; fp16 adds dynamic loss scaling). An
+infer step is one forward pass over the whole batch (logits of every
+position), as model(input_ids) under no_grad.
+
+Output keys:
+  tokens_per_s          batch x seq x steps / time of the timed steps
+  tokens_per_s_median   batch x seq / the median step time (robust on a busy machine)
+  seconds_per_step      mean time of a timed step
+  peak_bytes            Go heap high-water mark during the timed steps
+                        (weights, optimizer state, activations; sampled)
+  peak_bytes_per_token  peak_bytes / (batch x seq)
+  alloc_bytes_per_token heap bytes allocated per token by the timed steps
+                        (exact; 0 for an allocation-free step)
+  gflops                achieved: analytic FLOPs per step / seconds_per_step
+  flops_per_token       the analytic count used (see below)
+  backend               the GEMM backend (SSMLAB_BLAS or --backend picks one)
+  half_native           whether a native 16-bit GEMM ran the 16-bit matmuls
+  params, trainable_params, precision, mode, lora, arch and the sizes,
+  go_version, gomaxprocs, loss (the last step's, a sanity check)
+
+FLOPs are counted analytically, 2 per multiply-add: every linear layer
+(the output head included) costs 2·in·out per token forward, and a training
+step adds 2·in·out for the input gradient and 2·in·out for a trainable
+weight's gradient; a LoRA adapter of rank r adds 2·r·(in+out) for each of
+the three. Sequence mixing, forward per token and layer: Mamba 2·E·K (conv)
++ 8·E·N (scan: Δ·A, exp, decay, Δ·B·u, update, C·h); Mamba-2 2·(E+2N)·K +
+8·E·N; attention 2·(heads·head_dim)·(T+1) (causal q·kᵀ and p·v, each query
+seeing on average (T+1)/2 keys); training triples the mixing count.
+Elementwise work (norms, activations, softmax, loss, optimizer) is not
+counted.
+
+Flags --d-state (0: the architecture's default, 16 for mamba, 128 for
+mamba2) and --heads (0: max(1, D/32), the anchor's choice; Llama uses as
+many K/V heads) complete the size; --lora adapts every linear with rank 8,
+alpha 16 and freezes the base weights; --threads sets GOMAXPROCS (0 leaves
+it); --backend selects a GEMM backend by name.
+
+Example:
+  ssmlab bench --arch mamba --vocab 256 --d-model 128 --layers 4 --batch 8 --seq 256 --mode train --threads 2`,
+}
+
+// benchOpts are the command's flags.
+type benchOpts struct {
+	arch, mode, prec, backend          string
+	vocab, d, layers, batch, seq       int
+	steps, warmup, threads, dstate, nh int
+	lora                               bool
+	seed                               uint64
+	cpuprofile                         string
+}
+
+// BenchResult is the JSON object bench prints.
+type BenchResult struct {
+	Arch               string  `json:"arch"`
+	Mode               string  `json:"mode"`
+	Precision          string  `json:"precision"`
+	LoRA               bool    `json:"lora"`
+	Vocab              int     `json:"vocab"`
+	DModel             int     `json:"d_model"`
+	Layers             int     `json:"layers"`
+	Batch              int     `json:"batch"`
+	Seq                int     `json:"seq"`
+	Steps              int     `json:"steps"`
+	Warmup             int     `json:"warmup"`
+	Params             int     `json:"params"`
+	TrainableParams    int     `json:"trainable_params"`
+	TokensPerS         float64 `json:"tokens_per_s"`
+	TokensPerSMedian   float64 `json:"tokens_per_s_median"`
+	SecondsPerStep     float64 `json:"seconds_per_step"`
+	PeakBytes          uint64  `json:"peak_bytes"`
+	PeakBytesPerToken  float64 `json:"peak_bytes_per_token"`
+	AllocBytesPerToken float64 `json:"alloc_bytes_per_token"`
+	GFLOPS             float64 `json:"gflops"`
+	FLOPsPerToken      float64 `json:"flops_per_token"`
+	Backend            string  `json:"backend"`
+	HalfNative         bool    `json:"half_native"`
+	GoVersion          string  `json:"go_version"`
+	GOMAXPROCS         int     `json:"gomaxprocs"`
+	Loss               float64 `json:"loss"`
+}
+
+func init() {
+	f := &cmdBench.Flag
+	o := &benchOpts{}
+	f.StringVar(&o.arch, "arch", "", "`ARCH`: mamba, mamba2, gpt_neox or llama")
+	f.IntVar(&o.vocab, "vocab", 0, "vocabulary size `V`")
+	f.IntVar(&o.d, "d-model", 0, "model width `D`")
+	f.IntVar(&o.layers, "layers", 0, "number of layers `L`")
+	f.IntVar(&o.batch, "batch", 0, "batch size `B`")
+	f.IntVar(&o.seq, "seq", 0, "sequence length `T`")
+	f.StringVar(&o.mode, "mode", "", "train or infer")
+	f.StringVar(&o.prec, "precision", "fp32", "fp32, fp16, bf16, fp16-pure or bf16-pure")
+	f.IntVar(&o.steps, "steps", 10, "timed steps `N`")
+	f.IntVar(&o.warmup, "warmup", 2, "untimed steps before them")
+	f.IntVar(&o.threads, "threads", 0, "GOMAXPROCS (0: leave it)")
+	f.IntVar(&o.dstate, "d-state", 0, "SSM state size (0: the architecture's default)")
+	f.IntVar(&o.nh, "heads", 0, "attention heads (0: max(1, D/32))")
+	f.BoolVar(&o.lora, "lora", false, "LoRA rank 8 on every linear, base weights frozen")
+	f.StringVar(&o.backend, "backend", "", "GEMM backend `NAME` (default: the best built in)")
+	f.Uint64Var(&o.seed, "seed", 1, "seed of the weights and the token ids")
+	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a pprof CPU profile of the timed steps to `FILE`")
+	cmdBench.Run = func(_ *Command, args []string) error {
+		if len(args) > 0 {
+			return usagef("bench takes no positional arguments (got %q)", args[0])
+		}
+		res, err := runBench(o)
+		if err != nil {
+			return err
+		}
+		b, err := json.Marshal(res)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n", b)
+		return err
+	}
+	register(cmdBench)
+}
+
+// check validates the flags; every error is a usage error.
+func (o *benchOpts) check() (precision.Policy, error) {
+	switch o.arch {
+	case "mamba", "mamba2", "gpt_neox", "llama":
+	case "":
+		return precision.Policy{}, usagef("--arch is required (mamba, mamba2, gpt_neox or llama)")
+	default:
+		return precision.Policy{}, usagef("--arch %q: want mamba, mamba2, gpt_neox or llama", o.arch)
+	}
+	if o.mode != "train" && o.mode != "infer" {
+		return precision.Policy{}, usagef("--mode %q: want train or infer", o.mode)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"--vocab", o.vocab}, {"--d-model", o.d}, {"--layers", o.layers}, {"--batch", o.batch}, {"--seq", o.seq}, {"--steps", o.steps}} {
+		if f.v <= 0 {
+			return precision.Policy{}, usagef("%s must be positive (got %d)", f.name, f.v)
+		}
+	}
+	if o.warmup < 0 || o.threads < 0 || o.dstate < 0 || o.nh < 0 {
+		return precision.Policy{}, usagef("--warmup, --threads, --d-state and --heads must not be negative")
+	}
+	if o.mode == "train" && o.seq < 2 {
+		return precision.Policy{}, usagef("--seq must be at least 2 to train (no next-token targets)")
+	}
+	pol, err := precision.ParsePolicy(o.prec)
+	if err != nil {
+		return precision.Policy{}, usagef("--precision: %v", err)
+	}
+	return pol, nil
+}
+
+func runBench(o *benchOpts) (*BenchResult, error) {
+	pol, err := o.check()
+	if err != nil {
+		return nil, err
+	}
+	if o.backend != "" {
+		if err := tensor.Use(o.backend); err != nil {
+			return nil, usagef("--backend: %v", err)
+		}
+	}
+	if o.threads > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.threads))
+	}
+	m, err := buildBenchModel(o)
+	if err != nil {
+		return nil, err
+	}
+	fl, err := benchFLOPs(m, o)
+	if err != nil {
+		return nil, err
+	}
+	params := m.Params()
+	if o.lora {
+		a, err := lora.Apply(m, lora.Config{R: 8, Alpha: 16, TargetRegex: "all-linear"}, o.seed)
+		if err != nil {
+			return nil, err
+		}
+		m = &lora.Model{Model: m, Adapters: a}
+		params = m.Params()
+		if fl, err = benchFLOPs(m, o); err != nil {
+			return nil, err
+		}
+	}
+	if pol.PureWeights {
+		for _, p := range params {
+			pol.Compute.RoundSlice(p.Value.Data)
+		}
+	}
+	total, trainable := nn.Count(params)
+	r := rand.New(rand.NewPCG(o.seed, 0x62656e6368))
+	B, T := o.batch, o.seq
+	ids := make([]int, B*T)
+	for i := range ids {
+		ids[i] = r.IntN(o.vocab)
+	}
+	step := newBenchStep(m, pol, o.mode == "train", ids, B, T)
+
+	for range o.warmup {
+		step.run()
+	}
+	runtime.GC()
+	if o.cpuprofile != "" {
+		stop, err := startCPUProfile(o.cpuprofile)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+	}
+	tr := &efficiency.Tracker{SampleEvery: 2 * time.Millisecond}
+	secs := make([]float64, 0, o.steps)
+	for range o.steps {
+		tr.Begin()
+		step.run()
+		tr.End(B * T)
+		secs = append(secs, tr.Steps()[len(tr.Steps())-1].Seconds)
+	}
+	rep := tr.Report()
+	perStep := fl.forward
+	if o.mode == "train" {
+		perStep = fl.train
+	}
+	perStep *= float64(B * T)
+	res := &BenchResult{Arch: o.arch, Mode: o.mode, Precision: pol.String(), LoRA: o.lora,
+		Vocab: o.vocab, DModel: o.d, Layers: o.layers, Batch: B, Seq: T, Steps: o.steps, Warmup: o.warmup,
+		Params: total, TrainableParams: trainable,
+		TokensPerS: rep.TokensPerSec, TokensPerSMedian: float64(B*T) / median(secs), SecondsPerStep: rep.SecondsPerStep,
+		PeakBytes: rep.PeakHeapBytes, PeakBytesPerToken: rep.HeapBytesPerToken, AllocBytesPerToken: rep.AllocBytesPerToken,
+		GFLOPS: perStep / rep.SecondsPerStep / 1e9, FLOPsPerToken: perStep / float64(B*T),
+		Backend: tensor.Default().Name(), HalfNative: halfNative(pol),
+		GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), Loss: step.lastLoss()}
+	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
+		return nil, fmt.Errorf("bench: the loss became %v: the benchmark is not meaningful", res.Loss)
+	}
+	return res, nil
+}
+
+// halfNative reports whether a native 16-bit GEMM runs the policy's
+// matmuls. The fp32-emulated path (operands rounded, fp32 GEMM) is the only
+// one in this tree.
+func halfNative(precision.Policy) bool { return false }
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %v", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// benchStep is one training or inference step of a user's loop.
+type benchStep struct {
+	m       lm.Model
+	pol     precision.Policy
+	train   bool
+	ids, tg []int
+	B, T    int
+	opt     *optim.AdamW
+	scaler  *precision.LossScaler
+	grads   [][]float32
+	loss    float64   // of the last train step
+	logits  []float32 // of the last infer step
+}
+
+// lastLoss is the loss of the last step (computed from the logits after
+// an infer step, outside the timing).
+func (s *benchStep) lastLoss() float64 {
+	if s.train {
+		return s.loss
+	}
+	l, _ := nn.CrossEntropy(nil, s.logits, s.tg, s.B*s.T, s.m.VocabSize(), 1)
+	return l
+}
+
+func newBenchStep(m lm.Model, pol precision.Policy, train bool, ids []int, B, T int) *benchStep {
+	s := &benchStep{m: m, pol: pol, train: train, ids: ids, tg: nn.ShiftLabels(ids, B, T), B: B, T: T}
+	if train {
+		params := m.Params()
+		optim.MarkNoDecay(params)
+		s.opt = optim.NewAdamW(params, optim.AdamWConfig{WeightDecay: 0.01})
+		s.scaler = precision.NewLossScaler(pol.NeedsLossScaling())
+		for _, p := range s.opt.Params {
+			s.grads = append(s.grads, p.Grad.Data)
+		}
+	}
+	return s
+}
+
+func (s *benchStep) run() {
+	if !s.train {
+		s.logits = s.m.Forward(s.pol, s.ids, s.B, s.T)
+		return
+	}
+	nn.ZeroGrads(s.opt.Params)
+	s.loss = lm.Loss(s.m, s.pol, s.ids, s.tg, s.B, s.T, true, s.scaler.LossScale())
+	if !s.scaler.Update(s.scaler.Unscale(s.grads)) {
+		s.opt.Update(1e-4, s.pol)
+	}
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// Every architecture and mode prints one JSON object with the contract's
+// keys (DESIGN section 8) and sane values.
+func TestBenchJSONContract(t *testing.T) {
+	for _, c := range []struct{ arch, mode, prec string }{
+		{"mamba", "train", "fp32"}, {"mamba", "infer", "bf16"}, {"mamba2", "train", "fp32"},
+		{"gpt_neox", "train", "bf16"}, {"gpt_neox", "infer", "fp32"}, {"llama", "train", "fp16"},
+	} {
+		args := []string{"bench", "--arch", c.arch, "--vocab", "32", "--d-model", "32", "--layers", "1",
+			"--batch", "2", "--seq", "8", "--mode", c.mode, "--precision", c.prec, "--steps", "2", "--warmup", "1",
+			"--d-state", "4", "--heads", "2", "--threads", "2"}
+		procs := runtime.GOMAXPROCS(0)
+		code, out, errs := runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", c, code, errs)
+		}
+		if p := runtime.GOMAXPROCS(0); p != procs {
+			t.Errorf("--threads leaked into the process: GOMAXPROCS %d, was %d", p, procs)
+		}
+		if strings.Count(strings.TrimSpace(out), "\n") != 0 {
+			t.Fatalf("%v: want one line, got %q", c, out)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatalf("%v: %v in %q", c, err, out)
+		}
+		for _, k := range []string{"tokens_per_s", "seconds_per_step", "peak_bytes", "gflops", "peak_bytes_per_token", "params", "flops_per_token"} {
+			if v, ok := m[k].(float64); !ok || !(v > 0) {
+				t.Errorf("%v: %s = %v, want a positive number", c, k, m[k])
+			}
+		}
+		for k, want := range map[string]any{"backend": nil, "arch": c.arch, "mode": c.mode, "precision": c.prec,
+			"half_native": nil, "go_version": runtime.Version(), "gomaxprocs": 2.0, "batch": 2.0, "seq": 8.0, "lora": false} {
+			v, ok := m[k]
+			if !ok || (want != nil && v != want) {
+				t.Errorf("%v: %s = %v, want %v", c, k, v, want)
+			}
+		}
+	}
+}
+
+// LoRA freezes the base: fewer trainable parameters, fewer FLOPs per token
+// than full training of the same model.
+func TestBenchLoRA(t *testing.T) {
+	get := func(extra ...string) map[string]float64 {
+		args := append([]string{"bench", "--arch", "mamba", "--vocab", "32", "--d-model", "64", "--layers", "2",
+			"--batch", "2", "--seq", "8", "--mode", "train", "--steps", "1", "--warmup", "0"}, extra...)
+		code, out, errs := runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatal(err)
+		}
+		res := map[string]float64{}
+		for k, v := range m {
+			if f, ok := v.(float64); ok {
+				res[k] = f
+			}
+		}
+		return res
+	}
+	full, lo := get(), get("--lora", "--precision", "bf16")
+	if !(lo["trainable_params"] < full["trainable_params"]/2) || lo["params"] <= full["params"] {
+		t.Errorf("lora: %v of %v trainable; full %v of %v", lo["trainable_params"], lo["params"], full["trainable_params"], full["params"])
+	}
+	if !(lo["flops_per_token"] < full["flops_per_token"]) {
+		t.Errorf("lora flops/token %v, full %v", lo["flops_per_token"], full["flops_per_token"])
+	}
+}
+
+// Hand-computed FLOPs of a tiny Mamba (D 4, E 8, N 2, R 1, K 4, V 16, one
+// layer): linears in_proj 4x16, x_proj 8x5, dt_proj 1x8, out_proj 8x4, the
+// tied head 4x16: Σ in·out = 64+40+8+32+64 = 208 → forward 416; mixing
+// 2·8·4 + 8·8·2 = 192. Forward 608; train 3·416 + 3·192 = 1824.
+func TestBenchFLOPsMamba(t *testing.T) {
+	o := &benchOpts{arch: "mamba", vocab: 16, d: 4, layers: 1, seq: 8, dstate: 2, seed: 1}
+	m, err := buildBenchModel(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := benchFLOPs(m, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.forward != 608 || f.train != 1824 {
+		t.Errorf("forward %v, train %v; want 608, 1824", f.forward, f.train)
+	}
+}
+
+// Bad flags exit 2 with one line naming the problem, and print no JSON.
+func TestBenchFlagErrors(t *testing.T) {
+	base := []string{"--vocab", "32", "--d-model", "32", "--layers", "1", "--batch", "2", "--seq", "8"}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{append([]string{"--mode", "train"}, base...), "--arch is required"},
+		{append([]string{"--arch", "rwkv", "--mode", "train"}, base...), `--arch "rwkv"`},
+		{append([]string{"--arch", "mamba", "--mode", "decode"}, base...), `--mode "decode"`},
+		{append([]string{"--arch", "mamba", "--mode", "train", "--precision", "fp8"}, base...), "--precision"},
+		{append([]string{"--arch", "mamba", "--mode", "train", "--backend", "nosuch"}, base...), "--backend"},
+		{[]string{"--arch", "mamba", "--mode", "train", "--vocab", "32", "--d-model", "0", "--layers", "1", "--batch", "2", "--seq", "8"}, "--d-model must be positive"},
+		{append([]string{"--arch", "mamba", "--mode", "train", "--steps", "0"}, base...), "--steps must be positive"},
+		{append([]string{"--arch", "mamba", "--mode", "train", "--stpes", "3"}, base...), "did you mean --steps"},
+		{append([]string{"--arch", "mamba", "--mode", "train", "extra"}, base...), "no positional arguments"},
+	} {
+		code, out, errs := runCLI(t, append([]string{"bench"}, c.args...)...)
+		if code != 2 || out != "" || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 2 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args, code, out, errs, c.want)
+		}
+	}
+}
