@@ -7,6 +7,7 @@ package lm
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -26,7 +27,9 @@ type Model interface {
 	// Params lists every parameter once, in a fixed order, under its
 	// Hugging Face checkpoint name (a tied lm_head is not listed again).
 	Params() []*nn.Param
-	// Forward returns the logits (B*T*V, row-major) for ids (B*T).
+	// Forward returns the logits (B*T*V, row-major) for ids (B*T). They
+	// belong to the model until its next Forward (callers that keep them
+	// copy them), so steps reuse one buffer.
 	Forward(pol precision.Policy, ids []int, B, T int) []float32
 	// Backward accumulates parameter gradients for d loss / d logits.
 	Backward(pol precision.Policy, dlogits []float32)
@@ -60,12 +63,21 @@ func CheckIDs(source string, ids []int, B, T, vocab int) error {
 // accumulates the parameter gradients of loss·scale (scale is the fp16 loss
 // scale, 1 otherwise). The loss itself is computed in float32 logits'
 // float64 log-sum-exp, as PyTorch upcasts logits before the loss.
+//
+// The gradient of the logits lives in a buffer reused across calls (models
+// do not keep dlogits after Backward), so a training step allocates nothing
+// for it.
 func Loss(m Model, pol precision.Policy, ids, targets []int, B, T int, backward bool, scale float32) float64 {
 	logits := m.Forward(pol, ids, B, T)
 	V := m.VocabSize()
 	var dlogits []float32
 	if backward {
-		dlogits = make([]float32, len(logits))
+		buf := dlogitsPool.Get().(*[]float32)
+		defer dlogitsPool.Put(buf)
+		if cap(*buf) < len(logits) {
+			*buf = make([]float32, len(logits))
+		}
+		dlogits = (*buf)[:len(logits)]
 	}
 	loss, _ := nn.CrossEntropy(dlogits, logits, targets, B*T, V, scale)
 	if backward {
@@ -75,3 +87,5 @@ func Loss(m Model, pol precision.Policy, ids, targets []int, B, T int, backward 
 	}
 	return loss
 }
+
+var dlogitsPool = sync.Pool{New: func() any { return new([]float32) }}

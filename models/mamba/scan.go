@@ -1,8 +1,7 @@
 package mamba
 
 import (
-	"math"
-
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -38,6 +37,13 @@ type scanOut struct {
 	Y     []float32 // (B, L, E) gated output, on the compute grid
 	Delta []float32 // (B, L, E) Δ, kept for Backward and for the Lyapunov metrics
 	YPre  []float32 // (B, L, E) y before the gate, for dz
+
+	// The vectorised scan works on groups of kern.Lanes channels (G of
+	// them, the last one possibly partial) and keeps states n-major.
+	at   []float32 // (G, N, 8) A by groups, zero in unused lanes
+	h    []float32 // (B, G, N, 8) running states
+	ckpt []float32 // (B, chunks, G, N, 8) the states before each backward chunk
+	bw   scanPartials
 }
 
 func newScanOut(in *scanIn, o *scanOut) {
@@ -47,9 +53,74 @@ func newScanOut(in *scanIn, o *scanOut) {
 
 func silu(z float32) float32 { return z / (1 + expf(-z)) }
 
+// scanChunk is the number of steps of a backward chunk. The backward
+// recomputes a chunk's states from the checkpoint the forward left before
+// it, so its working set (states, decays and per-lane dB, dC of 64 steps:
+// 4·64·N·8 floats, 128 KiB at N = 16) stays in L2 whatever the length.
+const scanChunk = 64
+
+func numGroups(E int) int { return (E + kern.Lanes - 1) / kern.Lanes }
+
+func numChunks(L int) int { return (L + scanChunk - 1) / scanChunk }
+
+// scan is the fused forward (kern.ScanFwd): Δ, the state recurrence, the
+// D skip and the SiLU(z) gate in one pass, parallel over (batch, group of
+// 8 channels), each worker carrying its group's (N, 8) state through time
+// and saving it before every backward chunk.
+func scan(pol precision.Policy, in *scanIn, out *scanOut) {
+	newScanOut(in, out)
+	Bn, L, E, N := in.B, in.L, in.E, in.N
+	G, C, s := numGroups(E), numChunks(L), N*kern.Lanes
+	out.at = groupA(out.at, in.A, E, N)
+	out.h = tensor.Grow(out.h, Bn*G*s)
+	out.ckpt = tensor.Grow(out.ckpt, Bn*C*G*s)
+	tensor.Parallel(Bn*G, 1, func(lo, hi int) {
+		for w := lo; w < hi; w++ {
+			b, g := w/G, w%G
+			e0 := g * kern.Lanes
+			h := out.h[w*s : (w+1)*s]
+			clear(h)
+			f := kern.Fwd{H: h, AT: out.at[g*s:], Bias: in.Bias[e0:], D: in.Dskip[e0:], N: N, E: E, W: min(kern.Lanes, E-e0)}
+			for c := 0; c < C; c++ {
+				t0 := c * scanChunk
+				copy(out.ckpt[((b*C+c)*G+g)*s:], h)
+				bt, o := b*L+t0, (b*L+t0)*E+e0
+				f.Len, f.Bm, f.Cm = min(scanChunk, L-t0), in.Bm[bt*N:], in.Cm[bt*N:]
+				f.Dt, f.U, f.Z = in.Dt[o:], in.U[o:], in.Z[o:]
+				f.Delta, f.YPre, f.Y = out.Delta[o:], out.YPre[o:], out.Y[o:]
+				kern.ScanFwd(&f)
+			}
+		}
+	})
+	actParallel(pol, out.Y) // selective_scan returns its output in the input dtype
+}
+
+// groupA lays A (E, N) out by groups of 8 channels, n-major: (G, N, 8).
+func groupA(dst, A []float32, E, N int) []float32 {
+	s := N * kern.Lanes
+	dst = tensor.Grow(dst, numGroups(E)*s)
+	clear(dst)
+	for e := 0; e < E; e++ {
+		g, j := e/kern.Lanes, e%kern.Lanes
+		for n := 0; n < N; n++ {
+			dst[g*s+n*kern.Lanes+j] = A[e*N+n]
+		}
+	}
+	return dst
+}
+
+// actParallel rounds x to the policy's compute type (Policy.Act), in
+// parallel; a no-op under fp32.
+func actParallel(pol precision.Policy, x []float32) {
+	if !pol.Half() {
+		return
+	}
+	tensor.Parallel(len(x), 1<<14, func(lo, hi int) { pol.Act(x[lo:hi]) })
+}
+
 // stepChannel advances the state h (N) of one channel by one token and
-// returns y_t before the gate and Δ_t. The fused scan, the recurrent Step
-// and the backward's recomputation all use it, so they agree bit for bit.
+// returns y_t before the gate and Δ_t: the recurrent Step's scan (scanRef's
+// arithmetic; Forward's vectorised scan agrees within float32 rounding).
 func stepChannel(h, A, Bt, Ct []float32, u, dt, bias, d float32) (y, delta float32) {
 	delta = nn.Softplus(dt + bias)
 	for n := range h {
@@ -57,71 +128,4 @@ func stepChannel(h, A, Bt, Ct []float32, u, dt, bias, d float32) (y, delta float
 		y += h[n] * Ct[n]
 	}
 	return y + d*u, delta
-}
-
-// scanBlocks is the number of channel blocks the fused kernels split E
-// into. It depends on nothing but E, so the backward's reductions over
-// blocks run in a fixed order and results do not depend on GOMAXPROCS.
-const scanBlocks = 16
-
-func blockWidth(E int) int { return (E + scanBlocks - 1) / scanBlocks }
-
-// scan is the fused forward: parallel over (batch, channel block), each
-// worker carrying the (block, N) states through time.
-func scan(pol precision.Policy, in *scanIn, out *scanOut) {
-	newScanOut(in, out)
-	E, N, L := in.E, in.N, in.L
-	eb := blockWidth(E)
-	nblk := (E + eb - 1) / eb
-	tensor.Parallel(in.B*nblk, 1, func(lo, hi int) {
-		h := make([]float32, eb*N)
-		for w := lo; w < hi; w++ {
-			b, e0 := w/nblk, (w%nblk)*eb
-			e1 := min(e0+eb, E)
-			clear(h)
-			for t := 0; t < L; t++ {
-				bt := b*L + t
-				Bt, Ct := in.Bm[bt*N:(bt+1)*N], in.Cm[bt*N:(bt+1)*N]
-				for e := e0; e < e1; e++ {
-					i := bt*E + e
-					y, delta := stepChannel(h[(e-e0)*N:(e-e0+1)*N], in.A[e*N:(e+1)*N], Bt, Ct,
-						in.U[i], in.Dt[i], in.Bias[e], in.Dskip[e])
-					out.Delta[i], out.YPre[i] = delta, y
-					out.Y[i] = pol.Compute.Round(y * silu(in.Z[i]))
-				}
-			}
-		}
-	})
-}
-
-// scanRef is the specification: the plain loops of selective_scan_ref over
-// a full (B, E, N) state, written independently of stepChannel.
-func scanRef(pol precision.Policy, in *scanIn, out *scanOut) {
-	newScanOut(in, out)
-	E, N, L := in.E, in.N, in.L
-	h := make([]float32, in.B*E*N)
-	for b := 0; b < in.B; b++ {
-		for t := 0; t < L; t++ {
-			bt := b*L + t
-			for e := 0; e < E; e++ {
-				i := bt*E + e
-				delta := float32(math.Log1p(math.Exp(float64(in.Dt[i] + in.Bias[e]))))
-				if in.Dt[i]+in.Bias[e] > nn.SoftplusThreshold {
-					delta = in.Dt[i] + in.Bias[e]
-				}
-				var y float32
-				for n := 0; n < N; n++ {
-					dA := float32(math.Exp(float64(delta * in.A[e*N+n])))
-					dBu := delta * in.Bm[bt*N+n] * in.U[i]
-					s := &h[(b*E+e)*N+n]
-					*s = dA**s + dBu
-					y += *s * in.Cm[bt*N+n]
-				}
-				y += in.Dskip[e] * in.U[i]
-				z := in.Z[i]
-				out.Delta[i], out.YPre[i] = delta, y
-				out.Y[i] = pol.Compute.Round(y * (z / (1 + float32(math.Exp(float64(-z))))))
-			}
-		}
-	}
 }

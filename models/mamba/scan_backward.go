@@ -1,7 +1,9 @@
 package mamba
 
 import (
-	"github.com/ssmlab/ssmlab/models/nn"
+	"sync"
+
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -18,105 +20,122 @@ type scanGrads struct {
 	Bias     []float32 // (E) accumulated
 }
 
+// scanPartials are the backward's per-block and per-batch partial sums,
+// reduced in a fixed order after the parallel part.
+type scanPartials struct {
+	pB, pC    []float32 // (blocks, B, L, N) dB, dC of each channel block
+	dA        []float32 // (B, G, N, 8) d/dA of each batch
+	dD, dBias []float32 // (B, G, 8)
+}
+
+// scanScratch is one worker's backward scratch (kern.Bwd's HS, DAs, lanes
+// and the dh carries of its block's groups).
+type scanScratch struct{ hs, das, laneB, laneC, dh []float32 }
+
+var scratchPool = sync.Pool{New: func() any { return new(scanScratch) }}
+
+// backwardBlocks is the number of channel blocks the backward splits the
+// groups into: enough (batch, block) work units to keep 16 workers busy.
+// It depends only on B and G, so the block sums reduce in a fixed order
+// and results do not depend on GOMAXPROCS.
+func backwardBlocks(B, G int) int { return min(G, max(1, (16+B-1)/B)) }
+
 // scanBackward is the hand-written, fused backward of scan for the upstream
-// gradient dY (B, L, E). Per (channel block, batch) it recomputes the states
-// h_0..h_L from the stored Δ (bit-identical to the forward), then runs the
+// gradient dY (B, L, E) (kern.ScanBwd): per (batch, channel block) and per
+// time chunk from the last, it recomputes the chunk's states h_t from the
+// forward's checkpoint (bit-identical to the forward) and runs the
 // reverse-time recurrence
 //
-//	dh_t = C_t·g_t + exp(Δ_{t+1}A) ⊙ dh_{t+1},   g_t = dY_t·SiLU(z_t)
+//	dh_t = C_t·g_t + exp(Δ_{t+1}A) ⊙ dh_{t+1},   g_t = dY_t·SiLU'(z_t) part: dY_t·z_t·σ(z_t)
 //
-// and collects dC_t = g_t h_t, dB_t = Σ_e dh_t Δ_t u_t,
+// collecting dC_t = Σ_e g_t h_t, dB_t = Σ_e dh_t Δ_t u_t,
 // du_t = D g_t + Σ_n dh_t Δ_t B_t, dΔ_t = Σ_n dh_t (B_t u_t + A exp(Δ_t A) h_{t−1}),
 // dA = Σ dh_t Δ_t exp(Δ_t A) h_{t−1}, dD = Σ g_t u_t, and through the
-// softplus ddt = dΔ·σ(dt + bias) = d dt_bias. dB and dC sum over channels:
-// each block writes its own partial sums, reduced afterwards in block order.
+// softplus ddt = dΔ·σ(dt + bias) = d dt_bias. dB and dC sum over channels
+// (per lane, then per block, in a fixed order), dA, dD, d bias over batches.
 func scanBackward(pol precision.Policy, in *scanIn, out *scanOut, dY []float32, g *scanGrads) {
 	Bn, L, E, N := in.B, in.L, in.E, in.N
-	eb := blockWidth(E)
-	nblk := (E + eb - 1) / eb
-	partB := make([]float32, nblk*Bn*L*N) // (block, B, L, N)
-	partC := make([]float32, nblk*Bn*L*N)
-	dALog := make([]float32, E*N)
-	dD, dBias := make([]float32, E), make([]float32, E)
-	tensor.Parallel(nblk, 1, func(lo, hi int) {
-		hs := make([]float32, (L+1)*eb*N) // h_0..h_L of one block
-		dAs := make([]float32, L*eb*N)    // exp(Δ_t A)
-		dh := make([]float32, eb*N)
-		dA := make([]float32, eb*N)
-		for blk := lo; blk < hi; blk++ {
-			e0 := blk * eb
-			e1 := min(e0+eb, E)
-			w := e1 - e0
-			clear(dA)
-			for b := 0; b < Bn; b++ {
-				recomputeStates(in, out, b, e0, e1, eb, hs, dAs)
-				clear(dh)
-				pB := partB[(blk*Bn+b)*L*N : (blk*Bn+b+1)*L*N]
-				pC := partC[(blk*Bn+b)*L*N : (blk*Bn+b+1)*L*N]
-				for t := L - 1; t >= 0; t-- {
-					bt := b*L + t
-					Bt, Ct := in.Bm[bt*N:(bt+1)*N], in.Cm[bt*N:(bt+1)*N]
-					for j := 0; j < w; j++ {
-						e, i := e0+j, bt*E+e0+j
-						z, u, delta := in.Z[i], in.U[i], out.Delta[i]
-						sz := nn.Sigmoid(z)
-						gy := dY[i] * z * sz // d y_pre
-						g.Z[i] = pol.Compute.Round(dY[i] * out.YPre[i] * sz * (1 + z*(1-sz)))
-						dD[e] += gy * u
-						du, dDelta := in.Dskip[e]*gy, float32(0)
-						ht := hs[((t+1)*eb+j)*N : ((t+1)*eb+j+1)*N]
-						hp := hs[(t*eb+j)*N : (t*eb+j+1)*N]
-						da := dAs[(t*eb+j)*N : (t*eb+j+1)*N]
-						A := in.A[e*N : (e+1)*N]
-						dhj, dAj := dh[j*N:(j+1)*N], dA[j*N:(j+1)*N]
-						for n := 0; n < N; n++ {
-							dhj[n] += gy * Ct[n]
-							pC[t*N+n] += gy * ht[n]
-							pB[t*N+n] += dhj[n] * delta * u
-							du += dhj[n] * delta * Bt[n]
-							dDelta += dhj[n] * (Bt[n]*u + A[n]*da[n]*hp[n])
-							dAj[n] += dhj[n] * delta * da[n] * hp[n]
-							dhj[n] *= da[n]
-						}
-						ddt := dDelta * nn.SoftplusGrad(in.Dt[i]+in.Bias[e])
-						dBias[e] += ddt
-						g.U[i] = pol.Compute.Round(du)
-						g.Dt[i] = pol.Compute.Round(ddt)
-					}
+	G, C, s := numGroups(E), numChunks(L), N*kern.Lanes
+	nb := backwardBlocks(Bn, G)
+	gpb := (G + nb - 1) / nb
+	p := &out.bw
+	p.pB, p.pC = tensor.Grow(p.pB, nb*Bn*L*N), tensor.Grow(p.pC, nb*Bn*L*N)
+	p.dA, p.dD, p.dBias = tensor.Grow(p.dA, Bn*G*s), tensor.Grow(p.dD, Bn*G*kern.Lanes), tensor.Grow(p.dBias, Bn*G*kern.Lanes)
+	clear(p.dA)
+	clear(p.dD)
+	clear(p.dBias)
+	tensor.Parallel(Bn*nb, 1, func(lo, hi int) {
+		sc := scratchPool.Get().(*scanScratch)
+		defer scratchPool.Put(sc)
+		n := scanChunk * s
+		sc.hs, sc.das, sc.laneB, sc.laneC = tensor.Grow(sc.hs, n), tensor.Grow(sc.das, n), tensor.Grow(sc.laneB, n), tensor.Grow(sc.laneC, n)
+		sc.dh = tensor.Grow(sc.dh, gpb*s)
+		for w := lo; w < hi; w++ {
+			b, blk := w/nb, w%nb
+			g0, g1 := blk*gpb, min(G, (blk+1)*gpb)
+			clear(sc.dh)
+			for c := C - 1; c >= 0; c-- {
+				t0 := c * scanChunk
+				steps := min(scanChunk, L-t0)
+				clear(sc.laneB[:steps*s])
+				clear(sc.laneC[:steps*s])
+				for gi := g0; gi < g1; gi++ {
+					e0 := gi * kern.Lanes
+					bt, o, k := b*L+t0, (b*L+t0)*E+e0, b*G+gi
+					a := kern.Bwd{H0: out.ckpt[((b*C+c)*G+gi)*s:], DH: sc.dh[(gi-g0)*s:], AT: out.at[gi*s:], DA: p.dA[k*s:],
+						Bm: in.Bm[bt*N:], Cm: in.Cm[bt*N:], Dt: in.Dt[o:], U: in.U[o:], Z: in.Z[o:], DY: dY[o:],
+						Delta: out.Delta[o:], YPre: out.YPre[o:], Bias: in.Bias[e0:], D: in.Dskip[e0:],
+						DU: g.U[o:], DDt: g.Dt[o:], DZ: g.Z[o:], DD: p.dD[k*kern.Lanes:], DBias: p.dBias[k*kern.Lanes:],
+						LaneB: sc.laneB, LaneC: sc.laneC, HS: sc.hs, DAs: sc.das, Len: steps, N: N, E: E, W: min(kern.Lanes, E-e0)}
+					kern.ScanBwd(&a)
 				}
-			}
-			for j := 0; j < w; j++ {
-				for n := 0; n < N; n++ {
-					e := e0 + j
-					dALog[e*N+n] = dA[j*N+n] * in.A[e*N+n] // A = −exp(A_log), so dA/dA_log = A
-				}
+				o := ((blk*Bn+b)*L + t0) * N
+				sumLanes(p.pB[o:o+steps*N], sc.laneB)
+				sumLanes(p.pC[o:o+steps*N], sc.laneC)
 			}
 		}
 	})
-	reduceBlocks(pol, g.Bm, partB, nblk)
-	reduceBlocks(pol, g.Cm, partC, nblk)
-	accumulate(g.ALog, dALog)
-	accumulate(g.Dskip, dD)
-	accumulate(g.Bias, dBias)
+	reduceBlocks(pol, g.Bm, p.pB, nb)
+	reduceBlocks(pol, g.Cm, p.pC, nb)
+	reduceParams(in, p, g, G)
+	actParallel(pol, g.U) // the CUDA backward returns du, dΔ, dz in the input dtype
+	actParallel(pol, g.Dt)
+	actParallel(pol, g.Z)
 }
 
-// recomputeStates fills hs (L+1, eb, N) with h_0 = 0 .. h_L and dAs (L, eb, N)
-// with exp(Δ_t A) for batch b and channels [e0, e1), using the stored Δ.
-func recomputeStates(in *scanIn, out *scanOut, b, e0, e1, eb int, hs, dAs []float32) {
-	E, N, L := in.E, in.N, in.L
-	clear(hs[:eb*N])
-	for t := 0; t < L; t++ {
-		bt := b*L + t
-		Bt := in.Bm[bt*N : (bt+1)*N]
-		for e := e0; e < e1; e++ {
-			j, i := e-e0, bt*E+e
-			delta, u := out.Delta[i], in.U[i]
-			hp, h := hs[(t*eb+j)*N:(t*eb+j+1)*N], hs[((t+1)*eb+j)*N:((t+1)*eb+j+1)*N]
-			da := dAs[(t*eb+j)*N : (t*eb+j+1)*N]
+// sumLanes writes dst[k] = Σ_j lanes[8k + j], lanes in order.
+func sumLanes(dst, lanes []float32) {
+	for k := range dst {
+		l := lanes[k*kern.Lanes : (k+1)*kern.Lanes]
+		dst[k] = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+	}
+}
+
+// reduceParams sums the per-batch dA, dD and d bias in batch order into the
+// parameter gradients that are not frozen. A = −exp(A_log), so dA_log = dA·A.
+func reduceParams(in *scanIn, p *scanPartials, g *scanGrads, G int) {
+	Bn, E, N, s := in.B, in.E, in.N, in.N*kern.Lanes
+	for e := 0; e < E; e++ {
+		gi, j := e/kern.Lanes, e%kern.Lanes
+		if g.ALog != nil {
 			for n := 0; n < N; n++ {
-				da[n] = expf(delta * in.A[e*N+n])
-				h[n] = da[n]*hp[n] + delta*Bt[n]*u
+				var sum float32
+				for b := 0; b < Bn; b++ {
+					sum += p.dA[(b*G+gi)*s+n*kern.Lanes+j]
+				}
+				g.ALog[e*N+n] += sum * in.A[e*N+n]
 			}
+		}
+		var dd, db float32
+		for b := 0; b < Bn; b++ {
+			dd += p.dD[(b*G+gi)*kern.Lanes+j]
+			db += p.dBias[(b*G+gi)*kern.Lanes+j]
+		}
+		if g.Dskip != nil {
+			g.Dskip[e] += dd
+		}
+		if g.Bias != nil {
+			g.Bias[e] += db
 		}
 	}
 }

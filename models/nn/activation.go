@@ -1,21 +1,17 @@
 package nn
 
-import "math"
+import (
+	"math"
 
-// SiLU writes y = x·σ(x).
-func SiLU(y, x []float32) {
-	for i, v := range x {
-		y[i] = v / (1 + float32(math.Exp(float64(-v))))
-	}
-}
+	"github.com/ssmlab/ssmlab/models/internal/kern"
+)
 
-// SiLUBackward writes dx = dy·σ(x)·(1 + x·(1 − σ(x))).
-func SiLUBackward(dx, dy, x []float32) {
-	for i, v := range x {
-		s := 1 / (1 + float32(math.Exp(float64(-v))))
-		dx[i] = dy[i] * s * (1 + v*(1-s))
-	}
-}
+// SiLU writes y = x·σ(x) = x/(1 + e⁻ˣ) (kern.SiLU: float32, vectorised
+// where the CPU allows; its Go version, the definition, uses float64 exp).
+func SiLU(y, x []float32) { kern.SiLU(y, x) }
+
+// SiLUBackward writes dx = dy·σ(x)·(1 + x·(1 − σ(x))) (kern.SiLUBackward).
+func SiLUBackward(dx, dy, x []float32) { kern.SiLUBackward(dx, dy, x) }
 
 // GELU writes the exact (erf) GELU y = x·Φ(x) = x/2·(1 + erf(x/√2)),
 // PyTorch's default and GPT-NeoX's hidden_act "gelu".

@@ -2,7 +2,9 @@ package nn
 
 import (
 	"math"
+	"sync"
 
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
@@ -27,10 +29,13 @@ func ShiftLabels(ids []int, batch, length int) []int {
 }
 
 // CrossEntropy returns the mean over non-ignored rows of −log softmax(logits)
-// [target], computed in float64 from float32 logits (rows x V). If dlogits
-// is non-nil it receives d loss / d logits scaled by scale (the loss scale
-// of fp16 training; 1 otherwise); ignored rows get zero. It returns the
-// number of counted rows too.
+// [target] from float32 logits (rows x V): per row, the max-shifted
+// exponentials in float32 (kern.ExpShift, within 2 ulp) summed in float32
+// lanes, the log and the mean in float64. If dlogits is non-nil it receives
+// d loss / d logits scaled by scale (the loss scale of fp16 training; 1
+// otherwise); ignored rows get zero. It returns the number of counted rows
+// too. Rows run in parallel; the loss sums them in row order, so it does
+// not depend on GOMAXPROCS.
 func CrossEntropy(dlogits, logits []float32, targets []int, rows, V int, scale float32) (loss float64, count int) {
 	for _, t := range targets[:rows] {
 		if t != IgnoreIndex {
@@ -44,25 +49,40 @@ func CrossEntropy(dlogits, logits []float32, targets []int, rows, V int, scale f
 		return 0, 0
 	}
 	inv := 1 / float64(count)
-	losses := make([]float64, rows)
+	sc := ceScratch.Get().(*[]float64)
+	defer ceScratch.Put(sc)
+	if cap(*sc) < rows {
+		*sc = make([]float64, rows)
+	}
+	losses := (*sc)[:rows]
 	tensor.Parallel(rows, 16, func(lo, hi int) {
+		var tmp []float32
 		for r := lo; r < hi; r++ {
 			row := logits[r*V : (r+1)*V]
 			t := targets[r]
 			if t == IgnoreIndex {
+				losses[r] = 0
 				if dlogits != nil {
 					clear(dlogits[r*V : (r+1)*V])
 				}
 				continue
 			}
-			lse := tensor.LogSumExp(row)
-			losses[r] = lse - float64(row[t])
+			m := kern.Max(row)
+			e := tmp
 			if dlogits != nil {
-				d := dlogits[r*V : (r+1)*V]
-				for j, v := range row {
-					d[j] = float32(math.Exp(float64(v)-lse) * inv * float64(scale))
+				e = dlogits[r*V : (r+1)*V]
+			} else if e == nil {
+				tmp = make([]float32, V)
+				e = tmp
+			}
+			s := kern.ExpShift(e, row, m)
+			losses[r] = float64(m) + math.Log(s) - float64(row[t])
+			if dlogits != nil {
+				c := float32(inv * float64(scale) / s)
+				for j := range e {
+					e[j] *= c
 				}
-				d[t] -= float32(inv * float64(scale))
+				e[t] -= float32(inv * float64(scale))
 			}
 		}
 	})
@@ -71,3 +91,5 @@ func CrossEntropy(dlogits, logits []float32, targets []int, rows, V int, scale f
 	}
 	return loss * inv, count
 }
+
+var ceScratch = sync.Pool{New: func() any { return new([]float64) }}

@@ -29,6 +29,7 @@ type neoxRun struct {
 	nm, nr []float32   // its mean and rstd (B·T)
 	layers []neoxActs
 	d0, d1 []float32 // backward ping-pong (B·T, D)
+	logits []float32 // (B·T, V), returned: the model's until the next call
 }
 
 // NewGPTNeoX returns a model with zero weights (norms at 1); Init draws
@@ -121,9 +122,9 @@ func (m *GPTNeoX) head(pol precision.Policy, r *neoxRun) []float32 {
 	n := r.B * r.T
 	m.Norm.Forward(r.hn, r.nm, r.nr, r.hs[len(m.Layers)], n)
 	pureAct(pol, r.hn)
-	logits := make([]float32, n*m.Cfg.Vocab)
-	m.Head.Forward(pol, logits, r.hn, n)
-	return logits
+	r.logits = tensor.Grow(r.logits, n*m.Cfg.Vocab)
+	m.Head.Forward(pol, r.logits, r.hn, n)
+	return r.logits
 }
 
 // Backward accumulates the parameter gradients for dlogits (B·T, V) of the

@@ -27,6 +27,7 @@ type llamaRun struct {
 	hn, nr []float32   // final norm output (B·T, D) and rstd (B·T)
 	layers []llamaActs
 	d0, d1 []float32 // backward ping-pong (B·T, D)
+	logits []float32 // (B·T, V), returned: the model's until the next call
 }
 
 // NewLlama returns a model with zero weights (norms at 1); Init draws HF's
@@ -122,9 +123,9 @@ func (m *Llama) head(pol precision.Policy, r *llamaRun) []float32 {
 	n := r.B * r.T
 	m.Norm.Forward(r.hn, r.nr, r.hs[len(m.Layers)], n)
 	pureAct(pol, r.hn)
-	logits := make([]float32, n*m.Cfg.Vocab)
-	m.Head.Forward(pol, logits, r.hn, n)
-	return logits
+	r.logits = tensor.Grow(r.logits, n*m.Cfg.Vocab)
+	m.Head.Forward(pol, r.logits, r.hn, n)
+	return r.logits
 }
 
 // Backward accumulates the parameter gradients for dlogits (B·T, V) of the

@@ -1,0 +1,121 @@
+#include "textflag.h"
+#include "consts_amd64.h"
+#include "math_amd64.h"
+
+// func siluAVX(y, x *float32, n int)
+// y = x/(1+exp(−x)) for n a multiple of 8.
+TEXT ·siluAVX(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ siluDone
+
+siluLoop:
+	VMOVUPS (SI), Y4
+	VXORPS signbit<>(SB), Y4, Y0
+	EXP8(Y0, Y1, Y2, Y3)
+	VADDPS one<>(SB), Y0, Y0
+	VDIVPS Y0, Y4, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ siluLoop
+
+siluDone:
+	VZEROUPPER
+	RET
+
+// func siluBwdAVX(dx, dy, x *float32, n int)
+// s = σ(x), dx = dy·s·(1 + x·(1−s)) for n a multiple of 8.
+TEXT ·siluBwdAVX(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ siluBwdDone
+
+siluBwdLoop:
+	VMOVUPS (SI), Y4
+	VMOVAPS Y4, Y5
+	SIGMOID8(Y5, Y0, Y1, Y2)
+	VMOVUPS one<>(SB), Y6
+	VSUBPS Y5, Y6, Y6
+	VFMADD213PS one<>(SB), Y4, Y6
+	VMULPS (DX), Y5, Y5
+	VMULPS Y6, Y5, Y5
+	VMOVUPS Y5, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ siluBwdLoop
+
+siluBwdDone:
+	VZEROUPPER
+	RET
+
+// func expShiftAVX(dst, x *float32, n int, m float32) float32
+// dst = exp(x − m) for n a multiple of 8; returns the sum of dst (8 lane
+// sums, added pairwise).
+TEXT ·expShiftAVX(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y5
+	VXORPS Y6, Y6, Y6
+	SHRQ $3, CX
+	JZ expShiftDone
+
+expShiftLoop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y5, Y0, Y0
+	EXP8(Y0, Y1, Y2, Y3)
+	VMOVUPS Y0, (DI)
+	VADDPS Y0, Y6, Y6
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ expShiftLoop
+
+expShiftDone:
+	VEXTRACTF128 $1, Y6, X7
+	VADDPS X7, X6, X6
+	VMOVHLPS X6, X7, X7
+	VADDPS X7, X6, X6
+	VMOVSHDUP X6, X7
+	VADDSS X7, X6, X6
+	VMOVSS X6, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func maxAVX(x *float32, n int) float32
+// max over n ≥ 8, a multiple of 8. NaNs may be dropped (callers see them
+// through the exponentials that follow).
+TEXT ·maxAVX(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $3, CX
+	VMOVUPS (SI), Y0
+	ADDQ $32, SI
+	DECQ CX
+	JZ maxReduce
+
+maxLoop:
+	VMAXPS (SI), Y0, Y0
+	ADDQ $32, SI
+	DECQ CX
+	JNZ maxLoop
+
+maxReduce:
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VMOVHLPS X0, X1, X1
+	VMAXPS X1, X0, X0
+	VMOVSHDUP X0, X1
+	VMAXSS X1, X0, X0
+	VMOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET

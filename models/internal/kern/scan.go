@@ -1,0 +1,197 @@
+package kern
+
+import "fmt"
+
+// Lanes is the number of channels a scan group holds: one AVX register of
+// float32. States and A of a group are stored n-major, (N, Lanes).
+const Lanes = 8
+
+// The selective scan (Mamba Alg. 2) of one group of up to 8 channels e0..e0+W−1
+// of one sequence, for every step t:
+//
+//	Δ_t = softplus(dt_t + bias)          (identity above 20, as PyTorch)
+//	h_t = exp(Δ_t·A) ⊙ h_{t−1} + Δ_t·u_t·B_t
+//	y_t = C_t·h_t + D·u_t,   out_t = y_t·SiLU(z_t)
+//
+// Per-(t, e) tensors are (L, E) row-major from the group's first channel
+// (row stride E); B and C are (L, N).
+
+// Fwd holds the arguments of ScanFwd. The assembly reads it by field offset:
+// keep the order (slices first, then ints); TestLayout checks it.
+type Fwd struct {
+	H     []float32 // (N, 8) state, advanced in place
+	AT    []float32 // (N, 8) A of the group
+	Bm    []float32 // (Len, N)
+	Cm    []float32 // (Len, N)
+	Dt    []float32 // dt_proj output without its bias
+	U     []float32 // scan input
+	Z     []float32 // gate
+	Bias  []float32 // (8) dt bias
+	D     []float32 // (8) skip
+	Delta []float32 // out: Δ
+	YPre  []float32 // out: y before the gate
+	Y     []float32 // out: y·SiLU(z), not rounded
+	Len   int       // steps
+	N     int       // state size
+	E     int       // row stride of the per-(t, e) tensors
+	W     int       // channels in the group (1..8; the assembly runs when 8)
+}
+
+// ScanFwd advances the group's state over a.Len steps and writes Δ, y and
+// the gated output.
+func ScanFwd(a *Fwd) {
+	a.check()
+	if useAsm && a.W == Lanes {
+		scanFwdAsm(a)
+		return
+	}
+	scanFwdGo(a)
+}
+
+func (a *Fwd) check() {
+	n8, rows := a.N*Lanes, (a.Len-1)*a.E+a.W
+	if a.W < 1 || a.W > Lanes || a.Len < 1 || a.N < 1 || a.E < a.W ||
+		len(a.H) < n8 || len(a.AT) < n8 || len(a.Bm) < a.Len*a.N || len(a.Cm) < a.Len*a.N ||
+		len(a.Bias) < a.W || len(a.D) < a.W || minLen(a.Dt, a.U, a.Z, a.Delta, a.YPre, a.Y) < rows {
+		panic(fmt.Sprintf("kern.ScanFwd: bad sizes Len=%d N=%d E=%d W=%d", a.Len, a.N, a.E, a.W))
+	}
+}
+
+func minLen(xs ...[]float32) int {
+	m := len(xs[0])
+	for _, x := range xs[1:] {
+		m = min(m, len(x))
+	}
+	return m
+}
+
+func scanFwdGo(a *Fwd) {
+	N, E := a.N, a.E
+	for t := 0; t < a.Len; t++ {
+		bt, ct := a.Bm[t*N:(t+1)*N], a.Cm[t*N:(t+1)*N]
+		for j := 0; j < a.W; j++ {
+			i := t*E + j
+			d := Softplus(a.Dt[i] + a.Bias[j])
+			du := d * a.U[i]
+			var y float32
+			for n := 0; n < N; n++ {
+				h := Exp(d*a.AT[n*Lanes+j])*a.H[n*Lanes+j] + du*bt[n]
+				a.H[n*Lanes+j] = h
+				y += h * ct[n]
+			}
+			y += a.D[j] * a.U[i]
+			a.Delta[i], a.YPre[i] = d, y
+			a.Y[i] = y * silu(a.Z[i])
+		}
+	}
+}
+
+// Bwd holds the arguments of ScanBwd, one group over one time chunk. The
+// assembly reads it by field offset: keep the order.
+type Bwd struct {
+	H0    []float32 // (N, 8) state before the chunk's first step
+	DH    []float32 // (N, 8) in: exp(Δ_{t+1}A)·dL/dh_{t+1} from after the chunk; out: the same before it
+	AT    []float32 // (N, 8)
+	DA    []float32 // (N, 8) += Σ dL/dh_t·Δ_t·exp(Δ_t A)·h_{t−1}, the gradient of A
+	Bm    []float32 // (Len, N) from the chunk's first step
+	Cm    []float32 // (Len, N)
+	Dt    []float32 // per-(t, e) inputs, from [t0, e0]
+	U     []float32
+	Z     []float32
+	DY    []float32 // gradient of the gated output
+	Delta []float32 // Δ of the forward
+	YPre  []float32 // y before the gate of the forward
+	Bias  []float32 // (8)
+	D     []float32 // (8)
+	DU    []float32 // out: D·g + Σ_n dL/dh·Δ·B, g = dY·z·σ(z) the gradient of y
+	DDt   []float32 // out: d dt (= d dt_bias per position)
+	DZ    []float32 // out: d z, not rounded
+	DD    []float32 // (8) += Σ_t g·u
+	DBias []float32 // (8) += Σ_t d dt
+	LaneB []float32 // (Len, N, 8) += dL/dh·Δ·u per lane (dB before summing the channels)
+	LaneC []float32 // (Len, N, 8) += g·h_t per lane (dC before summing the channels)
+	HS    []float32 // (Len, N, 8) scratch: the recomputed states
+	DAs   []float32 // (Len, N, 8) scratch: exp(Δ_t A)
+	Len   int
+	N     int
+	E     int
+	W     int
+}
+
+// ScanBwd recomputes the chunk's states from H0 (bit-identical to ScanFwd
+// on the same machine) and runs the reverse-time recurrence over it.
+func ScanBwd(a *Bwd) {
+	a.check()
+	if useAsm && a.W == Lanes {
+		scanBwdAsm(a)
+		return
+	}
+	scanBwdGo(a)
+}
+
+func (a *Bwd) check() {
+	n8, rows, lane := a.N*Lanes, (a.Len-1)*a.E+a.W, a.Len*a.N*Lanes
+	if a.W < 1 || a.W > Lanes || a.Len < 1 || a.N < 1 || a.E < a.W ||
+		minLen(a.H0, a.DH, a.AT, a.DA) < n8 || len(a.Bm) < a.Len*a.N || len(a.Cm) < a.Len*a.N ||
+		minLen(a.Bias, a.D, a.DD, a.DBias) < a.W || minLen(a.LaneB, a.LaneC, a.HS, a.DAs) < lane ||
+		minLen(a.Dt, a.U, a.Z, a.DY, a.Delta, a.YPre, a.DU, a.DDt, a.DZ) < rows {
+		panic(fmt.Sprintf("kern.ScanBwd: bad sizes Len=%d N=%d E=%d W=%d", a.Len, a.N, a.E, a.W))
+	}
+}
+
+func scanBwdGo(a *Bwd) {
+	N, E, L := a.N, a.E, a.Len
+	for t := 0; t < L; t++ { // recompute h_t and exp(Δ_t A)
+		hp := a.H0
+		if t > 0 {
+			hp = a.HS[(t-1)*N*Lanes:]
+		}
+		hs, das, bt := a.HS[t*N*Lanes:], a.DAs[t*N*Lanes:], a.Bm[t*N:(t+1)*N]
+		for j := 0; j < a.W; j++ {
+			i := t*E + j
+			d := a.Delta[i]
+			du := d * a.U[i]
+			for n := 0; n < N; n++ {
+				k := n*Lanes + j
+				das[k] = Exp(d * a.AT[k])
+				hs[k] = das[k]*hp[k] + du*bt[n]
+			}
+		}
+	}
+	for t := L - 1; t >= 0; t-- {
+		hp := a.H0
+		if t > 0 {
+			hp = a.HS[(t-1)*N*Lanes:]
+		}
+		hs, das := a.HS[t*N*Lanes:], a.DAs[t*N*Lanes:]
+		lb, lc := a.LaneB[t*N*Lanes:], a.LaneC[t*N*Lanes:]
+		bt, ct := a.Bm[t*N:(t+1)*N], a.Cm[t*N:(t+1)*N]
+		for j := 0; j < a.W; j++ {
+			i := t*E + j
+			z, dy := a.Z[i], a.DY[i]
+			s := Sigmoid(z)
+			gy := dy * z * s
+			a.DZ[i] = dy * a.YPre[i] * s * (1 + z*(1-s))
+			d, u := a.Delta[i], a.U[i]
+			du := d * u
+			var accB, accA float32
+			for n := 0; n < N; n++ {
+				k := n*Lanes + j
+				dh := a.DH[k] + gy*ct[n]
+				lc[k] += gy * hs[k]
+				lb[k] += dh * du
+				accB += dh * bt[n]
+				q := dh * das[k]
+				a.DH[k] = q
+				q *= hp[k]
+				accA += a.AT[k] * q
+				a.DA[k] += d * q
+			}
+			a.DU[i] = a.D[j]*gy + d*accB
+			ddt := (u*accB + accA) * Sigmoid(a.Dt[i]+a.Bias[j])
+			a.DDt[i] = ddt
+			a.DD[j] += gy * u
+			a.DBias[j] += ddt
+		}
+	}
+}
