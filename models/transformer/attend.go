@@ -1,8 +1,9 @@
 package transformer
 
 import (
-	"math"
+	"sync"
 
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -20,27 +21,58 @@ func gemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, 
 	tensor.Default().Gemm(tA, tB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 }
 
+// qBlock is the number of queries per causal block. A block needs the keys
+// up to its last query only, so the products skip most of the masked upper
+// triangle (at T = 256 they do 56% of the full square's work).
+const qBlock = 32
+
+// attnScratch is one worker's probability and gradient blocks.
+type attnScratch struct{ ph, dp, pr, tv, tk []float32 }
+
+var attnPool = sync.Pool{New: func() any { return new(attnScratch) }}
+
+func getScratch(Tk, HD int, half bool) *attnScratch {
+	s := attnPool.Get().(*attnScratch)
+	s.ph, s.dp = tensor.Grow(s.ph, qBlock*Tk), tensor.Grow(s.dp, qBlock*Tk)
+	if half {
+		s.pr, s.tv, s.tk = tensor.Grow(s.pr, qBlock*Tk), tensor.Grow(s.tv, Tk*HD), tensor.Grow(s.tk, Tk*HD)
+	}
+	return s
+}
+
 // attend writes out (B, Tq, NH·HD) from q (B, NH, Tq, HD) and k, v (B,
 // NKV, S, HD). HF eager_attention_forward: softmax(q·kᵀ·scale + mask,
-// fp32)·v. The probabilities are not kept: attendBackward recomputes them
-// (the same operations, so the same values), which keeps the memory of a
-// training step linear in T.
+// fp32)·v, computed by blocks of qBlock queries. The probabilities are not
+// kept: attendBackward recomputes them (the same operations, so the same
+// values), which keeps the memory of a training step linear in T.
 func attend(pol precision.Policy, out, q, k, v []float32, sh attnShape, scale float32) {
-	HD, Tq, Tk, ldo := sh.HD, sh.Tq, sh.Tk, sh.NH*sh.HD
+	HD, Tq, ldo := sh.HD, sh.Tq, sh.NH*sh.HD
 	tensor.Parallel(sh.B*sh.NH, 1, func(lo, hi int) {
-		ph := make([]float32, Tq*Tk)
+		s := getScratch(sh.Tk, HD, false)
+		defer attnPool.Put(s)
 		for bh := lo; bh < hi; bh++ {
 			b, h := bh/sh.NH, bh%sh.NH
 			kv := sh.kvBlock(b, h)
-			probs(pol, ph, q[bh*Tq*HD:], k[kv:], sh, scale)
-			pol.Act(ph) // the 16-bit operand of p·v (HF: softmax(...).to(query.dtype), then a half matmul)
-			o := out[b*Tq*ldo+h*HD:]
-			gemm(false, false, Tq, HD, Tk, ph, Tk, v[kv:], HD, 0, o, ldo)
-			for i := 0; pol.Half() && i < Tq; i++ {
-				pol.Act(o[i*ldo : i*ldo+HD])
+			for i0 := 0; i0 < Tq; i0 += qBlock {
+				rows, nk := sh.block(i0)
+				p := s.ph[:rows*nk]
+				probs(pol, p, q[(bh*Tq+i0)*HD:], k[kv:], sh, scale, i0, nk)
+				pol.Act(p) // the 16-bit operand of p·v (HF: softmax(...).to(query.dtype), then a half matmul)
+				o := out[(b*Tq+i0)*ldo+h*HD:]
+				gemm(false, false, rows, HD, nk, p, nk, v[kv:], HD, 0, o, ldo)
+				for i := 0; pol.Half() && i < rows; i++ {
+					pol.Act(o[i*ldo : i*ldo+HD])
+				}
 			}
 		}
 	})
+}
+
+// block returns the queries of the block starting at query i0 and the
+// number of keys its last query sees.
+func (sh attnShape) block(i0 int) (rows, nk int) {
+	rows = min(qBlock, sh.Tq-i0)
+	return rows, sh.Tk - sh.Tq + i0 + rows
 }
 
 // kvBlock is the offset of the K/V block that query head h of batch b reads.
@@ -48,68 +80,47 @@ func (sh attnShape) kvBlock(b, h int) int {
 	return (b*sh.NKV + h/(sh.NH/sh.NKV)) * sh.S * sh.HD
 }
 
-// probs writes the causal softmax probabilities (Tq, Tk) of one head.
-func probs(pol precision.Policy, p, qh, kb []float32, sh attnShape, scale float32) {
-	Tq, Tk, off := sh.Tq, sh.Tk, sh.Tk-sh.Tq
-	gemm(false, true, Tq, Tk, sh.HD, qh, sh.HD, kb, sh.HD, 0, p, Tk)
-	for i := 0; i < Tq; i++ {
-		row := p[i*Tk : (i+1)*Tk]
-		softmaxScores(pol, row[:off+i+1], scale)
-		clear(row[off+i+1:])
+// probs writes the causal softmax probabilities (rows, nk) of the queries
+// i0.. of one head (qh starts at query i0).
+func probs(pol precision.Policy, p, qh, kb []float32, sh attnShape, scale float32, i0, nk int) {
+	rows, off := len(p)/nk, sh.Tk-sh.Tq
+	gemm(false, true, rows, nk, sh.HD, qh, sh.HD, kb, sh.HD, 0, p, nk)
+	for i := 0; i < rows; i++ {
+		row := p[i*nk : (i+1)*nk]
+		n := off + i0 + i + 1
+		softmaxScores(pol, row[:n], scale)
+		clear(row[n:])
 	}
 }
 
 // softmaxScores scales the raw scores q·k of one query and replaces them by
-// their softmax. Under a 16-bit policy the product and the scaled score are
-// 16-bit tensors (rounded); the softmax is fp32 (float64 sum).
+// their softmax in fp32 (float32 exponentials within 2 ulp, kern). Under a
+// 16-bit policy the product and the scaled score are 16-bit tensors
+// (rounded) first.
 func softmaxScores(pol precision.Policy, row []float32, scale float32) {
-	m := float32(math.Inf(-1))
-	for j, s := range row {
-		if pol.Half() {
-			s = pol.Compute.Round(pol.Compute.Round(s) * scale)
-		} else {
-			s *= scale
+	if pol.Half() {
+		for j, s := range row {
+			row[j] = pol.Compute.Round(pol.Compute.Round(s) * scale)
 		}
-		row[j] = s
-		m = max(m, s)
+		scale = 1
 	}
-	var sum float64
-	for j, s := range row {
-		e := math.Exp(float64(s - m))
-		row[j] = float32(e)
-		sum += e
-	}
-	inv := 1 / sum
-	for j := range row {
-		row[j] = float32(float64(row[j]) * inv)
-	}
+	m := kern.Max(row) * scale // scale > 0: the max of the scaled scores
+	sum := kern.ExpScaleShift(row, row, scale, m)
+	kern.Scale(row, float32(1/sum))
 }
 
 // attendBackward writes dq (B, NH, Tq, HD) and dk, dv (B, NKV, Tk, HD; S =
 // Tk) from dout (B, Tq, NH·HD). With P the probabilities and dP = dO·vᵀ:
-// dv = Pᵀ·dO, dS = P⊙(dP − rowsum(dP⊙P))·scale, dq = dS·k, dk = dSᵀ·q.
-// Work is split over (batch, kv head) so the heads sharing k and v add into
-// them in a fixed order.
+// dv = Pᵀ·dO, dS = P⊙(dP − rowsum(dP⊙P))·scale, dq = dS·k, dk = dSᵀ·q, by
+// blocks of queries. Work is split over (batch, kv head) so the heads
+// sharing k and v add into them in a fixed order.
 func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, sh attnShape, scale float32) {
-	HD, Tq, Tk, off, ldo := sh.HD, sh.Tq, sh.Tk, sh.Tk-sh.Tq, sh.NH*sh.HD
+	HD, Tq, Tk, ldo := sh.HD, sh.Tq, sh.Tk, sh.NH*sh.HD
 	group := sh.NH / sh.NKV
 	half := pol.Half()
 	tensor.Parallel(sh.B*sh.NKV, 1, func(lo, hi int) {
-		dp, ph := make([]float32, Tq*Tk), make([]float32, Tq*Tk)
-		var pr, tmp []float32
-		if half {
-			pr, tmp = make([]float32, Tq*Tk), make([]float32, Tk*HD)
-		}
-		// acc adds op(a)ᵀ·b into c, rounding the per-head term under 16 bits
-		acc := func(a []float32, lda int, b []float32, ldb int, c []float32) {
-			if !half {
-				gemm(true, false, Tk, HD, Tq, a, lda, b, ldb, 1, c, HD)
-				return
-			}
-			gemm(true, false, Tk, HD, Tq, a, lda, b, ldb, 0, tmp, HD)
-			pol.Act(tmp)
-			tensor.AddTo(c, tmp)
-		}
+		s := getScratch(Tk, HD, half)
+		defer attnPool.Put(s)
 		for bj := lo; bj < hi; bj++ {
 			b, kv := bj/sh.NKV, bj*sh.S*HD
 			dkb, dvb := dk[kv:kv+Tk*HD], dv[kv:kv+Tk*HD]
@@ -117,37 +128,62 @@ func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, s
 			clear(dvb)
 			for h := (bj % sh.NKV) * group; h < (bj%sh.NKV+1)*group; h++ {
 				bh := b*sh.NH + h
-				do := dout[b*Tq*ldo+h*HD:]
-				probs(pol, ph, q[bh*Tq*HD:], k[kv:], sh, scale)
-				gemm(false, true, Tq, Tk, HD, do, ldo, v[kv:], HD, 0, dp, Tk)
-				pol.Act(dp)
-				pv := ph
+				// per-head sums: under 16 bits each head's term is rounded once
+				accV, accK := dvb, dkb
 				if half {
-					copy(pr, ph)
-					pol.Act(pr)
-					pv = pr
+					accV, accK = s.tv, s.tk
+					clear(accV)
+					clear(accK)
 				}
-				acc(pv, Tk, do, ldo, dvb)
-				for i := 0; i < Tq; i++ {
-					n := off + i + 1
-					pi, di := ph[i*Tk:i*Tk+n], dp[i*Tk:(i+1)*Tk]
-					var dot float64
-					for j, pj := range pi {
-						dot += float64(pj) * float64(di[j])
+				for i0 := 0; i0 < Tq; i0 += qBlock {
+					rows, nk := sh.block(i0)
+					ph, dp := s.ph[:rows*nk], s.dp[:rows*nk]
+					qb, do := q[(bh*Tq+i0)*HD:], dout[(b*Tq+i0)*ldo+h*HD:]
+					probs(pol, ph, qb, k[kv:], sh, scale, i0, nk)
+					gemm(false, true, rows, nk, HD, do, ldo, v[kv:], HD, 0, dp, nk)
+					pol.Act(dp)
+					pv := ph
+					if half {
+						pv = s.pr[:rows*nk]
+						copy(pv, ph)
+						pol.Act(pv)
 					}
-					for j, pj := range pi {
-						ds := pol.Compute.Round(pj * (di[j] - float32(dot)))
-						di[j] = pol.Compute.Round(ds * scale)
-					}
-					clear(di[n:])
+					gemm(true, false, nk, HD, rows, pv, nk, do, ldo, 1, accV, HD)
+					scoreGrads(pol, ph, dp, nk, sh.Tk-sh.Tq+i0, scale)
+					dqb := dq[(bh*Tq+i0)*HD : (bh*Tq+i0+rows)*HD]
+					gemm(false, false, rows, HD, nk, dp, nk, k[kv:], HD, 0, dqb, HD)
+					pol.Act(dqb)
+					gemm(true, false, nk, HD, rows, dp, nk, qb, HD, 1, accK, HD)
 				}
-				dqh := dq[bh*Tq*HD : (bh+1)*Tq*HD]
-				gemm(false, false, Tq, HD, Tk, dp, Tk, k[kv:], HD, 0, dqh, HD)
-				pol.Act(dqh)
-				acc(dp, Tk, q[bh*Tq*HD:], HD, dkb)
+				if half {
+					pol.Act(s.tv[:Tk*HD])
+					tensor.AddTo(dvb, s.tv[:Tk*HD])
+					pol.Act(s.tk[:Tk*HD])
+					tensor.AddTo(dkb, s.tk[:Tk*HD])
+				}
 			}
 			pol.Act(dkb)
 			pol.Act(dvb)
 		}
 	})
+}
+
+// scoreGrads turns dp (rows, nk), the gradient of the probabilities p of
+// queries at positions first.., into the gradient of the raw scores,
+// dS = p⊙(dp − Σ p·dp)·scale, zero where masked.
+func scoreGrads(pol precision.Policy, p, dp []float32, nk, first int, scale float32) {
+	for i := 0; i < len(p)/nk; i++ {
+		n := first + i + 1
+		pi, di := p[i*nk:i*nk+n], dp[i*nk:(i+1)*nk]
+		dot := kern.Dot(pi, di[:n])
+		if pol.Half() {
+			for j, pj := range pi {
+				ds := pol.Compute.Round(pj * (di[j] - dot))
+				di[j] = pol.Compute.Round(ds * scale)
+			}
+		} else {
+			kern.SoftmaxBackward(di[:n], pi, di[:n], dot, scale)
+		}
+		clear(di[n:])
+	}
 }

@@ -302,3 +302,93 @@ DATA logQ2<>+20(SB)/4, $0x3f318000
 DATA logQ2<>+24(SB)/4, $0x3f318000
 DATA logQ2<>+28(SB)/4, $0x3f318000
 GLOBL logQ2<>(SB), RODATA|NOPTR, $32
+
+DATA absmask<>+0(SB)/4, $0x7fffffff
+DATA absmask<>+4(SB)/4, $0x7fffffff
+DATA absmask<>+8(SB)/4, $0x7fffffff
+DATA absmask<>+12(SB)/4, $0x7fffffff
+DATA absmask<>+16(SB)/4, $0x7fffffff
+DATA absmask<>+20(SB)/4, $0x7fffffff
+DATA absmask<>+24(SB)/4, $0x7fffffff
+DATA absmask<>+28(SB)/4, $0x7fffffff
+GLOBL absmask<>(SB), RODATA|NOPTR, $32
+
+DATA rsqrt2<>+0(SB)/4, $0x3f3504f3
+DATA rsqrt2<>+4(SB)/4, $0x3f3504f3
+DATA rsqrt2<>+8(SB)/4, $0x3f3504f3
+DATA rsqrt2<>+12(SB)/4, $0x3f3504f3
+DATA rsqrt2<>+16(SB)/4, $0x3f3504f3
+DATA rsqrt2<>+20(SB)/4, $0x3f3504f3
+DATA rsqrt2<>+24(SB)/4, $0x3f3504f3
+DATA rsqrt2<>+28(SB)/4, $0x3f3504f3
+GLOBL rsqrt2<>(SB), RODATA|NOPTR, $32
+
+DATA erfP<>+0(SB)/4, $0x3ea7ba05
+DATA erfP<>+4(SB)/4, $0x3ea7ba05
+DATA erfP<>+8(SB)/4, $0x3ea7ba05
+DATA erfP<>+12(SB)/4, $0x3ea7ba05
+DATA erfP<>+16(SB)/4, $0x3ea7ba05
+DATA erfP<>+20(SB)/4, $0x3ea7ba05
+DATA erfP<>+24(SB)/4, $0x3ea7ba05
+DATA erfP<>+28(SB)/4, $0x3ea7ba05
+GLOBL erfP<>(SB), RODATA|NOPTR, $32
+
+DATA erfA1<>+0(SB)/4, $0x3e827906
+DATA erfA1<>+4(SB)/4, $0x3e827906
+DATA erfA1<>+8(SB)/4, $0x3e827906
+DATA erfA1<>+12(SB)/4, $0x3e827906
+DATA erfA1<>+16(SB)/4, $0x3e827906
+DATA erfA1<>+20(SB)/4, $0x3e827906
+DATA erfA1<>+24(SB)/4, $0x3e827906
+DATA erfA1<>+28(SB)/4, $0x3e827906
+GLOBL erfA1<>(SB), RODATA|NOPTR, $32
+
+DATA erfA2<>+0(SB)/4, $0xbe91a98e
+DATA erfA2<>+4(SB)/4, $0xbe91a98e
+DATA erfA2<>+8(SB)/4, $0xbe91a98e
+DATA erfA2<>+12(SB)/4, $0xbe91a98e
+DATA erfA2<>+16(SB)/4, $0xbe91a98e
+DATA erfA2<>+20(SB)/4, $0xbe91a98e
+DATA erfA2<>+24(SB)/4, $0xbe91a98e
+DATA erfA2<>+28(SB)/4, $0xbe91a98e
+GLOBL erfA2<>(SB), RODATA|NOPTR, $32
+
+DATA erfA3<>+0(SB)/4, $0x3fb5f0e3
+DATA erfA3<>+4(SB)/4, $0x3fb5f0e3
+DATA erfA3<>+8(SB)/4, $0x3fb5f0e3
+DATA erfA3<>+12(SB)/4, $0x3fb5f0e3
+DATA erfA3<>+16(SB)/4, $0x3fb5f0e3
+DATA erfA3<>+20(SB)/4, $0x3fb5f0e3
+DATA erfA3<>+24(SB)/4, $0x3fb5f0e3
+DATA erfA3<>+28(SB)/4, $0x3fb5f0e3
+GLOBL erfA3<>(SB), RODATA|NOPTR, $32
+
+DATA erfA4<>+0(SB)/4, $0xbfba00e3
+DATA erfA4<>+4(SB)/4, $0xbfba00e3
+DATA erfA4<>+8(SB)/4, $0xbfba00e3
+DATA erfA4<>+12(SB)/4, $0xbfba00e3
+DATA erfA4<>+16(SB)/4, $0xbfba00e3
+DATA erfA4<>+20(SB)/4, $0xbfba00e3
+DATA erfA4<>+24(SB)/4, $0xbfba00e3
+DATA erfA4<>+28(SB)/4, $0xbfba00e3
+GLOBL erfA4<>(SB), RODATA|NOPTR, $32
+
+DATA erfA5<>+0(SB)/4, $0x3f87dc22
+DATA erfA5<>+4(SB)/4, $0x3f87dc22
+DATA erfA5<>+8(SB)/4, $0x3f87dc22
+DATA erfA5<>+12(SB)/4, $0x3f87dc22
+DATA erfA5<>+16(SB)/4, $0x3f87dc22
+DATA erfA5<>+20(SB)/4, $0x3f87dc22
+DATA erfA5<>+24(SB)/4, $0x3f87dc22
+DATA erfA5<>+28(SB)/4, $0x3f87dc22
+GLOBL erfA5<>(SB), RODATA|NOPTR, $32
+
+DATA invSqrt2Pi<>+0(SB)/4, $0x3ecc422a
+DATA invSqrt2Pi<>+4(SB)/4, $0x3ecc422a
+DATA invSqrt2Pi<>+8(SB)/4, $0x3ecc422a
+DATA invSqrt2Pi<>+12(SB)/4, $0x3ecc422a
+DATA invSqrt2Pi<>+16(SB)/4, $0x3ecc422a
+DATA invSqrt2Pi<>+20(SB)/4, $0x3ecc422a
+DATA invSqrt2Pi<>+24(SB)/4, $0x3ecc422a
+DATA invSqrt2Pi<>+28(SB)/4, $0x3ecc422a
+GLOBL invSqrt2Pi<>(SB), RODATA|NOPTR, $32

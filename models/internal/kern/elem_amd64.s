@@ -119,3 +119,168 @@ maxReduce:
 	VMOVSS X0, ret+16(FP)
 	VZEROUPPER
 	RET
+
+// func geluAVX(y, x *float32, n int)
+// y = x·Φ(x) for n a multiple of 8.
+TEXT ·geluAVX(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ geluDone
+
+geluLoop:
+	VMOVUPS (SI), Y4
+	VMOVAPS Y4, Y0
+	PHI8(Y0, Y5, Y1, Y2, Y3)
+	VMULPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ geluLoop
+
+geluDone:
+	VZEROUPPER
+	RET
+
+// func geluBwdAVX(dx, dy, x *float32, n int)
+// dx = dy·(Φ(x) + x·φ(x)) for n a multiple of 8.
+TEXT ·geluBwdAVX(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ geluBwdDone
+
+geluBwdLoop:
+	VMOVUPS (SI), Y4
+	VMOVAPS Y4, Y0
+	PHI8(Y0, Y5, Y1, Y2, Y3)
+	VMULPS invSqrt2Pi<>(SB), Y5, Y5
+	VFMADD231PS Y5, Y4, Y0
+	VMULPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ geluBwdLoop
+
+geluBwdDone:
+	VZEROUPPER
+	RET
+
+// func expScaleShiftAVX(dst, x *float32, n int, scale, m float32) float32
+// dst = exp(x·scale − m) (one fused multiply-add) for n a multiple of 8;
+// returns the sum of dst.
+TEXT ·expScaleShiftAVX(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS scale+24(FP), Y4
+	VBROADCASTSS m+28(FP), Y5
+	VXORPS signbit<>(SB), Y5, Y5
+	VXORPS Y6, Y6, Y6
+	SHRQ $3, CX
+	JZ essDone
+
+essLoop:
+	VMOVUPS (SI), Y0
+	VFMADD213PS Y5, Y4, Y0
+	EXP8(Y0, Y1, Y2, Y3)
+	VMOVUPS Y0, (DI)
+	VADDPS Y0, Y6, Y6
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ essLoop
+
+essDone:
+	VEXTRACTF128 $1, Y6, X7
+	VADDPS X7, X6, X6
+	VMOVHLPS X6, X7, X7
+	VADDPS X7, X6, X6
+	VMOVSHDUP X6, X7
+	VADDSS X7, X6, X6
+	VMOVSS X6, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func scaleAVX(x *float32, n int, c float32)
+// x *= c for n a multiple of 8.
+TEXT ·scaleAVX(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS c+16(FP), Y1
+	SHRQ $3, CX
+	JZ scaleDone
+
+scaleLoop:
+	VMULPS (SI), Y1, Y0
+	VMOVUPS Y0, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ scaleLoop
+
+scaleDone:
+	VZEROUPPER
+	RET
+
+// func dotAVX(a, b *float32, n int) float32
+// Σ a·b for n a multiple of 8, in 8 lanes, then pairwise.
+TEXT ·dotAVX(SB), NOSPLIT, $0-28
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	SHRQ $3, CX
+	JZ dotDone
+
+dotLoop:
+	VMOVUPS (SI), Y1
+	VFMADD231PS (DI), Y1, Y0
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ dotLoop
+
+dotDone:
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVHLPS X0, X1, X1
+	VADDPS X1, X0, X0
+	VMOVSHDUP X0, X1
+	VADDSS X1, X0, X0
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func softmaxBwdAVX(ds, p, dp *float32, n int, dot, scale float32)
+// ds = p·(dp − dot)·scale for n a multiple of 8 (ds may be dp).
+TEXT ·softmaxBwdAVX(SB), NOSPLIT, $0-40
+	MOVQ ds+0(FP), DI
+	MOVQ p+8(FP), SI
+	MOVQ dp+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS dot+32(FP), Y4
+	VBROADCASTSS scale+36(FP), Y5
+	SHRQ $3, CX
+	JZ smbDone
+
+smbLoop:
+	VMOVUPS (DX), Y0
+	VSUBPS Y4, Y0, Y0
+	VMULPS (SI), Y0, Y0
+	VMULPS Y5, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ smbLoop
+
+smbDone:
+	VZEROUPPER
+	RET

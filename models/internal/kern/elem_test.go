@@ -101,3 +101,66 @@ func TestElementwiseAsmMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// The vector GELU is within 2e-7 of x·Φ(x) absolutely (Φ to 1e-7, the
+// erf approximation PyTorch's vectorised kernel uses), its derivative
+// within 4e-7·|dy|, and the tail x < 0 stays within 5% relative (the
+// formula has no cancellation there).
+func TestGELUAccuracy(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	n := 4099
+	x, dy := randSlice(r, n, 3), randSlice(r, n, 1)
+	x[0], x[1], x[2], x[3] = 0, -8, 8, -0.5
+	for _, accel := range []bool{false, true} {
+		old := SetAccelerated(accel)
+		y, dx := make([]float32, n), make([]float32, n)
+		GELU(y, x)
+		GELUBackward(dx, dy, x)
+		SetAccelerated(old)
+		for i, v := range x {
+			xv := float64(v)
+			cdf := 0.5 * math.Erfc(-xv/math.Sqrt2)
+			want := xv * cdf
+			if d := math.Abs(float64(y[i]) - want); d > 2e-7*math.Max(1, math.Abs(xv)) || (xv < -1 && d > 5e-2*math.Abs(want)) {
+				t.Fatalf("accel %v: gelu(%v) = %v, want %v", accel, v, y[i], want)
+			}
+			g := cdf + xv*math.Exp(-xv*xv/2)/math.Sqrt(2*math.Pi)
+			if d := math.Abs(float64(dx[i]) - float64(dy[i])*g); d > 4e-7*math.Abs(float64(dy[i]))*math.Max(1, math.Abs(xv)) {
+				t.Fatalf("accel %v: gelu'(%v)·%v = %v, want %v", accel, v, dy[i], dx[i], float64(dy[i])*g)
+			}
+		}
+	}
+}
+
+// The softmax helpers equal their Go versions within float32 rounding.
+func TestSoftmaxKernelsAsmMatchGo(t *testing.T) {
+	if !hasAVX2 {
+		t.Skip("no AVX2+FMA")
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 8, 13, 256, 257} {
+		x, p, dp := randSlice(r, n, 3), randSlice(r, n, 1), randSlice(r, n, 1)
+		run := func(accel bool) (e, ds, sc []float32, s float64, dot float32) {
+			defer SetAccelerated(SetAccelerated(accel))
+			e, ds, sc = make([]float32, n), make([]float32, n), append([]float32(nil), x...)
+			s = ExpScaleShift(e, x, 0.125, Max(x)*0.125)
+			dot = Dot(p, dp)
+			SoftmaxBackward(ds, p, dp, dot, 0.125)
+			Scale(sc, 1.5)
+			return
+		}
+		ea, dsa, sca, sa, da := run(true)
+		eg, dsg, scg, sg, dg := run(false)
+		if math.Abs(sa-sg) > 1e-6*sg || math.Abs(float64(da-dg)) > 1e-6*float64(n) {
+			t.Fatalf("n %d: sum %v/%v dot %v/%v", n, sa, sg, da, dg)
+		}
+		for name, c := range map[string][2][]float32{"exp": {ea, eg}, "scale": {sca, scg}} {
+			if err := closeTo(name, c[0], c[1], 3e-7, absScale(c[1], 0)); err != nil {
+				t.Fatalf("n %d: %v", n, err)
+			}
+		}
+		if err := closeTo("ds", dsa, dsg, 1e-6, absScale(dsg, float64(n)/16)); err != nil { // the lane order of dot shifts every ds
+			t.Fatalf("n %d: %v", n, err)
+		}
+	}
+}

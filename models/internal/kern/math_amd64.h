@@ -66,3 +66,33 @@
 	VADDPS one<>(SB), X, X; \
 	VMOVUPS one<>(SB), T1; \
 	VDIVPS X, T1, X
+
+// PHI8 sets X = Φ(X), the standard normal CDF, and E = exp(−X²/2), using
+// two more temporaries: with a = |X|/√2, t = 1/(1 + p·a) and
+// q = t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·exp(−a²) (Abramowitz–Stegun
+// 7.1.26, |erf error| < 1.5e-7, the approximation of PyTorch's vectorised
+// erf), Φ = q/2 for X < 0 and 1 − q/2 otherwise (no cancellation in the
+// lower tail).
+#define PHI8(X, E, T1, T2, T3) \
+	VANDPS absmask<>(SB), X, T1; \
+	VMULPS rsqrt2<>(SB), T1, T1; \
+	VMULPS T1, T1, E; \
+	VXORPS signbit<>(SB), E, E; \
+	EXP8(E, T2, T3, T1); \
+	VANDPS absmask<>(SB), X, T1; \
+	VMULPS rsqrt2<>(SB), T1, T1; \
+	VMOVUPS one<>(SB), T2; \
+	VFMADD231PS erfP<>(SB), T1, T2; \
+	VMOVUPS one<>(SB), T1; \
+	VDIVPS T2, T1, T1; \
+	VMOVUPS erfA5<>(SB), T2; \
+	VFMADD213PS erfA4<>(SB), T1, T2; \
+	VFMADD213PS erfA3<>(SB), T1, T2; \
+	VFMADD213PS erfA2<>(SB), T1, T2; \
+	VFMADD213PS erfA1<>(SB), T1, T2; \
+	VMULPS T1, T2, T2; \
+	VMULPS E, T2, T2; \
+	VMULPS half<>(SB), T2, T2; \
+	VMOVUPS one<>(SB), T1; \
+	VSUBPS T2, T1, T1; \
+	VBLENDVPS X, T2, T1, X

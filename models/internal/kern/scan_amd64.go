@@ -22,3 +22,21 @@ func expShiftAVX(dst, x *float32, n int, m float32) float32
 
 //go:noescape
 func maxAVX(x *float32, n int) float32
+
+//go:noescape
+func geluAVX(y, x *float32, n int)
+
+//go:noescape
+func geluBwdAVX(dx, dy, x *float32, n int)
+
+//go:noescape
+func expScaleShiftAVX(dst, x *float32, n int, scale, m float32) float32
+
+//go:noescape
+func scaleAVX(x *float32, n int, c float32)
+
+//go:noescape
+func dotAVX(a, b *float32, n int) float32
+
+//go:noescape
+func softmaxBwdAVX(ds, p, dp *float32, n int, dot, scale float32)

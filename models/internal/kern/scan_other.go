@@ -7,7 +7,13 @@ const asmBuilt = false
 func scanFwdAsm(a *Fwd) { scanFwdGo(a) }
 func scanBwdAsm(a *Bwd) { scanBwdGo(a) }
 
-func siluAVX(y, x *float32, n int)                          { panic("kern: no assembly") }
-func siluBwdAVX(dx, dy, x *float32, n int)                  { panic("kern: no assembly") }
-func expShiftAVX(dst, x *float32, n int, m float32) float32 { panic("kern: no assembly") }
-func maxAVX(x *float32, n int) float32                      { panic("kern: no assembly") }
+func siluAVX(y, x *float32, n int)                                      { panic("kern: no assembly") }
+func siluBwdAVX(dx, dy, x *float32, n int)                              { panic("kern: no assembly") }
+func expShiftAVX(dst, x *float32, n int, m float32) float32             { panic("kern: no assembly") }
+func maxAVX(x *float32, n int) float32                                  { panic("kern: no assembly") }
+func geluAVX(y, x *float32, n int)                                      { panic("kern: no assembly") }
+func geluBwdAVX(dx, dy, x *float32, n int)                              { panic("kern: no assembly") }
+func expScaleShiftAVX(dst, x *float32, n int, scale, m float32) float32 { panic("kern: no assembly") }
+func scaleAVX(x *float32, n int, c float32)                             { panic("kern: no assembly") }
+func dotAVX(a, b *float32, n int) float32                               { panic("kern: no assembly") }
+func softmaxBwdAVX(ds, p, dp *float32, n int, dot, scale float32)       { panic("kern: no assembly") }
