@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -18,7 +19,10 @@ type Conv1d struct {
 	B    *Param // (E), nil without bias
 	E, K int
 
-	xq, wq []float32
+	xq, wq  []float32
+	wT, bq  []float32 // weights as (K, E) and the bias, on the compute grid
+	pw, pb  []float32 // per-sequence partial dW (B, K, E) and db (B, E)
+	acc, ab []float32 // their sums (E, K) and (E)
 }
 
 // NewConv1d allocates a zero depthwise conv with name+".weight" and name+".bias".
@@ -43,8 +47,87 @@ func (c *Conv1d) operands(pol precision.Policy, x []float32) (xq, wq []float32) 
 	return c.xq, c.wq
 }
 
-// Forward writes y (B, L, E) from x (B, L, E).
+// transposed sets c.wT to w (E, K) as (K, E) and c.bq to the bias on the
+// compute grid (zeros without bias), as the kern kernels take them.
+func (c *Conv1d) transposed(pol precision.Policy, w []float32) {
+	E, K := c.E, c.K
+	c.wT, c.bq = tensor.Grow(c.wT, K*E), tensor.Grow(c.bq, E)
+	for e := 0; e < E; e++ {
+		for k := 0; k < K; k++ {
+			c.wT[k*E+e] = w[e*K+k]
+		}
+	}
+	clear(c.bq)
+	if c.B != nil {
+		copy(c.bq, c.B.Value.Data)
+		pol.Act(c.bq)
+	}
+}
+
+// Forward writes y (B, L, E) from x (B, L, E), sequences in parallel
+// (kern.ConvFwd: vectorised over channels).
 func (c *Conv1d) Forward(pol precision.Policy, y, x []float32, batch, length int) {
+	xq, w := c.operands(pol, x)
+	c.transposed(pol, w)
+	E, K, n := c.E, c.K, length*c.E
+	tensor.Parallel(batch, 1, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			kern.ConvFwd(y[b*n:(b+1)*n], xq[b*n:(b+1)*n], c.wT, c.bq, length, E, K)
+			pol.Act(y[b*n : (b+1)*n])
+		}
+	})
+}
+
+// Backward writes dx (B, L, E) and accumulates dw and db. The parameter
+// gradients sum per sequence (in parallel), then over sequences in order,
+// so they do not depend on GOMAXPROCS.
+func (c *Conv1d) Backward(pol precision.Policy, dx, dy, x []float32, batch, length int) {
+	xq, w := c.operands(pol, x)
+	c.transposed(pol, w)
+	E, K, n := c.E, c.K, length*c.E
+	gw, gb := c.W.G(), c.B.G()
+	if gw != nil || gb != nil {
+		c.pw, c.pb = tensor.Grow(c.pw, batch*K*E), tensor.Grow(c.pb, batch*E)
+		clear(c.pw)
+		clear(c.pb)
+	}
+	tensor.Parallel(batch, 1, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			if gw != nil || gb != nil {
+				kern.ConvBwdWeight(c.pw[b*K*E:(b+1)*K*E], c.pb[b*E:(b+1)*E], dy[b*n:(b+1)*n], xq[b*n:(b+1)*n], length, E, K)
+			}
+			if dx != nil {
+				kern.ConvBwdData(dx[b*n:(b+1)*n], dy[b*n:(b+1)*n], c.wT, length, E, K)
+				pol.Act(dx[b*n : (b+1)*n])
+			}
+		}
+	})
+	if gw != nil {
+		c.acc = tensor.Grow(c.acc, E*K)
+		clear(c.acc)
+		for b := 0; b < batch; b++ {
+			for k := 0; k < K; k++ {
+				for e, v := range c.pw[(b*K+k)*E : (b*K+k+1)*E] {
+					c.acc[e*K+k] += v
+				}
+			}
+		}
+		pol.Act(c.acc)
+		tensor.AddTo(gw, c.acc)
+	}
+	if gb != nil {
+		c.ab = tensor.Grow(c.ab, E)
+		clear(c.ab)
+		for b := 0; b < batch; b++ {
+			tensor.AddTo(c.ab, c.pb[b*E:(b+1)*E])
+		}
+		pol.Act(c.ab)
+		tensor.AddTo(gb, c.ab)
+	}
+}
+
+// forwardRef is the plain loop that defines Forward (tests compare them).
+func (c *Conv1d) forwardRef(pol precision.Policy, y, x []float32, batch, length int) {
 	xq, w := c.operands(pol, x)
 	E, K := c.E, c.K
 	tensor.Parallel(batch*length, 16, func(lo, hi int) {
@@ -73,8 +156,8 @@ func (c *Conv1d) Forward(pol precision.Policy, y, x []float32, batch, length int
 	})
 }
 
-// Backward writes dx (B, L, E) and accumulates dw and db.
-func (c *Conv1d) Backward(pol precision.Policy, dx, dy, x []float32, batch, length int) {
+// backwardRef is the plain loop that defines Backward.
+func (c *Conv1d) backwardRef(pol precision.Policy, dx, dy, x []float32, batch, length int) {
 	xq, w := c.operands(pol, x)
 	E, K := c.E, c.K
 	if gw := c.W.G(); gw != nil {

@@ -26,6 +26,7 @@ type Linear struct {
 	Adapter Adapter
 
 	xq, wq, gw []float32 // scratch for the 16-bit operands and dW
+	bq         []float32 // the bias on the compute grid, or its column sums in Backward
 }
 
 // NewLinear allocates a zero Linear with parameters name+".weight" and,
@@ -59,11 +60,14 @@ func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
 	tensor.MatMulT(y, xq, wq, n, l.In, l.Out, false)
 	if l.B != nil {
 		b := l.B.Value.Data
+		if pol.Half() {
+			l.bq = tensor.Grow(l.bq, l.Out)
+			copy(l.bq, b)
+			pol.Act(l.bq)
+			b = l.bq
+		}
 		for r := 0; r < n; r++ {
-			row := y[r*l.Out : (r+1)*l.Out]
-			for j := range row {
-				row[j] += pol.Compute.Round(b[j])
-			}
+			tensor.AddTo(y[r*l.Out:(r+1)*l.Out], b)
 		}
 	}
 	pol.Act(y)
@@ -90,14 +94,14 @@ func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 			tensor.AddTo(gw, l.gw)
 		}
 	}
-	if gb := l.B.G(); gb != nil {
-		for j := 0; j < l.Out; j++ {
-			var s float32
-			for r := 0; r < n; r++ {
-				s += dy[r*l.Out+j]
-			}
-			gb[j] += pol.Compute.Round(s)
+	if gb := l.B.G(); gb != nil && n > 0 { // column sums of dy, each in row order, added up row by row
+		l.bq = tensor.Grow(l.bq, l.Out)
+		copy(l.bq, dy[:l.Out])
+		for r := 1; r < n; r++ {
+			tensor.AddTo(l.bq, dy[r*l.Out:(r+1)*l.Out])
 		}
+		pol.Act(l.bq)
+		tensor.AddTo(gb, l.bq)
 	}
 	if l.Adapter != nil {
 		l.Adapter.AdapterBackward(pol, dx, dy, x, n)

@@ -40,3 +40,12 @@ func dotAVX(a, b *float32, n int) float32
 
 //go:noescape
 func softmaxBwdAVX(ds, p, dp *float32, n int, dot, scale float32)
+
+//go:noescape
+func convFwdAVX(y, x, wT, bias *float32, L, E, K int)
+
+//go:noescape
+func convBwdDataAVX(dx, dy, wT *float32, L, E, K int)
+
+//go:noescape
+func convBwdWeightAVX(dwT, db, dy, x *float32, L, E, K int)
