@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package precision
+
+var vectorRound = false
+
+func roundVector(DType, []float32) int { return 0 }
