@@ -22,7 +22,7 @@ import (
 
 var cmdBench = &Command{
 	Name:  "bench",
-	Usage: "bench --arch mamba|mamba2|gpt_neox|llama --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--backend NAME] [--cpuprofile FILE]",
+	Usage: "bench --arch mamba|mamba2|gpt_neox|llama --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
 	Short: "time training or inference steps of a from-scratch model",
 	Long: `Bench builds a freshly initialised model of the given architecture and size,
 runs --warmup untimed steps and then --steps timed ones on one fixed batch of
@@ -78,7 +78,7 @@ type benchOpts struct {
 	steps, warmup, threads, dstate, nh int
 	lora                               bool
 	seed                               uint64
-	cpuprofile                         string
+	cpuprofile, memprofile             string
 }
 
 // BenchResult is the JSON object bench prints.
@@ -131,6 +131,7 @@ func init() {
 	f.StringVar(&o.backend, "backend", "", "GEMM backend `NAME` (default: the best built in)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the weights and the token ids")
 	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a pprof CPU profile of the timed steps to `FILE`")
+	f.StringVar(&o.memprofile, "memprofile", "", "write a pprof allocation profile of the timed steps to `FILE`")
 	cmdBench.Run = func(_ *Command, args []string) error {
 		if len(args) > 0 {
 			return usagef("bench takes no positional arguments (got %q)", args[0])
@@ -195,6 +196,10 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 	if o.threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.threads))
 	}
+	if o.memprofile != "" { // sample the timed steps only
+		defer func(r int) { runtime.MemProfileRate = r }(runtime.MemProfileRate)
+		runtime.MemProfileRate = 0
+	}
 	m, err := buildBenchModel(o)
 	if err != nil {
 		return nil, err
@@ -232,6 +237,9 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 	for range o.warmup {
 		step.run()
 	}
+	if o.memprofile != "" {
+		runtime.MemProfileRate = 512
+	}
 	runtime.GC()
 	if o.cpuprofile != "" {
 		stop, err := startCPUProfile(o.cpuprofile)
@@ -249,6 +257,11 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 		secs = append(secs, tr.Steps()[len(tr.Steps())-1].Seconds)
 	}
 	rep := tr.Report()
+	if o.memprofile != "" {
+		if err := writeMemProfile(o.memprofile); err != nil {
+			return nil, err
+		}
+	}
 	perStep := fl.forward
 	if o.mode == "train" {
 		perStep = fl.train
@@ -284,6 +297,20 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, fmt.Errorf("--cpuprofile: %v", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// writeMemProfile writes the allocations sampled so far (pprof's allocs profile).
+func writeMemProfile(path string) error {
+	runtime.GC() // the profile shows allocations as of the last collection
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("--memprofile: %v", err)
+	}
+	return f.Close()
 }
 
 func median(xs []float64) float64 {

@@ -7,8 +7,8 @@ package lm
 
 import (
 	"fmt"
-	"sync"
 
+	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
@@ -72,12 +72,9 @@ func Loss(m Model, pol precision.Policy, ids, targets []int, B, T int, backward 
 	V := m.VocabSize()
 	var dlogits []float32
 	if backward {
-		buf := dlogitsPool.Get().(*[]float32)
-		defer dlogitsPool.Put(buf)
-		if cap(*buf) < len(logits) {
-			*buf = make([]float32, len(logits))
-		}
-		dlogits = (*buf)[:len(logits)]
+		buf := dlogitsBufs.Get()
+		defer dlogitsBufs.Put(buf)
+		dlogits = scratch.Float32s(buf, len(logits))
 	}
 	loss, _ := nn.CrossEntropy(dlogits, logits, targets, B*T, V, scale)
 	if backward {
@@ -88,4 +85,4 @@ func Loss(m Model, pol precision.Policy, ids, targets []int, B, T int, backward 
 	return loss
 }
 
-var dlogitsPool = sync.Pool{New: func() any { return new([]float32) }}
+var dlogitsBufs scratch.List[[]float32]

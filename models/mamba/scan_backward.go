@@ -1,9 +1,8 @@
 package mamba
 
 import (
-	"sync"
-
 	"github.com/ssmlab/ssmlab/models/internal/kern"
+	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -32,7 +31,7 @@ type scanPartials struct {
 // and the dh carries of its block's groups).
 type scanScratch struct{ hs, das, laneB, laneC, dh []float32 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scanScratch) }}
+var scratchList scratch.List[scanScratch]
 
 // backwardBlocks is the number of channel blocks the backward splits the
 // groups into: enough (batch, block) work units to keep 16 workers busy.
@@ -65,8 +64,8 @@ func scanBackward(pol precision.Policy, in *scanIn, out *scanOut, dY []float32, 
 	clear(p.dD)
 	clear(p.dBias)
 	tensor.Parallel(Bn*nb, 1, func(lo, hi int) {
-		sc := scratchPool.Get().(*scanScratch)
-		defer scratchPool.Put(sc)
+		sc := scratchList.Get()
+		defer scratchList.Put(sc)
 		n := scanChunk * s
 		sc.hs, sc.das, sc.laneB, sc.laneC = tensor.Grow(sc.hs, n), tensor.Grow(sc.das, n), tensor.Grow(sc.laneB, n), tensor.Grow(sc.laneC, n)
 		sc.dh = tensor.Grow(sc.dh, gpb*s)

@@ -2,9 +2,9 @@ package nn
 
 import (
 	"math"
-	"sync"
 
 	"github.com/ssmlab/ssmlab/models/internal/kern"
+	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
@@ -49,7 +49,7 @@ func CrossEntropy(dlogits, logits []float32, targets []int, rows, V int, scale f
 		return 0, 0
 	}
 	inv := 1 / float64(count)
-	sc := ceScratch.Get().(*[]float64)
+	sc := ceScratch.Get()
 	defer ceScratch.Put(sc)
 	if cap(*sc) < rows {
 		*sc = make([]float64, rows)
@@ -92,4 +92,4 @@ func CrossEntropy(dlogits, logits []float32, targets []int, rows, V int, scale f
 	return loss * inv, count
 }
 
-var ceScratch = sync.Pool{New: func() any { return new([]float64) }}
+var ceScratch scratch.List[[]float64]

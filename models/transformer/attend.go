@@ -1,9 +1,8 @@
 package transformer
 
 import (
-	"sync"
-
 	"github.com/ssmlab/ssmlab/models/internal/kern"
+	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -29,10 +28,10 @@ const qBlock = 32
 // attnScratch is one worker's probability and gradient blocks.
 type attnScratch struct{ ph, dp, pr, tv, tk []float32 }
 
-var attnPool = sync.Pool{New: func() any { return new(attnScratch) }}
+var attnBufs scratch.List[attnScratch]
 
 func getScratch(Tk, HD int, half bool) *attnScratch {
-	s := attnPool.Get().(*attnScratch)
+	s := attnBufs.Get()
 	s.ph, s.dp = tensor.Grow(s.ph, qBlock*Tk), tensor.Grow(s.dp, qBlock*Tk)
 	if half {
 		s.pr, s.tv, s.tk = tensor.Grow(s.pr, qBlock*Tk), tensor.Grow(s.tv, Tk*HD), tensor.Grow(s.tk, Tk*HD)
@@ -49,7 +48,7 @@ func attend(pol precision.Policy, out, q, k, v []float32, sh attnShape, scale fl
 	HD, Tq, ldo := sh.HD, sh.Tq, sh.NH*sh.HD
 	tensor.Parallel(sh.B*sh.NH, 1, func(lo, hi int) {
 		s := getScratch(sh.Tk, HD, false)
-		defer attnPool.Put(s)
+		defer attnBufs.Put(s)
 		for bh := lo; bh < hi; bh++ {
 			b, h := bh/sh.NH, bh%sh.NH
 			kv := sh.kvBlock(b, h)
@@ -120,7 +119,7 @@ func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, s
 	half := pol.Half()
 	tensor.Parallel(sh.B*sh.NKV, 1, func(lo, hi int) {
 		s := getScratch(Tk, HD, half)
-		defer attnPool.Put(s)
+		defer attnBufs.Put(s)
 		for bj := lo; bj < hi; bj++ {
 			b, kv := bj/sh.NKV, bj*sh.S*HD
 			dkb, dvb := dk[kv:kv+Tk*HD], dv[kv:kv+Tk*HD]
