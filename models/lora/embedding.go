@@ -18,6 +18,7 @@ type Embedding struct {
 	Merged bool
 
 	after, bq, prod, g []float32 // scratch
+	gt                 []float32
 }
 
 // gather writes after (n x r): the columns of A picked by ids, rounded as
@@ -64,7 +65,11 @@ func (e *Embedding) AdapterBackward(pol precision.Policy, dout []float32, ids []
 	for i, v := range dout[:n*D] {
 		e.g[i] = pol.Compute.Round(e.Scale * pol.Compute.Round(v))
 	}
-	gradInto(pol, e.B.G(), func(dst []float32) { tensor.Gemm(true, false, D, r, n, 1, e.g, e.after, 0, dst) })
+	if gB := e.B.G(); gB != nil {
+		e.gt = tensor.Grow(e.gt, len(gB))
+		tensor.Gemm(true, false, D, r, n, 1, e.g, e.after, 0, e.gt)
+		gradInto(pol, gB, e.gt)
+	}
 	if ga := e.A.G(); ga != nil {
 		dafter := make([]float32, n*r)
 		tensor.Gemm(false, false, n, r, D, 1, e.g, e.bq, 0, dafter)
@@ -95,4 +100,12 @@ func (e *Embedding) delta() []float32 {
 		}
 	}
 	return d
+}
+
+// rounded copies src into buf (grown as needed) on pol's compute grid.
+func rounded(pol precision.Policy, buf, src []float32) []float32 {
+	buf = tensor.Grow(buf, len(src))
+	copy(buf, src)
+	pol.Act(buf)
+	return buf
 }

@@ -1,6 +1,8 @@
 package lora
 
 import (
+	"github.com/ssmlab/ssmlab/models/internal/kern"
+	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -15,31 +17,48 @@ type Linear struct {
 	R      int
 	Scale  float32 // alpha/r, or alpha/√r with rslora
 	Merged bool    // the update is in Base.W; the adapter adds nothing
-
-	xq, aq, bq, a, b, g, da, dxp []float32 // scratch
 }
 
-// operands returns x, A and B as the half linears see them.
-func (l *Linear) operands(pol precision.Policy, x []float32) (xq, aq, bq []float32) {
+// tmp holds the transient buffers of one adapter call, taken from
+// nn.HalfBufs and returned by release: a training step holds one set for
+// all adapters.
+type tmp struct {
+	bufs [12]*[]float32
+	n    int
+}
+
+// get returns a buffer of n floats (not cleared).
+func (t *tmp) get(n int) []float32 {
+	b := nn.HalfBufs.Get()
+	t.bufs[t.n] = b
+	t.n++
+	return scratch.Float32s(b, n)
+}
+
+// rounded returns src itself under fp32, else a rounded copy.
+func (t *tmp) rounded(pol precision.Policy, src []float32) []float32 {
 	if !pol.Half() {
-		return x, l.A.Value.Data, l.B.Value.Data
+		return src
 	}
-	l.xq, l.aq, l.bq = rounded(pol, l.xq, x), rounded(pol, l.aq, l.A.Value.Data), rounded(pol, l.bq, l.B.Value.Data)
-	return l.xq, l.aq, l.bq
+	q := t.get(len(src))
+	copy(q, src)
+	pol.Act(q)
+	return q
 }
 
-func rounded(pol precision.Policy, buf, src []float32) []float32 {
-	buf = tensor.Grow(buf, len(src))
-	copy(buf, src)
-	pol.Act(buf)
-	return buf
+func (t *tmp) release() {
+	for _, b := range t.bufs[:t.n] {
+		nn.HalfBufs.Put(b)
+	}
+	t.n = 0
 }
 
-// lowRank writes a = A·x (n x r), rounded under a 16-bit policy.
-func (l *Linear) lowRank(pol precision.Policy, xq, aq []float32, n int) {
-	l.a = tensor.Grow(l.a, n*l.R)
-	tensor.MatMulT(l.a, xq, aq, n, l.Base.In, l.R, false)
-	pol.Act(l.a)
+// lowRank returns a = A·x (n x r), rounded under a 16-bit policy.
+func (l *Linear) lowRank(pol precision.Policy, t *tmp, xq, aq []float32, n int) []float32 {
+	a := t.get(n * l.R)
+	tensor.MatMulT(a, xq, aq, n, l.Base.In, l.R, false)
+	pol.Act(a)
+	return a
 }
 
 // AdapterForward implements nn.Adapter: y (n x Out) += scale·B·A·x, each
@@ -49,14 +68,21 @@ func (l *Linear) AdapterForward(pol precision.Policy, y, x []float32, n int) {
 	if l.Merged {
 		return
 	}
-	xq, aq, bq := l.operands(pol, x)
-	l.lowRank(pol, xq, aq, n)
-	l.b = tensor.Grow(l.b, n*l.Base.Out)
-	tensor.MatMulT(l.b, l.a, bq, n, l.R, l.Base.Out, false)
-	pol.Act(l.b)
-	for i, v := range l.b {
-		y[i] = pol.Compute.Round(y[i] + pol.Compute.Round(l.Scale*v))
+	var t tmp
+	defer t.release()
+	xq, aq, bq := t.rounded(pol, x), t.rounded(pol, l.A.Value.Data), t.rounded(pol, l.B.Value.Data)
+	a := l.lowRank(pol, &t, xq, aq, n)
+	b := t.get(n * l.Base.Out)
+	tensor.MatMulT(b, a, bq, n, l.R, l.Base.Out, false)
+	pol.Act(b)
+	if !pol.Half() {
+		tensor.Axpy(l.Scale, b, y[:len(b)])
+		return
 	}
+	kern.Scale(b, l.Scale) // y = round(y + round(scale·b)), in vector passes
+	pol.Act(b)
+	tensor.AddTo(y[:len(b)], b)
+	pol.Act(y[:len(b)])
 }
 
 // AdapterBackward implements nn.Adapter. With g = scale·dy (a half op):
@@ -68,35 +94,40 @@ func (l *Linear) AdapterBackward(pol precision.Policy, dx, dy, x []float32, n in
 		return
 	}
 	in, out, r := l.Base.In, l.Base.Out, l.R
-	xq, aq, bq := l.operands(pol, x)
-	l.lowRank(pol, xq, aq, n)
-	l.g = tensor.Grow(l.g, n*out)
-	for i, v := range dy[:n*out] {
-		l.g[i] = pol.Compute.Round(l.Scale * v)
+	var t tmp
+	defer t.release()
+	xq, aq, bq := t.rounded(pol, x), t.rounded(pol, l.A.Value.Data), t.rounded(pol, l.B.Value.Data)
+	a := l.lowRank(pol, &t, xq, aq, n)
+	g := t.get(n * out)
+	copy(g, dy[:n*out])
+	kern.Scale(g, l.Scale)
+	pol.Act(g)
+	if gB := l.B.G(); gB != nil {
+		dB := t.get(len(gB))
+		tensor.Gemm(true, false, out, r, n, 1, g, a, 0, dB)
+		gradInto(pol, gB, dB)
 	}
-	gradInto(pol, l.B.G(), func(dst []float32) { tensor.Gemm(true, false, out, r, n, 1, l.g, l.a, 0, dst) })
-	l.da = tensor.Grow(l.da, n*r)
-	tensor.Gemm(false, false, n, r, out, 1, l.g, bq, 0, l.da)
-	pol.Act(l.da)
-	gradInto(pol, l.A.G(), func(dst []float32) { tensor.Gemm(true, false, r, in, n, 1, l.da, xq, 0, dst) })
+	da := t.get(n * r)
+	tensor.Gemm(false, false, n, r, out, 1, g, bq, 0, da)
+	pol.Act(da)
+	if gA := l.A.G(); gA != nil {
+		dA := t.get(len(gA))
+		tensor.Gemm(true, false, r, in, n, 1, da, xq, 0, dA)
+		gradInto(pol, gA, dA)
+	}
 	if dx != nil {
-		l.dxp = tensor.Grow(l.dxp, n*in)
-		tensor.Gemm(false, false, n, in, r, 1, l.da, aq, 0, l.dxp)
-		pol.Act(l.dxp)
-		tensor.AddTo(dx[:n*in], l.dxp)
+		dxp := t.get(n * in)
+		tensor.Gemm(false, false, n, in, r, 1, da, aq, 0, dxp)
+		pol.Act(dxp)
+		tensor.AddTo(dx[:n*in], dxp)
 	}
 }
 
-// gradInto computes a parameter gradient with fn, rounds it as a 16-bit
-// weight gradient, and accumulates it into g (skipped when frozen).
-func gradInto(pol precision.Policy, g []float32, fn func(dst []float32)) {
-	if g == nil {
-		return
-	}
-	tmp := make([]float32, len(g))
-	fn(tmp)
-	pol.Act(tmp)
-	tensor.AddTo(g, tmp)
+// gradInto rounds a parameter gradient d as a 16-bit weight gradient and
+// accumulates it into g.
+func gradInto(pol precision.Policy, g, d []float32) {
+	pol.Act(d)
+	tensor.AddTo(g, d)
 }
 
 // AdapterParams implements nn.Adapter.

@@ -38,7 +38,6 @@ type Mixer struct {
 	a             []float32 // (E, N) A = −exp(A_log)
 	sc            scanIn
 	so            scanOut
-	bw            mixerGrads
 	step          stepScratch // the recurrent Step's activations
 }
 

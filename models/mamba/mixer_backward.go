@@ -1,12 +1,15 @@
 package mamba
 
 import (
+	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
-// mixerGrads is the Backward scratch of one mixer.
+// mixerGrads is the Backward scratch of a mixer. Backward takes one from
+// gradBufs and returns it, so the layers of a model share one set (a
+// training step's memory holds one layer's backward scratch, not L).
 type mixerGrads struct {
 	dy, dxc, dxconv []float32 // (B, L, E)
 	du, duScan      []float32 // (B, L, E)
@@ -23,7 +26,8 @@ type mixerGrads struct {
 func (m *Mixer) Backward(pol precision.Policy, dx, dout []float32) {
 	B, L := m.batch, m.length
 	n, E, N, R := B*L, m.E, m.N, m.R
-	g := &m.bw
+	g := gradBufs.Get()
+	defer gradBufs.Put(g)
 	g.dy, g.dxc, g.dxconv = tensor.Grow(g.dy, n*E), tensor.Grow(g.dxc, n*E), tensor.Grow(g.dxconv, n*E)
 	g.du, g.duScan, g.dtr, g.dz = grow4(g.du, g.duScan, g.dtr, g.dz, n*E)
 	g.ddt, g.dbm, g.dcm = tensor.Grow(g.ddt, n*R), tensor.Grow(g.dbm, n*N), tensor.Grow(g.dcm, n*N)
@@ -45,3 +49,5 @@ func (m *Mixer) Backward(pol precision.Policy, dx, dout []float32) {
 	joinCols(g.dxz, n, part{g.dxconv, E}, part{g.dz, E})
 	m.InProj.Backward(pol, dx, g.dxz, m.in, n) // the normed input is fp32: no rounding of the sum
 }
+
+var gradBufs scratch.List[mixerGrads]

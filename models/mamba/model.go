@@ -16,7 +16,6 @@ type Block struct {
 	Mixer *Mixer
 
 	normed, rstd []float32 // (B, L, D), (B·L) of the last Forward
-	dnormed      []float32 // (B, L, D) Backward scratch
 }
 
 // Model is MambaForCausalLM. It implements lm.Model and lm.Embedder.
@@ -35,6 +34,7 @@ type Model struct {
 	logits        []float32   // (B, L, V)
 	mix           []float32   // (B, L, D) a mixer output
 	dres, dtmp    []float32   // (B, L, D) Backward scratch
+	dnormed       []float32   // (B, L, D) Backward scratch, shared by the blocks
 }
 
 // NewZero returns a model with every weight zero except the norms (1):
@@ -150,9 +150,9 @@ func (m *Model) Backward(pol precision.Policy, dlogits []float32) {
 		b := m.Layers[i]
 		copy(m.dtmp, m.dres) // the mixer output was a half tensor: so is its gradient
 		pol.Act(m.dtmp)
-		b.dnormed = tensor.Grow(b.dnormed, n*D)
-		b.Mixer.Backward(pol, b.dnormed, m.dtmp)
-		b.Norm.Backward(m.dtmp, b.dnormed, m.res[i], b.rstd, n)
+		m.dnormed = tensor.Grow(m.dnormed, n*D)
+		b.Mixer.Backward(pol, m.dnormed, m.dtmp)
+		b.Norm.Backward(m.dtmp, m.dnormed, m.res[i], b.rstd, n)
 		tensor.AddTo(m.dres, m.dtmp)
 	}
 	m.Emb.BackwardPolicy(pol, m.dres, m.ids)

@@ -19,7 +19,6 @@ type Conv1d struct {
 	B    *Param // (E), nil without bias
 	E, K int
 
-	xq, wq  []float32
 	wT, bq  []float32 // weights as (K, E) and the bias, on the compute grid
 	pw, pb  []float32 // per-sequence partial dW (B, K, E) and db (B, E)
 	acc, ab []float32 // their sums (E, K) and (E)
@@ -34,17 +33,13 @@ func NewConv1d(name string, e, k int, bias bool) *Conv1d {
 	return c
 }
 
-func (c *Conv1d) operands(pol precision.Policy, x []float32) (xq, wq []float32) {
+func (c *Conv1d) operands(pol precision.Policy, x []float32) (xq, wq []float32, xb, wb *[]float32) {
 	if !pol.Half() {
-		return x, c.W.Value.Data
+		return x, c.W.Value.Data, nil, nil
 	}
-	c.xq = tensor.Grow(c.xq, len(x))
-	copy(c.xq, x)
-	pol.Act(c.xq)
-	c.wq = tensor.Grow(c.wq, len(c.W.Value.Data))
-	copy(c.wq, c.W.Value.Data)
-	pol.Act(c.wq)
-	return c.xq, c.wq
+	xq, xb = Rounded(pol, x)
+	wq, wb = Rounded(pol, c.W.Value.Data)
+	return xq, wq, xb, wb
 }
 
 // transposed sets c.wT to w (E, K) as (K, E) and c.bq to the bias on the
@@ -67,7 +62,8 @@ func (c *Conv1d) transposed(pol precision.Policy, w []float32) {
 // Forward writes y (B, L, E) from x (B, L, E), sequences in parallel
 // (kern.ConvFwd: vectorised over channels).
 func (c *Conv1d) Forward(pol precision.Policy, y, x []float32, batch, length int) {
-	xq, w := c.operands(pol, x)
+	xq, w, xb, wb := c.operands(pol, x)
+	defer release(xb, wb)
 	c.transposed(pol, w)
 	E, K, n := c.E, c.K, length*c.E
 	tensor.Parallel(batch, 1, func(lo, hi int) {
@@ -82,7 +78,8 @@ func (c *Conv1d) Forward(pol precision.Policy, y, x []float32, batch, length int
 // gradients sum per sequence (in parallel), then over sequences in order,
 // so they do not depend on GOMAXPROCS.
 func (c *Conv1d) Backward(pol precision.Policy, dx, dy, x []float32, batch, length int) {
-	xq, w := c.operands(pol, x)
+	xq, w, xb, wb := c.operands(pol, x)
+	defer release(xb, wb)
 	c.transposed(pol, w)
 	E, K, n := c.E, c.K, length*c.E
 	gw, gb := c.W.G(), c.B.G()
@@ -128,7 +125,8 @@ func (c *Conv1d) Backward(pol precision.Policy, dx, dy, x []float32, batch, leng
 
 // forwardRef is the plain loop that defines Forward (tests compare them).
 func (c *Conv1d) forwardRef(pol precision.Policy, y, x []float32, batch, length int) {
-	xq, w := c.operands(pol, x)
+	xq, w, xb, wb := c.operands(pol, x)
+	defer release(xb, wb)
 	E, K := c.E, c.K
 	tensor.Parallel(batch*length, 16, func(lo, hi int) {
 		for bt := lo; bt < hi; bt++ {
@@ -158,7 +156,8 @@ func (c *Conv1d) forwardRef(pol precision.Policy, y, x []float32, batch, length 
 
 // backwardRef is the plain loop that defines Backward.
 func (c *Conv1d) backwardRef(pol precision.Policy, dx, dy, x []float32, batch, length int) {
-	xq, w := c.operands(pol, x)
+	xq, w, xb, wb := c.operands(pol, x)
+	defer release(xb, wb)
 	E, K := c.E, c.K
 	if gw := c.W.G(); gw != nil {
 		acc := make([]float32, E*K)

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -25,8 +26,31 @@ type Linear struct {
 	B       *Param // (Out), nil without bias
 	Adapter Adapter
 
-	xq, wq, gw []float32 // scratch for the 16-bit operands and dW
-	bq         []float32 // the bias on the compute grid, or its column sums in Backward
+	bq []float32 // the bias on the compute grid, or its column sums in Backward
+}
+
+// HalfBufs holds the transient buffers of the 16-bit policies (rounded
+// operand copies, unrounded weight gradients) that layers take for the
+// duration of one call: a training step holds one set, not one per layer.
+var HalfBufs scratch.List[[]float32]
+
+// Rounded returns a copy of src on pol's compute grid in a buffer from
+// HalfBufs; the caller puts buf back when done with it.
+func Rounded(pol precision.Policy, src []float32) (q []float32, buf *[]float32) {
+	buf = HalfBufs.Get()
+	q = scratch.Float32s(buf, len(src))
+	copy(q, src)
+	pol.Act(q)
+	return q, buf
+}
+
+// release returns the buffers of Rounded (nil ones are skipped).
+func release(bufs ...*[]float32) {
+	for _, b := range bufs {
+		if b != nil {
+			HalfBufs.Put(b)
+		}
+	}
 }
 
 // NewLinear allocates a zero Linear with parameters name+".weight" and,
@@ -40,24 +64,22 @@ func NewLinear(name string, in, out int, bias bool) *Linear {
 }
 
 // operands returns x and W as the matmul sees them: rounded copies under a
-// 16-bit policy, the originals under fp32.
-func (l *Linear) operands(pol precision.Policy, x []float32) (xq, wq []float32) {
+// 16-bit policy (in HalfBufs buffers, released with release), the
+// originals under fp32.
+func (l *Linear) operands(pol precision.Policy, x []float32) (xq, wq []float32, xb, wb *[]float32) {
 	if !pol.Half() {
-		return x, l.W.Value.Data
+		return x, l.W.Value.Data, nil, nil
 	}
-	l.xq = tensor.Grow(l.xq, len(x))
-	copy(l.xq, x)
-	pol.Act(l.xq)
-	l.wq = tensor.Grow(l.wq, len(l.W.Value.Data))
-	copy(l.wq, l.W.Value.Data)
-	pol.Act(l.wq)
-	return l.xq, l.wq
+	xq, xb = Rounded(pol, x)
+	wq, wb = Rounded(pol, l.W.Value.Data)
+	return xq, wq, xb, wb
 }
 
 // Forward computes y (n x Out) from x (n x In).
 func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
-	xq, wq := l.operands(pol, x)
+	xq, wq, xb, wb := l.operands(pol, x)
 	tensor.MatMulT(y, xq, wq, n, l.In, l.Out, false)
+	release(xb, wb)
 	if l.B != nil {
 		b := l.B.Value.Data
 		if pol.Half() {
@@ -79,7 +101,8 @@ func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
 // Backward writes dx (n x In, skipped if nil) and accumulates dW and db
 // for the upstream gradient dy (n x Out) at input x.
 func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
-	xq, wq := l.operands(pol, x)
+	xq, wq, xb, wb := l.operands(pol, x)
+	defer release(xb, wb)
 	if dx != nil {
 		tensor.Gemm(false, false, n, l.In, l.Out, 1, dy, wq, 0, dx)
 		pol.Act(dx)
@@ -88,10 +111,12 @@ func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 		if !pol.Half() {
 			tensor.Gemm(true, false, l.Out, l.In, n, 1, dy, xq, 1, gw)
 		} else { // the 16-bit weight gradient is rounded, then accumulated in fp32
-			l.gw = tensor.Grow(l.gw, len(gw))
-			tensor.Gemm(true, false, l.Out, l.In, n, 1, dy, xq, 0, l.gw)
-			pol.Act(l.gw)
-			tensor.AddTo(gw, l.gw)
+			gb := HalfBufs.Get()
+			g := scratch.Float32s(gb, len(gw))
+			tensor.Gemm(true, false, l.Out, l.In, n, 1, dy, xq, 0, g)
+			pol.Act(g)
+			tensor.AddTo(gw, g)
+			HalfBufs.Put(gb)
 		}
 	}
 	if gb := l.B.G(); gb != nil && n > 0 { // column sums of dy, each in row order, added up row by row

@@ -30,6 +30,7 @@ type neoxRun struct {
 	layers []neoxActs
 	d0, d1 []float32 // backward ping-pong (B·T, D)
 	logits []float32 // (B·T, V), returned: the model's until the next call
+	bw     backScratch
 }
 
 // NewGPTNeoX returns a model with zero weights (norms at 1); Init draws
@@ -136,7 +137,9 @@ func (m *GPTNeoX) Backward(pol precision.Policy, dlogits []float32) {
 	m.Head.Backward(pol, r.d1, dlogits, r.hn, n)
 	m.Norm.Backward(r.d0, r.d1, r.hs[L], r.nm, r.nr, n)
 	for i := L - 1; i >= 0; i-- {
+		r.bw.swapNeoX(&r.layers[i])
 		m.Layers[i].backward(pol, &r.layers[i], r.d1, r.d0, r.B, r.T)
+		r.bw.swapNeoX(&r.layers[i])
 		r.d0, r.d1 = r.d1, r.d0
 	}
 	m.Embed.Backward(r.d0, r.ids)

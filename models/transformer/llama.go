@@ -28,6 +28,7 @@ type llamaRun struct {
 	layers []llamaActs
 	d0, d1 []float32 // backward ping-pong (B·T, D)
 	logits []float32 // (B·T, V), returned: the model's until the next call
+	bw     backScratch
 }
 
 // NewLlama returns a model with zero weights (norms at 1); Init draws HF's
@@ -138,7 +139,9 @@ func (m *Llama) Backward(pol precision.Policy, dlogits []float32) {
 	m.Head.Backward(pol, r.d1, dlogits, r.hn, n)
 	m.Norm.Backward(r.d0, r.d1, r.hs[L], r.nr, n)
 	for i := L - 1; i >= 0; i-- {
+		r.bw.swapLlama(&r.layers[i])
 		m.Layers[i].backward(pol, &r.layers[i], r.d1, r.d0, r.B, r.T)
+		r.bw.swapLlama(&r.layers[i])
 		r.d0, r.d1 = r.d1, r.d0
 	}
 	for i, id := range r.ids {
