@@ -19,7 +19,7 @@ import (
 // "pretrain" trains Model from scratch on Data under Train with Seed, and
 // every experiment asking for an equal spec shares the result.
 type BaseSpec struct {
-	Name  string          `json:"-"` // the [models.NAME] it came from (directory label only)
+	Name  string          `json:"name"` // the [models.NAME] it came from
 	Model config.Model    `json:"model"`
 	Data  config.Dataset  `json:"data"`
 	Train config.Pretrain `json:"train"`
