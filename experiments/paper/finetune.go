@@ -118,5 +118,4 @@ func (finetuneBuilder) Build(ctx *experiments.Context) error {
 		Method: spec.MethodName, Precision: spec.Precision.String(), Train: trainSummary(s), Examples: len(ex)})
 }
 
-
 func init() { experiments.RegisterArtifact("finetune", finetuneBuilder{}) }
