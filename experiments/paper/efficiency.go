@@ -40,6 +40,9 @@ func (Efficiency) Version() string { return "1" }
 
 // Check implements experiments.Checker.
 func (Efficiency) Check(t *config.Trial) error {
+	if err := CheckModel(t.Model); err != nil {
+		return fmt.Errorf("model %s: %v", t.ModelName, err)
+	}
 	p := t.Params.(*EfficiencyParams)
 	if p.Steps < 2 || p.InferIters < 1 {
 		return fmt.Errorf("params: steps must be >= 2 (one warm-up) and infer_iters >= 1")

@@ -32,6 +32,9 @@ func (ICL) Version() string { return "1" }
 
 // Check implements experiments.Checker.
 func (ICL) Check(t *config.Trial) error {
+	if err := CheckModel(t.Model); err != nil {
+		return fmt.Errorf("model %s: %v", t.ModelName, err)
+	}
 	p := t.Params.(*ICLParams)
 	if p.Stage != "pretrained" && p.Stage != "instruct" {
 		return fmt.Errorf("params.stage must be pretrained or instruct (have %q)", p.Stage)

@@ -35,6 +35,9 @@ func (MPDiv) Version() string { return "1" }
 
 // Check implements experiments.Checker.
 func (MPDiv) Check(t *config.Trial) error {
+	if err := CheckModel(t.Model); err != nil {
+		return fmt.Errorf("model %s: %v", t.ModelName, err)
+	}
 	p := t.Params.(*MPDivParams)
 	if len(p.Precisions) == 0 || p.LogitTasks < 0 || p.LogitShots < 0 {
 		return fmt.Errorf("params: precisions must be non-empty, logit_tasks and logit_shots >= 0")

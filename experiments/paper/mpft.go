@@ -40,6 +40,9 @@ func reference(ft FinetuneSpec) FinetuneSpec {
 
 // Check implements experiments.Checker.
 func (MPFT) Check(t *config.Trial) error {
+	if err := CheckModel(t.Model); err != nil {
+		return fmt.Errorf("model %s: %v", t.ModelName, err)
+	}
 	ft, err := finetuneSpec(t)
 	if err == nil {
 		_, err = scoresSpec(t, ModelRef{Finetune: &ft}, precision.FP32Policy)
