@@ -1,0 +1,22 @@
+package sgemm
+
+import "github.com/ssmlab/ssmlab/models/tensor/internal/cpuid"
+
+// kernel6x16 is the AVX2+FMA micro-kernel in kernel_amd64.s: for the packed
+// micro-panels a (k x 6) and b (k x 16) it sets the 6x16 tile at c (row
+// stride ldc) to alpha*a·b + beta*c, not reading c when beta == 0.
+//
+//go:noescape
+func kernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+func init() {
+	if cpuid.X86.AVX2 && cpuid.X86.FMA {
+		Best = Kernel{"avx2+fma 6x16", kernelAVX2}
+	}
+}
+
+func kernelAVX2(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	// Bounds checks here keep the assembly memory-safe.
+	_, _, _ = a[mr*k-1], b[nr*k-1], c[(mr-1)*ldc+nr-1]
+	kernel6x16(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}

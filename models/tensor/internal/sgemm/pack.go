@@ -1,0 +1,75 @@
+package sgemm
+
+// Packing copies a block of op(A) or op(B) into the order the micro-kernel
+// reads it, so the transposes and leading dimensions are absorbed here and
+// the kernel streams contiguous memory. Partial panels are padded with zeros;
+// the padded rows and columns of the product are computed but never stored.
+
+// packA packs rows [i0, i0+mb) and columns [p0, p0+kb) of op(A) (m x k) into
+// micro-panels of mr rows: dst[q*mr*kb + p*mr + r] = op(A)[i0+q*mr+r, p0+p].
+func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb int) {
+	for q := 0; q*mr < mb; q++ {
+		d := dst[q*mr*kb : (q+1)*mr*kb]
+		r0, rows := i0+q*mr, min(mr, mb-q*mr)
+		switch {
+		case trans: // op(A)[i, p] = a[p*lda+i]: a run of rows values per p
+			for p := 0; p < kb; p++ {
+				dd := d[p*mr : p*mr+mr]
+				copy(dd, a[(p0+p)*lda+r0:][:rows])
+				clear(dd[rows:])
+			}
+		case rows == mr:
+			packA6(d, a, lda, r0, p0, kb)
+		default:
+			clear(d)
+			for r := 0; r < rows; r++ {
+				src := a[(r0+r)*lda+p0:][:kb]
+				for p, v := range src {
+					d[p*mr+r] = v
+				}
+			}
+		}
+	}
+}
+
+// packA6 interleaves six full rows of a (not transposed).
+func packA6(d, a []float32, lda, r0, p0, kb int) {
+	s0 := a[r0*lda+p0:][:kb]
+	s1 := a[(r0+1)*lda+p0:][:kb]
+	s2 := a[(r0+2)*lda+p0:][:kb]
+	s3 := a[(r0+3)*lda+p0:][:kb]
+	s4 := a[(r0+4)*lda+p0:][:kb]
+	s5 := a[(r0+5)*lda+p0:][:kb]
+	d = d[:mr*kb]
+	for p := range s0 {
+		dd := d[p*mr : p*mr+mr : p*mr+mr]
+		dd[0], dd[1], dd[2], dd[3], dd[4], dd[5] = s0[p], s1[p], s2[p], s3[p], s4[p], s5[p]
+	}
+}
+
+// packB packs columns [j0, j0+nb) and rows [p0, p0+kb) of op(B) (k x n) into
+// micro-panels of nr columns: dst[q*nr*kb + p*nr + j] = op(B)[p0+p, j0+q*nr+j].
+func packB(dst, b []float32, ldb int, trans bool, j0, nb, p0, kb int) {
+	for q := 0; q*nr < nb; q++ {
+		d := dst[q*nr*kb : (q+1)*nr*kb]
+		c0, cols := j0+q*nr, min(nr, nb-q*nr)
+		if !trans { // op(B)[p, j] = b[p*ldb+j]: a run of cols values per p
+			for p := 0; p < kb; p++ {
+				dd := d[p*nr : p*nr+nr]
+				copy(dd, b[(p0+p)*ldb+c0:][:cols])
+				clear(dd[cols:])
+			}
+			continue
+		}
+		// op(B)[p, j] = b[j*ldb+p]: column j of the panel is a row of b.
+		if cols < nr {
+			clear(d)
+		}
+		for j := 0; j < cols; j++ {
+			src := b[(c0+j)*ldb+p0:][:kb]
+			for p, v := range src {
+				d[p*nr+j] = v
+			}
+		}
+	}
+}
