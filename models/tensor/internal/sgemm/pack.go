@@ -8,25 +8,34 @@ package sgemm
 // packA packs rows [i0, i0+mb) and columns [p0, p0+kb) of op(A) (m x k) into
 // micro-panels of mr rows: dst[q*mr*kb + p*mr + r] = op(A)[i0+q*mr+r, p0+p].
 func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb int) {
-	for q := 0; q*mr < mb; q++ {
+	panels := (mb + mr - 1) / mr
+	dst = dst[:panels*mr*kb]
+	if trans {
+		// op(A)[i, p] = a[p*lda+i]: read each row of a once, in order
+		// (walking down a column instead would hit one cache set).
+		if mb%mr != 0 {
+			clear(dst)
+		}
+		for p := 0; p < kb; p++ {
+			src := a[(p0+p)*lda+i0:][:mb]
+			for q := 0; q < panels; q++ {
+				copy(dst[q*mr*kb+p*mr:][:mr], src[q*mr:min(q*mr+mr, mb)])
+			}
+		}
+		return
+	}
+	for q := 0; q < panels; q++ {
 		d := dst[q*mr*kb : (q+1)*mr*kb]
 		r0, rows := i0+q*mr, min(mr, mb-q*mr)
-		switch {
-		case trans: // op(A)[i, p] = a[p*lda+i]: a run of rows values per p
-			for p := 0; p < kb; p++ {
-				dd := d[p*mr : p*mr+mr]
-				copy(dd, a[(p0+p)*lda+r0:][:rows])
-				clear(dd[rows:])
-			}
-		case rows == mr:
+		if rows == mr {
 			packA6(d, a, lda, r0, p0, kb)
-		default:
-			clear(d)
-			for r := 0; r < rows; r++ {
-				src := a[(r0+r)*lda+p0:][:kb]
-				for p, v := range src {
-					d[p*mr+r] = v
-				}
+			continue
+		}
+		clear(d)
+		for r := 0; r < rows; r++ {
+			src := a[(r0+r)*lda+p0:][:kb]
+			for p, v := range src {
+				d[p*mr+r] = v
 			}
 		}
 	}
@@ -50,26 +59,27 @@ func packA6(d, a []float32, lda, r0, p0, kb int) {
 // packB packs columns [j0, j0+nb) and rows [p0, p0+kb) of op(B) (k x n) into
 // micro-panels of nr columns: dst[q*nr*kb + p*nr + j] = op(B)[p0+p, j0+q*nr+j].
 func packB(dst, b []float32, ldb int, trans bool, j0, nb, p0, kb int) {
-	for q := 0; q*nr < nb; q++ {
-		d := dst[q*nr*kb : (q+1)*nr*kb]
-		c0, cols := j0+q*nr, min(nr, nb-q*nr)
-		if !trans { // op(B)[p, j] = b[p*ldb+j]: a run of cols values per p
-			for p := 0; p < kb; p++ {
-				dd := d[p*nr : p*nr+nr]
-				copy(dd, b[(p0+p)*ldb+c0:][:cols])
-				clear(dd[cols:])
+	panels := (nb + nr - 1) / nr
+	dst = dst[:panels*nr*kb]
+	if nb%nr != 0 {
+		clear(dst)
+	}
+	if !trans {
+		// op(B)[p, j] = b[p*ldb+j]: read each row of b once, in order.
+		for p := 0; p < kb; p++ {
+			src := b[(p0+p)*ldb+j0:][:nb]
+			for q := 0; q < panels; q++ {
+				copy(dst[q*nr*kb+p*nr:][:nr], src[q*nr:min(q*nr+nr, nb)])
 			}
-			continue
 		}
-		// op(B)[p, j] = b[j*ldb+p]: column j of the panel is a row of b.
-		if cols < nr {
-			clear(d)
-		}
-		for j := 0; j < cols; j++ {
-			src := b[(c0+j)*ldb+p0:][:kb]
-			for p, v := range src {
-				d[p*nr+j] = v
-			}
+		return
+	}
+	// op(B)[p, j] = b[j*ldb+p]: column j of a panel is a row of b.
+	for j := 0; j < nb; j++ {
+		src := b[(j0+j)*ldb+p0:][:kb]
+		d := dst[j/nr*nr*kb+j%nr:]
+		for p, v := range src {
+			d[p*nr] = v
 		}
 	}
 }
