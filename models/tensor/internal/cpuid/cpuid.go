@@ -11,6 +11,7 @@ package cpuid
 // need (XCR0), so code may use them.
 type Features struct {
 	AVX2, FMA  bool // 256-bit integer/float SIMD and fused multiply-add
+	F16C       bool // float32 <-> binary16 conversion (VCVTPS2PH)
 	AVX512F    bool // 512-bit foundation
 	AVX512BF16 bool // VDPBF16PS and friends (Cooper Lake, Sapphire Rapids, Zen 4)
 	AVX512FP16 bool // native binary16 arithmetic (Sapphire Rapids)
@@ -33,6 +34,7 @@ func (f Features) String() string {
 	}
 	add(f.AVX2, "avx2")
 	add(f.FMA, "fma")
+	add(f.F16C, "f16c")
 	add(f.AVX512F, "avx512f")
 	add(f.AVX512BF16, "avx512_bf16")
 	add(f.AVX512FP16, "avx512_fp16")

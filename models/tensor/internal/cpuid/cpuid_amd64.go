@@ -30,6 +30,7 @@ func detect() Features {
 	var f Features
 	f.AVX2 = osYMM && bit(ebx7, 5) && bit(ecx1, 28)
 	f.FMA = osYMM && bit(ecx1, 12)
+	f.F16C = osYMM && bit(ecx1, 29)
 	f.AVX512F = osZMM && bit(ebx7, 16)
 	f.AVX512BF16 = f.AVX512F && bit(eax71, 5)
 	f.AVX512FP16 = f.AVX512F && bit(edx7, 23)
