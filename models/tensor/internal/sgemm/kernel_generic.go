@@ -31,11 +31,11 @@ func kernelGeneric(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	for i := 0; i < mr; i += 2 {
 		for j := 0; j < nr; j += 4 {
 			var c00, c01, c02, c03, c10, c11, c12, c13 float32
+			ap, bp := a[i:], b[j:]
 			for p := 0; p < k; p++ {
-				ap := a[p*mr+i : p*mr+i+2 : p*mr+i+2]
-				bp := b[p*nr+j : p*nr+j+4 : p*nr+j+4]
-				a0, a1 := ap[0], ap[1]
-				b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+				ap2, bp4 := ap[:2:2], bp[:4:4]
+				a0, a1 := ap2[0], ap2[1]
+				b0, b1, b2, b3 := bp4[0], bp4[1], bp4[2], bp4[3]
 				c00 += a0 * b0
 				c01 += a0 * b1
 				c02 += a0 * b2
@@ -44,6 +44,9 @@ func kernelGeneric(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 				c11 += a1 * b1
 				c12 += a1 * b2
 				c13 += a1 * b3
+				if p+1 < k {
+					ap, bp = ap[mr:], bp[nr:]
+				}
 			}
 			store4(c[i*ldc+j:i*ldc+j+4], alpha, beta, c00, c01, c02, c03)
 			store4(c[(i+1)*ldc+j:(i+1)*ldc+j+4], alpha, beta, c10, c11, c12, c13)

@@ -16,10 +16,15 @@ func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb int) {
 		if mb%mr != 0 {
 			clear(dst)
 		}
+		full := mb / mr
 		for p := 0; p < kb; p++ {
 			src := a[(p0+p)*lda+i0:][:mb]
-			for q := 0; q < panels; q++ {
-				copy(dst[q*mr*kb+p*mr:][:mr], src[q*mr:min(q*mr+mr, mb)])
+			for q := 0; q < full; q++ { // element moves: no memmove call per panel
+				s, d := src[q*mr:q*mr+mr:q*mr+mr], dst[q*mr*kb+p*mr:][:mr:mr]
+				d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+			}
+			if full < panels {
+				copy(dst[full*mr*kb+p*mr:][:mr], src[full*mr:])
 			}
 		}
 		return
@@ -66,10 +71,14 @@ func packB(dst, b []float32, ldb int, trans bool, j0, nb, p0, kb int) {
 	}
 	if !trans {
 		// op(B)[p, j] = b[p*ldb+j]: read each row of b once, in order.
+		full := nb / nr
 		for p := 0; p < kb; p++ {
 			src := b[(p0+p)*ldb+j0:][:nb]
-			for q := 0; q < panels; q++ {
-				copy(dst[q*nr*kb+p*nr:][:nr], src[q*nr:min(q*nr+nr, nb)])
+			for q := 0; q < full; q++ {
+				*(*[nr]float32)(dst[q*nr*kb+p*nr:]) = [nr]float32(src[q*nr:])
+			}
+			if full < panels {
+				copy(dst[full*nr*kb+p*nr:][:nr], src[full*nr:])
 			}
 		}
 		return
