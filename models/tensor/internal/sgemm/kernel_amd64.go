@@ -9,9 +9,15 @@ import "github.com/ssmlab/ssmlab/models/tensor/internal/cpuid"
 //go:noescape
 func kernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// kernel6x16s is kernel6x16 reading A unpacked: row r of the micro-panel
+// is the k values at a + r*lda.
+//
+//go:noescape
+func kernel6x16s(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
 func init() {
 	if cpuid.X86.AVX2 && cpuid.X86.FMA {
-		Best = Kernel{"avx2+fma 6x16", kernelAVX2}
+		Best = Kernel{"avx2+fma 6x16", kernelAVX2, kernelAVX2Unpacked}
 	}
 }
 
@@ -19,4 +25,9 @@ func kernelAVX2(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	// Bounds checks here keep the assembly memory-safe.
 	_, _, _ = a[mr*k-1], b[nr*k-1], c[(mr-1)*ldc+nr-1]
 	kernel6x16(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+func kernelAVX2Unpacked(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32) {
+	_, _, _ = a[(mr-1)*lda+k-1], b[nr*k-1], c[(mr-1)*ldc+nr-1]
+	kernel6x16s(k, &a[0], lda, &b[0], &c[0], ldc, alpha, beta)
 }

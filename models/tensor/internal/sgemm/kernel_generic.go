@@ -5,15 +5,22 @@ package sgemm
 // and b (k x nr). With beta == 0, c is not read. k >= 1.
 type microKernel func(k int, a, b, c []float32, ldc int, alpha, beta float32)
 
+// unpackedKernel is a microKernel that reads A in place: row r of the
+// micro-panel is a[r*lda : r*lda+k]. Used when A is not transposed, it
+// saves packing A, which costs as much as a fifth of the product at K, N =
+// 128.
+type unpackedKernel func(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+
 // Kernel is a micro-kernel choice; its Gemm method runs the blocked GEMM
 // with it.
 type Kernel struct {
-	name string
-	fn   microKernel
+	name     string
+	fn       microKernel
+	unpacked unpackedKernel // nil: always pack A
 }
 
 // Generic is the pure-Go micro-kernel, available everywhere.
-var Generic = Kernel{"generic 6x16", kernelGeneric}
+var Generic = Kernel{"generic 6x16", kernelGeneric, nil}
 
 // Best is the fastest micro-kernel this CPU runs: the assembly one where
 // the CPU has its instructions (set in init), else Generic.

@@ -2,23 +2,29 @@
 // cache-blocked GEMM that packs panels of A and B (absorbing transposes and
 // leading dimensions) and runs a 6x16 register-blocked micro-kernel, in
 // AVX2+FMA assembly where the CPU has it (detected at run time) and in plain
-// Go elsewhere. Work is split over goroutines by a fixed partition of C, and
-// every element of C sums its k products in the same order whatever the
-// partition, so results are bit-identical for any number of threads.
+// Go elsewhere. Goroutines take blocks of C in turn (a slow core gets fewer
+// of them), and every element of C sums its k products in the same order
+// whichever goroutine computes it, so results are bit-identical for any
+// number of threads and any scheduling.
 //
 // The blocking follows Goto and van de Geijn, "Anatomy of High-Performance
 // Matrix Multiplication" (2008), as BLIS does: a kc x nr panel of B stays in
-// L1 while an mc x kc block of A streams from L2.
+// L1 while an mc x kc block of A streams from L2. B is packed once, shared
+// by all goroutines; A is packed per block, or read in place when it is not
+// transposed.
 package sgemm
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 const (
 	mr = 6    // micro-tile rows (broadcast A values)
 	nr = 16   // micro-tile columns (two 8-float AVX registers)
 	kc = 256  // depth of one packed block: a kc x nr B panel is 16 KiB (L1)
-	mc = 144  // rows of a packed A block: mc x kc is 144 KiB (L2)
-	nc = 3072 // columns of a packed B block
+	mc = 144  // rows of an A block: mc x kc is 144 KiB (L2)
+	nc = 3072 // columns of B packed at a time (all of k)
 
 	// parallelMin is the m*n*k below which Gemm stays on one goroutine.
 	parallelMin = 1 << 17
@@ -41,47 +47,35 @@ func (kern Kernel) Gemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 		scale(beta, c, m, n, ldc)
 		return
 	}
-	g := gemm{kern.fn, transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc}
-	tilesM, tilesN := (m+mr-1)/mr, (n+nr-1)/nr
-	workers := max(1, threads)
+	g := gemm{kern: kern.fn, transA: transA, transB: transB, m: m, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, workers: max(1, threads)}
+	if !transA {
+		g.unpacked = kern.unpacked
+	}
 	if m*n*k < parallelMin {
-		workers = 1
+		g.workers = 1
 	}
-	// Split C into workers blocks of whole micro-tiles along its longer
-	// side (in tiles). Tile boundaries do not depend on the split, so
-	// neither does any element's arithmetic.
-	var spans [][4]int
-	if tilesM >= tilesN {
-		per := (tilesM + workers - 1) / workers * mr
-		for i := 0; i < m; i += per {
-			spans = append(spans, [4]int{i, min(i+per, m), 0, n})
-		}
-	} else {
-		per := (tilesN + workers - 1) / workers * nr
-		for j := 0; j < n; j += per {
-			spans = append(spans, [4]int{0, m, j, min(j+per, n)})
-		}
+	// Equal-depth k blocks, a function of k alone.
+	nk := (k + kc - 1) / kc
+	g.kb = (k + nk - 1) / nk
+	bp := bpool.Get().(*[]float32)
+	defer bpool.Put(bp)
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		*bp = grow(*bp, (nb+nr-1)/nr*nr*k)
+		g.bp = *bp
+		g.packB(jc, nb)
+		g.compute(jc, nb)
 	}
-	if len(spans) == 1 {
-		g.block(spans[0])
-		return
-	}
-	var wg sync.WaitGroup
-	for _, s := range spans[1:] {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			g.block(s)
-		}()
-	}
-	g.block(spans[0])
-	wg.Wait()
 }
 
+// gemm is one product in progress; bp holds op(B)[:, jc:jc+nb] packed, k
+// block after k block, shared by all workers.
 type gemm struct {
 	kern           microKernel
+	unpacked       unpackedKernel // non-nil: read A in place, pack only partial panels
 	transA, transB bool
-	k              int
+	m, k, kb       int // kb: depth of a k block
 	alpha          float32
 	a              []float32
 	lda            int
@@ -90,11 +84,16 @@ type gemm struct {
 	beta           float32
 	c              []float32
 	ldc            int
+	workers        int
+	bp             []float32
 }
 
-type buffers struct{ a, b, tile []float32 }
+type buffers struct{ a, tile []float32 }
 
-var pool = sync.Pool{New: func() any { return &buffers{tile: make([]float32, mr*nr)} }}
+var (
+	pool  = sync.Pool{New: func() any { return &buffers{tile: make([]float32, mr*nr)} }}
+	bpool = sync.Pool{New: func() any { return new([]float32) }}
+)
 
 func grow(buf []float32, n int) []float32 {
 	if cap(buf) >= n {
@@ -103,50 +102,104 @@ func grow(buf []float32, n int) []float32 {
 	return make([]float32, n)
 }
 
-// block computes C[i0:i1, j0:j1] for s = {i0, i1, j0, j1}.
-func (g *gemm) block(s [4]int) {
-	i0, i1, j0, j1 := s[0], s[1], s[2], s[3]
-	buf := pool.Get().(*buffers)
-	defer pool.Put(buf)
-	// Equal-depth k blocks, a function of k alone.
-	nk := (g.k + kc - 1) / kc
-	kb0 := (g.k + nk - 1) / nk
-	for jc := j0; jc < j1; jc += nc {
-		nb := min(nc, j1-jc)
-		for pc := 0; pc < g.k; pc += kb0 {
-			kb := min(kb0, g.k-pc)
-			buf.b = grow(buf.b, (nb+nr-1)/nr*nr*kb)
-			packB(buf.b, g.b, g.ldb, g.transB, jc, nb, pc, kb)
-			beta := g.beta
-			if pc > 0 {
-				beta = 1
-			}
-			for ic := i0; ic < i1; ic += mc {
-				mb := min(mc, i1-ic)
-				buf.a = grow(buf.a, (mb+mr-1)/mr*mr*kb)
-				packA(buf.a, g.a, g.lda, g.transA, ic, mb, pc, kb)
-				g.macro(buf, ic, mb, jc, nb, kb, beta)
-			}
+// forEach runs fn(i) for i in [0, items) on up to g.workers goroutines
+// that take items in turn from a shared counter. Which goroutine runs an
+// item does not matter: items write disjoint parts of their output and
+// compute them the same way.
+func (g *gemm) forEach(items int, fn func(i int, buf *buffers)) {
+	var next atomic.Int64
+	work := func() {
+		buf := pool.Get().(*buffers)
+		defer pool.Put(buf)
+		for i := int(next.Add(1) - 1); i < items; i = int(next.Add(1) - 1) {
+			fn(i, buf)
 		}
+	}
+	var wg sync.WaitGroup
+	for range min(g.workers, items) - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
+}
+
+// packB packs op(B)[:, jc:jc+nb] into g.bp: for each k block starting at
+// pc, its panels of nr columns, panel q at pc*nbr + q*nr*kb (nbr = nb
+// rounded up to nr). Items are chunks of 8 panels of one k block.
+func (g *gemm) packB(jc, nb int) {
+	panels := (nb + nr - 1) / nr
+	const chunk = 8
+	chunks := (panels + chunk - 1) / chunk
+	nkb := (g.k + g.kb - 1) / g.kb
+	g.forEach(nkb*chunks, func(i int, _ *buffers) {
+		pc, q0 := i/chunks*g.kb, i%chunks*chunk
+		kb := min(g.kb, g.k-pc)
+		cols := min(nb, (q0+chunk)*nr) - q0*nr
+		packB(g.bp[pc*panels*nr+q0*nr*kb:], g.b, g.ldb, g.transB, jc+q0*nr, cols, pc, kb)
+	})
+}
+
+// compute updates C[:, jc:jc+nb] from g.bp. Items are blocks of mc rows by
+// a share of the columns; the columns are split only as far as needed to
+// give each worker about two items, and never below 8 panels (128 columns)
+// unless there are fewer items than workers, because each column share
+// repacks its rows of A.
+func (g *gemm) compute(jc, nb int) {
+	panels := (nb + nr - 1) / nr
+	rowBlocks := (g.m + mc - 1) / mc
+	split := (2*g.workers + rowBlocks - 1) / rowBlocks
+	split = min(split, max((g.workers+rowBlocks-1)/rowBlocks, panels/8))
+	split = max(1, min(split, panels))
+	width := (panels + split - 1) / split * nr
+	split = (nb + width - 1) / width
+	g.forEach(rowBlocks*split, func(i int, buf *buffers) {
+		ic, j0 := i/split*mc, i%split*width
+		g.block(buf, ic, min(mc, g.m-ic), jc, j0, min(width, nb-j0), panels)
+	})
+}
+
+// block computes C[ic:ic+mb, jc+j0:jc+j0+w] (j0 a multiple of nr): for
+// each k block in order, pack A's rows (unless read in place) and run the
+// micro-kernels against the packed panels of B.
+func (g *gemm) block(buf *buffers, ic, mb, jc, j0, w, panels int) {
+	for pc := 0; pc < g.k; pc += g.kb {
+		kb := min(g.kb, g.k-pc)
+		if g.unpacked == nil {
+			buf.a = grow(buf.a, (mb+mr-1)/mr*mr*kb)
+			packA(buf.a, g.a, g.lda, g.transA, ic, mb, pc, kb)
+		} else if rem := mb % mr; rem != 0 {
+			buf.a = grow(buf.a, mr*kb) // just the partial last panel
+			packA(buf.a, g.a, g.lda, false, ic+mb-rem, rem, pc, kb)
+		}
+		beta := g.beta
+		if pc > 0 {
+			beta = 1
+		}
+		bp := g.bp[pc*panels*nr+j0*kb:]
+		g.macro(buf, bp, ic, mb, jc+j0, w, pc, kb, beta)
 	}
 }
 
-// macro runs the micro-kernel over one packed A block and one packed B
-// block, updating C[ic:ic+mb, jc:jc+nb]. Edge tiles go through buf.tile.
-func (g *gemm) macro(buf *buffers, ic, mb, jc, nb, kb int, beta float32) {
+// macro runs the micro-kernel over one block of A (packed in buf.a, or in
+// place) and the packed panels of B at bpk, updating C[ic:ic+mb, jc:jc+nb]. Edge
+// tiles go through buf.tile.
+func (g *gemm) macro(buf *buffers, bpk []float32, ic, mb, jc, nb, pc, kb int, beta float32) {
 	c, ldc := g.c, g.ldc
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
-		bp := buf.b[jr*kb : (jr+nr)*kb]
+		bp := bpk[jr*kb : (jr+nr)*kb]
 		for ir := 0; ir < mb; ir += mr {
 			rows := min(mr, mb-ir)
-			ap := buf.a[ir*kb : (ir+mr)*kb]
 			off := (ic+ir)*ldc + jc + jr
 			if rows == mr && cols == nr {
-				g.kern(kb, ap, bp, c[off:], ldc, g.alpha, beta)
+				g.tile(buf, ic+ir, ir, rows, pc, kb, bp, c[off:], ldc, beta)
 				continue
 			}
-			g.kern(kb, ap, bp, buf.tile, nr, g.alpha, 0)
+			g.tile(buf, ic+ir, ir, rows, pc, kb, bp, buf.tile, nr, 0)
 			for r := 0; r < rows; r++ {
 				cr := c[off+r*ldc:][:cols]
 				tr := buf.tile[r*nr:][:cols]
@@ -159,6 +212,19 @@ func (g *gemm) macro(buf *buffers, ic, mb, jc, nb, kb int, beta float32) {
 				}
 			}
 		}
+	}
+}
+
+// tile runs the micro-kernel for the A micro-panel of rows [i, i+rows)
+// (row ir of the current block) into the 6x16 tile c.
+func (g *gemm) tile(buf *buffers, i, ir, rows, pc, kb int, bp, c []float32, ldc int, beta float32) {
+	switch {
+	case g.unpacked == nil:
+		g.kern(kb, buf.a[ir*kb:(ir+mr)*kb], bp, c, ldc, g.alpha, beta)
+	case rows == mr:
+		g.unpacked(kb, g.a[i*g.lda+pc:], g.lda, bp, c, ldc, g.alpha, beta)
+	default:
+		g.kern(kb, buf.a[:mr*kb], bp, c, ldc, g.alpha, beta)
 	}
 }
 
