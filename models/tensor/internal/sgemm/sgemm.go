@@ -28,7 +28,13 @@ const (
 
 	// parallelMin is the m*n*k below which Gemm stays on one goroutine.
 	parallelMin = 1 << 17
+
+	// swapMaxM: a product x·Wᵀ with fewer rows than this (a decode step)
+	// runs transposed (gemmSwapped).
+	swapMaxM = 64
 )
+
+var noSwap bool // tests and benchmarks: never swap
 
 // Gemm runs the blocked GEMM with the Best micro-kernel.
 func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, threads int) {
@@ -45,6 +51,10 @@ func (kern Kernel) Gemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 	}
 	if k == 0 {
 		scale(beta, c, m, n, ldc)
+		return
+	}
+	if transB && m < swapMaxM && n > m && !noSwap {
+		kern.gemmSwapped(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads)
 		return
 	}
 	g := gemm{kern: kern.fn, transA: transA, transB: transB, m: m, k: k, alpha: alpha,
@@ -66,6 +76,29 @@ func (kern Kernel) Gemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 		g.bp = *bp
 		g.packB(jc, nb)
 		g.compute(jc, nb)
+	}
+}
+
+// gemmSwapped computes C = alpha*op(A)*Bᵀ + beta*C (B stored n x k) as
+// the transpose of B·op(A)ᵀ. With few rows m, packing B (k*n values) would
+// cost more than the product; in the swapped product B is the left operand,
+// read in place, and only op(A) (m*k values) is packed. Each element still
+// sums its products in the same k order.
+func (kern Kernel) gemmSwapped(transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, threads int) {
+	tp := bpool.Get().(*[]float32)
+	defer bpool.Put(tp)
+	*tp = grow(*tp, n*m)
+	t := *tp
+	kern.Gemm(false, !transA, n, m, k, alpha, b, ldb, a, lda, 0, t, m, threads)
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			if beta == 0 {
+				row[j] = t[j*m+i]
+			} else {
+				row[j] = t[j*m+i] + beta*row[j]
+			}
+		}
 	}
 }
 

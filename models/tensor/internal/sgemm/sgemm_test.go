@@ -39,9 +39,17 @@ func randSlice(r *rand.Rand, n int) []float32 {
 }
 
 // TestGemmBlocks covers sizes that cross every blocking boundary (mr, nr,
-// kc, mc and several k blocks) with both kernels, and checks that one and
-// several threads give bit-identical results.
+// kc, mc and several k blocks) with both kernels, with and without the
+// swapped path for few rows, and checks that one and several threads give
+// bit-identical results.
 func TestGemmBlocks(t *testing.T) {
+	defer func() { noSwap = false }()
+	for _, noSwap = range []bool{false, true} {
+		testGemmBlocks(t)
+	}
+}
+
+func testGemmBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	sizes := [][3]int{{6, 16, 1}, {7, 17, 5}, {145, 40, 300}, {300, 33, 513}, {13, 200, 64}, {64, 3100, 20}}
 	for _, kern := range []Kernel{Generic, Best} {
@@ -66,7 +74,7 @@ func TestGemmBlocks(t *testing.T) {
 					if th == 1 {
 						got1 = got
 					}
-					tag := fmt.Sprintf("%s %v tr=%v threads=%d", kern.Name(), s, tr, th)
+					tag := fmt.Sprintf("%s %v tr=%v threads=%d noSwap=%v", kern.Name(), s, tr, th, noSwap)
 					for i := range got {
 						if math.Float32bits(got[i]) != math.Float32bits(got1[i]) {
 							t.Fatalf("%s: [%d] %v differs from 1 thread %v", tag, i, got[i], got1[i])
