@@ -74,8 +74,10 @@ func packB(dst, b []float32, ldb int, trans bool, j0, nb, p0, kb int) {
 		full := nb / nr
 		for p := 0; p < kb; p++ {
 			src := b[(p0+p)*ldb+j0:][:nb]
-			for q := 0; q < full; q++ {
-				*(*[nr]float32)(dst[q*nr*kb+p*nr:]) = [nr]float32(src[q*nr:])
+			for q := 0; q < full; q++ { // element moves: no memmove call per panel
+				s, d := src[q*nr:q*nr+nr:q*nr+nr], dst[q*nr*kb+p*nr:][:nr:nr]
+				d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+				d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15] = s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]
 			}
 			if full < panels {
 				copy(dst[full*nr*kb+p*nr:][:nr], src[full*nr:])

@@ -179,8 +179,8 @@ func (g *gemm) packB(jc, nb int) {
 // compute updates C[:, jc:jc+nb] from g.bp. Items are blocks of mc rows by
 // a share of the columns; the columns are split only as far as needed to
 // give each worker about two items, and never below 8 panels (128 columns)
-// unless there are fewer items than workers, because each column share
-// repacks its rows of A.
+// unless there are fewer items than workers. When columns are split and A
+// needs packing, A is packed once up front and shared, not per item.
 func (g *gemm) compute(jc, nb int) {
 	panels := (nb + nr - 1) / nr
 	rowBlocks := (g.m + mc - 1) / mc
@@ -189,38 +189,69 @@ func (g *gemm) compute(jc, nb int) {
 	split = max(1, min(split, panels))
 	width := (panels + split - 1) / split * nr
 	split = (nb + width - 1) / width
+	var shared []float32
+	if g.unpacked == nil && split > 1 {
+		ap := bpool.Get().(*[]float32)
+		defer bpool.Put(ap)
+		*ap = grow(*ap, (g.m+mr-1)/mr*mr*g.k)
+		shared = *ap
+		g.packA(shared)
+	}
 	g.forEach(rowBlocks*split, func(i int, buf *buffers) {
 		ic, j0 := i/split*mc, i%split*width
-		g.block(buf, ic, min(mc, g.m-ic), jc, j0, min(width, nb-j0), panels)
+		g.block(buf, shared, ic, min(mc, g.m-ic), jc, j0, min(width, nb-j0), panels)
+	})
+}
+
+// packA packs all of op(A) into ap, laid out like g.bp: k block after k
+// block, each in panels of mr rows, the panel of row i at pc*mp + i*kb
+// (mp = m rounded up to mr).
+func (g *gemm) packA(ap []float32) {
+	rowBlocks := (g.m + mc - 1) / mc
+	mp := (g.m + mr - 1) / mr * mr
+	nkb := (g.k + g.kb - 1) / g.kb
+	g.forEach(nkb*rowBlocks, func(i int, _ *buffers) {
+		pc, ic := i/rowBlocks*g.kb, i%rowBlocks*mc
+		kb := min(g.kb, g.k-pc)
+		packA(ap[pc*mp+ic*kb:], g.a, g.lda, g.transA, ic, min(mc, g.m-ic), pc, kb)
 	})
 }
 
 // block computes C[ic:ic+mb, jc+j0:jc+j0+w] (j0 a multiple of nr): for
-// each k block in order, pack A's rows (unless read in place) and run the
-// micro-kernels against the packed panels of B.
-func (g *gemm) block(buf *buffers, ic, mb, jc, j0, w, panels int) {
+// each k block in order, take A's rows packed (from shared, or packed here
+// into buf.a) or in place, and run the micro-kernels against the packed
+// panels of B.
+func (g *gemm) block(buf *buffers, shared []float32, ic, mb, jc, j0, w, panels int) {
+	mp := (g.m + mr - 1) / mr * mr
 	for pc := 0; pc < g.k; pc += g.kb {
 		kb := min(g.kb, g.k-pc)
-		if g.unpacked == nil {
+		var ap []float32
+		switch {
+		case shared != nil:
+			ap = shared[pc*mp+ic*kb:]
+		case g.unpacked == nil:
 			buf.a = grow(buf.a, (mb+mr-1)/mr*mr*kb)
 			packA(buf.a, g.a, g.lda, g.transA, ic, mb, pc, kb)
-		} else if rem := mb % mr; rem != 0 {
+			ap = buf.a
+		case mb%mr != 0:
+			rem := mb % mr
 			buf.a = grow(buf.a, mr*kb) // just the partial last panel
 			packA(buf.a, g.a, g.lda, false, ic+mb-rem, rem, pc, kb)
+			ap = buf.a
 		}
 		beta := g.beta
 		if pc > 0 {
 			beta = 1
 		}
 		bp := g.bp[pc*panels*nr+j0*kb:]
-		g.macro(buf, bp, ic, mb, jc+j0, w, pc, kb, beta)
+		g.macro(buf, ap, bp, ic, mb, jc+j0, w, pc, kb, beta)
 	}
 }
 
-// macro runs the micro-kernel over one block of A (packed in buf.a, or in
+// macro runs the micro-kernel over one block of A (packed at ap, or in
 // place) and the packed panels of B at bpk, updating C[ic:ic+mb, jc:jc+nb]. Edge
 // tiles go through buf.tile.
-func (g *gemm) macro(buf *buffers, bpk []float32, ic, mb, jc, nb, pc, kb int, beta float32) {
+func (g *gemm) macro(buf *buffers, ap, bpk []float32, ic, mb, jc, nb, pc, kb int, beta float32) {
 	c, ldc := g.c, g.ldc
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
@@ -229,10 +260,10 @@ func (g *gemm) macro(buf *buffers, bpk []float32, ic, mb, jc, nb, pc, kb int, be
 			rows := min(mr, mb-ir)
 			off := (ic+ir)*ldc + jc + jr
 			if rows == mr && cols == nr {
-				g.tile(buf, ic+ir, ir, rows, pc, kb, bp, c[off:], ldc, beta)
+				g.tile(ap, ic+ir, ir, rows, pc, kb, bp, c[off:], ldc, beta)
 				continue
 			}
-			g.tile(buf, ic+ir, ir, rows, pc, kb, bp, buf.tile, nr, 0)
+			g.tile(ap, ic+ir, ir, rows, pc, kb, bp, buf.tile, nr, 0)
 			for r := 0; r < rows; r++ {
 				cr := c[off+r*ldc:][:cols]
 				tr := buf.tile[r*nr:][:cols]
@@ -249,15 +280,16 @@ func (g *gemm) macro(buf *buffers, bpk []float32, ic, mb, jc, nb, pc, kb int, be
 }
 
 // tile runs the micro-kernel for the A micro-panel of rows [i, i+rows)
-// (row ir of the current block) into the 6x16 tile c.
-func (g *gemm) tile(buf *buffers, i, ir, rows, pc, kb int, bp, c []float32, ldc int, beta float32) {
+// (row ir of the current block) into the 6x16 tile c. When A is read in
+// place, ap holds only the packed partial last panel.
+func (g *gemm) tile(ap []float32, i, ir, rows, pc, kb int, bp, c []float32, ldc int, beta float32) {
 	switch {
 	case g.unpacked == nil:
-		g.kern(kb, buf.a[ir*kb:(ir+mr)*kb], bp, c, ldc, g.alpha, beta)
+		g.kern(kb, ap[ir*kb:(ir+mr)*kb], bp, c, ldc, g.alpha, beta)
 	case rows == mr:
 		g.unpacked(kb, g.a[i*g.lda+pc:], g.lda, bp, c, ldc, g.alpha, beta)
 	default:
-		g.kern(kb, buf.a[:mr*kb], bp, c, ldc, g.alpha, beta)
+		g.kern(kb, ap[:mr*kb], bp, c, ldc, g.alpha, beta)
 	}
 }
 
