@@ -215,7 +215,9 @@ func (OneDNN) HalfNative(bf16 bool) bool { return dnnlHalf(bf16) }
 
 // HalfGemm implements HalfGemmer: A and B are rounded to bf16 (or fp16)
 // storage, which is exact for operands already on that grid, multiplied by
-// the CPU's 16-bit instructions and accumulated in fp32 into C. It returns
+// the CPU's 16-bit instructions and accumulated in fp32 into C. (Products
+// of 16-bit values are exact in fp32; VDPBF16PS and AMX do flush subnormal
+// values, below 1.2e-38, to zero.) It returns
 // false, doing nothing, where the CPU lacks those instructions or oneDNN
 // has no fast kernel for the layout; the caller then emulates.
 func (OneDNN) HalfGemm(bf16 bool, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {

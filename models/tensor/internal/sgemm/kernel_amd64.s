@@ -248,3 +248,27 @@ store:
 	ROWSTORE(Y10, Y11)
 	VZEROUPPER
 	RET
+
+// func copyPanels16(dst *float32, stride int, src *float32, n int)
+TEXT ·copyPanels16(SB), NOSPLIT, $0-32
+	MOVQ  dst+0(FP), DI
+	MOVQ  stride+8(FP), R8
+	SHLQ  $2, R8
+	MOVQ  src+16(FP), SI
+	MOVQ  n+24(FP), CX
+	TESTQ CX, CX
+	JZ    done
+
+loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    $64, SI
+	ADDQ    R8, DI
+	DECQ    CX
+	JNZ     loop
+	VZEROUPPER
+
+done:
+	RET

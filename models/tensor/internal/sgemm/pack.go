@@ -14,7 +14,7 @@ func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb int) {
 		// op(A)[i, p] = a[p*lda+i]: read each row of a once, in order
 		// (walking down a column instead would hit one cache set).
 		if mb%mr != 0 {
-			clear(dst)
+			clear(dst[(panels-1)*mr*kb:]) // the zero rows of the last panel
 		}
 		full := mb / mr
 		for p := 0; p < kb; p++ {
@@ -67,18 +67,14 @@ func packB(dst, b []float32, ldb int, trans bool, j0, nb, p0, kb int) {
 	panels := (nb + nr - 1) / nr
 	dst = dst[:panels*nr*kb]
 	if nb%nr != 0 {
-		clear(dst)
+		clear(dst[(panels-1)*nr*kb:]) // the zero columns of the last panel
 	}
 	if !trans {
 		// op(B)[p, j] = b[p*ldb+j]: read each row of b once, in order.
 		full := nb / nr
 		for p := 0; p < kb; p++ {
 			src := b[(p0+p)*ldb+j0:][:nb]
-			for q := 0; q < full; q++ { // element moves: no memmove call per panel
-				s, d := src[q*nr:q*nr+nr:q*nr+nr], dst[q*nr*kb+p*nr:][:nr:nr]
-				d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
-				d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15] = s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]
-			}
+			spread16(dst[p*nr:], nr*kb, src, full)
 			if full < panels {
 				copy(dst[full*nr*kb+p*nr:][:nr], src[full*nr:])
 			}
@@ -92,5 +88,16 @@ func packB(dst, b []float32, ldb int, trans bool, j0, nb, p0, kb int) {
 		for p, v := range src {
 			d[p*nr] = v
 		}
+	}
+}
+
+// spread16 copies src[16q : 16q+16] to dst[q*stride:] for q < n: one row of
+// B into n panels. Element moves, not a memmove call per panel; amd64 with
+// AVX2 replaces it with an assembly loop.
+var spread16 = func(dst []float32, stride int, src []float32, n int) {
+	for q := 0; q < n; q++ {
+		s, d := src[q*nr:q*nr+nr:q*nr+nr], dst[q*stride:][:nr:nr]
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+		d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15] = s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]
 	}
 }
