@@ -92,7 +92,8 @@ func (Efficiency) Run(ctx *experiments.Context) error {
 	_, trainable := nn.Count(m.Params())
 	out := summary.Efficiency{Model: modelInfo(t, base), Method: t.MethodName, Precision: t.Precision.String(),
 		Trainable: trainable, Tokens: t.Train.BatchSize * t.Train.SeqLen, TrainTokensPS: s.TokensPerS,
-		TrainPeakBytes: s.PeakBytes, BytesPerToken: s.BytesPerToken, Backend: tensor.Default().Name(), Steps: p.Steps}
+		TrainPeakBytes: s.PeakBytes, BytesPerToken: s.BytesPerToken, Backend: tensor.MatmulPath(t.Precision.Compute),
+		HalfNative: tensor.HalfNative(t.Precision.Compute), Steps: p.Steps}
 	ids, _ := data.Batch(0)
 	m.Forward(t.Precision, ids, t.Train.BatchSize, t.Train.SeqLen) // warm-up
 	start := time.Now()

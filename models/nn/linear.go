@@ -25,7 +25,7 @@ type Linear struct {
 	B       *Param // (Out), nil without bias
 	Adapter Adapter
 
-	xq, wq, gw []float32 // scratch for the 16-bit operands and dW
+	xq, wq, gw, dyq []float32 // scratch for the 16-bit operands, dW and a 16-bit dy
 }
 
 // NewLinear allocates a zero Linear with parameters name+".weight" and,
@@ -56,7 +56,8 @@ func (l *Linear) operands(pol precision.Policy, x []float32) (xq, wq []float32) 
 // Forward computes y (n x Out) from x (n x In).
 func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
 	xq, wq := l.operands(pol, x)
-	tensor.MatMulT(y, xq, wq, n, l.In, l.Out, false)
+	// native 16-bit matmul where the CPU has it, else fp32 on the rounded operands
+	tensor.MatMulTAs(pol.Compute, y, xq, wq, n, l.In, l.Out, false)
 	if l.B != nil {
 		b := l.B.Value.Data
 		for r := 0; r < n; r++ {
@@ -76,8 +77,15 @@ func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
 // for the upstream gradient dy (n x Out) at input x.
 func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 	xq, wq := l.operands(pol, x)
+	dyq := dy
+	if tensor.HalfNative(pol.Compute) { // 16-bit units take dy as the 16-bit tensor PyTorch holds
+		l.dyq = tensor.Grow(l.dyq, len(dy))
+		copy(l.dyq, dy)
+		pol.Act(l.dyq)
+		dyq = l.dyq
+	}
 	if dx != nil {
-		tensor.Gemm(false, false, n, l.In, l.Out, 1, dy, wq, 0, dx)
+		tensor.GemmAs(pol.Compute, false, false, n, l.In, l.Out, 1, dyq, wq, 0, dx)
 		pol.Act(dx)
 	}
 	if gw := l.W.G(); gw != nil {
@@ -85,7 +93,7 @@ func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 			tensor.Gemm(true, false, l.Out, l.In, n, 1, dy, xq, 1, gw)
 		} else { // the 16-bit weight gradient is rounded, then accumulated in fp32
 			l.gw = tensor.Grow(l.gw, len(gw))
-			tensor.Gemm(true, false, l.Out, l.In, n, 1, dy, xq, 0, l.gw)
+			tensor.GemmAs(pol.Compute, true, false, l.Out, l.In, n, 1, dyq, xq, 0, l.gw)
 			pol.Act(l.gw)
 			tensor.AddTo(gw, l.gw)
 		}
