@@ -45,9 +45,10 @@ type subject struct {
 //  1. a spec with path: that HF checkpoint, one draw;
 //  2. a model listed in params.pretrained: its pretrained base, the
 //     directory PretrainedBase returns, one draw;
-//  3. otherwise params.draws (or draws_for) fresh initialisations of the spec with the
-//     architecture's own init (mamba_ssm's for Mamba and Mamba-2), draw i
-//     seeded by the i-th number of the trial's "draws" stream.
+//  3. otherwise params.draws (or draws_for) fresh initialisations of the
+//     spec with the architecture's own init (mamba_ssm's for Mamba and
+//     Mamba-2), draw i seeded by the i-th number of the trial's stream
+//     "draws/<model name>" (so two specs never share a draw's weights).
 func resolveModel(c *experiments.Context, t *config.Trial, p *LyapunovParams) (subject, error) {
 	s := subject{name: t.ModelName, source: "init", draws: p.draws(t.ModelName)}
 	dir := t.Model.Path
@@ -68,7 +69,7 @@ func resolveModel(c *experiments.Context, t *config.Trial, p *LyapunovParams) (s
 		s.trained, s.source, s.draws = true, dir, 1
 		s.build = func(int) (lm.Model, error) { return m, nil }
 	} else {
-		rng := c.Rand("draws")
+		rng := c.Rand("draws/" + t.ModelName)
 		seeds := make([]uint64, s.draws)
 		for i := range seeds {
 			seeds[i] = rng.Uint64()

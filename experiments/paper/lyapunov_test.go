@@ -12,8 +12,10 @@ import (
 	"testing"
 
 	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/store"
 	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/models/hf"
 )
 
 func runLyapunov(t *testing.T, results string, opt experiments.Options) map[string]summary.Lyapunov {
@@ -117,22 +119,27 @@ func TestLyapunovKind(t *testing.T) {
 	}
 }
 
-// withParam returns the test config with one [params] line replaced (or
-// added).
-func withParam(t *testing.T, line string) string {
+func withParamSrc(t *testing.T) string {
 	src, err := os.ReadFile("testdata/lyapunov.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return string(src)
+}
+
+// withParam returns the test config with one [params] line replaced (or
+// added).
+func withParam(t *testing.T, line string) string {
+	src := withParamSrc(t)
 	key := strings.SplitN(line, " ", 2)[0]
 	var out []string
 	done := false
-	for _, l := range strings.Split(string(src), "\n") {
+	for _, l := range strings.Split(src, "\n") {
 		if strings.HasPrefix(l, key+" ") {
 			l, done = line, true
 		}
 		out = append(out, l)
-		if l == "[params]" && !strings.Contains(string(src), "\n"+key+" ") {
+		if l == "[params]" && !strings.Contains(src, "\n"+key+" ") {
 			out, done = append(out, line), true
 		}
 	}
@@ -177,5 +184,45 @@ func TestLyapunovPretrainedNeedsHook(t *testing.T) {
 	_, err = experiments.Run(context.Background(), e, experiments.Options{Results: t.TempDir(), Stderr: io.Discard, Command: []string{"test"}})
 	if err == nil || !strings.Contains(err.Error(), "registers no pretrain artifact") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// A checkpoint (a spec with path; what trained bases become) is one draw
+// studied as a whole: every layer along its input, and the stacked model.
+func TestLyapunovCheckpoint(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mamba-hf")
+	spec := config.Model{Arch: "mamba", DModel: 16, Layers: 3}
+	spec.Fill()
+	m, err := BuildModel(&spec, 64, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hf.Save(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(withParamSrc(t), "[sweep]", "[models.trained]\npath = \""+dir+"\"\nfamily = \"Mamba\"\n\n[sweep]", 1)
+	src = strings.Replace(src, `model = ["mamba-layer", "mamba2-layer", "mamba-lm", "gpt-neox", "rnn-0p5", "rnn-2"]`, `model = ["trained"]`, 1)
+	path := filepath.Join(t.TempDir(), "lyapunov.toml")
+	os.WriteFile(path, []byte(src), 0o644)
+	e, err := experiments.Load(path, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := t.TempDir()
+	if _, err := experiments.Run(context.Background(), e, experiments.Options{Results: results, Stderr: io.Discard, Command: []string{"test"}}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := store.Collect(results, "lyapunov")
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("%d results, %v", len(rs), err)
+	}
+	var s summary.Lyapunov
+	json.Unmarshal(rs[0].Summary, &s)
+	st := s.Stats
+	if !s.Trained || s.Source != dir || s.Label != "Mamba (trained)" || s.Settings.Draws != 1 || st.Layers != 3 || st.Models != 1 {
+		t.Fatalf("trained %v, source %q, label %q, %d draws, %d layers, %d models", s.Trained, s.Source, s.Label, s.Settings.Draws, st.Layers, st.Models)
+	}
+	if st.NonPositive != 3 || st.BoundHeld != st.BoundTested || st.ModelBoundHeld != 1*2 || len(st.ModelQR) != 2 {
+		t.Errorf("ζ <= 0 on %d/3 layers, bound %d/%d, stack %d/%d, stack QR %+v", st.NonPositive, st.BoundHeld, st.BoundTested, st.ModelBoundHeld, st.ModelBoundTested, st.ModelQR)
 	}
 }

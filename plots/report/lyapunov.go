@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/ssmlab/ssmlab/experiments/store"
@@ -65,7 +66,21 @@ func readLyapunov(rs []store.Result) ([]lyapTrial, error) {
 		}
 		out = append(out, t)
 	}
+	sort.SliceStable(out, func(i, j int) bool { return lyapRank(out[i]) < lyapRank(out[j]) })
 	return out, nil
+}
+
+// lyapRank orders subjects for tables and legends: random SSM layers,
+// whole SSM models, trained models, Transformers, then the RNN by radius.
+func lyapRank(t lyapTrial) float64 {
+	r := map[string]float64{"mamba": 0, "mamba2": 1, "gpt_neox": 4, "llama": 5, "ssmlab_rnn": 6}[t.s.Arch]
+	switch {
+	case t.s.Trained:
+		r += 2
+	case t.s.LayersPerDraw > 1:
+		r += 0.5
+	}
+	return r*100 + t.s.Radius
 }
 
 // ssm reports whether the trial's layers are Mamba (family "mamba") or
@@ -189,7 +204,7 @@ func checkClaim(ts []lyapTrial) Claim {
 	for _, t := range ts {
 		if t.is("mamba") && !math.IsNaN(float64(t.s.Stats.ZetaMax)) {
 			z := float64(t.s.Stats.ZetaMax)
-			c.Notes = append(c.Notes, fmt.Sprintf("The decay is exponential but slow for %s: ζ ≥ %s per token, so over N = %d tokens the bound falls by a factor e^{Nζ} = %s. mamba_ssm's init puts Δ in [0.001, 0.1] and A = −(1…N), so the slowest mode decays at about Δ_min ≈ 0.001 per token.",
+			c.Notes = append(c.Notes, fmt.Sprintf("The decay is exponential but slow for %s: the largest ζ is %s per token, so over N = %d tokens the bound falls only by a factor e^{Nζ} = %s. mamba_ssm's init puts Δ in [0.001, 0.1] and A = −(1…N), so the slowest mode decays at about Δ_min ≈ 0.001 per token.",
 				t.s.Label, g3(z), t.s.Settings.SeqLen-t.s.Settings.At, g3(math.Exp(z*float64(t.s.Settings.SeqLen-t.s.Settings.At)))))
 			break
 		}
@@ -243,7 +258,7 @@ func qrNote(ts []lyapTrial) string {
 // lyapSetting describes a trial's subject and protocol in one sentence.
 func lyapSetting(t lyapTrial) string {
 	s, m := t.s.Settings, t.model
-	what := fmt.Sprintf("%d draws", s.Draws)
+	what := fmt.Sprintf("%d draws with the architecture's own init (mamba_ssm's)", s.Draws)
 	if t.s.Trained {
 		what = "checkpoint " + t.s.Source
 	}
@@ -254,7 +269,7 @@ func lyapSetting(t lyapTrial) string {
 			size += fmt.Sprintf(", d_state %d", m.DState)
 		}
 	}
-	return fmt.Sprintf("%s: %s%s, mamba_ssm init; one random token sequence of T = %d; state and input perturbed by %s at t0 = %d for ε ∈ {%s}; fp32.",
+	return fmt.Sprintf("%s: %s%s; one random token sequence of T = %d; state and input perturbed by %s at t0 = %d for ε ∈ {%s}; fp32.",
 		t.s.Label, what, size, s.SeqLen, s.Pattern, s.At, strings.Join(s.EpsNames, ", "))
 }
 
