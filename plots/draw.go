@@ -97,6 +97,7 @@ func buildPanel(pn Panel) *plot.Plot {
 		p.Title.Text += "\n" + pn.Note
 	}
 	p.X.Label.Text, p.Y.Label.Text = pn.XLabel, pn.YLabel
+	p.X.Tick.Marker, p.Y.Tick.Marker = linearTicks{}, linearTicks{}
 	p.Legend.Top = true
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	p.Add(plotter.NewGrid())
@@ -114,10 +115,10 @@ func buildPanel(pn Panel) *plot.Plot {
 	}
 	headroom(p, pn.LogY)
 	if pn.LogY && !(p.Y.Min > 0) { // nothing positive to show: a log axis cannot be drawn
-		p.Y.Scale, p.Y.Tick.Marker = plot.LinearScale{}, plot.DefaultTicks{}
+		p.Y.Scale, p.Y.Tick.Marker = plot.LinearScale{}, linearTicks{}
 	}
 	if pn.LogX && !(p.X.Min > 0) {
-		p.X.Scale, p.X.Tick.Marker = plot.LinearScale{}, plot.DefaultTicks{}
+		p.X.Scale, p.X.Tick.Marker = plot.LinearScale{}, linearTicks{}
 	}
 	for _, hl := range pn.HLines {
 		xmin, xmax := p.X.Min, p.X.Max
@@ -152,6 +153,21 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 		m := ts[i].Value / math.Pow(10, math.Floor(math.Log10(ts[i].Value)+1e-9))
 		if ts[i].Label != "" || (labelled < 2 && (math.Abs(m-2) < 1e-6 || math.Abs(m-5) < 1e-6)) {
 			ts[i].Label = strings.Replace(strconv.FormatFloat(ts[i].Value, 'g', 3, 64), "e-0", "e-", 1)
+		}
+	}
+	return ts
+}
+
+// linearTicks is plot.DefaultTicks with labels in their shortest form
+// (250, not 250.00).
+type linearTicks struct{}
+
+func (linearTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ts {
+		if ts[i].Label != "" {
+			v, _ := strconv.ParseFloat(strconv.FormatFloat(ts[i].Value, 'g', 12, 64), 64)
+			ts[i].Label = strconv.FormatFloat(v, 'g', -1, 64)
 		}
 	}
 	return ts

@@ -84,7 +84,8 @@ func TestTables(t *testing.T) {
 
 func zero() float64 { return 0 }
 
-// Log-axis labels read as powers of ten, not as their float64 rounding.
+// Axis labels read as powers of ten, not as their float64 rounding, and
+// without trailing zeros.
 func TestLogTickLabels(t *testing.T) {
 	var labels []string
 	for _, tk := range (logTicks{}).Ticks(3e-8, 20) {
@@ -104,5 +105,14 @@ func TestLogTickLabels(t *testing.T) {
 	}
 	if got := strings.Join(labels, " "); got != "100 200 500" {
 		t.Fatalf("less than a decade: labels %q", got)
+	}
+	labels = nil
+	for _, tk := range (linearTicks{}).Ticks(0, 790) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if got := strings.Join(labels, " "); got != "0 250 500 750" {
+		t.Fatalf("linear: labels %q", got)
 	}
 }
