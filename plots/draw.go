@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -95,14 +97,15 @@ func buildPanel(pn Panel) *plot.Plot {
 		p.Title.Text += "\n" + pn.Note
 	}
 	p.X.Label.Text, p.Y.Label.Text = pn.XLabel, pn.YLabel
+	p.X.Tick.Marker, p.Y.Tick.Marker = linearTicks{}, linearTicks{}
 	p.Legend.Top = true
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	p.Add(plotter.NewGrid())
 	if pn.LogY {
-		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
 	}
 	if pn.LogX {
-		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
 	}
 	if len(pn.Categories) > 0 {
 		addBars(p, pn)
@@ -111,6 +114,12 @@ func buildPanel(pn Panel) *plot.Plot {
 		addSeries(p, s, pn.LogY)
 	}
 	headroom(p, pn.LogY)
+	if pn.LogY && !(p.Y.Min > 0) { // nothing positive to show: a log axis cannot be drawn
+		p.Y.Scale, p.Y.Tick.Marker = plot.LinearScale{}, linearTicks{}
+	}
+	if pn.LogX && !(p.X.Min > 0) {
+		p.X.Scale, p.X.Tick.Marker = plot.LinearScale{}, linearTicks{}
+	}
 	for _, hl := range pn.HLines {
 		xmin, xmax := p.X.Min, p.X.Max
 		if xmin == xmax {
@@ -125,6 +134,43 @@ func buildPanel(pn Panel) *plot.Plot {
 		}
 	}
 	return p
+}
+
+// logTicks is plot.LogTicks with labels of 3 significant digits (its own
+// print powers of ten as computed, 9.999999999999999e-05), and with the
+// 2× and 5× ticks labelled too when the axis spans less than a decade.
+type logTicks struct{}
+
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	labelled := 0
+	for i := range ts {
+		if ts[i].Label != "" && ts[i].Value >= min && ts[i].Value <= max {
+			labelled++
+		}
+	}
+	for i := range ts {
+		m := ts[i].Value / math.Pow(10, math.Floor(math.Log10(ts[i].Value)+1e-9))
+		if ts[i].Label != "" || (labelled < 2 && (math.Abs(m-2) < 1e-6 || math.Abs(m-5) < 1e-6)) {
+			ts[i].Label = strings.Replace(strconv.FormatFloat(ts[i].Value, 'g', 3, 64), "e-0", "e-", 1)
+		}
+	}
+	return ts
+}
+
+// linearTicks is plot.DefaultTicks with labels in their shortest form
+// (250, not 250.00).
+type linearTicks struct{}
+
+func (linearTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ts {
+		if ts[i].Label != "" {
+			v, _ := strconv.ParseFloat(strconv.FormatFloat(ts[i].Value, 'g', 12, 64), 64)
+			ts[i].Label = strconv.FormatFloat(v, 'g', -1, 64)
+		}
+	}
+	return ts
 }
 
 // headroom raises the top of the y axis so the legend, drawn in the top

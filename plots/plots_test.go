@@ -83,3 +83,36 @@ func TestTables(t *testing.T) {
 }
 
 func zero() float64 { return 0 }
+
+// Axis labels read as powers of ten, not as their float64 rounding, and
+// without trailing zeros.
+func TestLogTickLabels(t *testing.T) {
+	var labels []string
+	for _, tk := range (logTicks{}).Ticks(3e-8, 20) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	got := strings.Join(labels, " ")
+	if got != "1e-7 1e-6 1e-5 0.0001 0.001 0.01 0.1 1 10 100" {
+		t.Fatalf("labels %q", got)
+	}
+	labels = nil
+	for _, tk := range (logTicks{}).Ticks(90, 600) {
+		if tk.Label != "" && tk.Value >= 90 && tk.Value <= 600 {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if got := strings.Join(labels, " "); got != "100 200 500" {
+		t.Fatalf("less than a decade: labels %q", got)
+	}
+	labels = nil
+	for _, tk := range (linearTicks{}).Ticks(0, 790) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if got := strings.Join(labels, " "); got != "0 250 500 750" {
+		t.Fatalf("linear: labels %q", got)
+	}
+}
