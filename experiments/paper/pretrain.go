@@ -3,6 +3,7 @@ package paper
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/ssmlab/ssmlab/experiments"
@@ -125,4 +126,14 @@ func (w progressWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func init() { experiments.RegisterArtifact("pretrain", pretrainBuilder{}) }
+func init() {
+	experiments.RegisterArtifact("pretrain", pretrainBuilder{})
+	PretrainedBase = func(c *experiments.Context, t *config.Trial) (string, error) {
+		b, err := baseSpec(t)
+		if err != nil {
+			return "", err
+		}
+		dir, err := c.Artifact("pretrain", b)
+		return filepath.Join(dir, "model"), err
+	}
+}
