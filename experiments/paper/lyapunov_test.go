@@ -168,8 +168,10 @@ func TestLyapunovCheckErrors(t *testing.T) {
 	}
 }
 
-// A model listed in params.pretrained needs the pretrain hook.
-func TestLyapunovPretrainedNeedsHook(t *testing.T) {
+// A model listed in params.pretrained is trained through the shared
+// pretrain artifact, which needs [pretrain].dataset: without one the trial
+// fails with one clear line.
+func TestLyapunovPretrainedNeedsData(t *testing.T) {
 	e, err := experiments.Load(withParam(t, `pretrained = ["rnn-0p5"]`), "default")
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +184,7 @@ func TestLyapunovPretrainedNeedsHook(t *testing.T) {
 	}
 	e.Trials = trials
 	_, err = experiments.Run(context.Background(), e, experiments.Options{Results: t.TempDir(), Stderr: io.Discard, Command: []string{"test"}})
-	if err == nil || !strings.Contains(err.Error(), "registers no pretrain artifact") {
+	if err == nil || !strings.Contains(err.Error(), `pretrain.dataset "" is not a [data] entry`) || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("error %v", err)
 	}
 }
