@@ -84,7 +84,7 @@ func (Efficiency) Run(ctx *experiments.Context) error {
 	}
 	old := debug.SetGCPercent(20)
 	defer debug.SetGCPercent(old)
-	tr := &train.Trainer{Model: m, Data: data, Config: cfg}
+	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Config: cfg}
 	s, err := tr.Run()
 	if err != nil {
 		return err

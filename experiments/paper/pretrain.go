@@ -86,7 +86,7 @@ func (pretrainBuilder) Build(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
-	tr := &train.Trainer{Model: m, Data: data, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}}
+	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}}
 	s, err := tr.Run()
 	if err != nil {
 		return err
