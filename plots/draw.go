@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -99,16 +100,21 @@ func buildPanel(pn Panel) *plot.Plot {
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	p.Add(plotter.NewGrid())
 	if pn.LogY {
-		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
 	}
 	if pn.LogX {
-		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
 	}
 	if len(pn.Categories) > 0 {
 		addBars(p, pn)
 	}
 	for _, s := range pn.Series {
 		addSeries(p, s, pn.LogY)
+	}
+	if n := len(pn.Categories); n > 0 {
+		// Series on a categorical panel (a dot plot) put category i at x = i.
+		p.NominalX(pn.Categories...)
+		p.X.Min, p.X.Max = min(p.X.Min, -0.5), max(p.X.Max, float64(n)-0.5)
 	}
 	headroom(p, pn.LogY)
 	for _, hl := range pn.HLines {
@@ -125,6 +131,54 @@ func buildPanel(pn Panel) *plot.Plot {
 		}
 	}
 	return p
+}
+
+// logTicks are gonum's log ticks with short labels ("1e-05", "100k", not
+// "9.999999999999999e-05" or "1e+05"); when the axis spans less than a
+// decade, the ticks at 2x and 5x powers of ten are labelled too, so that
+// every log axis has at least two labels.
+type logTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	labelled := 0
+	for _, t := range ts {
+		if t.Label != "" && t.Value >= min && t.Value <= max {
+			labelled++
+		}
+	}
+	in := 0
+	for i := range ts {
+		m := ts[i].Value / math.Pow(10, math.Floor(math.Log10(ts[i].Value)+1e-9))
+		near := func(x float64) bool { return math.Abs(m-x) < 1e-6 }
+		if ts[i].Label != "" || (labelled < 2 && (near(2) || near(5))) {
+			ts[i].Label = shortNumber(ts[i].Value)
+			if ts[i].Value >= min && ts[i].Value <= max {
+				in++
+			}
+		}
+	}
+	if in < 2 { // less than a factor of 5: label every tick
+		for i := range ts {
+			ts[i].Label = shortNumber(ts[i].Value)
+		}
+	}
+	return ts
+}
+
+// shortNumber formats a tick value in at most three significant digits,
+// with k, M and G suffixes from a thousand up.
+func shortNumber(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case a >= 1e3 && a < 1e12:
+		exp := int(math.Floor(math.Log10(a)+1e-9)) / 3
+		return strconv.FormatFloat(v/math.Pow(10, float64(3*exp)), 'g', 3, 64) + []string{"", "k", "M", "G"}[exp]
+	case a == 0 || (a >= 1e-3 && a < 1e3):
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
 // headroom raises the top of the y axis so the legend, drawn in the top
@@ -155,14 +209,15 @@ func addSeries(p *plot.Plot, s Series, logY bool) {
 		return
 	}
 	if s.Lo != nil && s.Hi != nil && !s.Points {
+		in := func(i int) bool { return finite(s.Lo[i]) && finite(s.Hi[i]) && positive(s.Lo[i], logY) }
 		var poly plotter.XYs
 		for i := range s.X {
-			if positive(s.Lo[i], logY) {
+			if in(i) {
 				poly = append(poly, plotter.XY{X: s.X[i], Y: s.Hi[i]})
 			}
 		}
 		for i := len(s.X) - 1; i >= 0; i-- {
-			if positive(s.Lo[i], logY) {
+			if in(i) {
 				poly = append(poly, plotter.XY{X: s.X[i], Y: s.Lo[i]})
 			}
 		}
@@ -190,7 +245,7 @@ func addSeries(p *plot.Plot, s Series, logY bool) {
 		p.Add(sc)
 		thumbs = append(thumbs, sc)
 		if s.Lo != nil && s.Hi != nil {
-			addErrorBars(p, s, c)
+			addErrorBars(p, s, c, logY)
 		}
 	}
 	if s.Label != "" {
@@ -203,11 +258,17 @@ type yerr struct {
 	plotter.YErrors
 }
 
-func addErrorBars(p *plot.Plot, s Series, c color.RGBA) {
+func addErrorBars(p *plot.Plot, s Series, c color.RGBA, logY bool) {
 	var e yerr
 	for i := range s.X {
+		if !finite(s.Y[i]) || !finite(s.Lo[i]) || !finite(s.Hi[i]) || !positive(s.Lo[i], logY) {
+			continue
+		}
 		e.XYs = append(e.XYs, plotter.XY{X: s.X[i], Y: s.Y[i]})
 		e.YErrors = append(e.YErrors, struct{ Low, High float64 }{s.Y[i] - s.Lo[i], s.Hi[i] - s.Y[i]})
+	}
+	if len(e.XYs) == 0 {
+		return
 	}
 	if eb, err := plotter.NewYErrorBars(e); err == nil {
 		eb.LineStyle.Color = c
@@ -215,19 +276,80 @@ func addErrorBars(p *plot.Plot, s Series, c color.RGBA) {
 	}
 }
 
+// addBars draws each group's bars side by side around the category's x
+// position, with error bars from Lo to Hi where set. A NaN value (no
+// result) draws no bar; a zero draws a flat outline, so the two differ.
 func addBars(p *plot.Plot, pn Panel) {
 	n := len(pn.Bars)
 	width := vg.Points(max(4, 40/float64(max(1, n))))
 	for i, b := range pn.Bars {
-		bc, err := plotter.NewBarChart(plotter.Values(b.Values), width)
-		if err != nil {
+		c := colorOf(b.Color)
+		offset := vg.Length(float64(i)-float64(n-1)/2) * width
+		var thumb plot.Thumbnailer
+		for j, v := range b.Values {
+			if !finite(v) || !positive(v, pn.LogY) {
+				continue
+			}
+			bc, err := plotter.NewBarChart(plotter.Values{v}, width)
+			if err != nil {
+				continue
+			}
+			bc.Color, bc.XMin, bc.Offset = c, float64(j), offset
+			bc.LineStyle.Color, bc.LineStyle.Width = c, vg.Points(0.8)
+			p.Add(bc)
+			thumb = bc
+		}
+		if b.Lo != nil && b.Hi != nil {
+			p.Add(barErrors{lo: b.Lo, hi: b.Hi, offset: offset, logY: pn.LogY})
+		}
+		if thumb != nil {
+			p.Legend.Add(b.Label, thumb)
+		}
+	}
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// barErrors draws one bar group's error bars at its bars' centres: the
+// bars are offset in page units, which plotter.YErrorBars cannot follow.
+type barErrors struct {
+	lo, hi []float64
+	offset vg.Length
+	logY   bool
+}
+
+func (e barErrors) ok(j int) bool {
+	return j < len(e.hi) && finite(e.lo[j]) && finite(e.hi[j]) && positive(e.lo[j], e.logY)
+}
+
+// Plot implements plot.Plotter.
+func (e barErrors) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	style := draw.LineStyle{Color: color.Gray{Y: 40}, Width: vg.Points(0.8)}
+	tick := vg.Points(2.5)
+	for j := range e.lo {
+		if !e.ok(j) {
 			continue
 		}
-		bc.Color = colorOf(b.Color)
-		bc.LineStyle.Width = 0
-		bc.Offset = vg.Length(float64(i)-float64(n-1)/2) * width
-		p.Add(bc)
-		p.Legend.Add(b.Label, bc)
+		x, lo, hi := trX(float64(j))+e.offset, trY(e.lo[j]), trY(e.hi[j])
+		c.StrokeLines(style, []vg.Point{{X: x, Y: lo}, {X: x, Y: hi}},
+			[]vg.Point{{X: x - tick, Y: lo}, {X: x + tick, Y: lo}}, []vg.Point{{X: x - tick, Y: hi}, {X: x + tick, Y: hi}})
 	}
-	p.NominalX(pn.Categories...)
+}
+
+// DataRange implements plot.DataRanger, so the axes include the bars' ends.
+func (e barErrors) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax, ymin, ymax = 0, float64(max(0, len(e.lo)-1)), math.Inf(1), math.Inf(-1)
+	for j := range e.lo {
+		if e.ok(j) {
+			ymin, ymax = min(ymin, e.lo[j]), max(ymax, e.hi[j])
+		}
+	}
+	if ymin > ymax {
+		ymin, ymax = 0, 0
+		if e.logY {
+			ymin, ymax = 1, 1
+		}
+	}
+	return
 }

@@ -111,8 +111,9 @@ func (f Figure) Validate() error {
 			}
 		}
 		for _, b := range p.Bars {
-			if len(b.Values) != len(p.Categories) {
-				return fmt.Errorf("figure %s, panel %q, bars %q: %d values for %d categories", f.Name, p.Title, b.Label, len(b.Values), len(p.Categories))
+			if len(b.Values) != len(p.Categories) || (b.Lo != nil && len(b.Lo) != len(b.Values)) || (b.Hi != nil && len(b.Hi) != len(b.Values)) {
+				return fmt.Errorf("figure %s, panel %q, bars %q: %d values (lo %d, hi %d) for %d categories",
+					f.Name, p.Title, b.Label, len(b.Values), len(b.Lo), len(b.Hi), len(p.Categories))
 			}
 		}
 	}
