@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
-	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -90,6 +89,7 @@ func (f Figure) Write(dir string) error {
 }
 
 func buildPanel(pn Panel) *plot.Plot {
+	pn = logPanel(pn)
 	p := plot.New()
 	p.Title.Text = pn.Title
 	if pn.Note != "" {
@@ -100,23 +100,23 @@ func buildPanel(pn Panel) *plot.Plot {
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	p.Add(plotter.NewGrid())
 	if pn.LogY {
-		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
+		p.Y.Tick.Marker = log10Ticks{}
 	}
 	if pn.LogX {
-		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
+		p.X.Tick.Marker = log10Ticks{}
 	}
 	if len(pn.Categories) > 0 {
 		addBars(p, pn)
 	}
 	for _, s := range pn.Series {
-		addSeries(p, s, pn.LogY)
+		addSeries(p, s)
 	}
 	if n := len(pn.Categories); n > 0 {
 		// Series on a categorical panel (a dot plot) put category i at x = i.
 		p.NominalX(pn.Categories...)
 		p.X.Min, p.X.Max = min(p.X.Min, -0.5), max(p.X.Max, float64(n)-0.5)
 	}
-	headroom(p, pn.LogY)
+	headroom(p)
 	for _, hl := range pn.HLines {
 		xmin, xmax := p.X.Min, p.X.Max
 		if xmin == xmax {
@@ -133,75 +133,19 @@ func buildPanel(pn Panel) *plot.Plot {
 	return p
 }
 
-// logTicks are gonum's log ticks with short labels ("1e-05", "100k", not
-// "9.999999999999999e-05" or "1e+05"); when the axis spans less than a
-// decade, the ticks at 2x and 5x powers of ten are labelled too, so that
-// every log axis has at least two labels.
-type logTicks struct{}
-
-// Ticks implements plot.Ticker.
-func (logTicks) Ticks(min, max float64) []plot.Tick {
-	ts := plot.LogTicks{Prec: -1}.Ticks(min, max)
-	labelled := 0
-	for _, t := range ts {
-		if t.Label != "" && t.Value >= min && t.Value <= max {
-			labelled++
-		}
-	}
-	in := 0
-	for i := range ts {
-		m := ts[i].Value / math.Pow(10, math.Floor(math.Log10(ts[i].Value)+1e-9))
-		near := func(x float64) bool { return math.Abs(m-x) < 1e-6 }
-		if ts[i].Label != "" || (labelled < 2 && (near(2) || near(5))) {
-			ts[i].Label = shortNumber(ts[i].Value)
-			if ts[i].Value >= min && ts[i].Value <= max {
-				in++
-			}
-		}
-	}
-	if in < 2 { // less than a factor of 5: label every tick
-		for i := range ts {
-			ts[i].Label = shortNumber(ts[i].Value)
-		}
-	}
-	return ts
-}
-
-// shortNumber formats a tick value in at most three significant digits,
-// with k, M and G suffixes from a thousand up.
-func shortNumber(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case a >= 1e3 && a < 1e12:
-		exp := int(math.Floor(math.Log10(a)+1e-9)) / 3
-		return strconv.FormatFloat(v/math.Pow(10, float64(3*exp)), 'g', 3, 64) + []string{"", "k", "M", "G"}[exp]
-	case a == 0 || (a >= 1e-3 && a < 1e3):
-		return strconv.FormatFloat(v, 'g', 3, 64)
-	}
-	return strconv.FormatFloat(v, 'g', 3, 64)
-}
-
 // headroom raises the top of the y axis so the legend, drawn in the top
 // right corner, does not cover the data.
-func headroom(p *plot.Plot, logY bool) {
-	lo, hi := p.Y.Min, p.Y.Max
-	if !(hi > lo) {
-		return
+func headroom(p *plot.Plot) {
+	if lo, hi := p.Y.Min, p.Y.Max; hi > lo {
+		p.Y.Max = hi + 0.3*(hi-lo)
 	}
-	if logY && lo > 0 {
-		p.Y.Max = hi * math.Pow(hi/lo, 0.35)
-		return
-	}
-	p.Y.Max = hi + 0.3*(hi-lo)
 }
 
-func positive(v float64, logY bool) bool { return !logY || v > 0 }
-
-func addSeries(p *plot.Plot, s Series, logY bool) {
+func addSeries(p *plot.Plot, s Series) {
 	c := colorOf(s.Color)
 	var pts plotter.XYs
 	for i := range s.X {
-		if !math.IsNaN(s.Y[i]) && !math.IsInf(s.Y[i], 0) && positive(s.Y[i], logY) {
+		if finite(s.Y[i]) {
 			pts = append(pts, plotter.XY{X: s.X[i], Y: s.Y[i]})
 		}
 	}
@@ -209,7 +153,7 @@ func addSeries(p *plot.Plot, s Series, logY bool) {
 		return
 	}
 	if s.Lo != nil && s.Hi != nil && !s.Points {
-		in := func(i int) bool { return finite(s.Lo[i]) && finite(s.Hi[i]) && positive(s.Lo[i], logY) }
+		in := func(i int) bool { return finite(s.Lo[i]) && finite(s.Hi[i]) }
 		var poly plotter.XYs
 		for i := range s.X {
 			if in(i) {
@@ -245,7 +189,7 @@ func addSeries(p *plot.Plot, s Series, logY bool) {
 		p.Add(sc)
 		thumbs = append(thumbs, sc)
 		if s.Lo != nil && s.Hi != nil {
-			addErrorBars(p, s, c, logY)
+			addErrorBars(p, s, c)
 		}
 	}
 	if s.Label != "" {
@@ -258,10 +202,10 @@ type yerr struct {
 	plotter.YErrors
 }
 
-func addErrorBars(p *plot.Plot, s Series, c color.RGBA, logY bool) {
+func addErrorBars(p *plot.Plot, s Series, c color.RGBA) {
 	var e yerr
 	for i := range s.X {
-		if !finite(s.Y[i]) || !finite(s.Lo[i]) || !finite(s.Hi[i]) || !positive(s.Lo[i], logY) {
+		if !finite(s.Y[i]) || !finite(s.Lo[i]) || !finite(s.Hi[i]) {
 			continue
 		}
 		e.XYs = append(e.XYs, plotter.XY{X: s.X[i], Y: s.Y[i]})
@@ -287,7 +231,7 @@ func addBars(p *plot.Plot, pn Panel) {
 		offset := vg.Length(float64(i)-float64(n-1)/2) * width
 		var thumb plot.Thumbnailer
 		for j, v := range b.Values {
-			if !finite(v) || !positive(v, pn.LogY) {
+			if !finite(v) {
 				continue
 			}
 			bc, err := plotter.NewBarChart(plotter.Values{v}, width)
@@ -300,7 +244,7 @@ func addBars(p *plot.Plot, pn Panel) {
 			thumb = bc
 		}
 		if b.Lo != nil && b.Hi != nil {
-			p.Add(barErrors{lo: b.Lo, hi: b.Hi, offset: offset, logY: pn.LogY})
+			p.Add(barErrors{lo: b.Lo, hi: b.Hi, offset: offset})
 		}
 		if thumb != nil {
 			p.Legend.Add(b.Label, thumb)
@@ -315,11 +259,10 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 type barErrors struct {
 	lo, hi []float64
 	offset vg.Length
-	logY   bool
 }
 
 func (e barErrors) ok(j int) bool {
-	return j < len(e.hi) && finite(e.lo[j]) && finite(e.hi[j]) && positive(e.lo[j], e.logY)
+	return j < len(e.hi) && finite(e.lo[j]) && finite(e.hi[j])
 }
 
 // Plot implements plot.Plotter.
@@ -347,9 +290,6 @@ func (e barErrors) DataRange() (xmin, xmax, ymin, ymax float64) {
 	}
 	if ymin > ymax {
 		ymin, ymax = 0, 0
-		if e.logY {
-			ymin, ymax = 1, 1
-		}
 	}
 	return
 }

@@ -30,7 +30,9 @@ type Bars struct {
 }
 
 // Panel is one set of axes. It draws Series as lines, or, when Categories
-// is set, Bars as grouped bars over those categories.
+// is set, Bars as grouped bars over those categories (and Series as dots at
+// x = category index). LogX and LogY draw log10 axes; values <= 0 are not
+// drawn on them, and bars cannot use them.
 type Panel struct {
 	Title      string   `json:"title"`
 	XLabel     string   `json:"x_label"`
@@ -109,6 +111,9 @@ func (f Figure) Validate() error {
 				return fmt.Errorf("figure %s, panel %q, series %q: x, y, lo, hi lengths %d, %d, %d, %d",
 					f.Name, p.Title, s.Label, len(s.X), len(s.Y), len(s.Lo), len(s.Hi))
 			}
+		}
+		if p.LogY && len(p.Bars) > 0 {
+			return fmt.Errorf("figure %s, panel %q: bars on a log axis are not drawn; use a dot plot (Series with Points over Categories)", f.Name, p.Title)
 		}
 		for _, b := range p.Bars {
 			if len(b.Values) != len(p.Categories) || (b.Lo != nil && len(b.Lo) != len(b.Values)) || (b.Hi != nil && len(b.Hi) != len(b.Values)) {

@@ -1,0 +1,102 @@
+package plots
+
+import (
+	"math"
+	"strconv"
+
+	"gonum.org/v1/plot"
+)
+
+// Log axes are drawn as linear axes over log10 of the data, with ticks
+// labelled in data units. gonum's LogScale panics on values <= 0 and
+// centres the y label's glyph box at the arithmetic midpoint of the range,
+// which on a log axis pushes the data area down; log10 space has neither
+// problem. A value <= 0 has no place on a log axis and is not drawn.
+
+// logPanel returns pn with its log axes' values mapped to log10.
+func logPanel(pn Panel) Panel {
+	if !pn.LogX && !pn.LogY {
+		return pn
+	}
+	ser := make([]Series, len(pn.Series))
+	for i, s := range pn.Series {
+		if pn.LogX {
+			s.X = log10s(s.X)
+		}
+		if pn.LogY {
+			s.Y, s.Lo, s.Hi = log10s(s.Y), log10s(s.Lo), log10s(s.Hi)
+		}
+		ser[i] = s
+	}
+	pn.Series = ser
+	if pn.LogY {
+		hl := make([]HLine, len(pn.HLines))
+		for i, h := range pn.HLines {
+			h.Y = log10(h.Y)
+			hl[i] = h
+		}
+		pn.HLines = hl
+	}
+	return pn
+}
+
+func log10(v float64) float64 {
+	if v > 0 {
+		return math.Log10(v)
+	}
+	return math.NaN()
+}
+
+func log10s(xs []float64) []float64 {
+	if xs == nil {
+		return nil
+	}
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = log10(x)
+	}
+	return out
+}
+
+// log10Ticks ticks an axis in log10 units: a labelled major tick at every
+// power of ten, minor ticks at 2..9 times it. When fewer than two powers of
+// ten fall in the range, the 2x and 5x ticks are labelled too, and when
+// still fewer than two labels show, every tick is.
+type log10Ticks struct{}
+
+// Ticks implements plot.Ticker.
+func (log10Ticks) Ticks(min, max float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Floor(min); e <= math.Ceil(max); e++ {
+		for m := 1; m <= 9; m++ {
+			if v := e + math.Log10(float64(m)); v >= min-1e-9 && v <= max+1e-9 {
+				ts = append(ts, plot.Tick{Value: v, Label: map[bool]string{true: "x"}[m == 1]})
+			}
+		}
+	}
+	label := func(keep func(m int) bool) int {
+		n := 0
+		for i := range ts {
+			m := int(math.Round(math.Pow(10, ts[i].Value-math.Floor(ts[i].Value+1e-9))))
+			if ts[i].Label != "" || keep(m) {
+				ts[i].Label = shortNumber(math.Pow(10, ts[i].Value))
+				n++
+			}
+		}
+		return n
+	}
+	if label(func(int) bool { return false }) < 2 && label(func(m int) bool { return m == 2 || m == 5 }) < 2 {
+		label(func(int) bool { return true })
+	}
+	return ts
+}
+
+// shortNumber formats a tick value in three significant digits, with k, M
+// and G suffixes from a thousand up: 1e-05, 0.002, 30, 100k, 2.5M.
+func shortNumber(v float64) string {
+	if a := math.Abs(v); a >= 1e3 && a < 1e12 {
+		exp := int(math.Floor(math.Log10(a)+1e-9)) / 3
+		return strconv.FormatFloat(v/math.Pow(10, float64(3*exp)), 'g', 3, 64) + []string{"", "k", "M", "G"}[exp]
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
