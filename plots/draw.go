@@ -116,7 +116,7 @@ func buildPanel(pn Panel) *plot.Plot {
 		p.NominalX(pn.Categories...)
 		p.X.Min, p.X.Max = min(p.X.Min, -0.5), max(p.X.Max, float64(n)-0.5)
 	}
-	headroom(p)
+	headroom(p, len(pn.Bars) > 0)
 	for _, hl := range pn.HLines {
 		xmin, xmax := p.X.Min, p.X.Max
 		if xmin == xmax {
@@ -135,9 +135,14 @@ func buildPanel(pn Panel) *plot.Plot {
 
 // headroom raises the top of the y axis so the legend, drawn in the top
 // right corner, does not cover the data.
-func headroom(p *plot.Plot) {
+// Without bars (which stand on zero), the bottom gets a little room too,
+// so that no point sits on the x axis.
+func headroom(p *plot.Plot, bars bool) {
 	if lo, hi := p.Y.Min, p.Y.Max; hi > lo {
 		p.Y.Max = hi + 0.3*(hi-lo)
+		if !bars {
+			p.Y.Min = lo - 0.05*(hi-lo)
+		}
 	}
 }
 
@@ -185,7 +190,7 @@ func addSeries(p *plot.Plot, s Series) {
 	}
 	if s.Points {
 		sc, _ := plotter.NewScatter(pts)
-		sc.GlyphStyle.Color, sc.GlyphStyle.Radius, sc.GlyphStyle.Shape = c, vg.Points(2.5), draw.CircleGlyph{}
+		sc.GlyphStyle.Color, sc.GlyphStyle.Radius, sc.GlyphStyle.Shape = c, vg.Points(2.5), glyph(s.Marker)
 		p.Add(sc)
 		thumbs = append(thumbs, sc)
 		if s.Lo != nil && s.Hi != nil {
@@ -195,6 +200,20 @@ func addSeries(p *plot.Plot, s Series) {
 	if s.Label != "" {
 		p.Legend.Add(s.Label, thumbs...)
 	}
+}
+
+func glyph(marker string) draw.GlyphDrawer {
+	switch marker {
+	case "square":
+		return draw.SquareGlyph{}
+	case "triangle":
+		return draw.TriangleGlyph{}
+	case "ring":
+		return draw.RingGlyph{}
+	case "cross":
+		return draw.CrossGlyph{}
+	}
+	return draw.CircleGlyph{}
 }
 
 type yerr struct {

@@ -17,7 +17,8 @@ type Series struct {
 	Dashed bool      `json:"dashed,omitempty"`
 	Points bool      `json:"points,omitempty"` // draw markers (and error bars, if Lo/Hi are set, instead of a band)
 	NoLine bool      `json:"no_line,omitempty"`
-	Color  int       `json:"color"` // palette index
+	Marker string    `json:"marker,omitempty"` // with Points: circle (default), square, triangle, ring, cross
+	Color  int       `json:"color"`            // palette index
 }
 
 // Bars is a group of bars, one per category of its panel.

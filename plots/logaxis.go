@@ -60,8 +60,9 @@ func log10s(xs []float64) []float64 {
 
 // log10Ticks ticks an axis in log10 units: a labelled major tick at every
 // power of ten, minor ticks at 2..9 times it. When fewer than two powers of
-// ten fall in the range, the 2x and 5x ticks are labelled too, and when
-// still fewer than two labels show, every tick is.
+// ten fall in the range, the 2x and 5x ticks are labelled too; when still
+// fewer than two labels show, every tick is; and when even that is fewer
+// than two, the axis gets linear ticks in data units.
 type log10Ticks struct{}
 
 // Ticks implements plot.Ticker.
@@ -85,8 +86,25 @@ func (log10Ticks) Ticks(min, max float64) []plot.Tick {
 		}
 		return n
 	}
-	if label(func(int) bool { return false }) < 2 && label(func(m int) bool { return m == 2 || m == 5 }) < 2 {
-		label(func(int) bool { return true })
+	if label(func(int) bool { return false }) < 2 && label(func(m int) bool { return m == 2 || m == 5 }) < 2 &&
+		label(func(int) bool { return true }) < 2 {
+		return linearTicksInLog(min, max)
+	}
+	return ts
+}
+
+// linearTicksInLog ticks a range narrower than a factor of two in data
+// units (gonum's default ticks), placed in log10 space.
+func linearTicksInLog(min, max float64) []plot.Tick {
+	var ts []plot.Tick
+	for _, t := range (plot.DefaultTicks{}).Ticks(math.Pow(10, min), math.Pow(10, max)) {
+		if t.Value > 0 {
+			if t.Label != "" {
+				t.Label = shortNumber(t.Value)
+			}
+			t.Value = math.Log10(t.Value)
+			ts = append(ts, t)
+		}
 	}
 	return ts
 }
