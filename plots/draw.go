@@ -30,8 +30,8 @@ var Palette = []color.RGBA{
 
 func colorOf(i int) color.RGBA { return Palette[((i%len(Palette))+len(Palette))%len(Palette)] }
 
-// faded is c at 25% opacity (non-premultiplied), for bands.
-func faded(c color.RGBA) color.NRGBA { return color.NRGBA{R: c.R, G: c.G, B: c.B, A: 64} }
+// faded is c at 20% opacity (non-premultiplied), for bands.
+func faded(c color.RGBA) color.NRGBA { return color.NRGBA{R: c.R, G: c.G, B: c.B, A: 51} }
 
 // Write renders the figure to dir/name.svg and dir/name.png atomically.
 func (f Figure) Write(dir string) error {
@@ -109,12 +109,18 @@ func buildPanel(pn Panel) *plot.Plot {
 		addBars(p, pn)
 	}
 	for _, s := range pn.Series {
+		addBand(p, s)
+	}
+	for _, s := range pn.Series {
 		addSeries(p, s)
 	}
 	if n := len(pn.Categories); n > 0 {
 		// Series on a categorical panel (a dot plot) put category i at x = i.
 		p.NominalX(pn.Categories...)
 		p.X.Min, p.X.Max = min(p.X.Min, -0.5), max(p.X.Max, float64(n)-0.5)
+	} else if lo, hi := p.X.Min, p.X.Max; hi > lo && pn.LogX {
+		// Room at both ends, so that no marker sits on the frame.
+		p.X.Min, p.X.Max = lo-0.04*(hi-lo), hi+0.04*(hi-lo)
 	}
 	headroom(p, len(pn.Bars) > 0)
 	for _, hl := range pn.HLines {
@@ -146,6 +152,32 @@ func headroom(p *plot.Plot, bars bool) {
 	}
 }
 
+// addBand draws a series' band (unless it has points, which get error
+// bars). Every band is drawn before any line, so that no band hides a line.
+func addBand(p *plot.Plot, s Series) {
+	if s.Lo == nil || s.Hi == nil || s.Points {
+		return
+	}
+	in := func(i int) bool { return finite(s.Y[i]) && finite(s.Lo[i]) && finite(s.Hi[i]) }
+	var poly plotter.XYs
+	for i := range s.X {
+		if in(i) {
+			poly = append(poly, plotter.XY{X: s.X[i], Y: s.Hi[i]})
+		}
+	}
+	for i := len(s.X) - 1; i >= 0; i-- {
+		if in(i) {
+			poly = append(poly, plotter.XY{X: s.X[i], Y: s.Lo[i]})
+		}
+	}
+	if len(poly) >= 3 {
+		if band, err := plotter.NewPolygon(poly); err == nil {
+			band.Color, band.LineStyle.Width = faded(colorOf(s.Color)), 0
+			p.Add(band)
+		}
+	}
+}
+
 func addSeries(p *plot.Plot, s Series) {
 	c := colorOf(s.Color)
 	var pts plotter.XYs
@@ -156,27 +188,6 @@ func addSeries(p *plot.Plot, s Series) {
 	}
 	if len(pts) == 0 {
 		return
-	}
-	if s.Lo != nil && s.Hi != nil && !s.Points {
-		in := func(i int) bool { return finite(s.Lo[i]) && finite(s.Hi[i]) }
-		var poly plotter.XYs
-		for i := range s.X {
-			if in(i) {
-				poly = append(poly, plotter.XY{X: s.X[i], Y: s.Hi[i]})
-			}
-		}
-		for i := len(s.X) - 1; i >= 0; i-- {
-			if in(i) {
-				poly = append(poly, plotter.XY{X: s.X[i], Y: s.Lo[i]})
-			}
-		}
-		if len(poly) >= 3 {
-			band, err := plotter.NewPolygon(poly)
-			if err == nil {
-				band.Color, band.LineStyle.Width = faded(c), 0
-				p.Add(band)
-			}
-		}
 	}
 	var thumbs []plot.Thumbnailer
 	if !s.NoLine {
