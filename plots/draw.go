@@ -99,11 +99,19 @@ func buildPanel(pn Panel) *plot.Plot {
 	p.Legend.Top = true
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	p.Add(plotter.NewGrid())
+	p.X.Tick.Marker, p.Y.Tick.Marker = linearTicks{}, linearTicks{}
 	if pn.LogY {
 		p.Y.Tick.Marker = log10Ticks{}
 	}
 	if pn.LogX {
 		p.X.Tick.Marker = log10Ticks{}
+	}
+	if len(pn.XTicks) > 0 && !pn.LogX {
+		var ts plot.ConstantTicks
+		for _, x := range pn.XTicks {
+			ts = append(ts, plot.Tick{Value: x, Label: shortNumber(x)})
+		}
+		p.X.Tick.Marker = ts
 	}
 	if len(pn.Categories) > 0 {
 		addBars(p, pn)

@@ -35,16 +35,17 @@ type Bars struct {
 // x = category index). LogX and LogY draw log10 axes; values <= 0 are not
 // drawn on them, and bars cannot use them.
 type Panel struct {
-	Title      string   `json:"title"`
-	XLabel     string   `json:"x_label"`
-	YLabel     string   `json:"y_label"`
-	LogX       bool     `json:"log_x,omitempty"`
-	LogY       bool     `json:"log_y,omitempty"`
-	Series     []Series `json:"series,omitempty"`
-	Categories []string `json:"categories,omitempty"`
-	Bars       []Bars   `json:"bars,omitempty"`
-	HLines     []HLine  `json:"hlines,omitempty"`
-	Note       string   `json:"note,omitempty"` // shown under the title
+	Title      string    `json:"title"`
+	XLabel     string    `json:"x_label"`
+	YLabel     string    `json:"y_label"`
+	LogX       bool      `json:"log_x,omitempty"`
+	LogY       bool      `json:"log_y,omitempty"`
+	XTicks     []float64 `json:"x_ticks,omitempty"` // labelled x ticks (e.g. the shot counts); default: automatic
+	Series     []Series  `json:"series,omitempty"`
+	Categories []string  `json:"categories,omitempty"`
+	Bars       []Bars    `json:"bars,omitempty"`
+	HLines     []HLine   `json:"hlines,omitempty"`
+	Note       string    `json:"note,omitempty"` // shown under the title
 }
 
 // HLine is a horizontal reference line (chance level, zero, a paper value).

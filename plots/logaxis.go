@@ -109,6 +109,23 @@ func linearTicksInLog(min, max float64) []plot.Tick {
 	return ts
 }
 
+// linearTicks are gonum's default ticks, labelled "25k" rather than
+// "25000.00" from ten thousand up.
+type linearTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (linearTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(min, max)
+	if math.Max(math.Abs(min), math.Abs(max)) >= 1e4 {
+		for i := range ts {
+			if ts[i].Label != "" {
+				ts[i].Label = shortNumber(ts[i].Value)
+			}
+		}
+	}
+	return ts
+}
+
 // shortNumber formats a tick value in three significant digits, with k, M
 // and G suffixes from a thousand up: 1e-05, 0.002, 30, 100k, 2.5M.
 func shortNumber(v float64) string {

@@ -149,10 +149,19 @@ func (s spread) sd0() float64 {
 	return s.SD
 }
 
+// mean is the mean, NaN when there is no value (also for the zero spread
+// that a missing map entry gives).
+func (s spread) mean() float64 {
+	if s.N == 0 {
+		return math.NaN()
+	}
+	return s.Mean
+}
+
 // bar returns the mean and the mean ± sd error bar (NaN without a spread).
 func (s spread) bar() (v, lo, hi float64) {
-	if math.IsNaN(s.SD) {
-		return s.Mean, math.NaN(), math.NaN()
+	if s.N < 2 || math.IsNaN(s.SD) {
+		return s.mean(), math.NaN(), math.NaN()
 	}
 	return s.Mean, s.Mean - s.SD, s.Mean + s.SD
 }

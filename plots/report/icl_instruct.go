@@ -101,8 +101,30 @@ func iclInstructFigure(models []*iclModel) plots.Figure {
 		a.Lo, a.Hi, g.Lo, g.Hi = dropNaN(a.Lo), dropNaN(a.Hi), dropNaN(g.Lo), dropNaN(g.Hi)
 		acc.Series, gain.Series = append(acc.Series, a), append(gain.Series, g)
 	}
+	acc.XTicks = shotTicks(models)
+	gain.XTicks = acc.XTicks
 	return plots.Figure{Name: "fig3_icl_instruct", Cols: 2, Panels: []plots.Panel{acc, gain},
 		Caption: "k-shot accuracy (left) and ICL gain over zero-shot (right) of pretrained and instruction-tuned models, per family"}
+}
+
+// shotTicks are the shot counts any model was evaluated at.
+func shotTicks(models []*iclModel) []float64 {
+	seen := map[int]bool{}
+	var ks []int
+	for _, m := range models {
+		for _, k := range m.shots {
+			if !seen[k] {
+				seen[k] = true
+				ks = append(ks, k)
+			}
+		}
+	}
+	sort.Ints(ks)
+	out := make([]float64, len(ks))
+	for i, k := range ks {
+		out[i] = float64(k)
+	}
+	return out
 }
 
 func iclInstructTable(models []*iclModel, ratios map[*iclModel]iclRatio, ks []int) plots.Table {

@@ -245,7 +245,7 @@ func mpClaim(d mpData, rs []store.Result) Claim {
 	for _, p := range d.precisions {
 		var fs []string
 		for _, f := range d.families {
-			fs = append(fs, fmt.Sprintf("%s %s", f, sci(d.famKL[f][p].Mean)))
+			fs = append(fs, fmt.Sprintf("%s %s", f, sci(d.famKL[f][p].mean())))
 		}
 		kls = append(kls, fmt.Sprintf("%s: %s", p, strings.Join(fs, ", ")))
 	}
