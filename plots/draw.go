@@ -133,10 +133,13 @@ func buildPanel(pn Panel) *plot.Plot {
 	headroom(p, len(pn.Bars) > 0)
 	for _, hl := range pn.HLines {
 		xmin, xmax := p.X.Min, p.X.Max
-		if xmin == xmax {
+		if !(xmax > xmin) || !finite(xmin) || !finite(xmax) { // no data
 			xmin, xmax = 0, 1
 		}
-		l, _ := plotter.NewLine(plotter.XYs{{X: xmin, Y: hl.Y}, {X: xmax, Y: hl.Y}})
+		l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: hl.Y}, {X: xmax, Y: hl.Y}})
+		if err != nil { // a reference line at NaN
+			continue
+		}
 		l.Color = color.Gray{Y: 110}
 		l.Dashes = []vg.Length{vg.Points(2), vg.Points(3)}
 		p.Add(l)

@@ -101,6 +101,10 @@ func TestBarsErrorBarsAndDotPlots(t *testing.T) {
 	if err := f.Write(dir); err != nil {
 		t.Fatal(err)
 	}
+	empty := Figure{Name: "empty", Panels: []Panel{{Title: "no data", HLines: []HLine{{Y: 25, Label: "chance"}}}}}
+	if err := empty.Write(dir); err != nil {
+		t.Fatalf("a panel without data: %v", err)
+	}
 	bad := f
 	bad.Panels = []Panel{{Categories: []string{"x"}, Bars: []Bars{{Values: []float64{1}, Lo: []float64{1, 2}}}}}
 	if err := bad.Write(dir); err == nil {

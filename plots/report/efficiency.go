@@ -84,9 +84,9 @@ func collectEfficiency(sums []summary.Efficiency) []*effRow {
 	}
 	for _, r := range out {
 		r.speedup, r.memReduce = math.NaN(), math.NaN()
-		if ref, ok := rows[key{r.name, setting{"full", "fp32"}}]; ok {
-			r.speedup = r.tps.Mean / ref.tps.Mean
-			r.memReduce = 100 * (1 - r.bpt.Mean/ref.bpt.Mean)
+		if ref, ok := rows[key{r.name, setting{"full", "fp32"}}]; ok && ref.tps.mean() > 0 && ref.bpt.mean() > 0 {
+			r.speedup = r.tps.mean() / ref.tps.mean()
+			r.memReduce = 100 * (1 - r.bpt.mean()/ref.bpt.mean())
 		}
 	}
 	methods, precs := []string{}, []string{}
@@ -252,7 +252,7 @@ func effClaimsFrom(rows []*effRow, steps int) []Claim {
 	peft := func(r *effRow) bool { return isMamba(r) && r.mpftPEFT() }
 	speed := func(r *effRow) float64 { return r.speedup }
 	mem := func(r *effRow) float64 { return r.memReduce }
-	at := func(r *effRow) string { return fmt.Sprintf("%s, %s (%s params)", r.setting, r.name, count(r.params)) }
+	at := func(r *effRow) string { return fmt.Sprintf("%s, %s, %s params", r.setting, r.name, count(r.params)) }
 
 	sp, mr := effBest(rows, peft, speed), effBest(rows, peft, mem)
 	cs[0].Verdict, cs[1].Verdict = NotRun, NotRun

@@ -207,3 +207,53 @@ func TestOneSeedOneSizeNoICL(t *testing.T) {
 		noNaN(t, name, string(b))
 	}
 }
+
+// Degenerate summaries (no rows, no items, a zero reference throughput,
+// a missing fp32 row) neither crash a builder nor print NaN.
+func TestDegenerateSummaries(t *testing.T) {
+	dir := t.TempDir()
+	out := Out{Figures: dir, Tables: dir}
+	m := mambaS(0)
+	p := pythiaS(0)
+	cases := []struct {
+		name  string
+		build func([]store.Result, Out) ([]Claim, error)
+		rs    []store.Result
+	}{
+		{"mp without rows", buildMPInference, []store.Result{result("mp_inference", ax("model", "m"), nil, summary.MPInference{Model: m})}},
+		{"mp without fp32", buildMPInference, []store.Result{result("mp_inference", ax("model", "m"), nil,
+			summary.MPInference{Model: m, Shots: []int{0}, Rows: []summary.MPRow{{Precision: "bf16", Acc: []float64{0.3}, DivPP: 1}}})}},
+		{"mpft with one setting", buildMPFT, []store.Result{result("mpft_peft", ax("model", "m"), nil, summary.MPFT{Model: m, Method: "lora_all", Precision: "bf16"})}},
+		{"efficiency with a zero reference", buildEfficiency, []store.Result{
+			result("efficiency", ax("model", "m", "method", "full"), nil, summary.Efficiency{Model: m, Method: "full", Precision: "fp32"}),
+			result("efficiency", ax("model", "m", "method", "lora_all"), nil, summary.Efficiency{Model: m, Method: "lora_all", Precision: "bf16", TrainTokensPS: 10, BytesPerToken: 5})}},
+		{"icl without items", buildICLInstruct, []store.Result{
+			result("icl_instruct", ax("model", "m"), nil, summary.ICL{Model: m, Stage: "pretrained", Shots: []int{0, 1}}),
+			result("icl_instruct", ax("model", "p"), nil, summary.ICL{Model: p, Stage: "pretrained", Shots: []int{0, 1}})}},
+		{"icl without zero shots", buildICLScale, []store.Result{
+			result("icl_scale", ax("model", "m"), nil, summary.ICL{Model: m, Stage: "pretrained", Shots: []int{1, 3}, Items: [][]float64{{1, 0}, {1, 1}}})}},
+		{"icl with ragged seeds", buildICLScale, []store.Result{
+			result("icl_scale", ax("model", "m", "seed", 0), nil, iclSummary(mambaS(0), "pretrained", 40, 10, 4)),
+			result("icl_scale", ax("model", "m", "seed", 1), nil, iclSummary(mambaS(1), "pretrained", 30, 10, 4))}},
+	}
+	for _, c := range cases {
+		cs, err := c.build(c.rs, out)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		for _, cl := range cs {
+			if cl.Verdict == Reproduces {
+				t.Errorf("%s: %s reproduces from degenerate data: %q", c.name, cl.ID, cl.Ours)
+			}
+		}
+		noNaN(t, c.name, claimsText(cs))
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".md") {
+			b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			noNaN(t, e.Name(), string(b))
+		}
+	}
+}
