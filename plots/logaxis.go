@@ -109,21 +109,37 @@ func linearTicksInLog(min, max float64) []plot.Tick {
 	return ts
 }
 
-// linearTicks are gonum's default ticks, labelled "25k" rather than
-// "25000.00" from ten thousand up.
+// linearTicks are gonum's default ticks with labels in as few decimals as
+// the labelled values need, all alike ("2500", not "2500.00"; "0.5", "1.0"),
+// "25k" rather than "25000" from ten thousand up, and "2e-09" below 0.001.
 type linearTicks struct{}
 
 // Ticks implements plot.Ticker.
 func (linearTicks) Ticks(min, max float64) []plot.Tick {
 	ts := plot.DefaultTicks{}.Ticks(min, max)
-	if math.Max(math.Abs(min), math.Abs(max)) >= 1e4 {
-		for i := range ts {
-			if ts[i].Label != "" {
-				ts[i].Label = shortNumber(ts[i].Value)
-			}
+	mag := math.Max(math.Abs(min), math.Abs(max))
+	short := mag >= 1e4 || mag < 1e-3 // 25k; 2e-09
+	dec := 0
+	for _, t := range ts {
+		for t.Label != "" && dec < 6 && math.Abs(t.Value-roundTo(t.Value, dec)) > 1e-9*math.Max(1, math.Abs(t.Value)) {
+			dec++
+		}
+	}
+	for i := range ts {
+		switch {
+		case ts[i].Label == "":
+		case short:
+			ts[i].Label = shortNumber(ts[i].Value)
+		default:
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', dec, 64)
 		}
 	}
 	return ts
+}
+
+func roundTo(v float64, dec int) float64 {
+	p := math.Pow(10, float64(dec))
+	return math.Round(v*p) / p
 }
 
 // shortNumber formats a tick value in three significant digits, with k, M

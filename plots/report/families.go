@@ -77,7 +77,20 @@ func familyColor(f string) int {
 }
 
 func isTransformer(arch string) bool { return arch == "gpt_neox" || arch == "llama" }
-func isSSM(arch string) bool         { return arch == "mamba" || arch == "mamba2" }
+
+// sides returns what a Mamba-vs-Transformers claim compares: the first
+// family of arch mamba ("" if none) and every Transformer family.
+func sides(families []string, arch map[string]string) (mamba string, transformers []string) {
+	for _, f := range families {
+		if arch[f] == "mamba" && mamba == "" {
+			mamba = f
+		}
+		if isTransformer(arch[f]) {
+			transformers = append(transformers, f)
+		}
+	}
+	return mamba, transformers
+}
 
 // decodeSummaries decodes every result's summary.json into T.
 func decodeSummaries[T any](rs []store.Result) ([]T, error) {

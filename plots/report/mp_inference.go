@@ -195,19 +195,7 @@ func dotOffset(i, n int) float64 {
 
 func mpClaim(d mpData, rs []store.Result) Claim {
 	c := mpInferenceClaim()
-	var transformers []string
-	for _, f := range d.families {
-		if isTransformer(d.arch[f]) {
-			transformers = append(transformers, f)
-		}
-	}
-	mamba := ""
-	for _, f := range d.families {
-		if d.arch[f] == "mamba" {
-			mamba = f
-			break
-		}
-	}
+	mamba, transformers := sides(d.families, d.arch)
 	var parts []string
 	pass, n := 0, 0
 	for _, p := range d.precisions {

@@ -257,16 +257,7 @@ func mpftTable(d mpftData) plots.Table {
 
 func mpftClaimFrom(d mpftData, rs []store.Result) Claim {
 	c := mpftClaim()
-	mamba := ""
-	var transformers []string
-	for _, f := range d.families {
-		if d.arch[f] == "mamba" && mamba == "" {
-			mamba = f
-		}
-		if isTransformer(d.arch[f]) {
-			transformers = append(transformers, f)
-		}
-	}
+	mamba, transformers := sides(d.families, d.arch)
 	var mixed []setting
 	for _, p := range d.precisions {
 		if p != "fp32" {

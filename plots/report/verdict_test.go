@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/ssmlab/ssmlab/metrics/bootstrap"
@@ -101,22 +102,33 @@ func TestNotAboveAndTally(t *testing.T) {
 
 func TestUpToVerdict(t *testing.T) {
 	for _, c := range []struct {
-		ours, paper, none float64
-		want              string
+		ours, paper, none, margin float64
+		want                      string
 	}{
-		{2.2, 2.15, 1, Reproduces},
-		{1.62, 2.15, 1, Reproduces}, // 75% of 2.15 is 1.6125
-		{1.3, 2.15, 1, Partly},
-		{0.6, 2.15, 1, DoesNot},
-		{1, 2.15, 1, DoesNot},
-		{65.5, 65.5, 0, Reproduces},
-		{20, 65.5, 0, Partly},
-		{-28, 65.5, 0, DoesNot},
-		{math.NaN(), 65.5, 0, NotRun},
+		{2.2, 2.15, 1, 0.1, Reproduces},
+		{1.62, 2.15, 1, 0.1, Reproduces}, // 75% of 2.15 is 1.6125
+		{1.3, 2.15, 1, 0.1, Partly},
+		{1.3, 2.15, 1, 0.4, DoesNot}, // within the noise margin
+		{1.05, 2.15, 1, 0.1, DoesNot},
+		{0.6, 2.15, 1, 0.1, DoesNot},
+		{65.5, 65.5, 0, 10, Reproduces},
+		{20, 65.5, 0, 10, Partly},
+		{8, 65.5, 0, 10, DoesNot},
+		{-28, 65.5, 0, 10, DoesNot},
+		{math.NaN(), 65.5, 0, 10, NotRun},
 	} {
-		if got := upToVerdict(c.ours, c.paper, c.none); got != c.want {
-			t.Errorf("upToVerdict(%v, %v) = %q, want %q", c.ours, c.paper, got, c.want)
+		if got := upToVerdict(c.ours, c.paper, c.none, c.margin); got != c.want {
+			t.Errorf("upToVerdict(%v, %v, margin %v) = %q, want %q", c.ours, c.paper, c.margin, got, c.want)
 		}
+	}
+	// Emulated 16-bit full fine-tuning cannot gain: what it shows is noise.
+	rows := []*effRow{
+		{name: "m", setting: setting{"full", "bf16"}, speedup: 1.3, memReduce: 4},
+		{name: "m", setting: setting{"lora_all", "bf16"}, speedup: 1.5, memReduce: 30},
+		{name: "n", setting: setting{"full", "fp16"}, speedup: 0.9, memReduce: 25, native: true}, // real 16-bit: not noise
+	}
+	if speed, mem, note := effNoise(rows); math.Abs(speed-0.3) > 1e-12 || mem != 10 || !strings.Contains(note, "m full FT bf16: 1.30×") {
+		t.Errorf("noise %v %v %q", speed, mem, note)
 	}
 }
 
