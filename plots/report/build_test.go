@@ -18,11 +18,11 @@ var paperClaimIDs = []string{
 // figure and table, and REPORT.md names every claim with a verdict.
 func TestBuildReportFromTrialDirs(t *testing.T) {
 	results, paper := t.TempDir(), t.TempDir()
-	layout(t, results, "mp_inference", synthMP())
-	layout(t, results, "mpft_peft", synthMPFT())
-	layout(t, results, "efficiency", synthEfficiency())
-	layout(t, results, "icl_instruct", synthICLInstruct())
-	layout(t, results, "icl_scale", synthICLScale())
+	layoutTrials(t, results, "mp_inference", synthMP())
+	layoutTrials(t, results, "mpft_peft", synthMPFT())
+	layoutTrials(t, results, "efficiency", synthEfficiency())
+	layoutTrials(t, results, "icl_instruct", synthICLInstruct())
+	layoutTrials(t, results, "icl_scale", synthICLScale())
 	os.MkdirAll(filepath.Join(results, "runs", "icl_scale", "model=unfinished"), 0o755) // no DONE: ignored
 	if err := Build(results, paper); err != nil {
 		t.Fatal(err)

@@ -73,7 +73,7 @@ func collectEfficiency(sums []summary.Efficiency) []*effRow {
 			order = append(order, k)
 		}
 		tps[k], bpt[k], infer[k] = append(tps[k], s.TrainTokensPS), append(bpt[k], s.BytesPerToken), append(infer[k], s.InferTokensPS)
-		r.backends = uniq(append(r.backends, s.Backend))
+		r.backends = uniqStrings(append(r.backends, s.Backend))
 		r.native = r.native || s.HalfNative
 	}
 	var out []*effRow
@@ -93,7 +93,7 @@ func collectEfficiency(sums []summary.Efficiency) []*effRow {
 	for _, r := range out {
 		methods, precs = append(methods, r.method), append(precs, r.precision)
 	}
-	methods, precs = uniq(methods), uniq(precs)
+	methods, precs = uniqStrings(methods), uniqStrings(precs)
 	sortMethods(methods)
 	sortPrecisions(precs)
 	sort.SliceStable(out, func(i, j int) bool {
@@ -150,7 +150,7 @@ func effFigure(rows []*effRow) plots.Figure {
 	for _, r := range rows {
 		families = append(families, r.family)
 	}
-	families = uniq(families)
+	families = uniqStrings(families)
 	sortFamilies(families)
 	for _, f := range families {
 		var sts []setting
@@ -197,7 +197,7 @@ func effTable(rows []*effRow) plots.Table {
 		Header: []string{"model", "family", "params", "method", "precision", "trainable", "train tokens/s", "speed-up vs fp32 full",
 			"peak bytes/token", "memory reduction vs fp32 full (%)", "inference tokens/s", "GEMM backend"}}
 	for _, r := range rows {
-		speed, mem := fixed(r.speedup, 2)+"×", pp(r.memReduce)
+		speed, mem := fmtFixed(r.speedup, 2)+"×", fmtPP(r.memReduce)
 		if math.IsNaN(r.speedup) {
 			speed = "—"
 		}
@@ -208,10 +208,10 @@ func effTable(rows []*effRow) plots.Table {
 		if r.native {
 			backend += " (native 16-bit)"
 		}
-		t.Rows = append(t.Rows, []string{r.name, r.family, count(r.params), methodLabel(r.method), r.precision, count(r.trainable),
-			r.tps.format(func(v float64) string { return fixed(v, 0) }), speed,
-			r.bpt.format(func(v float64) string { return count(v) }), mem,
-			r.infer.format(func(v float64) string { return fixed(v, 0) }), backend})
+		t.Rows = append(t.Rows, []string{r.name, r.family, humanCount(r.params), methodLabel(r.method), r.precision, humanCount(r.trainable),
+			r.tps.format(func(v float64) string { return fmtFixed(v, 0) }), speed,
+			r.bpt.format(func(v float64) string { return humanCount(v) }), mem,
+			r.infer.format(func(v float64) string { return fmtFixed(v, 0) }), backend})
 	}
 	t.Notes = []string{
 		"Speed-up = tokens/s ÷ tokens/s of fp32 full fine-tuning of the same model; memory reduction = 1 − (bytes/token ÷ bytes/token of fp32 full fine-tuning). — means no fp32 full fine-tuning result for that model.",
@@ -260,11 +260,11 @@ func effNoise(rows []*effRow) (speed, mem float64, note string) {
 			continue
 		}
 		if r.speedup-1 > speed || r.memReduce > mem {
-			seen = append(seen, fmt.Sprintf("%s %s: %s× tokens/s, %s memory", r.name, r.setting, fixed(r.speedup, 2), lessMore(r.memReduce)))
+			seen = append(seen, fmt.Sprintf("%s %s: %s× tokens/s, %s memory", r.name, r.setting, fmtFixed(r.speedup, 2), lessMore(r.memReduce)))
 		}
 		speed, mem = max(speed, r.speedup-1), max(mem, r.memReduce)
 	}
-	note = fmt.Sprintf("Noise margin: an effect counts beyond %s× tokens/s and %s%% less memory.", fixed(1+speed, 2), fixed(mem, 1))
+	note = fmt.Sprintf("Noise margin: an effect counts beyond %s× tokens/s and %s%% less memory.", fmtFixed(1+speed, 2), fmtFixed(mem, 1))
 	if len(seen) > 0 {
 		note += " The margins are raised to what full fine-tuning in emulated 16-bit showed, which does fp32's work plus rounding and cannot truly gain (" + strings.Join(seen, "; ") + "): timing and collector noise of single short runs on a shared machine."
 	}
@@ -282,7 +282,7 @@ func effClaimsFrom(rows []*effRow, steps int) []Claim {
 	cs[0].Ours = "no fp16/bf16 LoRA result for Mamba with an fp32 full fine-tuning reference"
 	cs[1].Ours = cs[0].Ours
 	if sp != nil {
-		cs[0].Ours = fmt.Sprintf("at best %s× the tokens/s (%s)", fixed(sp.speedup, 2), effAt(sp))
+		cs[0].Ours = fmt.Sprintf("at best %s× the tokens/s (%s)", fmtFixed(sp.speedup, 2), effAt(sp))
 		cs[0].Verdict = upToVerdict(sp.speedup, paperSpeedup, 1, dSpeed)
 	}
 	if mr != nil {
@@ -305,7 +305,7 @@ func effClaimsFrom(rows []*effRow, steps int) []Claim {
 }
 
 func effAt(r *effRow) string {
-	return fmt.Sprintf("%s, %s, %s params", r.setting, r.name, count(r.params))
+	return fmt.Sprintf("%s, %s, %s params", r.setting, r.name, humanCount(r.params))
 }
 
 // effIngredients says what LoRA and 16-bit do alone for Mamba, and what
@@ -317,14 +317,14 @@ func effIngredients(rows []*effRow) string {
 	half := effBest(rows, func(r *effRow) bool { return r.arch == "mamba" && r.method == "full" && r.precision != "fp32" }, speed)
 	var parts []string
 	if lora != nil {
-		parts = append(parts, fmt.Sprintf("LoRA alone (fp32): %s× tokens/s, %s memory (%s)", fixed(lora.speedup, 2), lessMore(lora.memReduce), effAt(lora)))
+		parts = append(parts, fmt.Sprintf("LoRA alone (fp32): %s× tokens/s, %s memory (%s)", fmtFixed(lora.speedup, 2), lessMore(lora.memReduce), effAt(lora)))
 	}
 	if half != nil {
-		parts = append(parts, fmt.Sprintf("16-bit alone (full fine-tuning): %s× tokens/s, %s memory (%s)", fixed(half.speedup, 2), lessMore(half.memReduce), effAt(half)))
+		parts = append(parts, fmt.Sprintf("16-bit alone (full fine-tuning): %s× tokens/s, %s memory (%s)", fmtFixed(half.speedup, 2), lessMore(half.memReduce), effAt(half)))
 	}
 	tr := func(r *effRow) bool { return isTransformer(r.arch) && r.mpftPEFT() }
 	if t1, t2 := effBest(rows, tr, speed), effBest(rows, tr, mem); t1 != nil && t2 != nil {
-		parts = append(parts, fmt.Sprintf("Transformers with MPFT+PEFT: at best %s× tokens/s (%s) and %s memory (%s)", fixed(t1.speedup, 2), effAt(t1), lessMore(t2.memReduce), effAt(t2)))
+		parts = append(parts, fmt.Sprintf("Transformers with MPFT+PEFT: at best %s× tokens/s (%s) and %s memory (%s)", fmtFixed(t1.speedup, 2), effAt(t1), lessMore(t2.memReduce), effAt(t2)))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -335,9 +335,9 @@ func effIngredients(rows []*effRow) string {
 // lessMore words a memory reduction (%): "65.5% less" or "28.6% more".
 func lessMore(reduction float64) string {
 	if reduction < 0 {
-		return fixed(-reduction, 1) + "% more"
+		return fmtFixed(-reduction, 1) + "% more"
 	}
-	return fixed(reduction, 1) + "% less"
+	return fmtFixed(reduction, 1) + "% less"
 }
 
 // effHardware says whether any 16-bit arithmetic ran natively.
@@ -348,7 +348,7 @@ func effHardware(rows []*effRow) string {
 		backends = append(backends, r.backends...)
 		native = native || (r.native && r.precision != "fp32")
 	}
-	b := strings.Join(uniq(backends), ", ")
+	b := strings.Join(uniqStrings(backends), ", ")
 	if native {
 		return fmt.Sprintf("GEMM backend %s; some 16-bit settings ran native 16-bit GEMMs (half_native), so part of the 16-bit speed-up is real arithmetic.", b)
 	}
@@ -358,11 +358,11 @@ func effHardware(rows []*effRow) string {
 func effSetting(rows []*effRow, steps int) string {
 	var models, sts []string
 	for _, r := range rows {
-		models = append(models, fmt.Sprintf("%s (%s)", r.name, count(r.params)))
+		models = append(models, fmt.Sprintf("%s (%s)", r.name, humanCount(r.params)))
 		sts = append(sts, r.setting.String())
 	}
 	return fmt.Sprintf("models %s (freshly initialised: throughput does not depend on the weights), settings %s; %d training steps on the instruction data, the first a warm-up, timed on a shared machine (single runs: a few-step timing is noisy)",
-		strings.Join(uniq(models), ", "), strings.Join(uniq(sts), ", "), steps)
+		strings.Join(uniqStrings(models), ", "), strings.Join(uniqStrings(sts), ", "), steps)
 }
 
 func buildEfficiency(rs []store.Result, out Out) ([]Claim, error) {

@@ -209,38 +209,38 @@ func (m seedMeans) spread() spread {
 	return spreadOf(means)
 }
 
-// pp formats percentage points (or percent) with two decimals.
-func pp(v float64) string { return fixed(v, 2) }
+// fmtPP formats percentage points (or percent) with two decimals.
+func fmtPP(v float64) string { return fmtFixed(v, 2) }
 
-func fixed(v float64, dec int) string {
+func fmtFixed(v float64, dec int) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "—"
 	}
 	return strconv.FormatFloat(v, 'f', dec, 64)
 }
 
-// sci formats a small positive quantity (KL, logit differences) in two
+// fmtSci formats a small positive quantity (KL, logit differences) in two
 // significant digits.
-func sci(v float64) string {
+func fmtSci(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "—"
 	}
 	return strconv.FormatFloat(v, 'g', 2, 64)
 }
 
-// count formats a parameter count: 28.4K, 1.3M, 2.8B.
-func count(n float64) string {
+// humanCount formats a parameter count: 28.4K, 1.3M, 2.8B.
+func humanCount(n float64) string {
 	switch {
 	case math.IsNaN(n):
 		return "—"
 	case n >= 1e9:
-		return fixed(n/1e9, 1) + "B"
+		return fmtFixed(n/1e9, 1) + "B"
 	case n >= 1e6:
-		return fixed(n/1e6, 1) + "M"
+		return fmtFixed(n/1e6, 1) + "M"
 	case n >= 1e3:
-		return fixed(n/1e3, 1) + "K"
+		return fmtFixed(n/1e3, 1) + "K"
 	}
-	return fixed(n, 0)
+	return fmtFixed(n, 0)
 }
 
 // precisionOrder sorts 16-bit precision names: fp16, bf16, then the rest
@@ -285,8 +285,8 @@ func intSet(ks []int) string {
 	return "{" + strings.Join(s, ", ") + "}"
 }
 
-// uniq returns the distinct strings of xs in first-seen order.
-func uniq(xs []string) []string {
+// uniqStrings returns the distinct strings of xs in first-seen order.
+func uniqStrings(xs []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, x := range xs {

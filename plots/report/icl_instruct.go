@@ -26,7 +26,7 @@ func init() {
 }
 
 // chance is the accuracy of a guess among the built-in suite's 4 choices.
-const chance = 25.0
+const chancePct = 25.0
 
 // ratioClaim is one of the paper's ICL ratios.
 type ratioClaim struct {
@@ -73,7 +73,7 @@ func stageNote(models []*iclModel) string {
 func iclInstructFigure(models []*iclModel) plots.Figure {
 	note := stageNote(models) + "\nbands: 95% bootstrap CI over items and seeds"
 	acc := plots.Panel{Title: "k-shot accuracy", Note: note, XLabel: "shots k", YLabel: "accuracy (%)",
-		HLines: []plots.HLine{{Y: chance, Label: "chance (1 in 4)"}}}
+		HLines: []plots.HLine{{Y: chancePct, Label: "chance (1 in 4)"}}}
 	gain := plots.Panel{Title: "ICL gain over zero-shot", Note: note, XLabel: "shots k", YLabel: "acc_k − acc_0 (pp)",
 		HLines: []plots.HLine{{Y: 0}}}
 	labelled := map[string]bool{}
@@ -147,13 +147,13 @@ func iclInstructTable(models []*iclModel, ratios map[*iclModel]iclRatio, ks []in
 	}
 	t.Header = append(t.Header, "ICL gain (pp)", "ratio to Transformer (%)")
 	for _, m := range models {
-		row := []string{m.name, m.family, count(m.params), m.stage, fmt.Sprint(len(m.seeds)), fmt.Sprint(m.items)}
+		row := []string{m.name, m.family, humanCount(m.params), m.stage, fmt.Sprint(len(m.seeds)), fmt.Sprint(m.synthItems)}
 		for _, k := range shots {
 			v := math.NaN()
 			if iv, ok := m.acc[k]; ok {
 				v = 100 * iv.Estimate
 			}
-			row = append(row, fixed(v, 1))
+			row = append(row, fmtFixed(v, 1))
 		}
 		ratio := "—"
 		if r, ok := ratios[m]; ok && r.ref != nil {
@@ -163,7 +163,7 @@ func iclInstructTable(models []*iclModel, ratios map[*iclModel]iclRatio, ks []in
 	}
 	t.Notes = []string{
 		fmt.Sprintf("ICL gain = mean over k ∈ %s of acc_k − acc_0 (percentage points). Ratio = 100 · gain(model) / gain(Transformer at the same stage: GPT-NeoX, else Llama), undefined when the Transformer's gain is ≤ 0. Intervals: percentile bootstrap, items resampled once for both models (paired), seeds per model.", intSet(ks)),
-		fmt.Sprintf("Chance is %.0f%% (four choices per item).", chance),
+		fmt.Sprintf("Chance is %.0f%% (four choices per item).", chancePct),
 	}
 	return t
 }
@@ -205,7 +205,7 @@ func ratioClaimFrom(rc ratioClaim, models []*iclModel, ratios map[*iclModel]iclR
 		c.Ours = fmt.Sprintf("ratio %s; %s", ratioText(r, r.ref.gain), gains)
 	}
 	c.Setting = fmt.Sprintf("%s vs %s (%s vs %s params), stage %s, %d and %d seed(s), %d items, gain over k ∈ %s",
-		m.name, r.ref.name, count(m.params), count(r.ref.params), m.stage, len(m.seeds), len(r.ref.seeds), m.items, intSet(ks))
+		m.name, r.ref.name, humanCount(m.params), humanCount(r.ref.params), m.stage, len(m.seeds), len(r.ref.seeds), m.synthItems, intSet(ks))
 	return c
 }
 
@@ -242,7 +242,7 @@ func iclRatios(models []*iclModel, ks []int, opt bootstrap.Options) map[*iclMode
 		if m.arch == "gpt_neox" {
 			continue
 		}
-		if ref := reference(m, models); ref != nil {
+		if ref := referenceFor(m, models); ref != nil {
 			out[m] = ratioTo(m, ref, ks, opt)
 		}
 	}

@@ -72,7 +72,7 @@ func iclScaleFigure(ss []iclSeries, ks []int) plots.Figure {
 	gain := plots.Panel{Title: "ICL gain vs model size", Note: fmt.Sprintf("mean over k in %s of acc_k − acc_0\nbands (whiskers at one size): 95%% bootstrap CI", intSet(ks)),
 		XLabel: "parameters (log)", YLabel: "ICL gain (pp)", LogX: true, HLines: []plots.HLine{{Y: 0}}}
 	acc := plots.Panel{Title: "Accuracy vs model size", Note: "solid, dots: mean over k > 0\ndashed, rings: zero-shot",
-		XLabel: "parameters (log)", YLabel: "accuracy (%)", LogX: true, HLines: []plots.HLine{{Y: chance, Label: "chance (1 in 4)"}}}
+		XLabel: "parameters (log)", YLabel: "accuracy (%)", LogX: true, HLines: []plots.HLine{{Y: chancePct, Label: "chance (1 in 4)"}}}
 	for _, s := range ss {
 		c := familyColor(s.family)
 		g := plots.Series{Label: s.label(ms), Color: c, Points: false, Dashed: s.stage == "instruct"}
@@ -119,11 +119,11 @@ func iclScaleTable(ss []iclSeries, ks []int) plots.Table {
 		Header:  []string{"model", "family", "stage", "params", "seeds", "items", "acc k=0 (%)", "mean acc k>0 (%)", "ICL gain (pp)"}}
 	for _, s := range ss {
 		for _, m := range s.models {
-			t.Rows = append(t.Rows, []string{m.name, m.family, m.stage, count(m.params), fmt.Sprint(len(m.seeds)), fmt.Sprint(m.items),
-				fixed(100*meanAcc(m, []int{0}), 1), fixed(100*meanAcc(m, ks), 1), gainText(m.gain)})
+			t.Rows = append(t.Rows, []string{m.name, m.family, m.stage, humanCount(m.params), fmt.Sprint(len(m.seeds)), fmt.Sprint(m.synthItems),
+				fmtFixed(100*meanAcc(m, []int{0}), 1), fmtFixed(100*meanAcc(m, ks), 1), gainText(m.gain)})
 		}
 	}
-	t.Notes = []string{fmt.Sprintf("ICL gain = mean over k ∈ %s of acc_k − acc_0 in percentage points; chance accuracy is %.0f%%.", intSet(ks), chance)}
+	t.Notes = []string{fmt.Sprintf("ICL gain = mean over k ∈ %s of acc_k − acc_0 in percentage points; chance accuracy is %.0f%%.", intSet(ks), chancePct)}
 	return t
 }
 
@@ -205,7 +205,7 @@ func iclScaleClaimFrom(ss []iclSeries, ks []int, opt bootstrap.Options) Claim {
 		}
 		if len(s.models) < 2 {
 			m := s.models[0]
-			parts = append(parts, fmt.Sprintf("%s: one size (%s, gain %s)", s.label(multiStage(ss)), count(m.params), gainText(m.gain)))
+			parts = append(parts, fmt.Sprintf("%s: one size (%s, gain %s)", s.label(multiStage(ss)), humanCount(m.params), gainText(m.gain)))
 			continue
 		}
 		g := growthOf(s, ks, opt)
@@ -221,8 +221,8 @@ func iclScaleClaimFrom(ss []iclSeries, ks []int, opt bootstrap.Options) Claim {
 		}
 		small, large := s.models[0], s.models[len(s.models)-1]
 		parts = append(parts, fmt.Sprintf("%s %s: %s at %s → %s at %s, difference %s, slope %s pp/decade, %d of %d steps up",
-			s.label(multiStage(ss)), trend, gainText(small.gain), count(small.params), gainText(large.gain), count(large.params),
-			gainText(g.diff), fixed(g.slope, 2), g.increases, g.n))
+			s.label(multiStage(ss)), trend, gainText(small.gain), humanCount(small.params), gainText(large.gain), humanCount(large.params),
+			gainText(g.diff), fmtFixed(g.slope, 2), g.increases, g.n))
 	}
 	c.Verdict = scaleVerdict(gs, anyICL)
 	c.Ours = strings.Join(parts, "; ")
@@ -235,7 +235,7 @@ func iclScaleClaimFrom(ss []iclSeries, ks []int, opt bootstrap.Options) Claim {
 	var names []string
 	for _, s := range ss {
 		for _, m := range s.models {
-			names = append(names, fmt.Sprintf("%s (%s)", m.name, count(m.params)))
+			names = append(names, fmt.Sprintf("%s (%s)", m.name, humanCount(m.params)))
 		}
 	}
 	c.Setting = fmt.Sprintf("models %s; gain over k ∈ %s on the built-in suite's held-out-function tasks", strings.Join(names, ", "), intSet(ks))

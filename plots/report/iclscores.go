@@ -22,7 +22,7 @@ type iclModel struct {
 	seeds                                        []int64
 	shots                                        []int      // shot counts every seed has, increasing
 	scores                                       icl.Scores // [k][seed][item]
-	items                                        int
+	synthItems                                   int
 	// Statistics (fractions; the figures and tables print points).
 	acc     map[int]bootstrap.Interval // per k
 	gainAt  map[int]bootstrap.Interval // acc_k − acc_0 per k > 0
@@ -73,12 +73,12 @@ func collectICL(sums []summary.ICL) (models []*iclModel, notes []string) {
 		if len(shots) == 0 {
 			continue
 		}
-		m.items = len(seeds[0][shots[0]])
+		m.synthItems = len(seeds[0][shots[0]])
 		var kept []int64
 		for j, s := range seeds {
 			ok := true
 			for _, shot := range shots {
-				ok = ok && len(s[shot]) == m.items && m.items > 0
+				ok = ok && len(s[shot]) == m.synthItems && m.synthItems > 0
 			}
 			if !ok {
 				notes = append(notes, fmt.Sprintf("%s (%s), seed %d: item counts differ from the model's other seeds; left out.", m.name, m.stage, m.seeds[j]))
@@ -110,15 +110,15 @@ func collectICL(sums []summary.ICL) (models []*iclModel, notes []string) {
 // commonKs are the shot counts k > 0 that every model has: the ks of the
 // gain, so that gains and ratios compare like with like.
 func commonKs(models []*iclModel) []int {
-	count := map[int]int{}
+	n := map[int]int{}
 	for _, m := range models {
 		for _, k := range m.shots {
-			count[k]++
+			n[k]++
 		}
 	}
 	var ks []int
-	for k, n := range count {
-		if k > 0 && n == len(models) {
+	for k, c := range n {
+		if k > 0 && c == len(models) {
 			ks = append(ks, k)
 		}
 	}
@@ -162,10 +162,10 @@ func nanInterval() bootstrap.Interval {
 	return bootstrap.Interval{Estimate: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
 }
 
-// reference picks the Transformer a model's ICL gain is measured against:
+// referenceFor picks the Transformer a model's ICL gain is measured against:
 // a GPT-NeoX (the paper's Pythia) at the same stage, the nearest in
 // parameter count; a Llama when there is no GPT-NeoX.
-func reference(m *iclModel, models []*iclModel) *iclModel {
+func referenceFor(m *iclModel, models []*iclModel) *iclModel {
 	var best *iclModel
 	for _, arch := range []string{"gpt_neox", "llama"} {
 		for _, r := range models {
@@ -196,8 +196,8 @@ func ratioTo(m, ref *iclModel, ks []int, opt bootstrap.Options) iclRatio {
 	switch {
 	case ref == nil:
 		r.err = fmt.Errorf("no Transformer at stage %s to compare with", m.stage)
-	case m.items != ref.items:
-		r.err = fmt.Errorf("%s and %s were scored on %d and %d items; a paired ratio needs the same items", m.name, ref.name, m.items, ref.items)
+	case m.synthItems != ref.synthItems:
+		r.err = fmt.Errorf("%s and %s were scored on %d and %d items; a paired ratio needs the same items", m.name, ref.name, m.synthItems, ref.synthItems)
 	case len(ks) == 0 || m.gainErr != nil || ref.gainErr != nil:
 		r.err = fmt.Errorf("no ICL gain to compare")
 	}
@@ -248,9 +248,9 @@ func gainText(iv bootstrap.Interval) string {
 	if math.IsNaN(iv.Estimate) {
 		return "—"
 	}
-	s := fixed(100*iv.Estimate, 2) + " pp"
+	s := fmtFixed(100*iv.Estimate, 2) + " pp"
 	if !math.IsNaN(iv.Lo) {
-		s += " [" + fixed(100*iv.Lo, 2) + ", " + fixed(100*iv.Hi, 2) + "]"
+		s += " [" + fmtFixed(100*iv.Lo, 2) + ", " + fmtFixed(100*iv.Hi, 2) + "]"
 	}
 	return s
 }
@@ -264,12 +264,12 @@ func ratioText(r iclRatio, refGain bootstrap.Interval) string {
 	case r.err != nil:
 		return "— (" + r.err.Error() + ")"
 	case !r.defined:
-		return fmt.Sprintf("undefined (%s's gain %s pp ≤ 0)", r.ref.family, fixed(100*refGain.Estimate, 2))
+		return fmt.Sprintf("undefined (%s's gain %s pp ≤ 0)", r.ref.family, fmtFixed(100*refGain.Estimate, 2))
 	case math.IsNaN(r.iv.Lo):
 		// The quotient of two gains near 0 is noise, however large.
 		return fmt.Sprintf("undefined (%s's gain is not distinguishable from 0: over 2.5%% of its resamples are ≤ 0)", r.ref.family)
 	}
-	return fmt.Sprintf("%s%% [%s, %s]", fixed(r.iv.Estimate, 0), fixed(r.iv.Lo, 0), fixed(r.iv.Hi, 0))
+	return fmt.Sprintf("%s%% [%s, %s]", fmtFixed(r.iv.Estimate, 0), fmtFixed(r.iv.Lo, 0), fmtFixed(r.iv.Hi, 0))
 }
 
 // itemGains returns g[seed][item], the item's gain over ks (the mean of
@@ -290,20 +290,20 @@ func itemGains(s icl.Scores, ks []int) [][]float64 {
 // gainDiffCI is the interval of gain(b) − gain(a) for two models scored on
 // the same items: items drawn once for both (paired), seeds per model.
 func gainDiffCI(a, b *iclModel, ks []int, opt bootstrap.Options) (bootstrap.Interval, error) {
-	if a.items != b.items || a.gainErr != nil || b.gainErr != nil {
+	if a.synthItems != b.synthItems || a.gainErr != nil || b.gainErr != nil {
 		return nanInterval(), fmt.Errorf("%s and %s cannot be paired", a.name, b.name)
 	}
 	ga, gb := itemGains(a.scores, ks), itemGains(b.scores, ks)
-	mean := func(g [][]float64, seeds, items []int) float64 {
+	mean := func(g [][]float64, seeds, synthItems []int) float64 {
 		t := 0.0
 		for _, s := range seeds {
-			for _, i := range items {
+			for _, i := range synthItems {
 				t += g[s][i]
 			}
 		}
-		return t / float64(len(seeds)*len(items))
+		return t / float64(len(seeds)*len(synthItems))
 	}
-	d := bootstrap.Design{Items: a.items, Seeds: []int{len(ga), len(gb)}}
+	d := bootstrap.Design{Items: a.synthItems, Seeds: []int{len(ga), len(gb)}}
 	return bootstrap.Run(d, opt, func(dr bootstrap.Draw) float64 {
 		return mean(gb, dr.Seeds[1], dr.Items) - mean(ga, dr.Seeds[0], dr.Items)
 	})

@@ -95,9 +95,9 @@ func collectMP(sums []summary.MPInference) mpData {
 			fkl[f][r.Precision].add(s.Model.Seed, r.MeanKL)
 		}
 	}
-	d.precisions = uniq(precs)
+	d.precisions = uniqStrings(precs)
 	sortPrecisions(d.precisions)
-	d.families = uniq(d.families)
+	d.families = uniqStrings(d.families)
 	sortFamilies(d.families)
 	for _, m := range d.models {
 		a := accs[m.name]
@@ -139,9 +139,9 @@ func mpTable(d mpData) plots.Table {
 		t.Header = append(t.Header, p+" div (pp)", p+" item flips (%)", p+" mean KL", p+" max |Δlogit|")
 	}
 	for _, m := range d.models {
-		row := []string{m.name, m.family, count(m.params.Mean), fmt.Sprint(len(m.seeds)), m.acc32.format(pp)}
+		row := []string{m.name, m.family, humanCount(m.params.Mean), fmt.Sprint(len(m.seeds)), m.acc32.format(fmtPP)}
 		for _, p := range d.precisions {
-			row = append(row, m.div[p].format(pp), m.flip[p].format(pp), m.kl[p].format(sci), m.logit[p].format(sci))
+			row = append(row, m.div[p].format(fmtPP), m.flip[p].format(fmtPP), m.kl[p].format(fmtSci), m.logit[p].format(fmtSci))
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -201,7 +201,7 @@ func mpClaim(d mpData, rs []store.Result) Claim {
 	for _, p := range d.precisions {
 		var fs []string
 		for _, f := range d.families {
-			fs = append(fs, fmt.Sprintf("%s %s", f, d.famDiv[f][p].format(pp)))
+			fs = append(fs, fmt.Sprintf("%s %s", f, d.famDiv[f][p].format(fmtPP)))
 		}
 		part := fmt.Sprintf("%s: %s pp", p, strings.Join(fs, ", "))
 		if mamba != "" {
@@ -233,7 +233,7 @@ func mpClaim(d mpData, rs []store.Result) Claim {
 	for _, p := range d.precisions {
 		var fs []string
 		for _, f := range d.families {
-			fs = append(fs, fmt.Sprintf("%s %s", f, sci(d.famKL[f][p].mean())))
+			fs = append(fs, fmt.Sprintf("%s %s", f, fmtSci(d.famKL[f][p].mean())))
 		}
 		kls = append(kls, fmt.Sprintf("%s: %s", p, strings.Join(fs, ", ")))
 	}
@@ -251,7 +251,7 @@ func mpSetting(d mpData, rs []store.Result) string {
 	var names []string
 	seeds := map[int64]bool{}
 	for _, m := range d.models {
-		names = append(names, fmt.Sprintf("%s (%s)", m.name, count(m.params.Mean)))
+		names = append(names, fmt.Sprintf("%s (%s)", m.name, humanCount(m.params.Mean)))
 		for s := range m.seeds {
 			seeds[s] = true
 		}

@@ -125,7 +125,7 @@ func collectMPFT(sums []summary.MPFT) mpftData {
 		r.trainable, r.div, r.flip = spreadOf(a.trainable), spreadOf(a.div), spreadOf(a.flip)
 		r.kl, r.logit, r.argmax, r.loss = spreadOf(a.kl), spreadOf(a.logit), spreadOf(a.argmax), spreadOf(a.loss)
 	}
-	d.families, d.methods, d.precisions = uniq(d.families), uniq(methods), uniq(precs)
+	d.families, d.methods, d.precisions = uniqStrings(d.families), uniqStrings(methods), uniqStrings(precs)
 	sortFamilies(d.families)
 	sortMethods(d.methods)
 	sortPrecisions(d.precisions)
@@ -237,7 +237,7 @@ func mpftTable(d mpftData) plots.Table {
 		if r.precision == "fp16" {
 			skipped = fmt.Sprint(r.skipped)
 		}
-		loss := r.loss.format(func(v float64) string { return fixed(v, 3) })
+		loss := r.loss.format(func(v float64) string { return fmtFixed(v, 3) })
 		if r.diverged {
 			loss += " (diverged)"
 		}
@@ -245,8 +245,8 @@ func mpftTable(d mpftData) plots.Table {
 		if r.setting == (setting{"full", "fp32"}) {
 			method += " (reference)"
 		}
-		t.Rows = append(t.Rows, []string{r.name, r.family, method, r.precision, count(r.trainable.Mean), fmt.Sprint(r.seeds),
-			r.div.format(pp), r.flip.format(pp), r.kl.format(sci), r.logit.format(sci), r.argmax.format(pp), loss, skipped})
+		t.Rows = append(t.Rows, []string{r.name, r.family, method, r.precision, humanCount(r.trainable.Mean), fmt.Sprint(r.seeds),
+			r.div.format(fmtPP), r.flip.format(fmtPP), r.kl.format(fmtSci), r.logit.format(fmtSci), r.argmax.format(fmtPP), loss, skipped})
 	}
 	t.Notes = []string{
 		"div = mean over task families and shot counts of |acc − acc_ref| (pp), ref = fp32 full fine-tuning of the same base with the same data, steps and seed; item flips = share of (item, k) whose correctness differs from ref; mean KL(ref ‖ model) (nats), max |Δlogit| and argmax flips over the evaluation prompts. FT loss = mean training loss over the last 10% of steps; skipped steps = fp16 loss-scaler overflows (summed over seeds).",
@@ -284,7 +284,7 @@ func mpftClaimFrom(d mpftData, rs []store.Result) Claim {
 		if ok {
 			pass++
 		} else {
-			fails = append(fails, fmt.Sprintf("%s (Mamba %s pp vs %s %s pp)", st, d.famDiv[mamba][st].format(pp), transformers[worst], d.famDiv[transformers[worst]][st].format(pp)))
+			fails = append(fails, fmt.Sprintf("%s (Mamba %s pp vs %s %s pp)", st, d.famDiv[mamba][st].format(fmtPP), transformers[worst], d.famDiv[transformers[worst]][st].format(fmtPP)))
 		}
 	}
 	means := familyMeans(d, mixed)
@@ -324,7 +324,7 @@ func familyMeans(d mpftData, sts []setting) string {
 			}
 		}
 		if len(xs) > 0 {
-			parts = append(parts, fmt.Sprintf("%s %s pp", f, pp(spreadOf(xs).Mean)))
+			parts = append(parts, fmt.Sprintf("%s %s pp", f, fmtPP(spreadOf(xs).Mean)))
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -360,7 +360,7 @@ func mpftSetting(d mpftData, rs []store.Result) string {
 		ms[i] = methodLabel(m)
 	}
 	return fmt.Sprintf("bases %s, instruction-tuned for %d steps on data set %q by %s in %s; %d seed(s); both models evaluated in %s on the k-shot suite",
-		strings.Join(uniq(names), ", "), steps, cfg.Train.Dataset, strings.Join(ms, ", "), strings.Join(d.precisions, ", "), len(seeds), orDash(cfg.Params.EvalPrecision))
+		strings.Join(uniqStrings(names), ", "), steps, cfg.Train.Dataset, strings.Join(ms, ", "), strings.Join(d.precisions, ", "), len(seeds), orDash(cfg.Params.EvalPrecision))
 }
 
 func buildMPFT(rs []store.Result, out Out) ([]Claim, error) {

@@ -13,13 +13,24 @@ import (
 	"github.com/ssmlab/ssmlab/plots"
 )
 
-var regen = flag.Bool("regen", false, "rewrite the golden files in testdata/")
+// The -regen flag may also be defined by another test file of this
+// package; it is defined here only if it is not yet, and read by name.
+func init() {
+	if flag.Lookup("regen") == nil {
+		flag.Bool("regen", false, "rewrite the golden files in testdata/")
+	}
+}
 
-// golden compares got with testdata/name, or rewrites it with -regen.
-func golden(t *testing.T, name string, got []byte) {
+func regenGoldens() bool {
+	f := flag.Lookup("regen")
+	return f != nil && f.Value.String() == "true"
+}
+
+// paperGolden compares got with testdata/name, or rewrites it with -regen.
+func paperGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *regen {
+	if regenGoldens() {
 		os.MkdirAll("testdata", 0o755)
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -39,13 +50,13 @@ func golden(t *testing.T, name string, got []byte) {
 // checks that neither prints a NaN or an Inf, and that the figure renders.
 func checkOutputs(t *testing.T, fig plots.Figure, tabs ...plots.Table) {
 	t.Helper()
-	golden(t, fig.Name+".json", fig.Data())
+	paperGolden(t, fig.Name+".json", fig.Data())
 	if err := fig.Write(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
 	for _, tb := range tabs {
 		md := tb.Markdown()
-		golden(t, tb.Name+".md", []byte(md))
+		paperGolden(t, tb.Name+".md", []byte(md))
 		noNaN(t, tb.Name, md+tb.LaTeX())
 	}
 }
@@ -181,7 +192,7 @@ func TestICLScaleGolden(t *testing.T) {
 func TestOneSeedOneSizeNoICL(t *testing.T) {
 	var rs []store.Result
 	for _, m := range []summary.Model{mambaS(0), pythiaS(0)} {
-		rs = append(rs, result("icl_scale", ax("model", m.Name), map[string]any{"eval": map[string]any{"bootstrap": 100}},
+		rs = append(rs, synthResult("icl_scale", ax("model", m.Name), map[string]any{"eval": map[string]any{"bootstrap": 100}},
 			iclSummary(m, "pretrained", 100, 28, 0)))
 	}
 	dir := t.TempDir()
@@ -220,21 +231,21 @@ func TestDegenerateSummaries(t *testing.T) {
 		build func([]store.Result, Out) ([]Claim, error)
 		rs    []store.Result
 	}{
-		{"mp without rows", buildMPInference, []store.Result{result("mp_inference", ax("model", "m"), nil, summary.MPInference{Model: m})}},
-		{"mp without fp32", buildMPInference, []store.Result{result("mp_inference", ax("model", "m"), nil,
+		{"mp without rows", buildMPInference, []store.Result{synthResult("mp_inference", ax("model", "m"), nil, summary.MPInference{Model: m})}},
+		{"mp without fp32", buildMPInference, []store.Result{synthResult("mp_inference", ax("model", "m"), nil,
 			summary.MPInference{Model: m, Shots: []int{0}, Rows: []summary.MPRow{{Precision: "bf16", Acc: []float64{0.3}, DivPP: 1}}})}},
-		{"mpft with one setting", buildMPFT, []store.Result{result("mpft_peft", ax("model", "m"), nil, summary.MPFT{Model: m, Method: "lora_all", Precision: "bf16"})}},
+		{"mpft with one setting", buildMPFT, []store.Result{synthResult("mpft_peft", ax("model", "m"), nil, summary.MPFT{Model: m, Method: "lora_all", Precision: "bf16"})}},
 		{"efficiency with a zero reference", buildEfficiency, []store.Result{
-			result("efficiency", ax("model", "m", "method", "full"), nil, summary.Efficiency{Model: m, Method: "full", Precision: "fp32"}),
-			result("efficiency", ax("model", "m", "method", "lora_all"), nil, summary.Efficiency{Model: m, Method: "lora_all", Precision: "bf16", TrainTokensPS: 10, BytesPerToken: 5})}},
+			synthResult("efficiency", ax("model", "m", "method", "full"), nil, summary.Efficiency{Model: m, Method: "full", Precision: "fp32"}),
+			synthResult("efficiency", ax("model", "m", "method", "lora_all"), nil, summary.Efficiency{Model: m, Method: "lora_all", Precision: "bf16", TrainTokensPS: 10, BytesPerToken: 5})}},
 		{"icl without items", buildICLInstruct, []store.Result{
-			result("icl_instruct", ax("model", "m"), nil, summary.ICL{Model: m, Stage: "pretrained", Shots: []int{0, 1}}),
-			result("icl_instruct", ax("model", "p"), nil, summary.ICL{Model: p, Stage: "pretrained", Shots: []int{0, 1}})}},
+			synthResult("icl_instruct", ax("model", "m"), nil, summary.ICL{Model: m, Stage: "pretrained", Shots: []int{0, 1}}),
+			synthResult("icl_instruct", ax("model", "p"), nil, summary.ICL{Model: p, Stage: "pretrained", Shots: []int{0, 1}})}},
 		{"icl without zero shots", buildICLScale, []store.Result{
-			result("icl_scale", ax("model", "m"), nil, summary.ICL{Model: m, Stage: "pretrained", Shots: []int{1, 3}, Items: [][]float64{{1, 0}, {1, 1}}})}},
+			synthResult("icl_scale", ax("model", "m"), nil, summary.ICL{Model: m, Stage: "pretrained", Shots: []int{1, 3}, Items: [][]float64{{1, 0}, {1, 1}}})}},
 		{"icl with ragged seeds", buildICLScale, []store.Result{
-			result("icl_scale", ax("model", "m", "seed", 0), nil, iclSummary(mambaS(0), "pretrained", 40, 10, 4)),
-			result("icl_scale", ax("model", "m", "seed", 1), nil, iclSummary(mambaS(1), "pretrained", 30, 10, 4))}},
+			synthResult("icl_scale", ax("model", "m", "seed", 0), nil, iclSummary(mambaS(0), "pretrained", 40, 10, 4)),
+			synthResult("icl_scale", ax("model", "m", "seed", 1), nil, iclSummary(mambaS(1), "pretrained", 30, 10, 4))}},
 	}
 	for _, c := range cases {
 		cs, err := c.build(c.rs, out)

@@ -15,23 +15,27 @@ import (
 // Synthetic results of the five paper experiments, made in Go (not by a
 // run), for golden and Build tests.
 
-func model(name, arch, family string, params int, seed int64) summary.Model {
+func synthModel(name, arch, family string, params int, seed int64) summary.Model {
 	return summary.Model{Name: name, Arch: arch, Family: family, Size: name, Params: params, Seed: seed}
 }
 
 var (
-	mambaS  = func(seed int64) summary.Model { return model("mamba-s", "mamba", "Mamba", 30000, seed) }
-	mambaM  = func(seed int64) summary.Model { return model("mamba-m", "mamba", "Mamba", 60000, seed) }
-	mambaL  = func(seed int64) summary.Model { return model("mamba-l", "mamba", "Mamba", 120000, seed) }
-	mamba2M = func(seed int64) summary.Model { return model("mamba2-m", "mamba2", "Mamba-2", 62000, seed) }
-	pythiaS = func(seed int64) summary.Model { return model("pythia-s", "gpt_neox", "GPT-NeoX (Pythia)", 31000, seed) }
-	pythiaM = func(seed int64) summary.Model { return model("pythia-m", "gpt_neox", "GPT-NeoX (Pythia)", 61000, seed) }
-	llamaS  = func(seed int64) summary.Model { return model("llama-s", "llama", "Llama", 29000, seed) }
-	llamaM  = func(seed int64) summary.Model { return model("llama-m", "llama", "Llama", 59000, seed) }
+	mambaS  = func(seed int64) summary.Model { return synthModel("mamba-s", "mamba", "Mamba", 30000, seed) }
+	mambaM  = func(seed int64) summary.Model { return synthModel("mamba-m", "mamba", "Mamba", 60000, seed) }
+	mambaL  = func(seed int64) summary.Model { return synthModel("mamba-l", "mamba", "Mamba", 120000, seed) }
+	mamba2M = func(seed int64) summary.Model { return synthModel("mamba2-m", "mamba2", "Mamba-2", 62000, seed) }
+	pythiaS = func(seed int64) summary.Model {
+		return synthModel("pythia-s", "gpt_neox", "GPT-NeoX (Pythia)", 31000, seed)
+	}
+	pythiaM = func(seed int64) summary.Model {
+		return synthModel("pythia-m", "gpt_neox", "GPT-NeoX (Pythia)", 61000, seed)
+	}
+	llamaS = func(seed int64) summary.Model { return synthModel("llama-s", "llama", "Llama", 29000, seed) }
+	llamaM = func(seed int64) summary.Model { return synthModel("llama-m", "llama", "Llama", 59000, seed) }
 )
 
-// result wraps a summary and a trial config as Collect would return them.
-func result(experiment string, axes []store.Axis, cfg map[string]any, sum any) store.Result {
+// synthResult wraps a summary and a trial config as Collect would return them.
+func synthResult(experiment string, axes []store.Axis, cfg map[string]any, sum any) store.Result {
 	key := ""
 	for i, a := range axes {
 		if i > 0 {
@@ -65,7 +69,7 @@ func synthMP() []store.Result {
 	add := func(m summary.Model, d16, dbf, kl float64) {
 		s := summary.MPInference{Model: m, Shots: []int{0, 1, 3, 5},
 			Rows: []summary.MPRow{row("fp32", 0, 0), row("fp16", d16, kl/100), row("bf16", dbf, kl)}}
-		rs = append(rs, result("mp_inference", ax("model", m.Name, "seed", m.Seed), cfg, s))
+		rs = append(rs, synthResult("mp_inference", ax("model", m.Name, "seed", m.Seed), cfg, s))
 	}
 	add(mambaS(0), 0.2, 0.9, 1e-5)
 	add(mambaS(1), 0.0, 0.9, 2e-5)
@@ -88,7 +92,7 @@ func synthMPFT() []store.Result {
 		if method == "full" {
 			s.Trainable = m.Params
 		}
-		rs = append(rs, result("mpft_peft", ax("model", m.Name, "precision", prec, "method", method, "seed", m.Seed), cfg, s))
+		rs = append(rs, synthResult("mpft_peft", ax("model", m.Name, "precision", prec, "method", method, "seed", m.Seed), cfg, s))
 	}
 	for seed := int64(0); seed < 2; seed++ {
 		j := float64(seed) * 0.2
@@ -112,7 +116,7 @@ func synthEfficiency() []store.Result {
 	add := func(m summary.Model, method, prec string, tps, bpt float64) {
 		s := summary.Efficiency{Model: m, Method: method, Precision: prec, Trainable: m.Params / 5, Tokens: 768,
 			TrainTokensPS: tps, TrainPeakBytes: uint64(bpt * 768), BytesPerToken: bpt, InferTokensPS: 2 * tps, Backend: "gonum", Steps: 8}
-		rs = append(rs, result("efficiency", ax("model", m.Name, "precision", prec, "method", method), nil, s))
+		rs = append(rs, synthResult("efficiency", ax("model", m.Name, "precision", prec, "method", method), nil, s))
 	}
 	add(mambaS(0), "full", "fp32", 1000, 40000)
 	add(mambaS(0), "lora_all", "bf16", 1500, 30000)
@@ -126,8 +130,8 @@ func synthEfficiency() []store.Result {
 	return rs
 }
 
-// items returns n scores with `correct` ones at positions drawn by seed.
-func items(n, correct int, seed uint64) []float64 {
+// synthItems returns n scores with `correct` ones at positions drawn by seed.
+func synthItems(n, correct int, seed uint64) []float64 {
 	r := rand.New(rand.NewPCG(seed, 7))
 	out := make([]float64, n)
 	for _, i := range r.Perm(n)[:correct] {
@@ -148,7 +152,7 @@ func iclSummary(m summary.Model, stage string, n, acc0, gain int) summary.ICL {
 		if k > 0 {
 			c = acc0 + gain*(i+1)/3
 		}
-		it := items(n, c, uint64(m.Params)*31+uint64(m.Seed)*7+uint64(k)+map[bool]uint64{true: 1000}[stage == "instruct"])
+		it := synthItems(n, c, uint64(m.Params)*31+uint64(m.Seed)*7+uint64(k)+map[bool]uint64{true: 1000}[stage == "instruct"])
 		s.Items = append(s.Items, it)
 		s.Acc = append(s.Acc, float64(c)/float64(n))
 	}
@@ -160,7 +164,7 @@ func synthICLInstruct() []store.Result {
 	cfg := map[string]any{"eval": map[string]any{"items": 100, "bootstrap": 200}}
 	var rs []store.Result
 	add := func(m summary.Model, stage string, acc0, gain int) {
-		rs = append(rs, result("icl_instruct", ax("model", m.Name, "params.stage", stage, "seed", m.Seed), cfg, iclSummary(m, stage, 400, acc0, gain)))
+		rs = append(rs, synthResult("icl_instruct", ax("model", m.Name, "params.stage", stage, "seed", m.Seed), cfg, iclSummary(m, stage, 400, acc0, gain)))
 	}
 	for seed := int64(0); seed < 2; seed++ {
 		add(pythiaM(seed), "pretrained", 100, 80) // gain 20 pp at k = 5
@@ -177,7 +181,7 @@ func synthICLScale() []store.Result {
 	cfg := map[string]any{"eval": map[string]any{"items": 100, "bootstrap": 200}}
 	var rs []store.Result
 	add := func(m summary.Model, acc0, gain int) {
-		rs = append(rs, result("icl_scale", ax("model", m.Name, "seed", m.Seed), cfg, iclSummary(m, "pretrained", 400, acc0, gain)))
+		rs = append(rs, synthResult("icl_scale", ax("model", m.Name, "seed", m.Seed), cfg, iclSummary(m, "pretrained", 400, acc0, gain)))
 	}
 	for seed := int64(0); seed < 2; seed++ {
 		add(mambaS(seed), 100, 4)
@@ -191,8 +195,8 @@ func synthICLScale() []store.Result {
 	return rs
 }
 
-// layout writes results as finished trial directories under root.
-func layout(t *testing.T, root, experiment string, rs []store.Result) {
+// layoutTrials writes results as finished trial directories under root.
+func layoutTrials(t *testing.T, root, experiment string, rs []store.Result) {
 	t.Helper()
 	for _, r := range rs {
 		dir := store.RunDir(root, experiment, r.Key)

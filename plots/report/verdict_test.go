@@ -162,13 +162,13 @@ func TestSpreadAndFormats(t *testing.T) {
 	if s.N != 2 || s.Mean != 2 || math.Abs(s.SD-math.Sqrt2) > 1e-12 {
 		t.Errorf("spread %+v", s)
 	}
-	if got := s.format(pp); got != "2.00 ± 1.41" {
+	if got := s.format(fmtPP); got != "2.00 ± 1.41" {
 		t.Errorf("format %q", got)
 	}
-	if got := spreadOf([]float64{1}).format(pp); got != "1.00" {
+	if got := spreadOf([]float64{1}).format(fmtPP); got != "1.00" {
 		t.Errorf("one seed: %q", got)
 	}
-	if got := spreadOf(nil).format(pp); got != "—" {
+	if got := spreadOf(nil).format(fmtPP); got != "—" {
 		t.Errorf("no seed: %q", got)
 	}
 	m := seedMeans{}
