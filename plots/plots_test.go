@@ -84,35 +84,30 @@ func TestTables(t *testing.T) {
 
 func zero() float64 { return 0 }
 
-// Axis labels read as powers of ten, not as their float64 rounding, and
-// without trailing zeros.
-func TestLogTickLabels(t *testing.T) {
-	var labels []string
-	for _, tk := range (logTicks{}).Ticks(3e-8, 20) {
-		if tk.Label != "" {
-			labels = append(labels, tk.Label)
-		}
+// Bars with error bars, a missing (NaN) bar, and a dot plot on a log axis
+// over categories (with a zero and a NaN that a log axis cannot show) all
+// render.
+func TestBarsErrorBarsAndDotPlots(t *testing.T) {
+	nan := 0.0 / zero()
+	f := Figure{Name: "bars", Cols: 2, Panels: []Panel{
+		{Title: "divergence", YLabel: "pp", Categories: []string{"fp16", "bf16"},
+			Bars: []Bars{{Label: "a", Values: []float64{0, 1.5}, Lo: []float64{0, 1}, Hi: []float64{0, 2}},
+				{Label: "b", Values: []float64{nan, 2}, Lo: []float64{nan, 1.5}, Hi: []float64{nan, 2.5}, Color: 1}}},
+		{Title: "KL", YLabel: "nats", LogY: true, Categories: []string{"fp16", "bf16"},
+			Series: []Series{{Label: "a", X: []float64{-0.1, 0.9}, Y: []float64{1e-6, 0}, Lo: []float64{5e-7, 0}, Hi: []float64{2e-6, 0}, Points: true, NoLine: true},
+				{Label: "b", X: []float64{0.1, 1.1}, Y: []float64{nan, 1e-3}, Lo: []float64{nan, 1e-4}, Hi: []float64{nan, 1e-2}, Points: true, NoLine: true, Color: 1}}},
+	}}
+	dir := t.TempDir()
+	if err := f.Write(dir); err != nil {
+		t.Fatal(err)
 	}
-	got := strings.Join(labels, " ")
-	if got != "1e-7 1e-6 1e-5 0.0001 0.001 0.01 0.1 1 10 100" {
-		t.Fatalf("labels %q", got)
+	empty := Figure{Name: "empty", Panels: []Panel{{Title: "no data", HLines: []HLine{{Y: 25, Label: "chance"}}}}}
+	if err := empty.Write(dir); err != nil {
+		t.Fatalf("a panel without data: %v", err)
 	}
-	labels = nil
-	for _, tk := range (logTicks{}).Ticks(90, 600) {
-		if tk.Label != "" && tk.Value >= 90 && tk.Value <= 600 {
-			labels = append(labels, tk.Label)
-		}
-	}
-	if got := strings.Join(labels, " "); got != "100 200 500" {
-		t.Fatalf("less than a decade: labels %q", got)
-	}
-	labels = nil
-	for _, tk := range (linearTicks{}).Ticks(0, 790) {
-		if tk.Label != "" {
-			labels = append(labels, tk.Label)
-		}
-	}
-	if got := strings.Join(labels, " "); got != "0 250 500 750" {
-		t.Fatalf("linear: labels %q", got)
+	bad := f
+	bad.Panels = []Panel{{Categories: []string{"x"}, Bars: []Bars{{Values: []float64{1}, Lo: []float64{1, 2}}}}}
+	if err := bad.Write(dir); err == nil {
+		t.Fatal("bars with a ragged error bar accepted")
 	}
 }

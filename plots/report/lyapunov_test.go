@@ -71,7 +71,7 @@ func synthLayers(model, label, arch string, zetas []float64, fail int) summary.L
 
 // synthModel is a trial of whole models (the RNN control when radius > 0,
 // else a Transformer) whose deviations change at rate per token.
-func synthModel(model, label, arch string, radius, rate float64) summary.Lyapunov {
+func synthLyapunov(model, label, arch string, radius, rate float64) summary.Lyapunov {
 	s := summary.Lyapunov{Model: model, Arch: arch, Label: label, Source: "init", Radius: radius, ParamCount: 500, Settings: synthSettings(2)}
 	for d := range 2 {
 		u := summary.LyapunovUnit{Kind: summary.UnitModel, Draw: d, Layer: -1, StateDim: 8, Zeta: summary.NaN(), ZetaSeq: summary.NaN()}
@@ -112,9 +112,9 @@ func goodResults(t *testing.T) []store.Result {
 	return synthResults(t,
 		synthLayers("mamba-layer", "Mamba (init)", "mamba", []float64{-0.001, -0.0012, -0.0009}, 0),
 		synthLayers("mamba2-layer", "Mamba-2 (init)", "mamba2", []float64{-0.01, -0.05, -0.003}, 0),
-		synthModel("gpt-neox", "GPT-NeoX (init)", "gpt_neox", 0, -0.002),
-		synthModel("rnn-2", "RNN ρ=2", "ssmlab_rnn", 2, 0.1),
-		synthModel("rnn-0p5", "RNN ρ=0.5", "ssmlab_rnn", 0.5, -0.7),
+		synthLyapunov("gpt-neox", "GPT-NeoX (init)", "gpt_neox", 0, -0.002),
+		synthLyapunov("rnn-2", "RNN ρ=2", "ssmlab_rnn", 2, 0.1),
+		synthLyapunov("rnn-0p5", "RNN ρ=0.5", "ssmlab_rnn", 0.5, -0.7),
 	)
 }
 
