@@ -12,28 +12,31 @@ import (
 	"time"
 
 	"github.com/ssmlab/ssmlab/experiments/store"
+	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
 // Provenance is provenance.json: what produced a trial or artifact. A
 // resumed run records the attempts before it under Earlier.
 type Provenance struct {
-	Commit     string       `json:"commit"`
-	Dirty      bool         `json:"dirty"`
-	GoVersion  string       `json:"go_version"`
-	GOOS       string       `json:"goos"`
-	GOARCH     string       `json:"goarch"`
-	GOMAXPROCS int          `json:"gomaxprocs"`
-	Hostname   string       `json:"hostname"`
-	BLAS       string       `json:"blas"`
-	Command    []string     `json:"command"`
-	Seed       int64        `json:"seed"`
-	ConfigHash string       `json:"config_hash"`
-	Start      time.Time    `json:"start"`
-	End        *time.Time   `json:"end,omitempty"`
-	Status     string       `json:"status"` // running, done, failed: ..., interrupted
-	Artifacts  []Used       `json:"artifacts,omitempty"`
-	Earlier    []Provenance `json:"earlier,omitempty"`
+	Commit     string `json:"commit"`
+	Dirty      bool   `json:"dirty"`
+	GoVersion  string `json:"go_version"`
+	GOOS       string `json:"goos"`
+	GOARCH     string `json:"goarch"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	Hostname   string `json:"hostname"`
+	BLAS       string `json:"blas"`
+	// Matmul says how 16-bit matmuls run: natively or emulated by rounding.
+	Matmul     map[string]string `json:"matmul"`
+	Command    []string          `json:"command"`
+	Seed       int64             `json:"seed"`
+	ConfigHash string            `json:"config_hash"`
+	Start      time.Time         `json:"start"`
+	End        *time.Time        `json:"end,omitempty"`
+	Status     string            `json:"status"` // running, done, failed: ..., interrupted
+	Artifacts  []Used            `json:"artifacts,omitempty"`
+	Earlier    []Provenance      `json:"earlier,omitempty"`
 }
 
 // Used is an artifact a run used.
@@ -84,7 +87,8 @@ func startProvenance(dir string, seed int64, hash string, command []string) (*Pr
 	p := &Provenance{
 		Commit: commit, Dirty: dirty, GoVersion: runtime.Version(), GOOS: runtime.GOOS,
 		GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0), Hostname: host,
-		BLAS: tensor.Default().Name(), Command: command, Seed: seed, ConfigHash: hash,
+		BLAS: tensor.Default().Name(), Command: command,
+		Matmul: map[string]string{"fp16": tensor.MatmulPath(precision.FP16), "bf16": tensor.MatmulPath(precision.BF16)}, Seed: seed, ConfigHash: hash,
 		Start: time.Now().UTC().Truncate(time.Millisecond), Status: "running",
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, store.ProvenanceFile)); err == nil {

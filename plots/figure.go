@@ -17,7 +17,8 @@ type Series struct {
 	Dashed bool      `json:"dashed,omitempty"`
 	Points bool      `json:"points,omitempty"` // draw markers (and error bars, if Lo/Hi are set, instead of a band)
 	NoLine bool      `json:"no_line,omitempty"`
-	Color  int       `json:"color"` // palette index
+	Marker string    `json:"marker,omitempty"` // with Points: circle (default), square, triangle, ring, cross
+	Color  int       `json:"color"`            // palette index
 }
 
 // Bars is a group of bars, one per category of its panel.
@@ -30,18 +31,21 @@ type Bars struct {
 }
 
 // Panel is one set of axes. It draws Series as lines, or, when Categories
-// is set, Bars as grouped bars over those categories.
+// is set, Bars as grouped bars over those categories (and Series as dots at
+// x = category index). LogX and LogY draw log10 axes; values <= 0 are not
+// drawn on them, and bars cannot use them.
 type Panel struct {
-	Title      string   `json:"title"`
-	XLabel     string   `json:"x_label"`
-	YLabel     string   `json:"y_label"`
-	LogX       bool     `json:"log_x,omitempty"`
-	LogY       bool     `json:"log_y,omitempty"`
-	Series     []Series `json:"series,omitempty"`
-	Categories []string `json:"categories,omitempty"`
-	Bars       []Bars   `json:"bars,omitempty"`
-	HLines     []HLine  `json:"hlines,omitempty"`
-	Note       string   `json:"note,omitempty"` // shown under the title
+	Title      string    `json:"title"`
+	XLabel     string    `json:"x_label"`
+	YLabel     string    `json:"y_label"`
+	LogX       bool      `json:"log_x,omitempty"`
+	LogY       bool      `json:"log_y,omitempty"`
+	XTicks     []float64 `json:"x_ticks,omitempty"` // labelled x ticks (e.g. the shot counts); default: automatic
+	Series     []Series  `json:"series,omitempty"`
+	Categories []string  `json:"categories,omitempty"`
+	Bars       []Bars    `json:"bars,omitempty"`
+	HLines     []HLine   `json:"hlines,omitempty"`
+	Note       string    `json:"note,omitempty"` // shown under the title
 }
 
 // HLine is a horizontal reference line (chance level, zero, a paper value).
@@ -110,9 +114,13 @@ func (f Figure) Validate() error {
 					f.Name, p.Title, s.Label, len(s.X), len(s.Y), len(s.Lo), len(s.Hi))
 			}
 		}
+		if p.LogY && len(p.Bars) > 0 {
+			return fmt.Errorf("figure %s, panel %q: bars on a log axis are not drawn; use a dot plot (Series with Points over Categories)", f.Name, p.Title)
+		}
 		for _, b := range p.Bars {
-			if len(b.Values) != len(p.Categories) {
-				return fmt.Errorf("figure %s, panel %q, bars %q: %d values for %d categories", f.Name, p.Title, b.Label, len(b.Values), len(p.Categories))
+			if len(b.Values) != len(p.Categories) || (b.Lo != nil && len(b.Lo) != len(b.Values)) || (b.Hi != nil && len(b.Hi) != len(b.Values)) {
+				return fmt.Errorf("figure %s, panel %q, bars %q: %d values (lo %d, hi %d) for %d categories",
+					f.Name, p.Title, b.Label, len(b.Values), len(b.Lo), len(b.Hi), len(p.Categories))
 			}
 		}
 	}

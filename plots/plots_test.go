@@ -83,3 +83,31 @@ func TestTables(t *testing.T) {
 }
 
 func zero() float64 { return 0 }
+
+// Bars with error bars, a missing (NaN) bar, and a dot plot on a log axis
+// over categories (with a zero and a NaN that a log axis cannot show) all
+// render.
+func TestBarsErrorBarsAndDotPlots(t *testing.T) {
+	nan := 0.0 / zero()
+	f := Figure{Name: "bars", Cols: 2, Panels: []Panel{
+		{Title: "divergence", YLabel: "pp", Categories: []string{"fp16", "bf16"},
+			Bars: []Bars{{Label: "a", Values: []float64{0, 1.5}, Lo: []float64{0, 1}, Hi: []float64{0, 2}},
+				{Label: "b", Values: []float64{nan, 2}, Lo: []float64{nan, 1.5}, Hi: []float64{nan, 2.5}, Color: 1}}},
+		{Title: "KL", YLabel: "nats", LogY: true, Categories: []string{"fp16", "bf16"},
+			Series: []Series{{Label: "a", X: []float64{-0.1, 0.9}, Y: []float64{1e-6, 0}, Lo: []float64{5e-7, 0}, Hi: []float64{2e-6, 0}, Points: true, NoLine: true},
+				{Label: "b", X: []float64{0.1, 1.1}, Y: []float64{nan, 1e-3}, Lo: []float64{nan, 1e-4}, Hi: []float64{nan, 1e-2}, Points: true, NoLine: true, Color: 1}}},
+	}}
+	dir := t.TempDir()
+	if err := f.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	empty := Figure{Name: "empty", Panels: []Panel{{Title: "no data", HLines: []HLine{{Y: 25, Label: "chance"}}}}}
+	if err := empty.Write(dir); err != nil {
+		t.Fatalf("a panel without data: %v", err)
+	}
+	bad := f
+	bad.Panels = []Panel{{Categories: []string{"x"}, Bars: []Bars{{Values: []float64{1}, Lo: []float64{1, 2}}}}}
+	if err := bad.Write(dir); err == nil {
+		t.Fatal("bars with a ragged error bar accepted")
+	}
+}

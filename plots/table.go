@@ -47,7 +47,8 @@ func (t Table) Markdown() string {
 }
 
 var latexEscaper = strings.NewReplacer(`\`, `\textbackslash{}`, `&`, `\&`, `%`, `\%`, `$`, `\$`, `#`, `\#`,
-	`_`, `\_`, `{`, `\{`, `}`, `\}`, `~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`, `±`, `$\pm$`, `×`, `$\times$`)
+	`_`, `\_`, `{`, `\{`, `}`, `\}`, `~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`, `±`, `$\pm$`, `×`, `$\times$`,
+	`Δ`, `$\Delta$`, `≤`, `$\leq$`, `≥`, `$\geq$`, `−`, `$-$`, `‖`, `$\|$`, `∈`, `$\in$`, `→`, `$\to$`, `·`, `$\cdot$`, `—`, `---`, `–`, `--`, `|`, `\textbar{}`)
 
 // LaTeX renders a booktabs table environment.
 func (t Table) LaTeX() string {

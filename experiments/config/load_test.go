@@ -152,3 +152,16 @@ func TestLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+// Without the kinds (Options.Params nil) [params] is not judged, nested
+// tables included: it loads instead of panicking.
+func TestLoadNestedParamsWithoutKinds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.toml")
+	src := "name = \"x\"\nkind = \"fake\"\n[params]\nby = { a = 1 }\n[profile.quick]\nparams.by = { a = 2 }\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, Options{Profile: "quick"}); err != nil {
+		t.Fatal(err)
+	}
+}

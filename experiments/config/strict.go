@@ -36,8 +36,11 @@ func strict(l *layer, newParams func() any) error {
 	if newParams != nil {
 		ptype = reflect.TypeOf(newParams())
 	}
+	// Params decoded into a map (a kind not known here) leave the keys of
+	// nested tables undecoded; like nil params, they cannot be judged.
+	mapParams := ptype != nil && ptype.Kind() == reflect.Pointer && ptype.Elem().Kind() == reflect.Map
 	for _, k := range md.Undecoded() {
-		if ignoredKey(k, newParams == nil) {
+		if ignoredKey(k, newParams == nil || mapParams) {
 			continue
 		}
 		last := k[len(k)-1]

@@ -76,6 +76,9 @@ func checkAxisPath(path []string, params reflect.Type) error {
 	case "name", "kind", "description", "include", "sweep", "profile":
 		return fmt.Errorf("%s cannot be swept", path[0])
 	}
+	if path[0] == "params" && (params == nil || (params.Kind() == reflect.Pointer && params.Elem().Kind() == reflect.Map)) {
+		return nil // no kind to say what [params] holds (config-only loading); the kind's load checks it
+	}
 	parent := typeAt(reflect.TypeOf(File{}), path[:len(path)-1], params)
 	if parent == nil {
 		if len(path) > 1 {

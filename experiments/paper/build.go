@@ -87,3 +87,20 @@ func ParamCount(m lm.Model) int {
 	n, _ := nn.Count(m.Params())
 	return n
 }
+
+// CheckModel reports a model spec that cannot be built (bad head counts,
+// odd rotary widths, ...) by building it with a small vocabulary; specs
+// naming a checkpoint directory are checked for a readable config.json.
+// Kinds call it from Check so that ssmlab validate finds such errors
+// before anything runs.
+func CheckModel(spec *config.Model) error {
+	if spec == nil {
+		return fmt.Errorf("the experiment names no model")
+	}
+	if spec.Path != "" {
+		_, _, err := hf.ReadConfig(spec.Path)
+		return err
+	}
+	_, err := BuildModel(spec, 16, 0)
+	return err
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/datasets/lmeval"
 	"github.com/ssmlab/ssmlab/datasets/tokenizer"
+	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -24,16 +25,8 @@ type EvalSpec struct {
 	Batch  int
 }
 
-// TaskScores holds one task at one shot count: per doc, whether acc and
-// acc_norm were right, and the log-likelihood of every choice.
-type TaskScores struct {
-	Task    string      `json:"task"`
-	Family  string      `json:"family"`
-	K       int         `json:"k"`
-	Acc     []float64   `json:"acc"`      // 1 or 0 per doc
-	AccNorm []float64   `json:"acc_norm"` // 1 or 0 per doc
-	LL      [][]float64 `json:"-"`        // per doc, per choice
-}
+// TaskScores holds one task at one shot count (summary.TaskScores).
+type TaskScores = summary.TaskScores
 
 // limitTask returns t with its eval split cut to the first n docs. lm-eval's
 // sampler draws shots in eval-doc order, so the kept docs get the shots

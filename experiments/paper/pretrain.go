@@ -3,6 +3,7 @@ package paper
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/ssmlab/ssmlab/experiments"
@@ -19,7 +20,7 @@ import (
 // "pretrain" trains Model from scratch on Data under Train with Seed, and
 // every experiment asking for an equal spec shares the result.
 type BaseSpec struct {
-	Name  string          `json:"-"` // the [models.NAME] it came from (directory label only)
+	Name  string          `json:"name"` // the [models.NAME] it came from
 	Model config.Model    `json:"model"`
 	Data  config.Dataset  `json:"data"`
 	Train config.Pretrain `json:"train"`
@@ -85,7 +86,7 @@ func (pretrainBuilder) Build(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
-	tr := &train.Trainer{Model: m, Data: data, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}}
+	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}}
 	s, err := tr.Run()
 	if err != nil {
 		return err
@@ -125,4 +126,14 @@ func (w progressWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func init() { experiments.RegisterArtifact("pretrain", pretrainBuilder{}) }
+func init() {
+	experiments.RegisterArtifact("pretrain", pretrainBuilder{})
+	PretrainedBase = func(c *experiments.Context, t *config.Trial) (string, error) {
+		b, err := baseSpec(t)
+		if err != nil {
+			return "", err
+		}
+		dir, err := c.Artifact("pretrain", b)
+		return filepath.Join(dir, "model"), err
+	}
+}

@@ -21,3 +21,14 @@ type Base struct {
 	Corpus     string `json:"corpus"`
 	CorpusRows int    `json:"corpus_rows"` // training rows of seq_len tokens
 }
+
+// Finetune is the summary.json of a "finetune" artifact.
+type Finetune struct {
+	Arch      string `json:"arch"`
+	Params    int    `json:"params"`
+	Trainable int    `json:"trainable"` // parameters the optimizer updated
+	Method    string `json:"method"`
+	Precision string `json:"precision"`
+	Examples  int    `json:"examples"`
+	Train     Train  `json:"train"`
+}

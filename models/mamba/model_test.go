@@ -89,7 +89,12 @@ func TestModelGradients(t *testing.T) {
 		for _, p := range m.Params() {
 			vars = append(vars, nntest.V(p.Name, p.Value.Data, p.Grad.Data))
 		}
-		if err := nntest.Check(loss, vars, nntest.Options{Step: 2e-2, MaxElems: 16}); err != nil {
+		// Floor 2e-3: the loss is float32, so its rounding (~4e-7 of ~4)
+		// over the step gives ~1e-5 of noise in every numeric derivative;
+		// against dt_proj.bias's largest gradient (~4e-4) that noise alone
+		// is 3% and its outcome depended on the GEMM's summation order.
+		// The exact values are checked against PyTorch in fixture_test.go.
+		if err := nntest.Check(loss, vars, nntest.Options{Step: 2e-2, Floor: 2e-3, MaxElems: 16}); err != nil {
 			t.Fatalf("untied=%v: %v", untied, err)
 		}
 	}

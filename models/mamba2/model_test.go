@@ -174,6 +174,28 @@ func TestStepMatchesForward(t *testing.T) {
 	}
 }
 
+// StepEmbedded on the looked-up embeddings is Step, bit for bit.
+func TestStepEmbeddedIsStep(t *testing.T) {
+	c := tinyConfig()
+	m := tinyModel(t, c, 10)
+	r := rand.New(rand.NewPCG(11, 12))
+	a, b := m.NewState(2), m.NewState(2)
+	for range 6 {
+		ids := randIDs(r, 2, c.Vocab)
+		want := m.Step(fp32, a, ids)
+		x := make([]float32, 2*c.D)
+		m.Embed.Forward(x, ids)
+		if got := m.StepEmbedded(fp32, b, x); relErr(got, want) != 0 {
+			t.Fatalf("StepEmbedded differs from Step by %.3g", relErr(got, want))
+		}
+	}
+	for l := range a.SSM {
+		if relErr(a.SSM[l], b.SSM[l]) != 0 || relErr(a.Conv[l], b.Conv[l]) != 0 {
+			t.Fatalf("layer %d: states differ", l)
+		}
+	}
+}
+
 // Forward on a prefix, FinalState, then Step: the rest of the logits of a
 // Forward over the whole sequence.
 func TestPrefillThenStep(t *testing.T) {

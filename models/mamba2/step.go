@@ -67,8 +67,20 @@ func (m *Model) Step(pol precision.Policy, st *State, ids []int) []float32 {
 	if len(ids) != B || len(st.Conv) != len(m.Layers) {
 		panic(fmt.Sprintf("mamba2: Step with %d ids for a state of batch %d and %d layers", len(ids), B, len(st.Conv)))
 	}
-	h, out := make([]float32, B*D), make([]float32, B*D)
+	h := make([]float32, B*D)
 	m.Embed.Forward(h, ids)
+	return m.StepEmbedded(pol, st, h)
+}
+
+// StepEmbedded is Step from given input embeddings h (B, D), which it
+// overwrites (it becomes the last residual stream): the entry point for
+// perturbing inputs.
+func (m *Model) StepEmbedded(pol precision.Policy, st *State, h []float32) []float32 {
+	B, D := st.B, m.cfg.D
+	if len(h) != B*D || len(st.Conv) != len(m.Layers) {
+		panic(fmt.Sprintf("mamba2: StepEmbedded with %d values for a state of batch %d, width %d and %d layers", len(h), B, D, len(st.Conv)))
+	}
+	out := make([]float32, B*D)
 	xn, rstd := make([]float32, B*D), make([]float32, B)
 	for i, blk := range m.Layers {
 		in := h
@@ -77,7 +89,7 @@ func (m *Model) Step(pol precision.Policy, st *State, ids []int) []float32 {
 			pol.Act(in)
 		}
 		blk.Norm.Forward(xn, rstd, in, B)
-		blk.Mixer.step(pol, out, xn, st.Conv[i], st.SSM[i], B)
+		blk.Mixer.Step(pol, out, xn, st.Conv[i], st.SSM[i], B)
 		tensor.AddTo(h, out)
 		if pol.PureWeights && !m.cfg.ResidualFP32 {
 			pol.Act(h)
@@ -90,9 +102,10 @@ func (m *Model) Step(pol precision.Policy, st *State, ids []int) []float32 {
 	return logits
 }
 
-// step is one token of the mixer: u (B, D) in, out (B, D), conv (B, K−1, C)
-// and ssm (B, H, P, N) updated. The arithmetic and rounding follow Forward.
-func (x *Mixer) step(pol precision.Policy, out, u, conv, ssm []float32, B int) {
+// Step is one token of the mixer: u (B, D) in (the normed block input),
+// out (B, D), conv (B, K−1, C) and ssm (B, H, P, N) updated in place. The
+// arithmetic and rounding follow Forward.
+func (x *Mixer) Step(pol precision.Policy, out, u, conv, ssm []float32, B int) {
 	c := x.cfg
 	E, H, C, Pj, GN, P, N, K := c.E(), c.H(), c.ConvDim(), c.ProjDim(), c.Groups*c.N, c.HeadDim, c.N, c.K
 	proj := make([]float32, B*Pj)

@@ -78,7 +78,8 @@ func (l *Linear) operands(pol precision.Policy, x []float32) (xq, wq []float32, 
 // Forward computes y (n x Out) from x (n x In).
 func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
 	xq, wq, xb, wb := l.operands(pol, x)
-	tensor.MatMulT(y, xq, wq, n, l.In, l.Out, false)
+	// native 16-bit matmul where the CPU has it, else fp32 on the rounded operands
+	tensor.MatMulTAs(pol.Compute, y, xq, wq, n, l.In, l.Out, false)
 	release(xb, wb)
 	if l.B != nil {
 		b := l.B.Value.Data
@@ -103,8 +104,14 @@ func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
 func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 	xq, wq, xb, wb := l.operands(pol, x)
 	defer release(xb, wb)
+	dyq := dy
+	if tensor.HalfNative(pol.Compute) { // 16-bit units take dy as the 16-bit tensor PyTorch holds
+		var db *[]float32
+		dyq, db = Rounded(pol, dy)
+		defer release(db)
+	}
 	if dx != nil {
-		tensor.Gemm(false, false, n, l.In, l.Out, 1, dy, wq, 0, dx)
+		tensor.GemmAs(pol.Compute, false, false, n, l.In, l.Out, 1, dyq, wq, 0, dx)
 		pol.Act(dx)
 	}
 	if gw := l.W.G(); gw != nil {
@@ -113,7 +120,7 @@ func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 		} else { // the 16-bit weight gradient is rounded, then accumulated in fp32
 			gb := HalfBufs.Get()
 			g := scratch.Float32s(gb, len(gw))
-			tensor.Gemm(true, false, l.Out, l.In, n, 1, dy, xq, 0, g)
+			tensor.GemmAs(pol.Compute, true, false, l.Out, l.In, n, 1, dyq, xq, 0, g)
 			pol.Act(g)
 			tensor.AddTo(gw, g)
 			HalfBufs.Put(gb)

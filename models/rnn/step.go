@@ -12,9 +12,16 @@ func (m *RNN) StateSize() int { return m.Cfg.H }
 // E[id] + b), with h and next (B, H). It is the recurrence Forward runs and
 // leaves Forward's activations alone.
 func (m *RNN) Step(pol precision.Policy, next, h []float32, ids []int) {
-	B := len(ids)
-	x, ux := make([]float32, B*m.Cfg.D), make([]float32, B*m.Cfg.H)
+	x := make([]float32, len(ids)*m.Cfg.D)
 	m.Embed.Forward(x, ids)
+	m.StepEmbedded(pol, next, h, x)
+}
+
+// StepEmbedded is Step from given input embeddings x (B, D) in place of
+// the token lookup: the entry point for perturbing inputs.
+func (m *RNN) StepEmbedded(pol precision.Policy, next, h, x []float32) {
+	B := len(x) / m.Cfg.D
+	ux := make([]float32, B*m.Cfg.H)
 	m.In.Forward(pol, ux, x, B)
 	m.advance(pol, next, h, ux, B)
 }

@@ -6,46 +6,137 @@ import (
 	"testing"
 )
 
-// BenchmarkGemm reports GFLOP/s of every backend on the shapes a small model's
-// training step uses: M = batch*seq = 2048 rows, K and N in 128..512.
-func BenchmarkGemm(b *testing.B) {
+// gemmShape is one product of a small model's training step: M = batch*seq
+// = 2048 rows, K and N in 128..512. NT is the forward x·Wᵀ, NN the input
+// gradient dy·W, TN the weight gradient dyᵀ·x (K = 2048).
+type gemmShape struct {
+	tA, tB  bool
+	m, n, k int
+}
+
+func (s gemmShape) String() string {
+	op := map[[2]bool]string{{false, false}: "NN", {false, true}: "NT", {true, false}: "TN", {true, true}: "TT"}[[2]bool{s.tA, s.tB}]
+	return fmt.Sprintf("%s_M%d_N%d_K%d", op, s.m, s.n, s.k)
+}
+
+var modelShapes = []gemmShape{
+	{false, true, 2048, 128, 128}, {false, true, 2048, 512, 128}, {false, true, 2048, 128, 512}, {false, true, 2048, 512, 512},
+	{false, false, 2048, 512, 128}, {false, false, 2048, 128, 512},
+	{true, false, 512, 128, 2048}, {true, false, 128, 512, 2048},
+	{false, true, 16, 512, 512}, // one decode step of a batch of 16
+}
+
+func benchGemm(b *testing.B, s gemmShape, run gemmFunc) {
 	r := rand.New(rand.NewPCG(1, 1))
-	shapes := [][3]int{{2048, 128, 128}, {2048, 512, 128}, {2048, 128, 512}, {2048, 512, 512}}
+	ar, ac := rowsColsT(s.tA, s.m, s.k)
+	br, bc := rowsColsT(s.tB, s.k, s.n)
+	x, w, c := randSlice(r, ar*ac), randSlice(r, br*bc), make([]float32, s.m*s.n)
+	run(s.tA, s.tB, s.m, s.n, s.k, 1, x, ac, w, bc, 0, c, s.n) // warm caches and primitive caches
+	b.ResetTimer()
+	for b.Loop() {
+		run(s.tA, s.tB, s.m, s.n, s.k, 1, x, ac, w, bc, 0, c, s.n)
+	}
+	b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkGemm reports GFLOP/s of every backend but the reference on the
+// model's shapes.
+func BenchmarkGemm(b *testing.B) {
 	for _, be := range Backends() {
 		if be.Name() == "reference" {
 			continue
 		}
-		for _, s := range shapes {
-			m, n, k := s[0], s[1], s[2]
-			a, w, c := randSlice(r, m*k), randSlice(r, n*k), make([]float32, m*n)
-			b.Run(fmt.Sprintf("%s/M%d_N%d_K%d", be.Name(), m, n, k), func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					be.Gemm(false, true, m, n, k, 1, a, k, w, k, 0, c, n)
-				}
-				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
+		for _, s := range modelShapes {
+			b.Run(be.Name()+"/"+s.String(), func(b *testing.B) { benchGemm(b, s, be.Gemm) })
 		}
 	}
 }
 
-// BenchmarkAxpy reports memory throughput of a streaming elementwise kernel.
-func BenchmarkAxpy(b *testing.B) {
-	n := 1 << 20
-	x, y := make([]float32, n), make([]float32, n)
-	b.SetBytes(int64(12 * n)) // read x, read y, write y
-	for i := 0; i < b.N; i++ {
-		Axpy(0.5, x, y)
+// BenchmarkGemmPeak runs every backend on a large square product; the best
+// figure is the practical fp32 peak of the machine that the model shapes
+// are compared with (PERF.md).
+func BenchmarkGemmPeak(b *testing.B) {
+	for _, be := range Backends() {
+		if n := be.Name(); n == "reference" || n == "gonum" || n == "go-generic" {
+			continue
+		}
+		b.Run(be.Name()+"/NN_1536", func(b *testing.B) { benchGemm(b, gemmShape{false, false, 1536, 1536, 1536}, be.Gemm) })
 	}
 }
 
-// BenchmarkLogSoftmax reports throughput of the row-wise log-softmax on
-// a (2048, 256) logits block.
-func BenchmarkLogSoftmax(b *testing.B) {
-	rows, n := 2048, 256
-	x := randSlice(rand.New(rand.NewPCG(2, 2)), rows*n)
-	d := make([]float32, rows*n)
-	b.SetBytes(int64(8 * rows * n))
-	for i := 0; i < b.N; i++ {
-		LogSoftmaxRows(d, x, rows, n)
+// BenchmarkGemmHalf reports GFLOP/s of native bf16/fp16 GEMM (fp32
+// accumulation) where a backend has it on this CPU, with the conversion of
+// the operands to 16-bit storage included.
+func BenchmarkGemmHalf(b *testing.B) {
+	ran := false
+	for _, be := range Backends() {
+		h, ok := be.(HalfGemmer)
+		hn, ok2 := be.(HalfNativer)
+		if !ok || !ok2 {
+			continue
+		}
+		for _, bf16 := range []bool{true, false} {
+			if !hn.HalfNative(bf16) {
+				continue
+			}
+			ran = true
+			name := map[bool]string{true: "bf16", false: "fp16"}[bf16]
+			for _, s := range modelShapes {
+				b.Run(be.Name()+"-"+name+"/"+s.String(), func(b *testing.B) {
+					benchGemm(b, s, func(tA, tB bool, m, n, k int, alpha float32, x []float32, lda int, w []float32, ldb int, beta float32, c []float32, ldc int) {
+						h.HalfGemm(bf16, tA, tB, m, n, k, alpha, x, lda, w, ldb, beta, c, ldc)
+					})
+				})
+			}
+		}
 	}
+	if !ran {
+		b.Skip("no native 16-bit GEMM on this CPU/build")
+	}
+}
+
+// benchStream reports GB/s of an elementwise kernel over n floats that
+// moves bytesPerElem bytes per element (reads plus writes).
+func benchStream(b *testing.B, bytesPerElem int, fn func()) {
+	fn()
+	b.ResetTimer()
+	for b.Loop() {
+		fn()
+	}
+	b.ReportMetric(float64(bytesPerElem)*float64(streamN)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
+
+// streamN floats (4 MiB a vector): the size of a (2048, 512) activation,
+// which lives in L3 on current CPUs, as the model's do.
+const streamN = 1 << 20
+
+// BenchmarkElementwise reports GB/s of the elementwise kernels and
+// reductions; "copy" (the runtime's memmove) is the practical bandwidth
+// peak they are compared with.
+func BenchmarkElementwise(b *testing.B) {
+	r := rand.New(rand.NewPCG(2, 2))
+	x, y, d := randSlice(r, streamN), randSlice(r, streamN), make([]float32, streamN)
+	var sink float64
+	for _, k := range []struct {
+		name  string
+		bytes int
+		fn    func()
+	}{
+		{"copy", 8, func() { copy(d, x) }},
+		{"Fill", 4, func() { Fill(d, 1) }},
+		{"Scale", 8, func() { Scale(d, 1) }},
+		{"AddTo", 12, func() { AddTo(d, x) }},
+		{"Axpy", 12, func() { Axpy(0.5, x, d) }},
+		{"Add", 12, func() { Add(d, x, y) }},
+		{"Mul", 12, func() { Mul(d, x, y) }},
+		{"Sum", 4, func() { sink += Sum(x) }},
+		{"Dot", 8, func() { sink += Dot(x, y) }},
+		{"SumSq", 4, func() { sink += SumSq(x) }},
+		{"MaxAbs", 4, func() { sink += float64(MaxAbs(x)) }},
+		{"SoftmaxRows_2048x512", 8, func() { SoftmaxRows(d, x, 2048, 512) }},
+		{"LogSoftmaxRows_2048x512", 8, func() { LogSoftmaxRows(d, x, 2048, 512) }},
+	} {
+		b.Run(k.name, func(b *testing.B) { benchStream(b, k.bytes, k.fn) })
+	}
+	_ = sink
 }

@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -299,5 +300,28 @@ func TestBadCheckpointsAreRefusedAndKept(t *testing.T) {
 		if now, _ := os.ReadFile(path); !bytes.Equal(now, buf) {
 			t.Fatalf("%s: the refused checkpoint was overwritten", name)
 		}
+	}
+}
+
+func TestCancelledRunStopsBetweenSteps(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	dir := t.TempDir()
+	tr := &Trainer{Ctx: ctx, Model: newBigram(16, 8, 9), Data: markov{2, 8, 16}, Config: cfg(20, "fp32"), Dir: dir}
+	tr.InjectOverflow = func(step int) bool {
+		if step == 7 {
+			cancel()
+		}
+		return false
+	}
+	if _, err := tr.Run(); err != context.Canceled {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	recs, _ := ReadLog(filepath.Join(dir, "log.jsonl"))
+	if len(recs) != 8 {
+		t.Fatalf("%d steps logged, want 8 (stopped before step 8)", len(recs))
+	}
+	again := &Trainer{Model: newBigram(16, 8, 9), Data: markov{2, 8, 16}, Config: cfg(20, "fp32"), Dir: dir}
+	if s, err := again.Run(); err != nil || s.Steps != 20 {
+		t.Fatalf("resume after cancel: %v, %d steps", err, s.Steps)
 	}
 }

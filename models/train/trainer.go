@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,9 @@ import (
 // Trainer trains Model on Data under Config, writing Dir/checkpoint.bin and
 // Dir/log.jsonl. Dir may be empty for an in-memory run (no files).
 type Trainer struct {
+	// Ctx, if set, stops the run between steps when cancelled (Ctrl-C):
+	// Run returns its error and the last checkpoint stays valid.
+	Ctx      context.Context
 	Model    lm.Model
 	Data     Data
 	Config   Config
@@ -100,6 +104,11 @@ func (t *Trainer) Run() (Summary, error) {
 	mem := newPeakTracker()
 	prog := newProgress(t.Progress, t.Label, cfg.Steps, cfg.ProgressSec)
 	for step := start; step < cfg.Steps; step++ {
+		if t.Ctx != nil {
+			if err := t.Ctx.Err(); err != nil {
+				return Summary{}, err
+			}
+		}
 		began := time.Now()
 		nn.ZeroGrads(t.Opt.Params)
 		scale := t.Scaler.LossScale()

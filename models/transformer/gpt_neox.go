@@ -110,10 +110,30 @@ func (m *GPTNeoX) Forward(pol precision.Policy, ids []int, B, T int) []float32 {
 	r.alloc(m, B, T)
 	r.ids = append(r.ids[:0], ids...)
 	m.Embed.Forward(r.hs[0], ids)
+	return m.forwardFrom(pol, r)
+}
+
+// ForwardEmbedded is Forward from input embeddings x (B·T, D) in place of
+// the token lookup: the entry point for perturbing inputs (the Lyapunov
+// experiment's output deviation). A Backward that follows accumulates every
+// gradient except the embedding table's, which no lookup used.
+func (m *GPTNeoX) ForwardEmbedded(pol precision.Policy, x []float32, B, T int) []float32 {
+	if len(x) != B*T*m.Cfg.D {
+		panic(fmt.Sprintf("transformer: ForwardEmbedded with %d values for (%d, %d, %d)", len(x), B, T, m.Cfg.D))
+	}
+	r := &m.train
+	r.alloc(m, B, T)
+	r.ids = r.ids[:0]
+	copy(r.hs[0], x)
+	return m.forwardFrom(pol, r)
+}
+
+// forwardFrom runs the layers and the head on the embeddings in r.hs[0].
+func (m *GPTNeoX) forwardFrom(pol precision.Policy, r *neoxRun) []float32 {
 	pureAct(pol, r.hs[0])
 	for i, l := range m.Layers {
-		kv := l.core.ownKV(&r.layers[i].att, B, T)
-		l.forward(pol, &r.layers[i], r.hs[i+1], r.hs[i], B, T, kv)
+		kv := l.core.ownKV(&r.layers[i].att, r.B, r.T)
+		l.forward(pol, &r.layers[i], r.hs[i+1], r.hs[i], r.B, r.T, kv)
 	}
 	return m.head(pol, r)
 }
@@ -142,7 +162,9 @@ func (m *GPTNeoX) Backward(pol precision.Policy, dlogits []float32) {
 		r.bw.swapNeoX(&r.layers[i])
 		r.d0, r.d1 = r.d1, r.d0
 	}
-	m.Embed.Backward(r.d0, r.ids)
+	if len(r.ids) > 0 { // not after ForwardEmbedded
+		m.Embed.Backward(r.d0, r.ids)
+	}
 }
 
 // NewCache returns an empty KV cache for B sequences.

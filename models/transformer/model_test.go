@@ -243,3 +243,56 @@ func TestStepBetweenForwardAndBackward(t *testing.T) {
 		}
 	}
 }
+
+// ForwardEmbedded on the looked-up embeddings gives Forward's logits
+// bit for bit under every policy, and the Backward that follows gives every
+// gradient but the embedding table's (which it leaves alone).
+func TestForwardEmbeddedMatchesForward(t *testing.T) {
+	type embeddedForward interface {
+		ForwardEmbedded(pol precision.Policy, x []float32, B, T int) []float32
+	}
+	for name, m := range tinyModels(t) {
+		r := rand.New(rand.NewPCG(17, 18))
+		B, T := 2, 7
+		ids := randIDs(r, B*T, m.VocabSize())
+		emb := m.Params()[0] // the embedding table comes first
+		D := len(emb.Value.Data) / m.VocabSize()
+		x := make([]float32, B*T*D)
+		for i, id := range ids {
+			copy(x[i*D:(i+1)*D], emb.Value.Data[id*D:(id+1)*D])
+		}
+		for _, pol := range []precision.Policy{fp32, precision.BF16AMP} {
+			want := m.Forward(pol, ids, B, T)
+			if got := m.(embeddedForward).ForwardEmbedded(pol, x, B, T); maxDiff(got, want) != 0 {
+				t.Fatalf("%s %s: ForwardEmbedded differs from Forward by %.3g", name, pol, maxDiff(got, want))
+			}
+		}
+		grads := func(embedded bool) (g, gEmb []float32) {
+			nn.ZeroGrads(m.Params())
+			var logits []float32
+			if embedded {
+				logits = m.(embeddedForward).ForwardEmbedded(fp32, x, B, T)
+			} else {
+				logits = m.Forward(fp32, ids, B, T)
+			}
+			d := make([]float32, len(logits))
+			nn.CrossEntropy(d, logits, nn.ShiftLabels(ids, B, T), B*T, m.VocabSize(), 1)
+			m.Backward(fp32, d)
+			for _, p := range m.Params()[1:] {
+				g = append(g, p.G()...)
+			}
+			return g, append([]float32(nil), emb.G()...)
+		}
+		g0, e0 := grads(false)
+		g1, e1 := grads(true)
+		if maxDiff(g0, g1) > 1e-6*maxAbs(g0) {
+			t.Fatalf("%s: gradients after ForwardEmbedded differ by %.3g", name, maxDiff(g0, g1))
+		}
+		if maxAbs(e0) == 0 {
+			t.Fatalf("%s: Forward gave the embedding no gradient", name)
+		}
+		if tied := maxAbs(e1) != 0; tied != (name == "neox-seq-tied" || name == "llama-gqa-bias-tied") {
+			t.Fatalf("%s: embedding gradient after ForwardEmbedded %.3g (only a tied head may give one)", name, maxAbs(e1))
+		}
+	}
+}

@@ -1,0 +1,112 @@
+package paper
+
+import (
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/tensor"
+	"github.com/ssmlab/ssmlab/models/train"
+)
+
+// Efficiency is the kind "efficiency" (Fig. 2): training throughput
+// (tokens/s) and peak memory per token of one fine-tuning setting (model
+// size x method x precision) on the instruction data, and the model's
+// inference throughput. Throughput does not depend on the weights' values,
+// so the model is freshly initialised, not pretrained.
+//
+// Memory is the Go heap's high-water mark of live objects during the
+// training steps, sampled after every backward pass, with the collector set
+// to GOGC=20 for the measurement so the heap stays close to the live set
+// (weights, gradients, optimizer state, activations): the CPU analogue of
+// torch.cuda.max_memory_allocated.
+type Efficiency struct{}
+
+// EfficiencyParams is [params] of kind efficiency.
+type EfficiencyParams struct {
+	Steps      int `toml:"steps" json:"steps"`             // timed training steps (the first is warm-up)
+	InferIters int `toml:"infer_iters" json:"infer_iters"` // timed forward passes
+}
+
+// NewParams implements experiments.ParamsKind.
+func (Efficiency) NewParams() any { return &EfficiencyParams{Steps: 8, InferIters: 4} }
+
+// Version implements experiments.Versioned.
+func (Efficiency) Version() string { return "1" }
+
+// Check implements experiments.Checker.
+func (Efficiency) Check(t *config.Trial) error {
+	if err := CheckModel(t.Model); err != nil {
+		return fmt.Errorf("model %s: %v", t.ModelName, err)
+	}
+	p := t.Params.(*EfficiencyParams)
+	if p.Steps < 2 || p.InferIters < 1 {
+		return fmt.Errorf("params: steps must be >= 2 (one warm-up) and infer_iters >= 1")
+	}
+	if t.Model == nil {
+		return fmt.Errorf("the experiment names no model")
+	}
+	if _, ok := t.Data[t.Train.Dataset]; !ok {
+		return fmt.Errorf("train.dataset %q is not a [data] entry", t.Train.Dataset)
+	}
+	return nil
+}
+
+// Run implements experiments.Kind.
+func (Efficiency) Run(ctx *experiments.Context) error {
+	t := ctx.Trial
+	p := t.Params.(*EfficiencyParams)
+	ex, tok, err := loadInstructions(t.Data[t.Train.Dataset])
+	if err != nil {
+		return err
+	}
+	base, err := BuildModel(t.Model, tok.VocabSize(), uint64(t.Seed))
+	if err != nil {
+		return err
+	}
+	m, _, err := attachMethod(base, t.Method, t.Seed)
+	if err != nil {
+		return err
+	}
+	data, err := newSFTData(ex, t.Train.BatchSize, t.Train.SeqLen, tok.EOS(), uint64(t.Seed))
+	if err != nil {
+		return err
+	}
+	tc := t.Train
+	tc.Steps, tc.WarmupSteps, tc.CheckpointEvery = p.Steps, 0, 0
+	cfg, err := trainConfig(tc, t.Precision, "efficiency")
+	if err != nil {
+		return err
+	}
+	old := debug.SetGCPercent(20)
+	defer debug.SetGCPercent(old)
+	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Config: cfg}
+	s, err := tr.Run()
+	if err != nil {
+		return err
+	}
+	_, trainable := nn.Count(m.Params())
+	out := summary.Efficiency{Model: modelInfo(t, base), Method: t.MethodName, Precision: t.Precision.String(),
+		Trainable: trainable, Tokens: t.Train.BatchSize * t.Train.SeqLen, TrainTokensPS: s.TokensPerS,
+		TrainPeakBytes: s.PeakBytes, BytesPerToken: s.BytesPerToken, Backend: tensor.MatmulPath(t.Precision.Compute),
+		HalfNative: tensor.HalfNative(t.Precision.Compute), Steps: p.Steps}
+	ids, _ := data.Batch(0)
+	m.Forward(t.Precision, ids, t.Train.BatchSize, t.Train.SeqLen) // warm-up
+	start := time.Now()
+	for i := 0; i < p.InferIters; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m.Forward(t.Precision, ids, t.Train.BatchSize, t.Train.SeqLen)
+	}
+	out.InferTokensPS = float64(p.InferIters*len(ids)) / time.Since(start).Seconds()
+	ctx.Progress.Printf("%s %s %s: %.0f train tok/s, %.0f bytes/token, %.0f infer tok/s",
+		t.ModelName, t.MethodName, t.Precision, out.TrainTokensPS, out.BytesPerToken, out.InferTokensPS)
+	return ctx.WriteSummary(out)
+}
+
+func init() { experiments.RegisterKind("efficiency", Efficiency{}) }

@@ -1,0 +1,290 @@
+package paper
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+
+	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/metrics/lyapunov"
+	"github.com/ssmlab/ssmlab/metrics/perturb"
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/mamba"
+	"github.com/ssmlab/ssmlab/models/mamba2"
+	"github.com/ssmlab/ssmlab/models/rnn"
+	"gonum.org/v1/gonum/floats"
+)
+
+// measurer holds what every unit of a trial shares.
+type measurer struct {
+	p      *LyapunovParams
+	eps    []float64
+	tokens []int
+	stride int // curve points kept
+}
+
+func newMeasurer(p *LyapunovParams, eps []float64, tokens []int) *measurer {
+	n := p.SeqLen - p.At + 1 // state deviations N = 0..T-at
+	return &measurer{p: p, eps: eps, tokens: tokens, stride: max(1, (n+p.Points-1)/p.Points)}
+}
+
+// unitResult is a unit with its deviation curves (strided max|δ| per ε),
+// which the summary aggregates over units.
+type unitResult struct {
+	Unit   summary.LyapunovUnit `json:"unit"`
+	State  [][]summary.Float    `json:"state,omitempty"` // per ε
+	Output [][]summary.Float    `json:"output"`          // per ε
+}
+
+func (u unitResult) logLine() map[string]any {
+	line := map[string]any{"kind": u.Unit.Kind, "draw": u.Unit.Draw, "layer": u.Unit.Layer, "zeta": u.Unit.Zeta}
+	var c, rate []summary.Float
+	for _, e := range u.Unit.Eps {
+		c, rate = append(c, e.C), append(rate, e.StateRate)
+	}
+	line["c"], line["state_rate"] = c, rate
+	if n := len(u.Unit.QR); n > 0 {
+		line["qr"], line["qr_err"] = u.Unit.QR[n-1].Exponents[0], u.Unit.QR[n-1].MaxErr
+	}
+	return line
+}
+
+// measureDraw measures every unit of one draw: its SSM layers (in
+// parallel over workers) and then the whole model.
+func (ms *measurer) measureDraw(c context.Context, subj subject, draw, layerBase, workers int) ([]unitResult, error) {
+	m, err := subj.build(draw)
+	if err != nil {
+		return nil, err
+	}
+	switch mm := m.(type) {
+	case *mamba.Model:
+		return ms.measureSSM(c, newMambaDraw(mm, ms.tokens), draw, layerBase, workers)
+	case *mamba2.Model:
+		return ms.measureSSM(c, newMamba2Draw(mm, ms.tokens), draw, layerBase, workers)
+	case *rnn.RNN:
+		u, err := ms.measureRNN(c, mm, draw)
+		return []unitResult{u}, err
+	}
+	u, err := ms.measureSequence(m, draw)
+	return []unitResult{u}, err
+}
+
+// ssmDraw is one Mamba or Mamba-2 model stepped along the tokens.
+type ssmDraw interface {
+	layers() int
+	// inputs returns layer l's inputs (its normed residual stream) along
+	// the tokens, and l = -1 the token embeddings.
+	inputs(l int) [][]float32
+	// spectrum returns the k largest exact exponents of layer l's SSM
+	// state along its inputs over steps [from, to), decreasing.
+	spectrum(l, from, to, k int) []float64
+	layer(l int) (stepper, lyapunov.Differentiable)
+	stack() (stepper, lyapunov.Differentiable)
+}
+
+func (ms *measurer) measureSSM(c context.Context, d ssmDraw, draw, layerBase, workers int) ([]unitResult, error) {
+	L := d.layers()
+	out := make([]unitResult, L)
+	errs := make([]error, L)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, workers))
+	for l := range L {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			sys, jac := d.layer(l)
+			spec := func(from, to, k int) []float64 { return d.spectrum(l, from, to, k) }
+			out[l], errs[l] = ms.measureRecurrent(c, sys, jac, d.inputs(l), spec, layerBase+l < ms.p.QRUnits, false)
+			out[l].Unit.Kind, out[l].Unit.Draw, out[l].Unit.Layer = summary.UnitLayer, draw, l
+		}()
+	}
+	wg.Wait()
+	for l, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("layer %d: %w", l, err)
+		}
+	}
+	if L > 1 {
+		sys, jac := d.stack()
+		spec := func(from, to, k int) []float64 {
+			var all []float64
+			for l := range L {
+				all = append(all, d.spectrum(l, from, to, k)...)
+			}
+			return sortedDesc(all)[:k]
+		}
+		u, err := ms.measureRecurrent(c, sys, jac, d.inputs(-1), spec, true, true)
+		if err != nil {
+			return nil, fmt.Errorf("stack: %w", err)
+		}
+		u.Unit.Kind, u.Unit.Draw, u.Unit.Layer = summary.UnitModel, draw, -1
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// measureRecurrent measures one recurrence driven by inputs: the exact
+// ζ (spec non-nil), the paired perturbation runs with fits and bound, and
+// with qr the QR runs. A model unit (a stack or the RNN) also gets DNS.
+func (ms *measurer) measureRecurrent(ctx context.Context, sys stepper, jac lyapunov.Differentiable, inputs [][]float32,
+	spec func(from, to, k int) []float64, qr, model bool) (unitResult, error) {
+	p, T := ms.p, len(inputs)
+	u := unitResult{Unit: summary.LyapunovUnit{StateDim: sys.StateDim(), Zeta: summary.NaN(), ZetaSeq: summary.NaN()}}
+	zeta := math.NaN()
+	if spec != nil {
+		zeta = spec(p.At, T, 1)[0]
+		u.Unit.Zeta, u.Unit.ZetaSeq = summary.Float(zeta), summary.Float(spec(0, T, 1)[0])
+	}
+	pr, err := pairRun(ctx, sys, inputs, ms.eps, p.At)
+	if err != nil {
+		return u, err
+	}
+	u.Unit.ConvFlush = pr.convFlush
+	u.Unit.StateScale, u.Unit.OutputScale = summary.Float(pr.stateScale), summary.Float(pr.outputScale)
+	floorS, floorO := p.Floor*pr.stateScale, p.Floor*pr.outputScale
+	for e, eps := range ms.eps {
+		st, out := pr.state[e].Max, pr.output[e].Max
+		ue := summary.UnitEps{Eps: summary.Float(eps), C: summary.NaN(), Excess: summary.NaN(),
+			StateFinal: summary.Float(st[len(st)-1]), OutputFinal: summary.Float(out[len(out)-1]),
+			OutputPower: summary.Float(powerLaw(out, floorO))}
+		if spec != nil { // SSM: Theorem 1's bound; the asymptotic rates
+			b := perturb.CheckBound(st, eps, zeta, floorS)
+			ue.C, ue.Excess = summary.Float(b.C), summary.Float(b.Excess.Rate)
+			ue.Held = b.Holds(p.CMax, p.RateTol*math.Abs(zeta))
+			if model {
+				ue.Held = b.Holds(math.Inf(1), p.RateTol*math.Abs(zeta))
+			}
+			ue.StateRate, ue.OutputRate = summary.Float(fitLaterHalf(st, floorS)), summary.Float(fitLaterHalf(out, floorO))
+		} else { // the RNN control: from the perturbation to the floor or saturation
+			f := perturb.FitRate(st, perturb.FitOptions{Floor: floorS, Ceiling: p.Ceiling})
+			ue.StateRate, ue.OutputRate = summary.Float(f.Rate), summary.Float(fitRange(out, f.From, f.To))
+		}
+		u.Unit.Eps = append(u.Unit.Eps, ue)
+		u.State = append(u.State, summary.Floats(strided(st, ms.stride)))
+		u.Output = append(u.Output, summary.Floats(strided(out, ms.stride)))
+	}
+	if qr && jac != nil {
+		if u.Unit.QR, err = ms.runQR(ctx, jac, inputs, spec, model); err != nil {
+			return u, err
+		}
+	}
+	return u, nil
+}
+
+// runQR runs Benettin/QR from the zero state over the longest length of
+// params.qr_steps, after qr_skip state steps, re-orthonormalising every
+// step. The estimate for a length L averages the growth over the second
+// half of the steps after another qr_skip: the first half is Q's
+// transient, while it turns from its random start towards the leading
+// directions (with mamba_ssm's dense spectrum that takes hundreds of
+// steps; averaging from the start instead leaves an error near
+// log(L)/L). Shorter lengths reuse the run's per-step growth: what a run
+// on that prefix computes. Each estimate is compared with the exact
+// spectrum over the same steps; a model unit also gets λ_max by direct
+// simulation (DNS) along QR's leading direction over the whole run.
+func (ms *measurer) runQR(ctx context.Context, jac lyapunov.Differentiable, inputs [][]float32,
+	spec func(from, to, k int) []float64, dns bool) ([]summary.QRRun, error) {
+	p, n := ms.p, jac.StateDim()
+	lengths := p.qrSteps()
+	T := slices.Max(lengths)
+	in := widen64(inputs[:T])
+	k := min(p.QRK, n)
+	res, err := lyapunov.Benettin(jac, in, make([]float64, n),
+		lyapunov.Options{K: k, StateTransient: p.QRSkip, QTransient: p.QRSkip, Seed: 1, Local: true})
+	if err != nil {
+		return nil, err
+	}
+	var runs []summary.QRRun
+	for _, L := range lengths {
+		from, to := (L-2*p.QRSkip)/2, L-2*p.QRSkip // Local[i] is step 2·qr_skip+i
+		steps := to - from
+		sum := make([]float64, k)
+		for _, l := range res.Local[from:to] {
+			floats.Add(sum, l)
+		}
+		floats.Scale(1/float64(steps), sum)
+		exps := sortedDesc(sum)
+		run := summary.QRRun{Steps: steps, Exponents: summary.Floats(exps), MaxErr: summary.NaN(), DNS: summary.NaN()}
+		if spec != nil {
+			exact := spec(2*p.QRSkip+from, L, k)
+			run.Exact = summary.Floats(exact)
+			e := 0.0
+			for j := range exact {
+				e = math.Max(e, math.Abs(exps[j]-exact[j]))
+			}
+			run.MaxErr = summary.Float(e)
+		}
+		runs = append(runs, run)
+	}
+	if dns {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		d, err := lyapunov.MaxExponentDNS(jac, in, make([]float64, n),
+			lyapunov.DNSOptions{Eps: 1e-3, StateTransient: p.QRSkip, Transient: p.QRSkip, Direction: res.Q[:n]})
+		if err != nil {
+			return nil, err
+		}
+		runs[len(runs)-1].DNS = summary.Float(d)
+	}
+	return runs, nil
+}
+
+// measureRNN measures the tanh RNN control as a model unit driven by the
+// token embeddings.
+func (ms *measurer) measureRNN(c context.Context, m *rnn.RNN, draw int) (unitResult, error) {
+	sys := &rnnSystem{m: m}
+	u, err := ms.measureRecurrent(c, sys, lyapunov.Widen(sys).(lyapunov.Differentiable), embed(m, ms.tokens), nil, true, true)
+	u.Unit.Kind, u.Unit.Draw, u.Unit.Layer = summary.UnitModel, draw, -1
+	return u, err
+}
+
+// measureSequence measures a model without a fixed-size state (a
+// Transformer): the logit deviation at positions at.. after perturbing the
+// input embedding at position at by ±ε in every coordinate (random signs,
+// as perturb.OutputDeviation with perturb.RandomSign does it, but with one
+// reference forward for all ε).
+func (ms *measurer) measureSequence(m lm.Model, draw int) (unitResult, error) {
+	sm, ok := asSequenceModel(m)
+	if !ok {
+		return unitResult{}, fmt.Errorf("lyapunov: no measurement for architecture %q", m.Arch())
+	}
+	at := ms.p.At
+	in := widen64(embed(m, ms.tokens))
+	u := unitResult{Unit: summary.LyapunovUnit{Kind: summary.UnitModel, Draw: draw, Layer: -1, Zeta: summary.NaN(), ZetaSeq: summary.NaN(), StateScale: summary.NaN()}}
+	outputs := func() [][]float64 {
+		o := make([][]float64, len(in))
+		for t := range o {
+			o[t] = make([]float64, sm.OutputDim())
+		}
+		return o
+	}
+	ref, pert := outputs(), outputs()
+	sm.Outputs(ref, in)
+	scale := 0.0
+	for _, y := range ref[at:] {
+		for _, v := range y {
+			scale = math.Max(scale, math.Abs(v))
+		}
+	}
+	u.Unit.OutputScale = summary.Float(scale)
+	floor := ms.p.Floor * scale
+	su := signs(rand.New(rand.NewPCG(perturbSeed, 0x5eed)), sm.InputDim())
+	orig := slices.Clone(in[at])
+	for _, eps := range ms.eps {
+		for i, s := range su {
+			in[at][i] = orig[i] + eps*float64(s)
+		}
+		sm.Outputs(pert, in)
+		d := perturb.Deviations(ref[at:], pert[at:]).Max
+		u.Unit.Eps = append(u.Unit.Eps, summary.UnitEps{Eps: summary.Float(eps), StateRate: summary.NaN(), C: summary.NaN(), Excess: summary.NaN(),
+			OutputRate:  summary.Float(perturb.FitRate(d, perturb.FitOptions{From: 1, Floor: floor}).Rate),
+			OutputPower: summary.Float(powerLaw(d, floor)), StateFinal: summary.NaN(), OutputFinal: summary.Float(d[len(d)-1])})
+		u.Output = append(u.Output, summary.Floats(strided(d, ms.stride)))
+	}
+	return u, nil
+}

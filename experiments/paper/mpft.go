@@ -1,0 +1,129 @@
+package paper
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/models/hf"
+	"github.com/ssmlab/ssmlab/models/precision"
+)
+
+// MPFT is the kind "mpft" (Fig. 1): instruction-tune a pretrained base by
+// the trial's method (full, or LoRA on some linears) in the trial's
+// precision (mixed-precision fine-tuning), then measure how far the result
+// diverges from fp32 full fine-tuning of the same base with the same data,
+// steps and seed: accuracy divergence on the k-shot tasks and logit-level
+// divergence on their prompts.
+type MPFT struct{}
+
+// MPFTParams is [params] of kind mpft.
+type MPFTParams struct {
+	EvalPrecision precision.Policy `toml:"eval_precision" json:"eval_precision"` // evaluation of both models
+	LogitTasks    int              `toml:"logit_tasks" json:"logit_tasks"`
+	LogitShots    int              `toml:"logit_shots" json:"logit_shots"`
+}
+
+// NewParams implements experiments.ParamsKind.
+func (MPFT) NewParams() any { return &MPFTParams{LogitTasks: 12, LogitShots: 5} }
+
+// Version implements experiments.Versioned.
+func (MPFT) Version() string { return "1" }
+
+// reference is fp32 full fine-tuning of the same base.
+func reference(ft FinetuneSpec) FinetuneSpec {
+	ft.Method, ft.MethodName, ft.Precision = config.Method{}, "full", precision.FP32Policy
+	return ft
+}
+
+// Check implements experiments.Checker.
+func (MPFT) Check(t *config.Trial) error {
+	if err := CheckModel(t.Model); err != nil {
+		return fmt.Errorf("model %s: %v", t.ModelName, err)
+	}
+	ft, err := finetuneSpec(t)
+	if err == nil {
+		_, err = scoresSpec(t, ModelRef{Finetune: &ft}, precision.FP32Policy)
+	}
+	if err == nil && t.Method.LoRA() && t.Model != nil && t.Model.Path == "" && len(t.Method.Targets[t.Model.Arch]) == 0 {
+		err = fmt.Errorf("method %s names no LoRA targets for arch %s", t.MethodName, t.Model.Arch)
+	}
+	return err
+}
+
+// Needs implements experiments.Planner.
+func (MPFT) Needs(t *config.Trial) ([]experiments.Need, error) {
+	ft, err := finetuneSpec(t)
+	if err != nil {
+		return nil, err
+	}
+	return needsOf(ft, reference(ft)), nil
+}
+
+// Run implements experiments.Kind.
+func (MPFT) Run(ctx *experiments.Context) error {
+	t := ctx.Trial
+	p := t.Params.(*MPFTParams)
+	ft, err := finetuneSpec(t)
+	if err != nil {
+		return err
+	}
+	rf := reference(ft)
+	var out summary.MPFT
+	var sc, rsc summary.Scores
+	for _, x := range []struct {
+		spec FinetuneSpec
+		dst  *summary.Scores
+	}{{ft, &sc}, {rf, &rsc}} {
+		spec, err := scoresSpec(t, ModelRef{Finetune: &x.spec}, p.EvalPrecision)
+		if err == nil {
+			*x.dst, err = scores(ctx, spec)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	dir, err := ctx.Artifact("finetune", ft)
+	if err != nil {
+		return err
+	}
+	refDir, err := ctx.Artifact("finetune", rf)
+	if err != nil {
+		return err
+	}
+	m, err := hf.Load(filepath.Join(dir, "model"))
+	if err != nil {
+		return err
+	}
+	rm, err := hf.Load(filepath.Join(refDir, "model"))
+	if err != nil {
+		return err
+	}
+	var fs summary.Finetune
+	if err := readSummary(dir, &fs); err != nil {
+		return err
+	}
+	out.Model, out.Method, out.Precision, out.Trainable, out.Train = modelInfo(t, m), t.MethodName, t.Precision.String(), fs.Trainable, fs.Train
+	out.Shots = t.Eval.Shots
+	out.Acc, _ = accByK(sc, t.Eval.Shots)
+	out.RefAcc, _ = accByK(rsc, t.Eval.Shots)
+	if out.DivPP, _, out.ItemFlip, err = accDivergence(rsc, sc, t.Eval.Shots); err != nil {
+		return err
+	}
+	spec, _ := scoresSpec(t, ModelRef{Finetune: &ft}, p.EvalPrecision)
+	tasks, tok, err := loadTasks(spec.Data)
+	if err != nil {
+		return err
+	}
+	ls, err := logitDivergence(ctx, rm, p.EvalPrecision, m, p.EvalPrecision, tasks, tok, p.LogitShots, p.LogitTasks, t.Eval.Items)
+	if err != nil {
+		return err
+	}
+	out.MaxAbsLogit, out.MeanKL, out.ArgmaxFlip = ls.MaxAbsDiff, ls.MeanKL, ls.FlipRate
+	ctx.Progress.Printf("%s %s %s: %.2f pp from fp32 full fine-tuning (KL %.2g)", t.ModelName, t.MethodName, t.Precision, out.DivPP, out.MeanKL)
+	return ctx.WriteSummary(out)
+}
+
+func init() { experiments.RegisterKind("mpft", MPFT{}) }

@@ -1,0 +1,101 @@
+package summary
+
+// Model identifies the model a trial studied.
+type Model struct {
+	Name   string `json:"name"`   // the [models.NAME]
+	Arch   string `json:"arch"`   // mamba, mamba2, gpt_neox, llama
+	Family string `json:"family"` // label for figures (default: arch)
+	Size   string `json:"size"`   // label for figures (default: parameter count)
+	Params int    `json:"params"`
+	Seed   int64  `json:"seed"`
+}
+
+// ICL is the summary.json of kind "icl": k-shot accuracy of one model,
+// pretrained or instruction-tuned, on the held-out-function tasks.
+type ICL struct {
+	Model     Model     `json:"model"`
+	Stage     string    `json:"stage"`     // "pretrained" or "instruct"
+	Method    string    `json:"method"`    // instruction tuning method (stage instruct)
+	Precision string    `json:"precision"` // instruction tuning precision (stage instruct)
+	Shots     []int     `json:"shots"`
+	Acc       []float64 `json:"acc"`      // mean acc per shot count
+	AccNorm   []float64 `json:"acc_norm"` // mean acc_norm per shot count
+	Gain      float64   `json:"gain"`     // mean over k > 0 of acc_k - acc_0
+	// Items holds per-item correctness (acc) per shot count, items in the
+	// same order for every model evaluated on the same data (for paired
+	// bootstrap intervals of gains and ratios).
+	Items [][]float64 `json:"items"`
+	// Families holds mean acc per family per shot count.
+	Families     []FamilyAcc `json:"families"`
+	PretrainLoss float64     `json:"pretrain_loss"`
+	FinetuneLoss float64     `json:"finetune_loss,omitempty"`
+}
+
+// FamilyAcc is a task family's mean accuracy per shot count.
+type FamilyAcc struct {
+	Family string    `json:"family"`
+	Acc    []float64 `json:"acc"`
+}
+
+// MPInference is the summary.json of kind "mpdiv" (Table 1): one base
+// model evaluated in fp32 and 16-bit precisions.
+type MPInference struct {
+	Model Model    `json:"model"`
+	Shots []int    `json:"shots"`
+	Rows  []MPRow  `json:"rows"`
+	Notes []string `json:"notes,omitempty"`
+}
+
+// MPRow is one precision's results and its divergence from fp32.
+type MPRow struct {
+	Precision string    `json:"precision"`
+	Acc       []float64 `json:"acc"` // mean acc per shot count
+	// DivPP is the mean over families and shot counts of
+	// |acc_fp32 − acc_p| in percentage points; DivTaskPP the same over
+	// individual tasks (finer, noisier).
+	DivPP     float64 `json:"div_pp"`
+	DivTaskPP float64 `json:"div_task_pp"`
+	// ItemFlip is the fraction of (item, k) whose correctness differs from fp32.
+	ItemFlip float64 `json:"item_flip"`
+	// Logit-level divergence from fp32 on the evaluation prompts.
+	MaxAbsLogit float64 `json:"max_abs_logit"`
+	MeanKL      float64 `json:"mean_kl"`
+	ArgmaxFlip  float64 `json:"argmax_flip"`
+}
+
+// MPFT is the summary.json of kind "mpft" (Fig. 1): one model fine-tuned
+// by one method in one precision, compared with fp32 full fine-tuning of
+// the same base.
+type MPFT struct {
+	Model     Model     `json:"model"`
+	Method    string    `json:"method"`
+	Precision string    `json:"precision"`
+	Trainable int       `json:"trainable"`
+	Shots     []int     `json:"shots"`
+	Acc       []float64 `json:"acc"`     // per shot count
+	RefAcc    []float64 `json:"ref_acc"` // fp32 full fine-tuning, per shot count
+	DivPP     float64   `json:"div_pp"`  // mean over families and k of |acc − acc_ref| (pp)
+	ItemFlip  float64   `json:"item_flip"`
+	// Logit-level divergence from the fp32 full fine-tuned model.
+	MaxAbsLogit float64 `json:"max_abs_logit"`
+	MeanKL      float64 `json:"mean_kl"`
+	ArgmaxFlip  float64 `json:"argmax_flip"`
+	Train       Train   `json:"train"`
+}
+
+// Efficiency is the summary.json of kind "efficiency" (Fig. 2): training
+// and inference throughput and memory of one setting.
+type Efficiency struct {
+	Model          Model   `json:"model"`
+	Method         string  `json:"method"`
+	Precision      string  `json:"precision"`
+	Trainable      int     `json:"trainable"`
+	Tokens         int     `json:"tokens_per_step"`
+	TrainTokensPS  float64 `json:"train_tokens_per_s"`
+	TrainPeakBytes uint64  `json:"train_peak_bytes"`
+	BytesPerToken  float64 `json:"train_peak_bytes_per_token"`
+	InferTokensPS  float64 `json:"infer_tokens_per_s"`
+	Backend        string  `json:"backend"`     // GEMM backend
+	HalfNative     bool    `json:"half_native"` // a native 16-bit GEMM ran (else rounding emulation)
+	Steps          int     `json:"steps"`
+}

@@ -1,0 +1,103 @@
+package sgemm
+
+// Packing copies a block of op(A) or op(B) into the order the micro-kernel
+// reads it, so the transposes and leading dimensions are absorbed here and
+// the kernel streams contiguous memory. Partial panels are padded with zeros;
+// the padded rows and columns of the product are computed but never stored.
+
+// packA packs rows [i0, i0+mb) and columns [p0, p0+kb) of op(A) (m x k) into
+// micro-panels of mr rows: dst[q*mr*kb + p*mr + r] = op(A)[i0+q*mr+r, p0+p].
+func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb int) {
+	panels := (mb + mr - 1) / mr
+	dst = dst[:panels*mr*kb]
+	if trans {
+		// op(A)[i, p] = a[p*lda+i]: read each row of a once, in order
+		// (walking down a column instead would hit one cache set).
+		if mb%mr != 0 {
+			clear(dst[(panels-1)*mr*kb:]) // the zero rows of the last panel
+		}
+		full := mb / mr
+		for p := 0; p < kb; p++ {
+			src := a[(p0+p)*lda+i0:][:mb]
+			for q := 0; q < full; q++ { // element moves: no memmove call per panel
+				s, d := src[q*mr:q*mr+mr:q*mr+mr], dst[q*mr*kb+p*mr:][:mr:mr]
+				d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+			}
+			if full < panels {
+				copy(dst[full*mr*kb+p*mr:][:mr], src[full*mr:])
+			}
+		}
+		return
+	}
+	for q := 0; q < panels; q++ {
+		d := dst[q*mr*kb : (q+1)*mr*kb]
+		r0, rows := i0+q*mr, min(mr, mb-q*mr)
+		if rows == mr {
+			packA6(d, a, lda, r0, p0, kb)
+			continue
+		}
+		clear(d)
+		for r := 0; r < rows; r++ {
+			src := a[(r0+r)*lda+p0:][:kb]
+			for p, v := range src {
+				d[p*mr+r] = v
+			}
+		}
+	}
+}
+
+// packA6 interleaves six full rows of a (not transposed).
+func packA6(d, a []float32, lda, r0, p0, kb int) {
+	s0 := a[r0*lda+p0:][:kb]
+	s1 := a[(r0+1)*lda+p0:][:kb]
+	s2 := a[(r0+2)*lda+p0:][:kb]
+	s3 := a[(r0+3)*lda+p0:][:kb]
+	s4 := a[(r0+4)*lda+p0:][:kb]
+	s5 := a[(r0+5)*lda+p0:][:kb]
+	d = d[:mr*kb]
+	for p := range s0 {
+		dd := d[p*mr : p*mr+mr : p*mr+mr]
+		dd[0], dd[1], dd[2], dd[3], dd[4], dd[5] = s0[p], s1[p], s2[p], s3[p], s4[p], s5[p]
+	}
+}
+
+// packB packs columns [j0, j0+nb) and rows [p0, p0+kb) of op(B) (k x n) into
+// micro-panels of nr columns: dst[q*nr*kb + p*nr + j] = op(B)[p0+p, j0+q*nr+j].
+func packB(dst, b []float32, ldb int, trans bool, j0, nb, p0, kb int) {
+	panels := (nb + nr - 1) / nr
+	dst = dst[:panels*nr*kb]
+	if nb%nr != 0 {
+		clear(dst[(panels-1)*nr*kb:]) // the zero columns of the last panel
+	}
+	if !trans {
+		// op(B)[p, j] = b[p*ldb+j]: read each row of b once, in order.
+		full := nb / nr
+		for p := 0; p < kb; p++ {
+			src := b[(p0+p)*ldb+j0:][:nb]
+			spread16(dst[p*nr:], nr*kb, src, full)
+			if full < panels {
+				copy(dst[full*nr*kb+p*nr:][:nr], src[full*nr:])
+			}
+		}
+		return
+	}
+	// op(B)[p, j] = b[j*ldb+p]: column j of a panel is a row of b.
+	for j := 0; j < nb; j++ {
+		src := b[(j0+j)*ldb+p0:][:kb]
+		d := dst[j/nr*nr*kb+j%nr:]
+		for p, v := range src {
+			d[p*nr] = v
+		}
+	}
+}
+
+// spread16 copies src[16q : 16q+16] to dst[q*stride:] for q < n: one row of
+// B into n panels. Element moves, not a memmove call per panel; amd64 with
+// AVX2 replaces it with an assembly loop.
+var spread16 = func(dst []float32, stride int, src []float32, n int) {
+	for q := 0; q < n; q++ {
+		s, d := src[q*nr:q*nr+nr:q*nr+nr], dst[q*stride:][:nr:nr]
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+		d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15] = s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]
+	}
+}
