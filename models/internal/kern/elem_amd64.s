@@ -284,3 +284,75 @@ smbLoop:
 smbDone:
 	VZEROUPPER
 	RET
+
+// func addAVX(dst, a, b *float32, n int)
+// dst = a + b for n a multiple of 8 (dst may alias a or b).
+TEXT ·addAVX(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ addDone
+
+addLoop:
+	VMOVUPS (SI), Y0
+	VADDPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ addLoop
+
+addDone:
+	VZEROUPPER
+	RET
+
+// func mulAVX(dst, a, b *float32, n int)
+// dst = a·b for n a multiple of 8.
+TEXT ·mulAVX(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ mulDone
+
+mulLoop:
+	VMOVUPS (SI), Y0
+	VMULPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ mulLoop
+
+mulDone:
+	VZEROUPPER
+	RET
+
+// func axpyAVX(alpha float32, x, y *float32, n int)
+// y += alpha·x for n a multiple of 8, multiply then add (two roundings, as
+// the Go loop computes it: no fused multiply-add).
+TEXT ·axpyAVX(SB), NOSPLIT, $0-32
+	VBROADCASTSS alpha+0(FP), Y1
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ axpyDone
+
+axpyLoop:
+	VMULPS (SI), Y1, Y0
+	VADDPS (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ axpyLoop
+
+axpyDone:
+	VZEROUPPER
+	RET

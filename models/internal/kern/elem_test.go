@@ -164,3 +164,29 @@ func TestSoftmaxKernelsAsmMatchGo(t *testing.T) {
 		}
 	}
 }
+
+// The vector arithmetic is bit-identical to the Go loops (no fused
+// multiply-add in Axpy).
+func TestArithmeticBitIdentical(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{0, 3, 8, 29, 1024} {
+		a, b := randSlice(r, n, 3), randSlice(r, n, 3)
+		run := func(accel bool) [][]float32 {
+			defer SetAccelerated(SetAccelerated(accel))
+			s, m, y, c := make([]float32, n), make([]float32, n), append([]float32(nil), b...), append([]float32(nil), a...)
+			Add(s, a, b)
+			Mul(m, a, b)
+			Axpy(0.37, a, y)
+			Scale(c, 1.7)
+			return [][]float32{s, m, y, c}
+		}
+		got, want := run(true), run(false)
+		for k := range got {
+			for i := range got[k] {
+				if math.Float32bits(got[k][i]) != math.Float32bits(want[k][i]) {
+					t.Fatalf("n %d op %d [%d]: %v, Go %v", n, k, i, got[k][i], want[k][i])
+				}
+			}
+		}
+	}
+}

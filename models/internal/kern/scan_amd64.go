@@ -49,3 +49,12 @@ func convBwdDataAVX(dx, dy, wT *float32, L, E, K int)
 
 //go:noescape
 func convBwdWeightAVX(dwT, db, dy, x *float32, L, E, K int)
+
+//go:noescape
+func addAVX(dst, a, b *float32, n int)
+
+//go:noescape
+func mulAVX(dst, a, b *float32, n int)
+
+//go:noescape
+func axpyAVX(alpha float32, x, y *float32, n int)

@@ -20,3 +20,6 @@ func softmaxBwdAVX(ds, p, dp *float32, n int, dot, scale float32)       { panic(
 func convFwdAVX(y, x, wT, bias *float32, L, E, K int)                   { panic("kern: no assembly") }
 func convBwdDataAVX(dx, dy, wT *float32, L, E, K int)                   { panic("kern: no assembly") }
 func convBwdWeightAVX(dwT, db, dy, x *float32, L, E, K int)             { panic("kern: no assembly") }
+func addAVX(dst, a, b *float32, n int)                                  { panic("kern: no assembly") }
+func mulAVX(dst, a, b *float32, n int)                                  { panic("kern: no assembly") }
+func axpyAVX(alpha float32, x, y *float32, n int)                       { panic("kern: no assembly") }
