@@ -38,6 +38,9 @@ Output keys:
   tokens_per_s          batch x seq x steps / time of the timed steps
   tokens_per_s_median   batch x seq / the median step time (robust on a busy machine)
   seconds_per_step      mean time of a timed step
+  cpu_seconds_per_step  CPU time the process used per timed step (all threads;
+                        below gomaxprocs x seconds_per_step when other jobs
+                        share the cores)
   peak_bytes            Go heap high-water mark during the timed steps
                         (weights, optimizer state, activations; sampled)
   peak_bytes_per_token  peak_bytes / (batch x seq)
@@ -47,6 +50,7 @@ Output keys:
   flops_per_token       the analytic count used (see below)
   backend               the GEMM backend (SSMLAB_BLAS or --backend picks one)
   half_native           whether a native 16-bit GEMM ran the 16-bit matmuls
+  matmul_path           how they ran (tensor.MatmulPath: native or emulated, backend)
   params, trainable_params, precision, mode, lora, arch and the sizes,
   go_version, gomaxprocs, loss (the last step's, a sanity check)
 
@@ -99,6 +103,7 @@ type BenchResult struct {
 	TokensPerS         float64 `json:"tokens_per_s"`
 	TokensPerSMedian   float64 `json:"tokens_per_s_median"`
 	SecondsPerStep     float64 `json:"seconds_per_step"`
+	CPUSecondsPerStep  float64 `json:"cpu_seconds_per_step"`
 	PeakBytes          uint64  `json:"peak_bytes"`
 	PeakBytesPerToken  float64 `json:"peak_bytes_per_token"`
 	AllocBytesPerToken float64 `json:"alloc_bytes_per_token"`
@@ -106,6 +111,7 @@ type BenchResult struct {
 	FLOPsPerToken      float64 `json:"flops_per_token"`
 	Backend            string  `json:"backend"`
 	HalfNative         bool    `json:"half_native"`
+	MatmulPath         string  `json:"matmul_path"`
 	GoVersion          string  `json:"go_version"`
 	GOMAXPROCS         int     `json:"gomaxprocs"`
 	Loss               float64 `json:"loss"`
@@ -250,6 +256,7 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 	}
 	tr := &efficiency.Tracker{SampleEvery: 2 * time.Millisecond}
 	secs := make([]float64, 0, o.steps)
+	cpu0 := cpuSeconds()
 	for range o.steps {
 		tr.Begin()
 		step.run()
@@ -257,6 +264,7 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 		secs = append(secs, tr.Steps()[len(tr.Steps())-1].Seconds)
 	}
 	rep := tr.Report()
+	cpuPerStep := (cpuSeconds() - cpu0) / float64(o.steps)
 	if o.memprofile != "" {
 		if err := writeMemProfile(o.memprofile); err != nil {
 			return nil, err
@@ -270,10 +278,10 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 	res := &BenchResult{Arch: o.arch, Mode: o.mode, Precision: pol.String(), LoRA: o.lora,
 		Vocab: o.vocab, DModel: o.d, Layers: o.layers, Batch: B, Seq: T, Steps: o.steps, Warmup: o.warmup,
 		Params: total, TrainableParams: trainable,
-		TokensPerS: rep.TokensPerSec, TokensPerSMedian: float64(B*T) / median(secs), SecondsPerStep: rep.SecondsPerStep,
+		TokensPerS: rep.TokensPerSec, TokensPerSMedian: float64(B*T) / median(secs), SecondsPerStep: rep.SecondsPerStep, CPUSecondsPerStep: cpuPerStep,
 		PeakBytes: rep.PeakHeapBytes, PeakBytesPerToken: rep.HeapBytesPerToken, AllocBytesPerToken: rep.AllocBytesPerToken,
 		GFLOPS: perStep / rep.SecondsPerStep / 1e9, FLOPsPerToken: perStep / float64(B*T),
-		Backend: tensor.Default().Name(), HalfNative: halfNative(pol),
+		Backend: tensor.Default().Name(), HalfNative: halfNative(pol), MatmulPath: tensor.MatmulPath(pol.Compute),
 		GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), Loss: step.lastLoss()}
 	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
 		return nil, fmt.Errorf("bench: the loss became %v: the benchmark is not meaningful", res.Loss)
@@ -282,9 +290,8 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 }
 
 // halfNative reports whether a native 16-bit GEMM runs the policy's
-// matmuls. The fp32-emulated path (operands rounded, fp32 GEMM) is the only
-// one in this tree.
-func halfNative(precision.Policy) bool { return false }
+// matmuls (else they are fp32 GEMMs on operands rounded to 16 bits).
+func halfNative(pol precision.Policy) bool { return tensor.HalfNative(pol.Compute) }
 
 // startCPUProfile profiles the process into path until stop is called.
 func startCPUProfile(path string) (stop func(), err error) {
