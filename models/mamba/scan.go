@@ -41,6 +41,7 @@ type scanOut struct {
 	// The vectorised scan works on groups of kern.Lanes channels (G of
 	// them, the last one possibly partial) and keeps states n-major.
 	at   []float32 // (G, N, 8) A by groups, zero in unused lanes
+	al2  []float32 // (G, N, 8) A·log2(e), as the vector exponential takes it
 	h    []float32 // (B, G, N, 8) running states
 	ckpt []float32 // (B, chunks, G, N, 8) the states before each backward chunk
 	bw   scanPartials
@@ -72,6 +73,10 @@ func scan(pol precision.Policy, in *scanIn, out *scanOut) {
 	Bn, L, E, N := in.B, in.L, in.E, in.N
 	G, C, s := numGroups(E), numChunks(L), N*kern.Lanes
 	out.at = groupA(out.at, in.A, E, N)
+	out.al2 = tensor.Grow(out.al2, len(out.at))
+	for i, v := range out.at {
+		out.al2[i] = v * kern.Log2E
+	}
 	out.h = tensor.Grow(out.h, Bn*G*s)
 	out.ckpt = tensor.Grow(out.ckpt, Bn*C*G*s)
 	tensor.Parallel(Bn*G, 1, func(lo, hi int) {
@@ -80,7 +85,7 @@ func scan(pol precision.Policy, in *scanIn, out *scanOut) {
 			e0 := g * kern.Lanes
 			h := out.h[w*s : (w+1)*s]
 			clear(h)
-			f := kern.Fwd{H: h, AT: out.at[g*s:], Bias: in.Bias[e0:], D: in.Dskip[e0:], N: N, E: E, W: min(kern.Lanes, E-e0)}
+			f := kern.Fwd{H: h, AT: out.at[g*s:], AL2: out.al2[g*s:], Bias: in.Bias[e0:], D: in.Dskip[e0:], N: N, E: E, W: min(kern.Lanes, E-e0)}
 			for c := 0; c < C; c++ {
 				t0 := c * scanChunk
 				copy(out.ckpt[((b*C+c)*G+g)*s:], h)

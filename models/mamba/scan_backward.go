@@ -81,7 +81,7 @@ func scanBackward(pol precision.Policy, in *scanIn, out *scanOut, dY []float32, 
 				for gi := g0; gi < g1; gi++ {
 					e0 := gi * kern.Lanes
 					bt, o, k := b*L+t0, (b*L+t0)*E+e0, b*G+gi
-					a := kern.Bwd{H0: out.ckpt[((b*C+c)*G+gi)*s:], DH: sc.dh[(gi-g0)*s:], AT: out.at[gi*s:], DA: p.dA[k*s:],
+					a := kern.Bwd{H0: out.ckpt[((b*C+c)*G+gi)*s:], DH: sc.dh[(gi-g0)*s:], AT: out.at[gi*s:], AL2: out.al2[gi*s:], DA: p.dA[k*s:],
 						Bm: in.Bm[bt*N:], Cm: in.Cm[bt*N:], Dt: in.Dt[o:], U: in.U[o:], Z: in.Z[o:], DY: dY[o:],
 						Delta: out.Delta[o:], YPre: out.YPre[o:], Bias: in.Bias[e0:], D: in.Dskip[e0:],
 						DU: g.U[o:], DDt: g.Dt[o:], DZ: g.Z[o:], DD: p.dD[k*kern.Lanes:], DBias: p.dBias[k*kern.Lanes:],

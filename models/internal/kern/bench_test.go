@@ -32,7 +32,7 @@ func BenchmarkScanGroup(b *testing.B) {
 			f := c.fwd(append([]float32(nil), h0...))
 			ScanFwd(f)
 			n, nl := c.L*c.E, 64*c.N*Lanes
-			a := &Bwd{H0: h0, DH: make([]float32, c.N*Lanes), AT: c.at, DA: make([]float32, c.N*Lanes),
+			a := &Bwd{H0: h0, DH: make([]float32, c.N*Lanes), AT: c.at, AL2: c.al2, DA: make([]float32, c.N*Lanes),
 				Bm: c.bm, Cm: c.cm, Dt: c.dt, U: c.u, Z: c.z, DY: c.dy, Delta: f.Delta, YPre: f.YPre,
 				Bias: c.bias, D: c.d, DU: make([]float32, n), DDt: make([]float32, n), DZ: make([]float32, n),
 				DD: make([]float32, Lanes), DBias: make([]float32, Lanes),

@@ -392,3 +392,103 @@ DATA invSqrt2Pi<>+20(SB)/4, $0x3ecc422a
 DATA invSqrt2Pi<>+24(SB)/4, $0x3ecc422a
 DATA invSqrt2Pi<>+28(SB)/4, $0x3ecc422a
 GLOBL invSqrt2Pi<>(SB), RODATA|NOPTR, $32
+
+DATA e2magic<>+0(SB)/4, $0x4b40007f
+DATA e2magic<>+4(SB)/4, $0x4b40007f
+DATA e2magic<>+8(SB)/4, $0x4b40007f
+DATA e2magic<>+12(SB)/4, $0x4b40007f
+DATA e2magic<>+16(SB)/4, $0x4b40007f
+DATA e2magic<>+20(SB)/4, $0x4b40007f
+DATA e2magic<>+24(SB)/4, $0x4b40007f
+DATA e2magic<>+28(SB)/4, $0x4b40007f
+GLOBL e2magic<>(SB), RODATA|NOPTR, $32
+
+DATA e2lo<>+0(SB)/4, $0xc2fc0000
+DATA e2lo<>+4(SB)/4, $0xc2fc0000
+DATA e2lo<>+8(SB)/4, $0xc2fc0000
+DATA e2lo<>+12(SB)/4, $0xc2fc0000
+DATA e2lo<>+16(SB)/4, $0xc2fc0000
+DATA e2lo<>+20(SB)/4, $0xc2fc0000
+DATA e2lo<>+24(SB)/4, $0xc2fc0000
+DATA e2lo<>+28(SB)/4, $0xc2fc0000
+GLOBL e2lo<>(SB), RODATA|NOPTR, $32
+
+DATA e2c0<>+0(SB)/4, $0x3f800000
+DATA e2c0<>+4(SB)/4, $0x3f800000
+DATA e2c0<>+8(SB)/4, $0x3f800000
+DATA e2c0<>+12(SB)/4, $0x3f800000
+DATA e2c0<>+16(SB)/4, $0x3f800000
+DATA e2c0<>+20(SB)/4, $0x3f800000
+DATA e2c0<>+24(SB)/4, $0x3f800000
+DATA e2c0<>+28(SB)/4, $0x3f800000
+GLOBL e2c0<>(SB), RODATA|NOPTR, $32
+
+DATA e2c1<>+0(SB)/4, $0x3f317218
+DATA e2c1<>+4(SB)/4, $0x3f317218
+DATA e2c1<>+8(SB)/4, $0x3f317218
+DATA e2c1<>+12(SB)/4, $0x3f317218
+DATA e2c1<>+16(SB)/4, $0x3f317218
+DATA e2c1<>+20(SB)/4, $0x3f317218
+DATA e2c1<>+24(SB)/4, $0x3f317218
+DATA e2c1<>+28(SB)/4, $0x3f317218
+GLOBL e2c1<>(SB), RODATA|NOPTR, $32
+
+DATA e2c2<>+0(SB)/4, $0x3e75fded
+DATA e2c2<>+4(SB)/4, $0x3e75fded
+DATA e2c2<>+8(SB)/4, $0x3e75fded
+DATA e2c2<>+12(SB)/4, $0x3e75fded
+DATA e2c2<>+16(SB)/4, $0x3e75fded
+DATA e2c2<>+20(SB)/4, $0x3e75fded
+DATA e2c2<>+24(SB)/4, $0x3e75fded
+DATA e2c2<>+28(SB)/4, $0x3e75fded
+GLOBL e2c2<>(SB), RODATA|NOPTR, $32
+
+DATA e2c3<>+0(SB)/4, $0x3d63576a
+DATA e2c3<>+4(SB)/4, $0x3d63576a
+DATA e2c3<>+8(SB)/4, $0x3d63576a
+DATA e2c3<>+12(SB)/4, $0x3d63576a
+DATA e2c3<>+16(SB)/4, $0x3d63576a
+DATA e2c3<>+20(SB)/4, $0x3d63576a
+DATA e2c3<>+24(SB)/4, $0x3d63576a
+DATA e2c3<>+28(SB)/4, $0x3d63576a
+GLOBL e2c3<>(SB), RODATA|NOPTR, $32
+
+DATA e2c4<>+0(SB)/4, $0x3c1d96df
+DATA e2c4<>+4(SB)/4, $0x3c1d96df
+DATA e2c4<>+8(SB)/4, $0x3c1d96df
+DATA e2c4<>+12(SB)/4, $0x3c1d96df
+DATA e2c4<>+16(SB)/4, $0x3c1d96df
+DATA e2c4<>+20(SB)/4, $0x3c1d96df
+DATA e2c4<>+24(SB)/4, $0x3c1d96df
+DATA e2c4<>+28(SB)/4, $0x3c1d96df
+GLOBL e2c4<>(SB), RODATA|NOPTR, $32
+
+DATA e2c5<>+0(SB)/4, $0x3aafa2b2
+DATA e2c5<>+4(SB)/4, $0x3aafa2b2
+DATA e2c5<>+8(SB)/4, $0x3aafa2b2
+DATA e2c5<>+12(SB)/4, $0x3aafa2b2
+DATA e2c5<>+16(SB)/4, $0x3aafa2b2
+DATA e2c5<>+20(SB)/4, $0x3aafa2b2
+DATA e2c5<>+24(SB)/4, $0x3aafa2b2
+DATA e2c5<>+28(SB)/4, $0x3aafa2b2
+GLOBL e2c5<>(SB), RODATA|NOPTR, $32
+
+DATA e2c6<>+0(SB)/4, $0x3920e8ad
+DATA e2c6<>+4(SB)/4, $0x3920e8ad
+DATA e2c6<>+8(SB)/4, $0x3920e8ad
+DATA e2c6<>+12(SB)/4, $0x3920e8ad
+DATA e2c6<>+16(SB)/4, $0x3920e8ad
+DATA e2c6<>+20(SB)/4, $0x3920e8ad
+DATA e2c6<>+24(SB)/4, $0x3920e8ad
+DATA e2c6<>+28(SB)/4, $0x3920e8ad
+GLOBL e2c6<>(SB), RODATA|NOPTR, $32
+
+DATA log2ev<>+0(SB)/4, $0x3fb8aa3b
+DATA log2ev<>+4(SB)/4, $0x3fb8aa3b
+DATA log2ev<>+8(SB)/4, $0x3fb8aa3b
+DATA log2ev<>+12(SB)/4, $0x3fb8aa3b
+DATA log2ev<>+16(SB)/4, $0x3fb8aa3b
+DATA log2ev<>+20(SB)/4, $0x3fb8aa3b
+DATA log2ev<>+24(SB)/4, $0x3fb8aa3b
+DATA log2ev<>+28(SB)/4, $0x3fb8aa3b
+GLOBL log2ev<>(SB), RODATA|NOPTR, $32

@@ -6,6 +6,9 @@ import "fmt"
 // float32. States and A of a group are stored n-major, (N, Lanes).
 const Lanes = 8
 
+// Log2E scales A for the AL2 fields: AL2 = A·Log2E in float32.
+const Log2E = 1.44269504088896341
+
 // The selective scan (Mamba Alg. 2) of one group of up to 8 channels e0..e0+W−1
 // of one sequence, for every step t:
 //
@@ -21,6 +24,7 @@ const Lanes = 8
 type Fwd struct {
 	H     []float32 // (N, 8) state, advanced in place
 	AT    []float32 // (N, 8) A of the group
+	AL2   []float32 // (N, 8) A·log2(e) (the assembly's exponential is 2^(Δ·A·log2 e))
 	Bm    []float32 // (Len, N)
 	Cm    []float32 // (Len, N)
 	Dt    []float32 // dt_proj output without its bias
@@ -51,7 +55,7 @@ func ScanFwd(a *Fwd) {
 func (a *Fwd) check() {
 	n8, rows := a.N*Lanes, (a.Len-1)*a.E+a.W
 	if a.W < 1 || a.W > Lanes || a.Len < 1 || a.N < 1 || a.E < a.W ||
-		len(a.H) < n8 || len(a.AT) < n8 || len(a.Bm) < a.Len*a.N || len(a.Cm) < a.Len*a.N ||
+		len(a.H) < n8 || len(a.AT) < n8 || len(a.AL2) < n8 || len(a.Bm) < a.Len*a.N || len(a.Cm) < a.Len*a.N ||
 		len(a.Bias) < a.W || len(a.D) < a.W || minLen(a.Dt, a.U, a.Z, a.Delta, a.YPre, a.Y) < rows {
 		panic(fmt.Sprintf("kern.ScanFwd: bad sizes Len=%d N=%d E=%d W=%d", a.Len, a.N, a.E, a.W))
 	}
@@ -92,6 +96,7 @@ type Bwd struct {
 	H0    []float32 // (N, 8) state before the chunk's first step
 	DH    []float32 // (N, 8) in: exp(Δ_{t+1}A)·dL/dh_{t+1} from after the chunk; out: the same before it
 	AT    []float32 // (N, 8)
+	AL2   []float32 // (N, 8) A·log2(e)
 	DA    []float32 // (N, 8) += Σ dL/dh_t·Δ_t·exp(Δ_t A)·h_{t−1}, the gradient of A
 	Bm    []float32 // (Len, N) from the chunk's first step
 	Cm    []float32 // (Len, N)
@@ -132,7 +137,7 @@ func ScanBwd(a *Bwd) {
 func (a *Bwd) check() {
 	n8, rows, lane := a.N*Lanes, (a.Len-1)*a.E+a.W, a.Len*a.N*Lanes
 	if a.W < 1 || a.W > Lanes || a.Len < 1 || a.N < 1 || a.E < a.W ||
-		minLen(a.H0, a.DH, a.AT, a.DA) < n8 || len(a.Bm) < a.Len*a.N || len(a.Cm) < a.Len*a.N ||
+		minLen(a.H0, a.DH, a.AT, a.AL2, a.DA) < n8 || len(a.Bm) < a.Len*a.N || len(a.Cm) < a.Len*a.N ||
 		minLen(a.Bias, a.D, a.DD, a.DBias) < a.W || minLen(a.LaneB, a.LaneC, a.HS, a.DAs) < lane ||
 		minLen(a.Dt, a.U, a.Z, a.DY, a.Delta, a.YPre, a.DU, a.DDt, a.DZ) < rows {
 		panic(fmt.Sprintf("kern.ScanBwd: bad sizes Len=%d N=%d E=%d W=%d", a.Len, a.N, a.E, a.W))

@@ -5,19 +5,20 @@
 // Field offsets of Fwd and Bwd (slices are 24 bytes; TestLayout checks).
 #define F_H 0
 #define F_AT 24
-#define F_BM 48
-#define F_CM 72
-#define F_DT 96
-#define F_U 120
-#define F_Z 144
-#define F_BIAS 168
-#define F_D 192
-#define F_DELTA 216
-#define F_YPRE 240
-#define F_Y 264
-#define F_LEN 288
-#define F_N 296
-#define F_E 304
+#define F_AL2 48
+#define F_BM 72
+#define F_CM 96
+#define F_DT 120
+#define F_U 144
+#define F_Z 168
+#define F_BIAS 192
+#define F_D 216
+#define F_DELTA 240
+#define F_YPRE 264
+#define F_Y 288
+#define F_LEN 312
+#define F_N 320
+#define F_E 328
 
 // func scanFwd8(a *Fwd)
 //
@@ -28,7 +29,7 @@
 TEXT ·scanFwd8(SB), NOSPLIT, $96-8
 	MOVQ a+0(FP), AX
 	MOVQ F_H(AX), DI
-	MOVQ F_AT(AX), SI
+	MOVQ F_AL2(AX), SI
 	MOVQ F_BM(AX), BX
 	MOVQ F_CM(AX), CX
 	MOVQ F_DT(AX), R8
@@ -52,6 +53,8 @@ TEXT ·scanFwd8(SB), NOSPLIT, $96-8
 	SHLQ $2, DX
 	MOVQ DX, 16(SP)
 	XORQ DX, DX
+	VMOVUPS e2magic<>(SB), Y12
+	VMOVUPS e2lo<>(SB), Y13
 
 fwdStep:
 	// Δ = softplus(dt + bias): log1p(e) as log(1+e)·e/((1+e)−1) (exact
@@ -76,7 +79,7 @@ fwdStep:
 
 fwdState:
 	VMULPS (SI)(AX*8), Y4, Y0
-	EXP8(Y0, Y1, Y2, Y3)
+	EXP2S(Y0, Y1, Y2)
 	VMULPS (DI)(AX*8), Y0, Y0
 	VBROADCASTSS (BX)(AX*1), Y1
 	VFMADD231PS Y1, Y5, Y0
@@ -110,29 +113,30 @@ fwdState:
 #define B_H0 0
 #define B_DH 24
 #define B_AT 48
-#define B_DA 72
-#define B_BM 96
-#define B_CM 120
-#define B_DT 144
-#define B_U 168
-#define B_Z 192
-#define B_DY 216
-#define B_DELTA 240
-#define B_YPRE 264
-#define B_BIAS 288
-#define B_D 312
-#define B_DU 336
-#define B_DDT 360
-#define B_DZ 384
-#define B_DD 408
-#define B_DBIAS 432
-#define B_LANEB 456
-#define B_LANEC 480
-#define B_HS 504
-#define B_DAS 528
-#define B_LEN 552
-#define B_N 560
-#define B_E 568
+#define B_AL2 72
+#define B_DA 96
+#define B_BM 120
+#define B_CM 144
+#define B_DT 168
+#define B_U 192
+#define B_Z 216
+#define B_DY 240
+#define B_DELTA 264
+#define B_YPRE 288
+#define B_BIAS 312
+#define B_D 336
+#define B_DU 360
+#define B_DDT 384
+#define B_DZ 408
+#define B_DD 432
+#define B_DBIAS 456
+#define B_LANEB 480
+#define B_LANEC 504
+#define B_HS 528
+#define B_DAS 552
+#define B_LEN 576
+#define B_N 584
+#define B_E 592
 
 // Frame of scanBwd8.
 #define S_T 0
@@ -203,10 +207,12 @@ TEXT ·scanBwd8(SB), NOSPLIT, $192-8
 	// Recompute h_t and exp(Δ_t A) for t = 0..Len−1, exactly as scanFwd8.
 	// BX B row, SI A, R8 h_{t−1}, R9 h_t, R10 exp(Δ_t A); Y4 Δ, Y5 Δ·u.
 	MOVQ B_BM(AX), BX
-	MOVQ B_AT(AX), SI
+	MOVQ B_AL2(AX), SI
 	MOVQ B_H0(AX), R8
 	MOVQ B_HS(AX), R9
 	MOVQ B_DAS(AX), R10
+	VMOVUPS e2magic<>(SB), Y12
+	VMOVUPS e2lo<>(SB), Y13
 
 recStep:
 	PTR(S_DELTA)
@@ -217,7 +223,7 @@ recStep:
 
 recState:
 	VMULPS (SI)(AX*8), Y4, Y0
-	EXP8(Y0, Y1, Y2, Y3)
+	EXP2S(Y0, Y1, Y2)
 	VMOVUPS Y0, (R10)(AX*8)
 	VMULPS (R8)(AX*8), Y0, Y0
 	VBROADCASTSS (BX)(AX*1), Y1

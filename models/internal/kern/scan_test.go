@@ -17,10 +17,10 @@ func TestLayout(t *testing.T) {
 		name      string
 		got, want uintptr
 	}{
-		{"Fwd.Y", unsafe.Offsetof(f.Y), 11 * 24}, {"Fwd.Len", unsafe.Offsetof(f.Len), 12 * 24},
-		{"Fwd.E", unsafe.Offsetof(f.E), 12*24 + 16},
-		{"Bwd.DAs", unsafe.Offsetof(b.DAs), 22 * 24}, {"Bwd.Len", unsafe.Offsetof(b.Len), 23 * 24},
-		{"Bwd.E", unsafe.Offsetof(b.E), 23*24 + 16},
+		{"Fwd.AL2", unsafe.Offsetof(f.AL2), 2 * 24}, {"Fwd.Y", unsafe.Offsetof(f.Y), 12 * 24},
+		{"Fwd.Len", unsafe.Offsetof(f.Len), 13 * 24}, {"Fwd.E", unsafe.Offsetof(f.E), 13*24 + 16},
+		{"Bwd.AL2", unsafe.Offsetof(b.AL2), 3 * 24}, {"Bwd.DAs", unsafe.Offsetof(b.DAs), 23 * 24},
+		{"Bwd.Len", unsafe.Offsetof(b.Len), 24 * 24}, {"Bwd.E", unsafe.Offsetof(b.E), 24*24 + 16},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s at %d, the assembly expects %d", c.name, c.got, c.want)
@@ -41,7 +41,7 @@ func randSlice(r *rand.Rand, n int, scale float64) []float32 {
 // far above the softplus threshold and far below (Δ → 0).
 type scanCase struct {
 	L, N, E, W         int
-	at, bm, cm         []float32
+	at, al2, bm, cm    []float32
 	dt, u, z, dy, bias []float32
 	d                  []float32
 }
@@ -57,6 +57,10 @@ func newCase(r *rand.Rand, L, N, E, W int) *scanCase {
 			c.at[n*Lanes+j] = -float32(float64(n+1) * math.Exp(0.1*r.NormFloat64()))
 		}
 	}
+	c.al2 = make([]float32, len(c.at))
+	for i, v := range c.at {
+		c.al2[i] = v * Log2E
+	}
 	for i := 0; i < len(c.dt); i += 7 {
 		c.dt[i] = float32(15 + 20*r.Float64()) // around and above the threshold
 	}
@@ -68,7 +72,7 @@ func newCase(r *rand.Rand, L, N, E, W int) *scanCase {
 
 func (c *scanCase) fwd(h []float32) *Fwd {
 	n := c.L * c.E
-	return &Fwd{H: h, AT: c.at, Bm: c.bm, Cm: c.cm, Dt: c.dt, U: c.u, Z: c.z, Bias: c.bias, D: c.d,
+	return &Fwd{H: h, AT: c.at, AL2: c.al2, Bm: c.bm, Cm: c.cm, Dt: c.dt, U: c.u, Z: c.z, Bias: c.bias, D: c.d,
 		Delta: make([]float32, n), YPre: make([]float32, n), Y: make([]float32, n), Len: c.L, N: c.N, E: c.E, W: c.W}
 }
 
@@ -147,7 +151,7 @@ func (c *scanCase) bwd(h0 []float32, chunk int, fwd func(*Fwd), run func(*Bwd)) 
 		fwd(&g)
 	}
 	n, nl := c.L*c.E, chunk*c.N*Lanes
-	b := &Bwd{DH: make([]float32, c.N*Lanes), AT: c.at, DA: make([]float32, c.N*Lanes),
+	b := &Bwd{DH: make([]float32, c.N*Lanes), AT: c.at, AL2: c.al2, DA: make([]float32, c.N*Lanes),
 		Bias: c.bias, D: c.d, DU: make([]float32, n), DDt: make([]float32, n), DZ: make([]float32, n),
 		DD: make([]float32, Lanes), DBias: make([]float32, Lanes),
 		LaneB: make([]float32, c.L*c.N*Lanes), LaneC: make([]float32, c.L*c.N*Lanes),
