@@ -6,8 +6,10 @@ import (
 )
 
 // BenchmarkScanGroup times one group of 8 channels over 256 steps at N =
-// 16 (a chunk-free forward; the backward as 4 chunks of 64), single
-// threaded, reporting state elements (t, e, n) per second.
+// 16 (a chunk-free forward; the backward as 4 chunks of 64), reporting
+// state elements (t, e, n) per second and GFLOP/s at the nominal 8 flops
+// per element forward (exp as one; ssmlab bench's count) and 16 backward
+// (the recomputation and the reverse recurrence).
 func BenchmarkScanGroup(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	c := newCase(r, 256, 16, 256, Lanes)
@@ -25,6 +27,7 @@ func BenchmarkScanGroup(b *testing.B) {
 				ScanFwd(f)
 			}
 			b.ReportMetric(elems*float64(b.N)/b.Elapsed().Seconds()/1e6, "Melem/s")
+			b.ReportMetric(8*elems*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 		b.Run("bwd/"+name, func(b *testing.B) {
 			defer SetAccelerated(SetAccelerated(accel))
@@ -45,6 +48,68 @@ func BenchmarkScanGroup(b *testing.B) {
 				}
 			}
 			b.ReportMetric(elems*float64(b.N)/b.Elapsed().Seconds()/1e6, "Melem/s")
+			b.ReportMetric(16*elems*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkElementwise reports GB/s (bytes read and written) of the
+// vectorised elementwise kernels on 1 Mi floats, "asm" and "go" side by
+// side; copy (memmove) is the bandwidth they are compared with.
+func BenchmarkElementwise(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const n = 1 << 20
+	x, y, d := randSlice(r, n, 2), randSlice(r, n, 1), make([]float32, n)
+	var sink float64
+	for _, k := range []struct {
+		name  string
+		bytes int
+		fn    func()
+	}{
+		{"copy", 8, func() { copy(d, x) }},
+		{"SiLU", 8, func() { SiLU(d, x) }},
+		{"SiLUBackward", 12, func() { SiLUBackward(d, y, x) }},
+		{"GELU", 8, func() { GELU(d, x) }},
+		{"GELUBackward", 12, func() { GELUBackward(d, y, x) }},
+		{"ExpShift", 8, func() { sink += ExpShift(d, x, 3) }},
+		{"Max", 4, func() { sink += float64(Max(x)) }},
+		{"Dot", 8, func() { sink += float64(Dot(x, y)) }},
+		{"Add", 12, func() { Add(d, x, y) }},
+		{"Axpy", 12, func() { Axpy(0.5, x, d) }},
+	} {
+		for _, accel := range []bool{true, false} {
+			if k.name == "copy" && !accel {
+				continue
+			}
+			b.Run(k.name+map[bool]string{true: "/asm", false: "/go"}[accel], func(b *testing.B) {
+				defer SetAccelerated(SetAccelerated(accel))
+				for i := 0; i < b.N; i++ {
+					k.fn()
+				}
+				b.ReportMetric(float64(k.bytes*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
+		}
+	}
+	_ = sink
+}
+
+// BenchmarkConv times the depthwise causal convolution of one sequence
+// (L 256, E 256, K 4) forward and backward, reporting GFLOP/s (2 per
+// multiply-add: 3 products of L·E·K).
+func BenchmarkConv(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	L, E, K := 256, 256, 4
+	x, dy, wT, bias := randSlice(r, L*E, 1), randSlice(r, L*E, 1), randSlice(r, K*E, 1), randSlice(r, E, 1)
+	y, dx, dw, db := make([]float32, L*E), make([]float32, L*E), make([]float32, K*E), make([]float32, E)
+	for _, accel := range []bool{true, false} {
+		b.Run(map[bool]string{true: "asm", false: "go"}[accel], func(b *testing.B) {
+			defer SetAccelerated(SetAccelerated(accel))
+			for i := 0; i < b.N; i++ {
+				ConvFwd(y, x, wT, bias, L, E, K)
+				ConvBwdData(dx, dy, wT, L, E, K)
+				ConvBwdWeight(dw, db, dy, x, L, E, K)
+			}
+			b.ReportMetric(6*float64(L*E*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
 }

@@ -356,3 +356,55 @@ axpyLoop:
 axpyDone:
 	VZEROUPPER
 	RET
+
+// func adamwAVX(w, g, m, v *float32, n int, c *[6]float32)
+// For n a multiple of 8, with c = {w1, b2, w2, bc2sqrt, eps, stepSize}:
+// m += w1·(g − m); v = v·b2 + (w2·g)·g; w −= (stepSize·m)/(√v/bc2sqrt + eps),
+// each operation rounded as the Go loop rounds it (no fused multiply-add;
+// VSQRTPS is the correctly rounded square root, as float32(math.Sqrt(v))).
+TEXT ·adamwAVX(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), DI
+	MOVQ gr+8(FP), SI
+	MOVQ m+16(FP), DX
+	MOVQ v+24(FP), BX
+	MOVQ n+32(FP), CX
+	MOVQ c+40(FP), AX
+	VBROADCASTSS 0(AX), Y8  // w1
+	VBROADCASTSS 4(AX), Y9  // b2
+	VBROADCASTSS 8(AX), Y10 // w2
+	VBROADCASTSS 12(AX), Y11 // bc2sqrt
+	VBROADCASTSS 16(AX), Y12 // eps
+	VBROADCASTSS 20(AX), Y13 // stepSize
+	SHRQ $3, CX
+	JZ adamDone
+
+adamLoop:
+	VMOVUPS (SI), Y0 // g
+	VMOVUPS (DX), Y1 // m
+	VSUBPS Y1, Y0, Y2
+	VMULPS Y2, Y8, Y2
+	VADDPS Y2, Y1, Y1
+	VMOVUPS Y1, (DX)
+	VMULPS (BX), Y9, Y3 // v·b2
+	VMULPS Y0, Y10, Y4
+	VMULPS Y0, Y4, Y4 // (w2·g)·g
+	VADDPS Y4, Y3, Y3
+	VMOVUPS Y3, (BX)
+	VSQRTPS Y3, Y3
+	VDIVPS Y11, Y3, Y3
+	VADDPS Y12, Y3, Y3 // denom
+	VMULPS Y1, Y13, Y1 // stepSize·m
+	VDIVPS Y3, Y1, Y1
+	VMOVUPS (DI), Y5
+	VSUBPS Y1, Y5, Y5
+	VMOVUPS Y5, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ adamLoop
+
+adamDone:
+	VZEROUPPER
+	RET

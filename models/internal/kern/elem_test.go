@@ -190,3 +190,30 @@ func TestArithmeticBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// The vector AdamW update gives the same bits as the Go loop.
+func TestAdamWBitIdentical(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{5, 8, 1003} {
+		w, g, m, v := randSlice(r, n, 1), randSlice(r, n, 1), randSlice(r, n, 0.1), randSlice(r, n, 0.01)
+		for i := range v {
+			v[i] = float32(math.Abs(float64(v[i])))
+		}
+		run := func(accel bool) [][]float32 {
+			defer SetAccelerated(SetAccelerated(accel))
+			ww, mm, vv := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
+			for range 3 {
+				AdamW(ww, g, mm, vv, 0.1, 0.999, 0.001, 0.0447, 1e-8, 3e-4)
+			}
+			return [][]float32{ww, mm, vv}
+		}
+		got, want := run(true), run(false)
+		for k := range got {
+			for i := range got[k] {
+				if math.Float32bits(got[k][i]) != math.Float32bits(want[k][i]) {
+					t.Fatalf("n %d array %d [%d]: %v, Go %v", n, k, i, got[k][i], want[k][i])
+				}
+			}
+		}
+	}
+}

@@ -58,3 +58,6 @@ func mulAVX(dst, a, b *float32, n int)
 
 //go:noescape
 func axpyAVX(alpha float32, x, y *float32, n int)
+
+//go:noescape
+func adamwAVX(w, gr, m, v *float32, n int, c *[6]float32)

@@ -23,3 +23,4 @@ func convBwdWeightAVX(dwT, db, dy, x *float32, L, E, K int)             { panic(
 func addAVX(dst, a, b *float32, n int)                                  { panic("kern: no assembly") }
 func mulAVX(dst, a, b *float32, n int)                                  { panic("kern: no assembly") }
 func axpyAVX(alpha float32, x, y *float32, n int)                       { panic("kern: no assembly") }
+func adamwAVX(w, g, m, v *float32, n int, c *[6]float32)                { panic("kern: no assembly") }
