@@ -63,22 +63,25 @@ func (l *Linear) lowRank(pol precision.Policy, t *tmp, xq, aq []float32, n int) 
 
 // AdapterForward implements nn.Adapter: y (n x Out) += scale·B·A·x, each
 // product a half linear under 16-bit policies, the sum rounded as the half
-// add of PEFT's `result + lora_B(lora_A(x)) * scaling`.
+// add of PEFT's `result + lora_B(lora_A(x)) * scaling`. x comes on the
+// compute grid (nn.Adapter). Under fp32 the second product adds
+// scale·a·Bᵀ into y in one GEMM.
 func (l *Linear) AdapterForward(pol precision.Policy, y, x []float32, n int) {
 	if l.Merged {
 		return
 	}
 	var t tmp
 	defer t.release()
-	xq, aq, bq := t.rounded(pol, x), t.rounded(pol, l.A.Value.Data), t.rounded(pol, l.B.Value.Data)
-	a := l.lowRank(pol, &t, xq, aq, n)
-	b := t.get(n * l.Base.Out)
-	tensor.MatMulT(b, a, bq, n, l.R, l.Base.Out, false)
-	pol.Act(b)
+	out := l.Base.Out
+	aq, bq := t.rounded(pol, l.A.Value.Data), t.rounded(pol, l.B.Value.Data)
+	a := l.lowRank(pol, &t, x, aq, n)
 	if !pol.Half() {
-		tensor.Axpy(l.Scale, b, y[:len(b)])
+		tensor.Gemm(false, true, n, out, l.R, l.Scale, a, bq, 1, y[:n*out])
 		return
 	}
+	b := t.get(n * out)
+	tensor.MatMulT(b, a, bq, n, l.R, out, false)
+	pol.Act(b)
 	kern.Scale(b, l.Scale) // y = round(y + round(scale·b)), in vector passes
 	pol.Act(b)
 	tensor.AddTo(y[:len(b)], b)
@@ -88,7 +91,8 @@ func (l *Linear) AdapterForward(pol precision.Policy, y, x []float32, n int) {
 // AdapterBackward implements nn.Adapter. With g = scale·dy (a half op):
 // dB += gᵀ·a, da = g·B, dA += daᵀ·x, dx += da·A. A·x is recomputed from x.
 // The part added to dx is rounded; the sum is left to the caller, which
-// knows whether the input was a 16-bit tensor.
+// knows whether the input was a 16-bit tensor. Under fp32 the scale rides
+// on the products (alpha) and the gradients accumulate in the GEMMs.
 func (l *Linear) AdapterBackward(pol precision.Policy, dx, dy, x []float32, n int) {
 	if l.Merged {
 		return
@@ -96,8 +100,22 @@ func (l *Linear) AdapterBackward(pol precision.Policy, dx, dy, x []float32, n in
 	in, out, r := l.Base.In, l.Base.Out, l.R
 	var t tmp
 	defer t.release()
-	xq, aq, bq := t.rounded(pol, x), t.rounded(pol, l.A.Value.Data), t.rounded(pol, l.B.Value.Data)
-	a := l.lowRank(pol, &t, xq, aq, n)
+	aq, bq := t.rounded(pol, l.A.Value.Data), t.rounded(pol, l.B.Value.Data)
+	a := l.lowRank(pol, &t, x, aq, n)
+	da := t.get(n * r)
+	if !pol.Half() {
+		if gB := l.B.G(); gB != nil {
+			tensor.Gemm(true, false, out, r, n, l.Scale, dy, a, 1, gB)
+		}
+		tensor.Gemm(false, false, n, r, out, l.Scale, dy, bq, 0, da)
+		if gA := l.A.G(); gA != nil {
+			tensor.Gemm(true, false, r, in, n, 1, da, x, 1, gA)
+		}
+		if dx != nil {
+			tensor.Gemm(false, false, n, in, r, 1, da, aq, 1, dx[:n*in])
+		}
+		return
+	}
 	g := t.get(n * out)
 	copy(g, dy[:n*out])
 	kern.Scale(g, l.Scale)
@@ -107,12 +125,11 @@ func (l *Linear) AdapterBackward(pol precision.Policy, dx, dy, x []float32, n in
 		tensor.Gemm(true, false, out, r, n, 1, g, a, 0, dB)
 		gradInto(pol, gB, dB)
 	}
-	da := t.get(n * r)
 	tensor.Gemm(false, false, n, r, out, 1, g, bq, 0, da)
 	pol.Act(da)
 	if gA := l.A.G(); gA != nil {
 		dA := t.get(len(gA))
-		tensor.Gemm(true, false, r, in, n, 1, da, xq, 0, dA)
+		tensor.Gemm(true, false, r, in, n, 1, da, x, 0, dA)
 		gradInto(pol, gA, dA)
 	}
 	if dx != nil {

@@ -10,9 +10,12 @@ import (
 // implements it; Linear knows nothing of LoRA beyond this.
 type Adapter interface {
 	// AdapterForward adds the adapter's output for x (n x in) to y (n x out).
+	// x is the input as the base matmul sees it: on the compute grid under
+	// a 16-bit policy (already rounded; the adapter need not round it).
 	AdapterForward(pol precision.Policy, y, x []float32, n int)
 	// AdapterBackward accumulates the adapter's parameter gradients for
-	// upstream gradient dy and, when dx is non-nil, adds its part to dx.
+	// upstream gradient dy and, when dx is non-nil, adds its part to dx (x
+	// as in AdapterForward).
 	AdapterBackward(pol precision.Policy, dx, dy, x []float32, n int)
 	// AdapterParams returns the adapter's parameters.
 	AdapterParams() []*Param
@@ -80,7 +83,7 @@ func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
 	xq, wq, xb, wb := l.operands(pol, x)
 	// native 16-bit matmul where the CPU has it, else fp32 on the rounded operands
 	tensor.MatMulTAs(pol.Compute, y, xq, wq, n, l.In, l.Out, false)
-	release(xb, wb)
+	defer release(xb, wb)
 	if l.B != nil {
 		b := l.B.Value.Data
 		if pol.Half() {
@@ -95,7 +98,7 @@ func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
 	}
 	pol.Act(y)
 	if l.Adapter != nil {
-		l.Adapter.AdapterForward(pol, y, x, n)
+		l.Adapter.AdapterForward(pol, y, xq, n)
 	}
 }
 
@@ -136,7 +139,7 @@ func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 		tensor.AddTo(gb, l.bq)
 	}
 	if l.Adapter != nil {
-		l.Adapter.AdapterBackward(pol, dx, dy, x, n)
+		l.Adapter.AdapterBackward(pol, dx, dy, xq, n)
 	}
 }
 

@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -311,5 +312,59 @@ func TestParamBookkeeping(t *testing.T) {
 	l.W.Unfreeze()
 	if l.W.G() == nil || !strings.HasSuffix(l.W.Name, ".weight") {
 		t.Fatal("unfreeze")
+	}
+}
+
+// The parallel, vectorised norms equal their plain references within
+// float32 rounding of the row sums (widths that do and do not fill 8 lanes,
+// row counts that do and do not fill blocks), and are bit-identical
+// whatever GOMAXPROCS is.
+func TestNormsMatchReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, sz := range [][2]int{{3, 5}, {130, 16}, {200, 128}} {
+		n, d := sz[0], sz[1]
+		x, dy := nntest.Rand(r, n*d, 2), nntest.Rand(r, n*d, 1)
+		rms, ln := NewRMSNorm("r", d, 1e-5), NewLayerNorm("l", d, 1e-5)
+		randFill(r, rms.W, 1)
+		randFill(r, ln.W, 1)
+		randFill(r, ln.B, 1)
+		type out struct{ y, dx, gw, gb []float32 }
+		run := func(procs int, ref bool) (o [2]out) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			ZeroGrads([]*Param{rms.W, ln.W, ln.B})
+			y, dx, st, mu := make([]float32, n*d), make([]float32, n*d), make([]float32, n), make([]float32, n)
+			if ref {
+				rms.forwardRef(y, st, x, n)
+				rms.backwardRef(dx, dy, x, st, n)
+			} else {
+				rms.Forward(y, st, x, n)
+				rms.Backward(dx, dy, x, st, n)
+			}
+			o[0] = out{y, dx, append([]float32(nil), rms.W.G()...), nil}
+			y, dx = make([]float32, n*d), make([]float32, n*d)
+			if ref {
+				ln.forwardRef(y, mu, st, x, n)
+				ln.backwardRef(dx, dy, x, mu, st, n)
+			} else {
+				ln.Forward(y, mu, st, x, n)
+				ln.Backward(dx, dy, x, mu, st, n)
+			}
+			o[1] = out{y, dx, append([]float32(nil), ln.W.G()...), append([]float32(nil), ln.B.G()...)}
+			return o
+		}
+		got, want, one := run(2, false), run(1, true), run(1, false)
+		for k, name := range []string{"rmsnorm", "layernorm"} {
+			for f, p := range [][3][]float32{{got[k].y, want[k].y, one[k].y}, {got[k].dx, want[k].dx, one[k].dx}, {got[k].gw, want[k].gw, one[k].gw}, {got[k].gb, want[k].gb, one[k].gb}} {
+				scale := float64(maxAbsOf(p[1]))
+				for i := range p[0] {
+					if d := math.Abs(float64(p[0][i] - p[1][i])); d > 2e-5*(math.Abs(float64(p[1][i]))+scale) {
+						t.Fatalf("%v %s field %d [%d]: %v, reference %v", sz, name, f, i, p[0][i], p[1][i])
+					}
+					if math.Float32bits(p[0][i]) != math.Float32bits(p[2][i]) {
+						t.Fatalf("%v %s field %d [%d]: %v with 2 threads, %v with 1", sz, name, f, i, p[0][i], p[2][i])
+					}
+				}
+			}
+		}
 	}
 }

@@ -1,6 +1,11 @@
 package nn
 
-import "math"
+import (
+	"math"
+
+	"github.com/ssmlab/ssmlab/models/internal/kern"
+	"github.com/ssmlab/ssmlab/models/tensor"
+)
 
 // RMSNorm is y = x / sqrt(mean(x²) + eps) * w over the last dimension
 // (mamba_ssm and HF MambaRMSNorm / LlamaRMSNorm), computed in float32.
@@ -8,6 +13,8 @@ type RMSNorm struct {
 	W   *Param // (D)
 	D   int
 	Eps float32
+
+	part []float32 // Backward's per-block dw partials
 }
 
 // NewRMSNorm allocates an RMSNorm with weight name+".weight" set to 1.
@@ -20,46 +27,50 @@ func NewRMSNorm(name string, d int, eps float32) *RMSNorm {
 }
 
 // Forward writes y (n x D) and the per-row reciprocal RMS rstd (n), which
-// Backward needs.
+// Backward needs. Rows run in parallel; each sums its squares in float32
+// lanes (kern).
 func (m *RMSNorm) Forward(y, rstd, x []float32, n int) {
 	w, d := m.W.Value.Data, m.D
-	for r := 0; r < n; r++ {
-		xr := x[r*d : (r+1)*d]
-		var ss float32
-		for _, v := range xr {
-			ss += v * v
+	tensor.Parallel(n, normBlock, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, yr := x[r*d:(r+1)*d], y[r*d:(r+1)*d]
+			_, ss := kern.SumSqDev(xr, 0)
+			s := float32(1 / math.Sqrt(float64(ss/float32(d)+m.Eps)))
+			rstd[r] = s
+			kern.NormAffine(yr, yr, xr, w, nil, 0, s) // y = (x·s)·w
 		}
-		s := float32(1 / math.Sqrt(float64(ss/float32(d)+m.Eps)))
-		rstd[r] = s
-		yr := y[r*d : (r+1)*d]
-		for j, v := range xr {
-			yr[j] = v * s * w[j]
-		}
-	}
+	})
 }
 
 // Backward writes dx and accumulates dw. With x̂ = x·s:
-// dx = s·(dy⊙w − x̂·mean(dy⊙w⊙x̂)).
+// dx = s·(dy⊙w − x̂·mean(dy⊙w⊙x̂)). Rows run in parallel by blocks of
+// normBlock; dw sums per block, then over blocks in order.
 func (m *RMSNorm) Backward(dx, dy, x, rstd []float32, n int) {
 	w, d := m.W.Value.Data, m.D
 	gw := m.W.G()
-	for r := 0; r < n; r++ {
-		xr, dyr, s := x[r*d:(r+1)*d], dy[r*d:(r+1)*d], rstd[r]
-		var dot float32
-		for j, v := range xr {
-			xh := v * s
-			dot += dyr[j] * w[j] * xh
+	var nb int
+	m.part, nb = blockPartials(m.part, n, d)
+	tensor.Parallel(nb, 1, func(lo, hi int) {
+		rb := rowBufs.Get()
+		defer rowBufs.Put(rb)
+		rb.grow(d)
+		for blk := lo; blk < hi; blk++ {
+			var pw []float32
 			if gw != nil {
-				gw[j] += dyr[j] * xh
+				pw = m.part[blk*d : (blk+1)*d]
+			}
+			for r := blk * normBlock; r < min(n, (blk+1)*normBlock); r++ {
+				xr, dyr, s := x[r*d:(r+1)*d], dy[r*d:(r+1)*d], rstd[r]
+				kern.NormAffine(rb.t, rb.xh, xr, rb.ones, nil, 0, s) // x̂ (t: scratch)
+				accumulateRow(pw, nil, dyr, rb.xh, rb.t)
+				if dx == nil {
+					continue
+				}
+				kern.Mul(rb.t, dyr, w)
+				dot := kern.Dot(rb.t, rb.xh) / float32(d)
+				kern.NormBackward(dx[r*d:(r+1)*d], dyr, rb.xh, w, s, 0, dot)
 			}
 		}
-		dot /= float32(d)
-		if dx == nil {
-			continue
-		}
-		dxr := dx[r*d : (r+1)*d]
-		for j, v := range xr {
-			dxr[j] = s * (dyr[j]*w[j] - v*s*dot)
-		}
-	}
+	})
+	sumBlocks(gw, m.part, nb, d, 0, d)
 }

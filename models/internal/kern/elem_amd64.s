@@ -408,3 +408,112 @@ adamLoop:
 adamDone:
 	VZEROUPPER
 	RET
+
+// func sumSqDevAVX(x *float32, n int, mu float32) (s, q float32)
+// s = Σ x, q = Σ (x − mu)² for n a multiple of 8 (8 lanes, then pairwise).
+TEXT ·sumSqDevAVX(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS mu+16(FP), Y5
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	SHRQ $3, CX
+	JZ ssdDone
+
+ssdLoop:
+	VMOVUPS (SI), Y2
+	VADDPS Y2, Y0, Y0
+	VSUBPS Y5, Y2, Y2
+	VFMADD231PS Y2, Y2, Y1
+	ADDQ $32, SI
+	DECQ CX
+	JNZ ssdLoop
+
+ssdDone:
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS X2, X0, X0
+	VMOVHLPS X0, X2, X2
+	VADDPS X2, X0, X0
+	VMOVSHDUP X0, X2
+	VADDSS X2, X0, X0
+	VMOVSS X0, s+24(FP)
+	VEXTRACTF128 $1, Y1, X2
+	VADDPS X2, X1, X1
+	VMOVHLPS X1, X2, X2
+	VADDPS X2, X1, X1
+	VMOVSHDUP X1, X2
+	VADDSS X2, X1, X1
+	VMOVSS X1, q+28(FP)
+	VZEROUPPER
+	RET
+
+// func normAffineAVX(y, xh, x, w, b *float32, n int, mu, s float32)
+// xh = (x − mu)·s; y = xh·w (+ b when b is not nil), n a multiple of 8.
+TEXT ·normAffineAVX(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ xh+8(FP), R8
+	MOVQ x+16(FP), SI
+	MOVQ w+24(FP), DX
+	MOVQ b+32(FP), BX
+	MOVQ n+40(FP), CX
+	VBROADCASTSS mu+48(FP), Y4
+	VBROADCASTSS s+52(FP), Y5
+	SHRQ $3, CX
+	JZ naDone
+
+naLoop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y4, Y0, Y0
+	VMULPS Y5, Y0, Y0
+	VMOVUPS Y0, (R8)
+	VMULPS (DX), Y0, Y0
+	TESTQ BX, BX
+	JZ naNoBias
+	VADDPS (BX), Y0, Y0
+	ADDQ $32, BX
+
+naNoBias:
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	ADDQ $32, R8
+	DECQ CX
+	JNZ naLoop
+
+naDone:
+	VZEROUPPER
+	RET
+
+// func normBwdAVX(dx, dy, xh, w *float32, n int, s, c0, c1 float32)
+// dx = s·((dy·w − c0) − xh·c1), n a multiple of 8.
+TEXT ·normBwdAVX(SB), NOSPLIT, $0-52
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ xh+16(FP), R8
+	MOVQ w+24(FP), DX
+	MOVQ n+32(FP), CX
+	VBROADCASTSS s+40(FP), Y4
+	VBROADCASTSS c0+44(FP), Y5
+	VBROADCASTSS c1+48(FP), Y6
+	SHRQ $3, CX
+	JZ nbDone
+
+nbLoop:
+	VMOVUPS (SI), Y0
+	VMULPS (DX), Y0, Y0
+	VSUBPS Y5, Y0, Y0
+	VMULPS (R8), Y6, Y1
+	VSUBPS Y1, Y0, Y0
+	VMULPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ nbLoop
+
+nbDone:
+	VZEROUPPER
+	RET

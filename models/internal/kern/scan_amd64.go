@@ -61,3 +61,12 @@ func axpyAVX(alpha float32, x, y *float32, n int)
 
 //go:noescape
 func adamwAVX(w, gr, m, v *float32, n int, c *[6]float32)
+
+//go:noescape
+func sumSqDevAVX(x *float32, n int, mu float32) (s, q float32)
+
+//go:noescape
+func normAffineAVX(y, xh, x, w, b *float32, n int, mu, s float32)
+
+//go:noescape
+func normBwdAVX(dx, dy, xh, w *float32, n int, s, c0, c1 float32)

@@ -24,3 +24,6 @@ func addAVX(dst, a, b *float32, n int)                                  { panic(
 func mulAVX(dst, a, b *float32, n int)                                  { panic("kern: no assembly") }
 func axpyAVX(alpha float32, x, y *float32, n int)                       { panic("kern: no assembly") }
 func adamwAVX(w, g, m, v *float32, n int, c *[6]float32)                { panic("kern: no assembly") }
+func sumSqDevAVX(x *float32, n int, mu float32) (s, q float32)          { panic("kern: no assembly") }
+func normAffineAVX(y, xh, x, w, b *float32, n int, mu, s float32)       { panic("kern: no assembly") }
+func normBwdAVX(dx, dy, xh, w *float32, n int, s, c0, c1 float32)       { panic("kern: no assembly") }
