@@ -27,8 +27,7 @@ type Mixer struct {
 	// activations of the last Forward, reused by Backward
 	batch, length int
 	in            []float32 // (B, L, D) the caller's normed input
-	xz            []float32 // (B, L, 2E) in_proj output
-	x, z          []float32 // (B, L, E) its two halves
+	xz            []float32 // (B, L, 2E) in_proj output x | z, read in place (row stride 2E)
 	xc            []float32 // (B, L, E) conv output
 	u             []float32 // (B, L, E) SiLU(xc), the scan input
 	dbl           []float32 // (B, L, R+2N) x_proj output
@@ -90,20 +89,19 @@ func (m *Mixer) Forward(pol precision.Policy, out, in []float32, B, L int) {
 	n, E, N, R := B*L, m.E, m.N, m.R
 	m.batch, m.length, m.in = B, L, in
 	m.xz = tensor.Grow(m.xz, n*2*E)
-	m.x, m.z, m.xc, m.u = grow4(m.x, m.z, m.xc, m.u, n*E)
+	m.xc, m.u = tensor.Grow(m.xc, n*E), tensor.Grow(m.u, n*E)
 	m.dbl = tensor.Grow(m.dbl, n*(R+2*N))
 	m.dt, m.bm, m.cm = tensor.Grow(m.dt, n*R), tensor.Grow(m.bm, n*N), tensor.Grow(m.cm, n*N)
 	m.dtr = tensor.Grow(m.dtr, n*E)
 
-	m.InProj.Forward(pol, m.xz, in, n) // autocast linear: x | z on the compute grid
-	splitCols(m.xz, n, part{m.x, E}, part{m.z, E})
-	m.Conv.Forward(pol, m.xc, m.x, B, L) // autocast conv, last tap = current token
-	nn.SiLU(m.u, m.xc)                   // half elementwise op: fp32 compute, rounded
+	m.InProj.Forward(pol, m.xz, in, n)                // autocast linear: x | z on the compute grid
+	m.Conv.ForwardStrided(pol, m.xc, m.xz, 2*E, B, L) // autocast conv on x in place, last tap = current token
+	nn.SiLU(m.u, m.xc)                                // half elementwise op: fp32 compute, rounded
 	pol.Act(m.u)
 	m.XProj.Forward(pol, m.dbl, m.u, n)
 	splitCols(m.dbl, n, part{m.dt, R}, part{m.bm, N}, part{m.cm, N})
 	m.DtProj.Forward(pol, m.dtr, m.dt, n) // dt_proj.weight @ dt; the bias goes into the scan
-	m.sc = scanIn{B: B, L: L, E: E, N: N, U: m.u, Dt: m.dtr, Z: m.z, Bm: m.bm, Cm: m.cm,
+	m.sc = scanIn{B: B, L: L, E: E, N: N, U: m.u, Dt: m.dtr, Z: m.xz[E:], ZS: 2 * E, Bm: m.bm, Cm: m.cm,
 		A: m.A(), Dskip: m.Dskip.Value.Data, Bias: m.DtBias.Value.Data}
 	scan(pol, &m.sc, &m.so)
 	m.OutProj.Forward(pol, out, m.so.Y, n)

@@ -25,7 +25,8 @@ type scanIn struct {
 	B, L, E, N int
 	U          []float32 // (B, L, E) u = SiLU(conv(x))
 	Dt         []float32 // (B, L, E) dt_proj(dt) without its bias
-	Z          []float32 // (B, L, E) gate
+	Z          []float32 // (B, L, E) gate, rows ZS apart
+	ZS         int       // Z's row stride (0: E; the mixer reads z in place from in_proj's output)
 	Bm, Cm     []float32 // (B, L, N) input-dependent B and C
 	A          []float32 // (E, N) A = −exp(A_log)
 	Dskip      []float32 // (E) D
@@ -60,6 +61,14 @@ func silu(z float32) float32 { return z / (1 + expf(-z)) }
 // 4·64·N·8 floats, 128 KiB at N = 16) stays in L2 whatever the length.
 const scanChunk = 64
 
+// zs is Z's row stride.
+func (in *scanIn) zs() int {
+	if in.ZS == 0 {
+		return in.E
+	}
+	return in.ZS
+}
+
 func numGroups(E int) int { return (E + kern.Lanes - 1) / kern.Lanes }
 
 func numChunks(L int) int { return (L + scanChunk - 1) / scanChunk }
@@ -71,7 +80,7 @@ func numChunks(L int) int { return (L + scanChunk - 1) / scanChunk }
 func scan(pol precision.Policy, in *scanIn, out *scanOut) {
 	newScanOut(in, out)
 	Bn, L, E, N := in.B, in.L, in.E, in.N
-	G, C, s := numGroups(E), numChunks(L), N*kern.Lanes
+	G, C, s, zs := numGroups(E), numChunks(L), N*kern.Lanes, in.zs()
 	out.at = groupA(out.at, in.A, E, N)
 	out.al2 = tensor.Grow(out.al2, len(out.at))
 	for i, v := range out.at {
@@ -85,13 +94,13 @@ func scan(pol precision.Policy, in *scanIn, out *scanOut) {
 			e0 := g * kern.Lanes
 			h := out.h[w*s : (w+1)*s]
 			clear(h)
-			f := kern.Fwd{H: h, AT: out.at[g*s:], AL2: out.al2[g*s:], Bias: in.Bias[e0:], D: in.Dskip[e0:], N: N, E: E, W: min(kern.Lanes, E-e0)}
+			f := kern.Fwd{H: h, AT: out.at[g*s:], AL2: out.al2[g*s:], Bias: in.Bias[e0:], D: in.Dskip[e0:], N: N, E: E, W: min(kern.Lanes, E-e0), ZS: zs}
 			for c := 0; c < C; c++ {
 				t0 := c * scanChunk
 				copy(out.ckpt[((b*C+c)*G+g)*s:], h)
 				bt, o := b*L+t0, (b*L+t0)*E+e0
 				f.Len, f.Bm, f.Cm = min(scanChunk, L-t0), in.Bm[bt*N:], in.Cm[bt*N:]
-				f.Dt, f.U, f.Z = in.Dt[o:], in.U[o:], in.Z[o:]
+				f.Dt, f.U, f.Z = in.Dt[o:], in.U[o:], in.Z[bt*zs+e0:]
 				f.Delta, f.YPre, f.Y = out.Delta[o:], out.YPre[o:], out.Y[o:]
 				kern.ScanFwd(&f)
 			}

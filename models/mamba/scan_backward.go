@@ -12,7 +12,7 @@ import (
 // du, dΔ, dz, dB, dC in the input dtypes); the parameter gradients are
 // accumulated in fp32 and may be nil when their parameter is frozen.
 type scanGrads struct {
-	U, Dt, Z []float32 // (B, L, E) written
+	U, Dt, Z []float32 // (B, L, E) written (Z with the scan input's row stride ZS)
 	Bm, Cm   []float32 // (B, L, N) written
 	ALog     []float32 // (E, N) accumulated, d/dA_log = d/dA · A
 	Dskip    []float32 // (E) accumulated
@@ -54,7 +54,7 @@ func backwardBlocks(B, G int) int { return min(G, max(1, (16+B-1)/B)) }
 // (per lane, then per block, in a fixed order), dA, dD, d bias over batches.
 func scanBackward(pol precision.Policy, in *scanIn, out *scanOut, dY []float32, g *scanGrads) {
 	Bn, L, E, N := in.B, in.L, in.E, in.N
-	G, C, s := numGroups(E), numChunks(L), N*kern.Lanes
+	G, C, s, zs := numGroups(E), numChunks(L), N*kern.Lanes, in.zs()
 	nb := backwardBlocks(Bn, G)
 	gpb := (G + nb - 1) / nb
 	p := &out.bw
@@ -82,10 +82,10 @@ func scanBackward(pol precision.Policy, in *scanIn, out *scanOut, dY []float32, 
 					e0 := gi * kern.Lanes
 					bt, o, k := b*L+t0, (b*L+t0)*E+e0, b*G+gi
 					a := kern.Bwd{H0: out.ckpt[((b*C+c)*G+gi)*s:], DH: sc.dh[(gi-g0)*s:], AT: out.at[gi*s:], AL2: out.al2[gi*s:], DA: p.dA[k*s:],
-						Bm: in.Bm[bt*N:], Cm: in.Cm[bt*N:], Dt: in.Dt[o:], U: in.U[o:], Z: in.Z[o:], DY: dY[o:],
+						Bm: in.Bm[bt*N:], Cm: in.Cm[bt*N:], Dt: in.Dt[o:], U: in.U[o:], Z: in.Z[bt*zs+e0:], DY: dY[o:],
 						Delta: out.Delta[o:], YPre: out.YPre[o:], Bias: in.Bias[e0:], D: in.Dskip[e0:],
-						DU: g.U[o:], DDt: g.Dt[o:], DZ: g.Z[o:], DD: p.dD[k*kern.Lanes:], DBias: p.dBias[k*kern.Lanes:],
-						LaneB: sc.laneB, LaneC: sc.laneC, HS: sc.hs, DAs: sc.das, Len: steps, N: N, E: E, W: min(kern.Lanes, E-e0)}
+						DU: g.U[o:], DDt: g.Dt[o:], DZ: g.Z[bt*zs+e0:], DD: p.dD[k*kern.Lanes:], DBias: p.dBias[k*kern.Lanes:],
+						LaneB: sc.laneB, LaneC: sc.laneC, HS: sc.hs, DAs: sc.das, Len: steps, N: N, E: E, W: min(kern.Lanes, E-e0), ZS: zs}
 					kern.ScanBwd(&a)
 				}
 				o := ((blk*Bn+b)*L + t0) * N

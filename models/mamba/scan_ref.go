@@ -32,7 +32,7 @@ func scanRef(pol precision.Policy, in *scanIn, out *scanOut) {
 					y += *s * in.Cm[bt*N+n]
 				}
 				y += in.Dskip[e] * in.U[i]
-				z := in.Z[i]
+				z := in.Z[bt*in.zs()+e]
 				out.Delta[i], out.YPre[i] = delta, y
 				out.Y[i] = pol.Compute.Round(y * (z / (1 + float32(math.Exp(float64(-z))))))
 			}
@@ -89,10 +89,11 @@ func scanBackwardRef(pol precision.Policy, in *scanIn, out *scanOut, dY []float3
 					Bt, Ct := in.Bm[bt*N:(bt+1)*N], in.Cm[bt*N:(bt+1)*N]
 					for j := 0; j < w; j++ {
 						e, i := e0+j, bt*E+e0+j
-						z, u, delta := in.Z[i], in.U[i], out.Delta[i]
+						zi := bt*in.zs() + e
+						z, u, delta := in.Z[zi], in.U[i], out.Delta[i]
 						sz := nn.Sigmoid(z)
 						gy := dY[i] * z * sz // d y_pre
-						g.Z[i] = pol.Compute.Round(dY[i] * out.YPre[i] * sz * (1 + z*(1-sz)))
+						g.Z[zi] = pol.Compute.Round(dY[i] * out.YPre[i] * sz * (1 + z*(1-sz)))
 						dD[e] += gy * u
 						du, dDelta := in.Dskip[e]*gy, float32(0)
 						ht := hs[((t+1)*eb+j)*N : ((t+1)*eb+j+1)*N]

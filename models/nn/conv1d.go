@@ -2,6 +2,7 @@ package nn
 
 import (
 	"github.com/ssmlab/ssmlab/models/internal/kern"
+	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -62,23 +63,51 @@ func (c *Conv1d) transposed(pol precision.Policy, w []float32) {
 // Forward writes y (B, L, E) from x (B, L, E), sequences in parallel
 // (kern.ConvFwd: vectorised over channels).
 func (c *Conv1d) Forward(pol precision.Policy, y, x []float32, batch, length int) {
-	xq, w, xb, wb := c.operands(pol, x)
+	c.ForwardStrided(pol, y, x, c.E, batch, length)
+}
+
+// ForwardStrided is Forward with x's rows xs ≥ E apart, so x may be the
+// first E columns of a wider tensor (Mamba's in_proj output x | z).
+func (c *Conv1d) ForwardStrided(pol precision.Policy, y, x []float32, xs, batch, length int) {
+	xq, xsq, w, xb, wb := c.stridedOperands(pol, x, xs, batch*length)
 	defer release(xb, wb)
 	c.transposed(pol, w)
 	E, K, n := c.E, c.K, length*c.E
 	tensor.Parallel(batch, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
-			kern.ConvFwd(y[b*n:(b+1)*n], xq[b*n:(b+1)*n], c.wT, c.bq, length, E, K)
+			kern.ConvFwd(y[b*n:(b+1)*n], xq[b*length*xsq:], xsq, c.wT, c.bq, length, E, K)
 			pol.Act(y[b*n : (b+1)*n])
 		}
 	})
+}
+
+// stridedOperands returns x and W as the conv sees them: under a 16-bit
+// policy rounded copies (x gathered to rows of E), else the originals.
+func (c *Conv1d) stridedOperands(pol precision.Policy, x []float32, xs, rows int) (xq []float32, xsq int, wq []float32, xb, wb *[]float32) {
+	if !pol.Half() {
+		return x, xs, c.W.Value.Data, nil, nil
+	}
+	xb = HalfBufs.Get()
+	xq = scratch.Float32s(xb, rows*c.E)
+	for r := 0; r < rows; r++ {
+		copy(xq[r*c.E:(r+1)*c.E], x[r*xs:r*xs+c.E])
+	}
+	pol.Act(xq)
+	wq, wb = Rounded(pol, c.W.Value.Data)
+	return xq, c.E, wq, xb, wb
 }
 
 // Backward writes dx (B, L, E) and accumulates dw and db. The parameter
 // gradients sum per sequence (in parallel), then over sequences in order,
 // so they do not depend on GOMAXPROCS.
 func (c *Conv1d) Backward(pol precision.Policy, dx, dy, x []float32, batch, length int) {
-	xq, w, xb, wb := c.operands(pol, x)
+	c.BackwardStrided(pol, dx, c.E, dy, x, c.E, batch, length)
+}
+
+// BackwardStrided is Backward with dx's rows dxs apart and x's rows xs
+// apart (each ≥ E); dy is (B, L, E).
+func (c *Conv1d) BackwardStrided(pol precision.Policy, dx []float32, dxs int, dy, x []float32, xs, batch, length int) {
+	xq, xsq, w, xb, wb := c.stridedOperands(pol, x, xs, batch*length)
 	defer release(xb, wb)
 	c.transposed(pol, w)
 	E, K, n := c.E, c.K, length*c.E
@@ -91,11 +120,14 @@ func (c *Conv1d) Backward(pol precision.Policy, dx, dy, x []float32, batch, leng
 	tensor.Parallel(batch, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
 			if gw != nil || gb != nil {
-				kern.ConvBwdWeight(c.pw[b*K*E:(b+1)*K*E], c.pb[b*E:(b+1)*E], dy[b*n:(b+1)*n], xq[b*n:(b+1)*n], length, E, K)
+				kern.ConvBwdWeight(c.pw[b*K*E:(b+1)*K*E], c.pb[b*E:(b+1)*E], dy[b*n:(b+1)*n], xq[b*length*xsq:], xsq, length, E, K)
 			}
 			if dx != nil {
-				kern.ConvBwdData(dx[b*n:(b+1)*n], dy[b*n:(b+1)*n], c.wT, length, E, K)
-				pol.Act(dx[b*n : (b+1)*n])
+				d := dx[b*length*dxs:]
+				kern.ConvBwdData(d, dxs, dy[b*n:(b+1)*n], c.wT, length, E, K)
+				for t := 0; pol.Half() && t < length; t++ {
+					pol.Act(d[t*dxs : t*dxs+E])
+				}
 			}
 		}
 	})

@@ -105,9 +105,9 @@ func BenchmarkConv(b *testing.B) {
 		b.Run(map[bool]string{true: "asm", false: "go"}[accel], func(b *testing.B) {
 			defer SetAccelerated(SetAccelerated(accel))
 			for i := 0; i < b.N; i++ {
-				ConvFwd(y, x, wT, bias, L, E, K)
-				ConvBwdData(dx, dy, wT, L, E, K)
-				ConvBwdWeight(dw, db, dy, x, L, E, K)
+				ConvFwd(y, x, E, wT, bias, L, E, K)
+				ConvBwdData(dx, E, dy, wT, L, E, K)
+				ConvBwdWeight(dw, db, dy, x, E, L, E, K)
 			}
 			b.ReportMetric(6*float64(L*E*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

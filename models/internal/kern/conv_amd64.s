@@ -4,13 +4,15 @@
 // (E a multiple of 8), weights transposed to (K, E): row k multiplies the
 // input K−1−k steps back.
 
-// func convFwdAVX(y, x, wT, bias *float32, L, E, K int)
-// y[t] = bias + Σ_{k ≥ K−1−t} wT[k] ⊙ x[t−(K−1)+k]
-TEXT ·convFwdAVX(SB), NOSPLIT, $0-56
+// func convFwdAVX(y, x, wT, bias *float32, L, E, K, xs int)
+// y[t] = bias + Σ_{k ≥ K−1−t} wT[k] ⊙ x[t−(K−1)+k]; x rows xs apart
+TEXT ·convFwdAVX(SB), NOSPLIT, $0-64
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ E+40(FP), R8
 	SHLQ $2, R8 // E·4
+	MOVQ xs+56(FP), R13
+	SHLQ $2, R13 // xs·4
 	XORQ R9, R9 // t
 
 fwdRow:
@@ -42,7 +44,7 @@ fwdKmin:
 	ADDQ R10, R12
 	SUBQ K+48(FP), R12
 	INCQ R12 // t−(K−1)+k
-	IMULQ R8, R12
+	IMULQ R13, R12
 	ADDQ SI, R12 // x row
 	XORQ AX, AX
 
@@ -65,13 +67,15 @@ fwdNext:
 	VZEROUPPER
 	RET
 
-// func convBwdDataAVX(dx, dy, wT *float32, L, E, K int)
-// dx[s] = Σ_{k: s+K−1−k < L} wT[k] ⊙ dy[s+K−1−k]
-TEXT ·convBwdDataAVX(SB), NOSPLIT, $0-48
+// func convBwdDataAVX(dx, dy, wT *float32, L, E, K, dxs int)
+// dx[s] = Σ_{k: s+K−1−k < L} wT[k] ⊙ dy[s+K−1−k]; dx rows dxs apart
+TEXT ·convBwdDataAVX(SB), NOSPLIT, $0-56
 	MOVQ dx+0(FP), DI
 	MOVQ dy+8(FP), SI
 	MOVQ E+32(FP), R8
 	SHLQ $2, R8
+	MOVQ dxs+48(FP), R13
+	SHLQ $2, R13
 	XORQ R9, R9 // s
 
 bdRow:
@@ -117,19 +121,21 @@ bdTap:
 	JMP bdKmin
 
 bdNext:
-	ADDQ R8, DI
+	ADDQ R13, DI
 	INCQ R9
 	CMPQ R9, L+24(FP)
 	JLT bdRow
 	VZEROUPPER
 	RET
 
-// func convBwdWeightAVX(dwT, db, dy, x *float32, L, E, K int)
-// dwT[k] += Σ_{t ≥ K−1−k} dy[t] ⊙ x[t−(K−1)+k]; db += Σ_t dy[t]
-TEXT ·convBwdWeightAVX(SB), NOSPLIT, $0-56
+// func convBwdWeightAVX(dwT, db, dy, x *float32, L, E, K, xs int)
+// dwT[k] += Σ_{t ≥ K−1−k} dy[t] ⊙ x[t−(K−1)+k]; db += Σ_t dy[t]; x rows xs apart
+TEXT ·convBwdWeightAVX(SB), NOSPLIT, $0-64
 	MOVQ dy+16(FP), SI
 	MOVQ E+40(FP), R8
 	SHLQ $2, R8
+	MOVQ xs+56(FP), R13
+	SHLQ $2, R13
 	XORQ R9, R9 // t
 
 bwRow:
@@ -160,7 +166,7 @@ bwKmin:
 	ADDQ R10, R12
 	SUBQ K+48(FP), R12
 	INCQ R12
-	IMULQ R8, R12
+	IMULQ R13, R12
 	ADDQ x+24(FP), R12
 	XORQ AX, AX
 

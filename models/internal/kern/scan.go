@@ -39,11 +39,15 @@ type Fwd struct {
 	N     int       // state size
 	E     int       // row stride of the per-(t, e) tensors
 	W     int       // channels in the group (1..8; the assembly runs when 8)
+	ZS    int       // row stride of Z (0: E), so z may be read in place from in_proj's output
 }
 
 // ScanFwd advances the group's state over a.Len steps and writes Δ, y and
 // the gated output.
 func ScanFwd(a *Fwd) {
+	if a.ZS == 0 {
+		a.ZS = a.E
+	}
 	a.check()
 	if useAsm && a.W == Lanes {
 		scanFwdAsm(a)
@@ -56,7 +60,8 @@ func (a *Fwd) check() {
 	n8, rows := a.N*Lanes, (a.Len-1)*a.E+a.W
 	if a.W < 1 || a.W > Lanes || a.Len < 1 || a.N < 1 || a.E < a.W ||
 		len(a.H) < n8 || len(a.AT) < n8 || len(a.AL2) < n8 || len(a.Bm) < a.Len*a.N || len(a.Cm) < a.Len*a.N ||
-		len(a.Bias) < a.W || len(a.D) < a.W || minLen(a.Dt, a.U, a.Z, a.Delta, a.YPre, a.Y) < rows {
+		len(a.Bias) < a.W || len(a.D) < a.W || minLen(a.Dt, a.U, a.Delta, a.YPre, a.Y) < rows ||
+		a.ZS < a.W || len(a.Z) < (a.Len-1)*a.ZS+a.W {
 		panic(fmt.Sprintf("kern.ScanFwd: bad sizes Len=%d N=%d E=%d W=%d", a.Len, a.N, a.E, a.W))
 	}
 }
@@ -85,7 +90,7 @@ func scanFwdGo(a *Fwd) {
 			}
 			y += a.D[j] * a.U[i]
 			a.Delta[i], a.YPre[i] = d, y
-			a.Y[i] = y * silu(a.Z[i])
+			a.Y[i] = y * silu(a.Z[t*a.ZS+j])
 		}
 	}
 }
@@ -121,11 +126,15 @@ type Bwd struct {
 	N     int
 	E     int
 	W     int
+	ZS    int // row stride of Z and DZ (0: E)
 }
 
 // ScanBwd recomputes the chunk's states from H0 (bit-identical to ScanFwd
 // on the same machine) and runs the reverse-time recurrence over it.
 func ScanBwd(a *Bwd) {
+	if a.ZS == 0 {
+		a.ZS = a.E
+	}
 	a.check()
 	if useAsm && a.W == Lanes {
 		scanBwdAsm(a)
@@ -139,7 +148,8 @@ func (a *Bwd) check() {
 	if a.W < 1 || a.W > Lanes || a.Len < 1 || a.N < 1 || a.E < a.W ||
 		minLen(a.H0, a.DH, a.AT, a.AL2, a.DA) < n8 || len(a.Bm) < a.Len*a.N || len(a.Cm) < a.Len*a.N ||
 		minLen(a.Bias, a.D, a.DD, a.DBias) < a.W || minLen(a.LaneB, a.LaneC, a.HS, a.DAs) < lane ||
-		minLen(a.Dt, a.U, a.Z, a.DY, a.Delta, a.YPre, a.DU, a.DDt, a.DZ) < rows {
+		minLen(a.Dt, a.U, a.DY, a.Delta, a.YPre, a.DU, a.DDt) < rows ||
+		a.ZS < a.W || minLen(a.Z, a.DZ) < (a.Len-1)*a.ZS+a.W {
 		panic(fmt.Sprintf("kern.ScanBwd: bad sizes Len=%d N=%d E=%d W=%d", a.Len, a.N, a.E, a.W))
 	}
 }
@@ -173,10 +183,10 @@ func scanBwdGo(a *Bwd) {
 		bt, ct := a.Bm[t*N:(t+1)*N], a.Cm[t*N:(t+1)*N]
 		for j := 0; j < a.W; j++ {
 			i := t*E + j
-			z, dy := a.Z[i], a.DY[i]
+			z, dy := a.Z[t*a.ZS+j], a.DY[i]
 			s := Sigmoid(z)
 			gy := dy * z * s
-			a.DZ[i] = dy * a.YPre[i] * s * (1 + z*(1-s))
+			a.DZ[t*a.ZS+j] = dy * a.YPre[i] * s * (1 + z*(1-s))
 			d, u := a.Delta[i], a.U[i]
 			du := d * u
 			var accB, accA float32

@@ -42,13 +42,13 @@ func dotAVX(a, b *float32, n int) float32
 func softmaxBwdAVX(ds, p, dp *float32, n int, dot, scale float32)
 
 //go:noescape
-func convFwdAVX(y, x, wT, bias *float32, L, E, K int)
+func convFwdAVX(y, x, wT, bias *float32, L, E, K, xs int)
 
 //go:noescape
-func convBwdDataAVX(dx, dy, wT *float32, L, E, K int)
+func convBwdDataAVX(dx, dy, wT *float32, L, E, K, dxs int)
 
 //go:noescape
-func convBwdWeightAVX(dwT, db, dy, x *float32, L, E, K int)
+func convBwdWeightAVX(dwT, db, dy, x *float32, L, E, K, xs int)
 
 //go:noescape
 func addAVX(dst, a, b *float32, n int)

@@ -19,13 +19,15 @@
 #define F_LEN 312
 #define F_N 320
 #define F_E 328
+#define F_ZS 344
 
 // func scanFwd8(a *Fwd)
 //
 // Registers: AX n·4 (state row n lives at n·32), BX/CX the B/C row of step
 // t, DX t·E·4, SI A, DI h, R8 dt, R9 u, R10 z, R11 Δ, R12 y_pre, R13 y.
 // Y4 Δ, Y5 Δ·u, Y6 the sum C·h; Y0-Y3 the exponential.
-// Frame: 0 steps left, 8 N·4, 16 E·4, 32 bias (8 lanes), 64 D.
+// Frame: 0 steps left, 8 N·4, 16 E·4, 24 ZS·4 (z's row stride), 32 bias
+// (8 lanes), 64 D. R10 walks z by its own stride.
 TEXT ·scanFwd8(SB), NOSPLIT, $96-8
 	MOVQ a+0(FP), AX
 	MOVQ F_H(AX), DI
@@ -52,6 +54,9 @@ TEXT ·scanFwd8(SB), NOSPLIT, $96-8
 	MOVQ F_E(AX), DX
 	SHLQ $2, DX
 	MOVQ DX, 16(SP)
+	MOVQ F_ZS(AX), DX
+	SHLQ $2, DX
+	MOVQ DX, 24(SP)
 	XORQ DX, DX
 	VMOVUPS e2magic<>(SB), Y12
 	VMOVUPS e2lo<>(SB), Y13
@@ -94,7 +99,7 @@ fwdState:
 	VMOVUPS (R9)(DX*1), Y1
 	VFMADD231PS 64(SP), Y1, Y6
 	VMOVUPS Y6, (R12)(DX*1)
-	VMOVUPS (R10)(DX*1), Y7
+	VMOVUPS (R10), Y7
 	VXORPS signbit<>(SB), Y7, Y0
 	EXP8(Y0, Y1, Y2, Y3)
 	VADDPS one<>(SB), Y0, Y0
@@ -103,6 +108,7 @@ fwdState:
 	VMOVUPS Y0, (R13)(DX*1)
 
 	ADDQ 16(SP), DX
+	ADDQ 24(SP), R10
 	ADDQ 8(SP), BX
 	ADDQ 8(SP), CX
 	DECQ 0(SP)
@@ -137,6 +143,7 @@ fwdState:
 #define B_LEN 576
 #define B_N 584
 #define B_E 592
+#define B_ZS 608
 
 // Frame of scanBwd8.
 #define S_T 0
@@ -156,14 +163,21 @@ fwdState:
 #define S_ARG 112
 #define S_BIAS 128
 #define S_D 160
+#define S_ZS4 192
+#define S_TOFFZ 200
 
-// PTR sets AX to the per-(t, e) tensor saved at slot s, at step t.
+// PTR sets AX to the per-(t, e) tensor saved at slot s, at step t; PTRZ
+// the same for z and dz, which have their own row stride.
 #define PTR(s) \
 	MOVQ s(SP), AX; \
 	ADDQ S_TOFF(SP), AX
 
+#define PTRZ(s) \
+	MOVQ s(SP), AX; \
+	ADDQ S_TOFFZ(SP), AX
+
 // func scanBwd8(a *Bwd)
-TEXT ·scanBwd8(SB), NOSPLIT, $192-8
+TEXT ·scanBwd8(SB), NOSPLIT, $208-8
 	MOVQ a+0(FP), AX
 	MOVQ AX, S_ARG(SP)
 	MOVQ B_DELTA(AX), DX
@@ -195,6 +209,9 @@ TEXT ·scanBwd8(SB), NOSPLIT, $192-8
 	MOVQ B_E(AX), DX
 	SHLQ $2, DX
 	MOVQ DX, S_E4(SP)
+	MOVQ B_ZS(AX), DX
+	SHLQ $2, DX
+	MOVQ DX, S_ZS4(SP)
 	MOVQ B_N(AX), R13
 	SHLQ $2, R13 // R13 = N·4 for the whole function
 	MOVQ R13, DX
@@ -251,6 +268,9 @@ recState:
 	IMULQ S_E4(SP), CX
 	MOVQ CX, S_TOFF(SP)
 	MOVQ DX, CX
+	IMULQ S_ZS4(SP), CX
+	MOVQ CX, S_TOFFZ(SP)
+	MOVQ DX, CX
 	IMULQ R13, CX // (Len−1)·N·4
 	MOVQ B_BM(AX), BX
 	ADDQ CX, BX
@@ -283,7 +303,7 @@ revStep:
 
 revPrev:
 	// s = σ(z), g = dY·z·s (Y8), dz = dY·y_pre·s·(1 + z·(1−s))
-	PTR(S_Z)
+	PTRZ(S_Z)
 	VMOVUPS (AX), Y4
 	VMOVAPS Y4, Y5
 	SIGMOID8(Y5, Y0, Y1, Y2)
@@ -298,7 +318,7 @@ revPrev:
 	VMULPS (AX), Y6, Y6
 	VMULPS Y5, Y6, Y6
 	VMULPS Y7, Y6, Y6
-	PTR(S_DZ)
+	PTRZ(S_DZ)
 	VMOVUPS Y6, (AX)
 	// Y9 Δ, Y13 u, Y10 Δ·u; Y11 Σ dh·B, Y12 Σ A·q
 	PTR(S_DELTA)
@@ -355,6 +375,8 @@ revState:
 	// one step back
 	MOVQ S_E4(SP), AX
 	SUBQ AX, S_TOFF(SP)
+	MOVQ S_ZS4(SP), AX
+	SUBQ AX, S_TOFFZ(SP)
 	SUBQ R13, BX
 	SUBQ R13, CX
 	MOVQ S_N32(SP), AX

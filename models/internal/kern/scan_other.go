@@ -17,9 +17,9 @@ func expScaleShiftAVX(dst, x *float32, n int, scale, m float32) float32 { panic(
 func scaleAVX(x *float32, n int, c float32)                             { panic("kern: no assembly") }
 func dotAVX(a, b *float32, n int) float32                               { panic("kern: no assembly") }
 func softmaxBwdAVX(ds, p, dp *float32, n int, dot, scale float32)       { panic("kern: no assembly") }
-func convFwdAVX(y, x, wT, bias *float32, L, E, K int)                   { panic("kern: no assembly") }
-func convBwdDataAVX(dx, dy, wT *float32, L, E, K int)                   { panic("kern: no assembly") }
-func convBwdWeightAVX(dwT, db, dy, x *float32, L, E, K int)             { panic("kern: no assembly") }
+func convFwdAVX(y, x, wT, bias *float32, L, E, K, xs int)               { panic("kern: no assembly") }
+func convBwdDataAVX(dx, dy, wT *float32, L, E, K, dxs int)              { panic("kern: no assembly") }
+func convBwdWeightAVX(dwT, db, dy, x *float32, L, E, K, xs int)         { panic("kern: no assembly") }
 func addAVX(dst, a, b *float32, n int)                                  { panic("kern: no assembly") }
 func mulAVX(dst, a, b *float32, n int)                                  { panic("kern: no assembly") }
 func axpyAVX(alpha float32, x, y *float32, n int)                       { panic("kern: no assembly") }

@@ -19,6 +19,7 @@ func TestLayout(t *testing.T) {
 	}{
 		{"Fwd.AL2", unsafe.Offsetof(f.AL2), 2 * 24}, {"Fwd.Y", unsafe.Offsetof(f.Y), 12 * 24},
 		{"Fwd.Len", unsafe.Offsetof(f.Len), 13 * 24}, {"Fwd.E", unsafe.Offsetof(f.E), 13*24 + 16},
+		{"Fwd.ZS", unsafe.Offsetof(f.ZS), 13*24 + 32}, {"Bwd.ZS", unsafe.Offsetof(b.ZS), 24*24 + 32},
 		{"Bwd.AL2", unsafe.Offsetof(b.AL2), 3 * 24}, {"Bwd.DAs", unsafe.Offsetof(b.DAs), 23 * 24},
 		{"Bwd.Len", unsafe.Offsetof(b.Len), 24 * 24}, {"Bwd.E", unsafe.Offsetof(b.E), 24*24 + 16},
 	} {
@@ -214,5 +215,56 @@ func TestScanBwdChunksAgree(t *testing.T) {
 	}
 	if err := closeTo("dD", chunked.DD, whole.DD, 1e-5, absScale(whole.DD, 1)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// z read (and dz written) with a row stride of its own gives the same bits
+// as a contiguous z, with the assembly and with the Go version.
+func TestScanStridedZ(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, accel := range []bool{true, false} {
+		old := SetAccelerated(accel)
+		c := newCase(r, 40, 16, 16, Lanes)
+		zs := 3 * c.E
+		wide := make([]float32, c.L*zs)
+		for tt := 0; tt < c.L; tt++ {
+			copy(wide[tt*zs+5:tt*zs+5+c.E], c.z[tt*c.E:(tt+1)*c.E])
+		}
+		h0 := randSlice(r, c.N*Lanes, 1)
+		f1 := c.fwd(append([]float32(nil), h0...))
+		ScanFwd(f1)
+		f2 := c.fwd(append([]float32(nil), h0...))
+		f2.Z, f2.ZS = wide[5:], zs
+		ScanFwd(f2)
+		for i := range f1.Y {
+			if math.Float32bits(f1.Y[i]) != math.Float32bits(f2.Y[i]) {
+				t.Fatalf("accel %v: y[%d] %v contiguous, %v strided", accel, i, f1.Y[i], f2.Y[i])
+			}
+		}
+		n, nl := c.L*c.E, c.L*c.N*Lanes
+		mk := func(z, dz []float32, zstride int) *Bwd {
+			return &Bwd{H0: h0, DH: make([]float32, c.N*Lanes), AT: c.at, AL2: c.al2, DA: make([]float32, c.N*Lanes),
+				Bm: c.bm, Cm: c.cm, Dt: c.dt, U: c.u, Z: z, DY: c.dy, Delta: f1.Delta, YPre: f1.YPre, Bias: c.bias, D: c.d,
+				DU: make([]float32, n), DDt: make([]float32, n), DZ: dz, DD: make([]float32, Lanes), DBias: make([]float32, Lanes),
+				LaneB: make([]float32, nl), LaneC: make([]float32, nl), HS: make([]float32, nl), DAs: make([]float32, nl),
+				Len: c.L, N: c.N, E: c.E, W: Lanes, ZS: zstride}
+		}
+		dzWide := make([]float32, c.L*zs)
+		b1, b2 := mk(c.z, make([]float32, n), 0), mk(wide[5:], dzWide[5:], zs)
+		ScanBwd(b1)
+		ScanBwd(b2)
+		for tt := 0; tt < c.L; tt++ {
+			for j := 0; j < Lanes; j++ {
+				if a, b := b1.DZ[tt*c.E+j], dzWide[5+tt*zs+j]; math.Float32bits(a) != math.Float32bits(b) {
+					t.Fatalf("accel %v: dz[%d,%d] %v contiguous, %v strided", accel, tt, j, a, b)
+				}
+			}
+		}
+		for i := range b1.DU {
+			if math.Float32bits(b1.DU[i]) != math.Float32bits(b2.DU[i]) {
+				t.Fatalf("accel %v: du[%d] differs", accel, i)
+			}
+		}
+		SetAccelerated(old)
 	}
 }
