@@ -35,14 +35,18 @@ fuzz:
 	    $(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$d || exit 1; \
 	  done; done
 
+# Each profile keeps its own results (their configs differ); paper/ is
+# rebuilt from the profile just run.
+RESULTS ?= results/$(PROFILE)
+
 reproduce: build
-	$(BIN) reproduce --profile $(PROFILE)
+	$(BIN) reproduce --profile $(PROFILE) --results $(RESULTS) --paper paper
 
 bench: build
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchtime 2s ./models/...
 
 figures: build
-	$(BIN) figures
+	$(BIN) figures --results $(RESULTS) --paper paper
 
 CONFIGS := $(wildcard configs/*.toml configs/*/*.toml)
 
