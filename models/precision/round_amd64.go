@@ -1,9 +1,14 @@
 package precision
 
-import "golang.org/x/sys/cpu"
+import (
+	"os"
 
-// vectorRound reports whether RoundSlice may use the AVX2 loops.
-var vectorRound = cpu.X86.HasAVX2
+	"golang.org/x/sys/cpu"
+)
+
+// vectorRound reports whether RoundSlice may use the AVX2 loops
+// (SSMLAB_NOASM=1 runs the scalar loop, as on other CPUs).
+var vectorRound = cpu.X86.HasAVX2 && os.Getenv("SSMLAB_NOASM") == ""
 
 //go:noescape
 func roundBF16AVX(x *float32, n int)

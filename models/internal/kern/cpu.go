@@ -1,14 +1,19 @@
 package kern
 
-import "golang.org/x/sys/cpu"
+import (
+	"os"
+
+	"golang.org/x/sys/cpu"
+)
 
 // hasAVX2 reports whether the assembly kernels may run: AVX2 and FMA, which
 // x/sys/cpu reports only when the OS saves the YMM state.
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // useAsm selects the assembly kernels; tests switch it off to run the Go
-// versions on the same machine.
-var useAsm = hasAVX2 && asmBuilt
+// versions on the same machine, and SSMLAB_NOASM=1 switches it off for a
+// whole process (to run every test on the Go versions).
+var useAsm = hasAVX2 && asmBuilt && os.Getenv("SSMLAB_NOASM") == ""
 
 // Accelerated reports whether the assembly kernels are in use.
 func Accelerated() bool { return useAsm }
