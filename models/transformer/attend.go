@@ -133,10 +133,10 @@ func probs(pol precision.Policy, p, qh, keys []float32, sh attnShape, scale floa
 // 16-bit policy the product and the scaled score are 16-bit tensors
 // (rounded) first.
 func softmaxScores(pol precision.Policy, row []float32, scale float32) {
-	if pol.Half() {
-		for j, s := range row {
-			row[j] = pol.Compute.Round(pol.Compute.Round(s) * scale)
-		}
+	if pol.Half() { // round(round(s)·scale), in vector passes
+		pol.Act(row)
+		kern.Scale(row, scale)
+		pol.Act(row)
 		scale = 1
 	}
 	m := kern.Max(row) * scale // scale > 0: the max of the scaled scores
@@ -212,11 +212,11 @@ func scoreGrads(pol precision.Policy, p, dp []float32, nk, first int, scale floa
 		n := first + i + 1
 		pi, di := p[i*nk:i*nk+n], dp[i*nk:(i+1)*nk]
 		dot := kern.Dot(pi, di[:n])
-		if pol.Half() {
-			for j, pj := range pi {
-				ds := pol.Compute.Round(pj * (di[j] - dot))
-				di[j] = pol.Compute.Round(ds * scale)
-			}
+		if pol.Half() { // round(round(p·(dp − dot))·scale), in vector passes
+			kern.SoftmaxBackward(di[:n], pi, di[:n], dot, 1)
+			pol.Act(di[:n])
+			kern.Scale(di[:n], scale)
+			pol.Act(di[:n])
 		} else {
 			kern.SoftmaxBackward(di[:n], pi, di[:n], dot, scale)
 		}

@@ -60,9 +60,9 @@ func (l *NeoXLayer) forward(pol precision.Policy, a *neoxActs, y, x []float32, B
 	pureAct(pol, a.ln2)
 	l.MLP.forward(pol, &a.mlp, a.mo, a.ln2, n)
 	if l.parallel { // HF: mlp_output + attn_output + hidden_states, the first sum in 16 bits
-		for i := range y {
-			y[i] = pol.Compute.Round(a.mo[i]+a.ao[i]) + x[i]
-		}
+		tensor.Add(y, a.mo, a.ao)
+		pol.Act(y)
+		tensor.AddTo(y, x)
 	} else {
 		tensor.Add(y, a.mid, a.mo)
 	}
