@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/ssmlab/ssmlab/internal/fsx"
@@ -90,18 +89,7 @@ func (f *pyFloat) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (f pyFloat) MarshalJSON() ([]byte, error) {
-	switch x := float64(f); {
-	case math.IsInf(x, 1):
-		return []byte(`{"__float__": "Infinity"}`), nil
-	case math.IsInf(x, -1):
-		return []byte(`{"__float__": "-Infinity"}`), nil
-	case math.IsNaN(x):
-		return []byte(`{"__float__": "NaN"}`), nil
-	default:
-		return json.Marshal(x)
-	}
-}
+func (f pyFloat) MarshalJSON() ([]byte, error) { return Float(float64(f)), nil }
 
 // Mamba2Config parses an HF Mamba2Config (config.json bytes; path names
 // the file in errors). Absent keys take HF's defaults. Settings this
@@ -204,7 +192,7 @@ func Mamba2ConfigJSON(c mamba2.Config) ([]byte, error) {
 		"hidden_size":              c.D,
 		"state_size":               c.N,
 		"num_hidden_layers":        c.Layers,
-		"layer_norm_epsilon":       json.Number(strconv.FormatFloat(float64(c.Eps), 'g', -1, 32)),
+		"layer_norm_epsilon":       Float32(c.Eps),
 		"expand":                   c.Expand,
 		"conv_kernel":              c.K,
 		"n_groups":                 c.Groups,
@@ -214,12 +202,12 @@ func Mamba2ConfigJSON(c mamba2.Config) ([]byte, error) {
 		"use_bias":                 c.Bias,
 		"use_conv_bias":            c.ConvBias,
 		"hidden_act":               "silu",
-		"initializer_range":        c.EmbedStd,
+		"initializer_range":        Float(c.EmbedStd),
 		"residual_in_fp32":         c.ResidualFP32,
 		"time_step_rank":           (c.D + 15) / 16,
-		"time_step_min":            c.DtMin,
-		"time_step_max":            c.DtMax,
-		"time_step_floor":          c.DtInitFloor,
+		"time_step_min":            Float(c.DtMin),
+		"time_step_max":            Float(c.DtMax),
+		"time_step_floor":          Float(c.DtInitFloor),
 		"time_step_limit":          []pyFloat{pyFloat(c.DtLimit[0]), pyFloat(c.DtLimit[1])},
 		"rescale_prenorm_residual": c.RescalePrenorm,
 		"rms_norm":                 true,

@@ -1,6 +1,12 @@
 package hf
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+)
 
 // pythonJSON rewrites the bare NaN, Infinity and -Infinity that Python's
 // json.dumps writes (transformers 4.x config.json files, e.g. Mamba-2's
@@ -43,4 +49,30 @@ func pythonJSON(raw []byte) []byte {
 		}
 	}
 	return out.Bytes()
+}
+
+// Float returns v as a JSON number that Python reads back as a float, with
+// a decimal point or an exponent ("1.0", not "1"): transformers' config
+// classes validate float fields strictly and refuse an integer there.
+// Infinities and NaN use the {"__float__": ...} form transformers writes.
+func Float(v float64) json.RawMessage { return pyNumber(v, 64) }
+
+// Float32 is Float for a float32 setting, printed at float32 precision
+// (1e-05, not 9.999999747378752e-06).
+func Float32(v float32) json.RawMessage { return pyNumber(float64(v), 32) }
+
+func pyNumber(v float64, bits int) json.RawMessage {
+	switch {
+	case math.IsInf(v, 1):
+		return json.RawMessage(`{"__float__": "Infinity"}`)
+	case math.IsInf(v, -1):
+		return json.RawMessage(`{"__float__": "-Infinity"}`)
+	case math.IsNaN(v):
+		return json.RawMessage(`{"__float__": "NaN"}`)
+	}
+	s := strconv.FormatFloat(v, 'g', -1, bits)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return json.RawMessage(s)
 }

@@ -1,6 +1,7 @@
 package hf
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -120,5 +121,21 @@ func TestSaveWeightsRoundTrip(t *testing.T) {
 	back := params()
 	if err := LoadWeights(dir, back, WeightRules{}); err != nil || back[0].Value.Data[3] != 42 {
 		t.Fatal(err)
+	}
+}
+
+// Float fields must read back in Python as floats: transformers' config
+// dataclasses refuse `"time_step_scale": 1` (an int) since version 5.
+func TestFloatsKeepADecimalPoint(t *testing.T) {
+	for v, want := range map[float64]string{1: "1.0", 0: "0.0", 0.001: "0.001", 1e-5: "1e-05", -2: "-2.0"} {
+		if got := string(Float(v)); got != want {
+			t.Errorf("Float(%v) = %s, want %s", v, got, want)
+		}
+	}
+	if got := string(Float32(1e-5)); got != "1e-05" {
+		t.Errorf("Float32(1e-5) = %s", got)
+	}
+	if got := string(Float(math.Inf(1))); got != `{"__float__": "Infinity"}` {
+		t.Errorf("Float(+Inf) = %s", got)
 	}
 }

@@ -1,6 +1,7 @@
 package mamba
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"os"
@@ -70,6 +71,10 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 		}
 		var cfg map[string]any
 		raw, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+		// transformers 5 refuses an integer in a float field ("time_step_scale": 1)
+		if !bytes.Contains(raw, []byte(`"time_step_scale": 1.0`)) || !bytes.Contains(raw, []byte(`"time_step_floor": 0.0001`)) {
+			t.Fatalf("float settings not written as Python floats:\n%s", raw)
+		}
 		if err := json.Unmarshal(raw, &cfg); err != nil {
 			t.Fatal(err)
 		}
