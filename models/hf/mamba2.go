@@ -209,7 +209,9 @@ func Mamba2ConfigJSON(c mamba2.Config) ([]byte, error) {
 		"time_step_max":            Float(c.DtMax),
 		"time_step_floor":          Float(c.DtInitFloor),
 		"time_step_limit":          []pyFloat{pyFloat(c.DtLimit[0]), pyFloat(c.DtLimit[1])},
-		"rescale_prenorm_residual": c.RescalePrenorm,
+		// false: an init flag already applied to the weights, which
+		// transformers 5 would re-apply to out_proj after loading
+		"rescale_prenorm_residual": false,
 		"rms_norm":                 true,
 		"tie_word_embeddings":      !c.Untied,
 		"pad_token_id":             c.Pad,

@@ -75,6 +75,10 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 		if !bytes.Contains(raw, []byte(`"time_step_scale": 1.0`)) || !bytes.Contains(raw, []byte(`"time_step_floor": 0.0001`)) {
 			t.Fatalf("float settings not written as Python floats:\n%s", raw)
 		}
+		// transformers re-applies rescale_prenorm_residual to loaded weights
+		if !bytes.Contains(raw, []byte(`"rescale_prenorm_residual": false`)) {
+			t.Fatalf("saved config must not ask HF to rescale loaded weights:\n%s", raw)
+		}
 		if err := json.Unmarshal(raw, &cfg); err != nil {
 			t.Fatal(err)
 		}

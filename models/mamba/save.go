@@ -75,7 +75,10 @@ func HFConfig(c Config) ([]byte, error) {
 		"time_step_max":            hf.Float(c.DtMax),
 		"time_step_floor":          hf.Float(c.DtInitFloor),
 		"time_step_init_scheme":    c.DtInit,
-		"rescale_prenorm_residual": c.RescalePrenorm,
+		// An initialisation flag, already applied to the saved weights; written
+		// false because transformers 5 re-applies it to out_proj after loading
+		// (found by tools/check_hf_load.py: the loaded weights changed).
+		"rescale_prenorm_residual": false,
 	} {
 		out[k] = v
 	}
