@@ -36,6 +36,9 @@ func baseSpec(t *config.Trial) (BaseSpec, error) {
 	if t.Model == nil {
 		return BaseSpec{}, fmt.Errorf("the experiment names no model")
 	}
+	if t.Model.Path != "" { // a checkpoint is its own base: nothing to pretrain
+		return BaseSpec{Name: t.ModelName, Model: *t.Model, Seed: t.Seed}, nil
+	}
 	d, ok := t.Data[t.Pretrain.Dataset]
 	if !ok {
 		return BaseSpec{}, fmt.Errorf("pretrain.dataset %q is not a [data] entry", t.Pretrain.Dataset)
