@@ -1,6 +1,7 @@
 package mamba
 
 import (
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -102,7 +103,7 @@ func (mx *Mixer) StepJVP(out, dout, in, din []float32, st, tan LayerState, B int
 			dy := Dsk[e] * du[i]
 			for n := 0; n < N; n++ {
 				j, bn := i*N+n, b*N+n
-				da := expf(delta * A[e*N+n])
+				da := kern.Exp(delta * A[e*N+n])
 				tan.SSM[j] = da*tan.SSM[j] + A[e*N+n]*dDelta*da*hOld[j] +
 					(dDelta*s.bm[bn]+delta*dbm[bn])*u + delta*s.bm[bn]*du[i]
 				dy += tan.SSM[j]*s.cm[bn] + st.SSM[j]*dcm[bn]

@@ -2,6 +2,7 @@ package mamba
 
 import (
 	"fmt"
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -114,10 +115,10 @@ func TestMixerJVPIsDiagonalForFixedInput(t *testing.T) {
 			delta := mx.step.delta[b*mx.E+e]
 			for n := 0; n < mx.N; n++ {
 				j := (b*mx.E+e)*mx.N + n
-				if want := expf(delta*A[e*mx.N+n]) * dh0[j]; tan.SSM[j] != want {
+				if want := kern.Exp(delta*A[e*mx.N+n]) * dh0[j]; tan.SSM[j] != want {
 					t.Fatalf("dh[%d] = %v, want exp(ΔA)·dh = %v", j, tan.SSM[j], want)
 				}
-				if want := expf(delta * A[e*mx.N+n]); !(want > 0 && want < 1) {
+				if want := kern.Exp(delta * A[e*mx.N+n]); !(want > 0 && want < 1) {
 					t.Fatal(fmt.Sprint("exp(ΔA) = ", want, " not in (0, 1)"))
 				}
 			}

@@ -2,6 +2,7 @@ package mamba
 
 import (
 	"fmt"
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -75,7 +76,7 @@ func (m *Mixer) Params() []*nn.Param {
 func (m *Mixer) A() []float32 {
 	m.a = tensor.Grow(m.a, m.E*m.N)
 	for i, v := range m.ALog.Value.Data {
-		m.a[i] = -expf(v)
+		m.a[i] = -kern.Exp(v)
 	}
 	return m.a
 }

@@ -53,7 +53,7 @@ func newScanOut(in *scanIn, o *scanOut) {
 	o.Y, o.Delta, o.YPre = tensor.Grow(o.Y, n), tensor.Grow(o.Delta, n), tensor.Grow(o.YPre, n)
 }
 
-func silu(z float32) float32 { return z / (1 + expf(-z)) }
+func silu(z float32) float32 { return z / (1 + kern.Exp(-z)) }
 
 // scanChunk is the number of steps of a backward chunk. The backward
 // recomputes a chunk's states from the checkpoint the forward left before
@@ -138,7 +138,7 @@ func actParallel(pol precision.Policy, x []float32) {
 func stepChannel(h, A, Bt, Ct []float32, u, dt, bias, d float32) (y, delta float32) {
 	delta = nn.Softplus(dt + bias)
 	for n := range h {
-		h[n] = expf(delta*A[n])*h[n] + delta*Bt[n]*u
+		h[n] = kern.Exp(delta*A[n])*h[n] + delta*Bt[n]*u
 		y += h[n] * Ct[n]
 	}
 	return y + d*u, delta

@@ -1,6 +1,7 @@
 package mamba
 
 import (
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"math"
 
 	"github.com/ssmlab/ssmlab/models/nn"
@@ -146,7 +147,7 @@ func recomputeStates(in *scanIn, out *scanOut, b, e0, e1, eb int, hs, dAs []floa
 			hp, h := hs[(t*eb+j)*N:(t*eb+j+1)*N], hs[((t+1)*eb+j)*N:((t+1)*eb+j+1)*N]
 			da := dAs[(t*eb+j)*N : (t*eb+j+1)*N]
 			for n := 0; n < N; n++ {
-				da[n] = expf(delta * in.A[e*N+n])
+				da[n] = kern.Exp(delta * in.A[e*N+n])
 				h[n] = da[n]*hp[n] + delta*Bt[n]*u
 			}
 		}

@@ -32,7 +32,7 @@ func randScan(r *rand.Rand, B, L, E, N int) (*scanIn, []float32) {
 
 func setA(in *scanIn, aLog []float32) {
 	for i, v := range aLog {
-		in.A[i] = -expf(v)
+		in.A[i] = -kern.Exp(v)
 	}
 }
 
