@@ -48,24 +48,15 @@ Example:
 
 func init() {
 	f := &cmdForward.Flag
-	model := f.String("model", "", "HF model `DIR`")
+	io := modelIOFlags(f, "HF model `DIR`", "fp32, fp16 or bf16 (autocast semantics)")
 	adapter := f.String("adapter", "", "PEFT LoRA adapter `DIR`")
-	input := f.String("input", "", "`IN.safetensors` with input_ids [B, T]")
-	out := f.String("out", "", "`OUT.safetensors` to write")
 	grads := f.Bool("grads", false, "also write the gradient of every trainable parameter")
-	prec := f.String("precision", "fp32", "fp32, fp16 or bf16 (autocast semantics)")
 	cmdForward.Run = func(_ *Command, args []string) error {
-		switch {
-		case len(args) > 0:
-			return usagef("forward takes no positional arguments (got %q)", args[0])
-		case *model == "" || *input == "" || *out == "":
-			return usagef("--model, --input and --out are required")
-		}
-		dt, err := precision.ParseDType(*prec)
+		pol, err := io.check("forward", args)
 		if err != nil {
-			return usagef("--precision: %v", err)
+			return err
 		}
-		return runForward(*model, *adapter, *input, *out, *grads, precision.Policy{Compute: dt})
+		return runForward(*io.model, *adapter, *io.input, *io.out, *grads, pol)
 	}
 	register(cmdForward)
 }

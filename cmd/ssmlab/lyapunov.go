@@ -43,23 +43,13 @@ Example:
 }
 
 func init() {
-	f := &cmdLyapunov.Flag
-	model := f.String("model", "", "HF model `DIR` (mamba or mamba2)")
-	input := f.String("input", "", "`IN.safetensors` with input_ids [B, T]")
-	out := f.String("out", "", "`OUT.safetensors` to write")
-	prec := f.String("precision", "fp32", "fp32, fp16 or bf16 for the forward pass")
+	io := modelIOFlags(&cmdLyapunov.Flag, "HF model `DIR` (mamba or mamba2)", "fp32, fp16 or bf16 for the forward pass")
 	cmdLyapunov.Run = func(_ *Command, args []string) error {
-		switch {
-		case len(args) > 0:
-			return usagef("lyapunov takes no positional arguments (got %q)", args[0])
-		case *model == "" || *input == "" || *out == "":
-			return usagef("--model, --input and --out are required")
-		}
-		dt, err := precision.ParseDType(*prec)
+		pol, err := io.check("lyapunov", args)
 		if err != nil {
-			return usagef("--precision: %v", err)
+			return err
 		}
-		return runLyapunov(*model, *input, *out, precision.Policy{Compute: dt})
+		return runLyapunov(*io.model, *io.input, *io.out, pol)
 	}
 	register(cmdLyapunov)
 }

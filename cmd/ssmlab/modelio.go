@@ -1,0 +1,38 @@
+package main
+
+import (
+	"flag"
+
+	"github.com/ssmlab/ssmlab/models/precision"
+)
+
+// modelIO holds the flags shared by the commands that run a model on a
+// file of token ids and write a safetensors file: --model, --input, --out
+// and --precision.
+type modelIO struct {
+	model, input, out, prec *string
+}
+
+func modelIOFlags(f *flag.FlagSet, modelHelp, precHelp string) modelIO {
+	return modelIO{
+		model: f.String("model", "", modelHelp),
+		input: f.String("input", "", "`IN.safetensors` with input_ids [B, T]"),
+		out:   f.String("out", "", "`OUT.safetensors` to write"),
+		prec:  f.String("precision", "fp32", precHelp),
+	}
+}
+
+// check validates the flags of command name and returns the policy.
+func (m modelIO) check(name string, args []string) (precision.Policy, error) {
+	switch {
+	case len(args) > 0:
+		return precision.Policy{}, usagef("%s takes no positional arguments (got %q)", name, args[0])
+	case *m.model == "" || *m.input == "" || *m.out == "":
+		return precision.Policy{}, usagef("--model, --input and --out are required")
+	}
+	dt, err := precision.ParseDType(*m.prec)
+	if err != nil {
+		return precision.Policy{}, usagef("--precision: %v", err)
+	}
+	return precision.Policy{Compute: dt}, nil
+}
