@@ -3,7 +3,9 @@ package paper
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
@@ -66,7 +68,7 @@ func resolveModel(c *experiments.Context, t *config.Trial, p *LyapunovParams) (s
 		if err != nil {
 			return s, err
 		}
-		s.trained, s.source, s.draws = true, dir, 1
+		s.trained, s.source, s.draws = true, portablePath(dir), 1
 		s.build = func(int) (lm.Model, error) { return m, nil }
 	} else {
 		rng := c.Rand("draws/" + t.ModelName)
@@ -119,4 +121,16 @@ func randomTokens(r *rand.Rand, vocab, T int) []int {
 		ids[i] = r.IntN(vocab)
 	}
 	return ids
+}
+
+// portablePath names an artifact by its place under the results directory
+// (artifacts/pretrain/<label>-<hash>/model), so summaries do not depend on
+// where results/ lives and shards run on other machines merge cleanly; any
+// other path (a user's checkpoint) is kept as given.
+func portablePath(dir string) string {
+	slash := filepath.ToSlash(dir)
+	if i := strings.LastIndex(slash, "/artifacts/"); i >= 0 {
+		return slash[i+1:]
+	}
+	return dir
 }
