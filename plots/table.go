@@ -2,6 +2,7 @@ package plots
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 
@@ -88,10 +89,17 @@ func (t Table) Write(dir string) error {
 	return fsx.WriteFileAtomic(filepath.Join(dir, t.Name+".tex"), []byte(t.LaTeX()))
 }
 
-// F formats a number with the given decimals, "—" for NaN.
+// F formats a number with the given decimals, "—" for NaN and "∞" for an
+// infinity (a 16-bit overflow).
 func F(v float64, decimals int) string {
 	if v != v {
 		return "—"
+	}
+	if v > math.MaxFloat64 || v < -math.MaxFloat64 {
+		if v < 0 {
+			return "−∞"
+		}
+		return "∞"
 	}
 	return fmt.Sprintf("%.*f", decimals, v)
 }

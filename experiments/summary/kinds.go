@@ -57,10 +57,11 @@ type MPRow struct {
 	DivTaskPP float64 `json:"div_task_pp"`
 	// ItemFlip is the fraction of (item, k) whose correctness differs from fp32.
 	ItemFlip float64 `json:"item_flip"`
-	// Logit-level divergence from fp32 on the evaluation prompts.
-	MaxAbsLogit float64 `json:"max_abs_logit"`
-	MeanKL      float64 `json:"mean_kl"`
-	ArgmaxFlip  float64 `json:"argmax_flip"`
+	// Logit-level divergence from fp32 on the evaluation prompts (Inf or
+	// NaN when the 16-bit logits overflowed).
+	MaxAbsLogit Num `json:"max_abs_logit"`
+	MeanKL      Num `json:"mean_kl"`
+	ArgmaxFlip  Num `json:"argmax_flip"`
 }
 
 // MPFT is the summary.json of kind "mpft" (Fig. 1): one model fine-tuned
@@ -76,10 +77,11 @@ type MPFT struct {
 	RefAcc    []float64 `json:"ref_acc"` // fp32 full fine-tuning, per shot count
 	DivPP     float64   `json:"div_pp"`  // mean over families and k of |acc − acc_ref| (pp)
 	ItemFlip  float64   `json:"item_flip"`
-	// Logit-level divergence from the fp32 full fine-tuned model.
-	MaxAbsLogit float64 `json:"max_abs_logit"`
-	MeanKL      float64 `json:"mean_kl"`
-	ArgmaxFlip  float64 `json:"argmax_flip"`
+	// Logit-level divergence from the fp32 full fine-tuned model (Inf or
+	// NaN when logits overflowed).
+	MaxAbsLogit Num `json:"max_abs_logit"`
+	MeanKL      Num `json:"mean_kl"`
+	ArgmaxFlip  Num `json:"argmax_flip"`
 	Train       Train   `json:"train"`
 }
 

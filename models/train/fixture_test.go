@@ -83,10 +83,10 @@ func checkAgainstPyTorch(t *testing.T, dir string, m lm.Model, ref *safetensors.
 	norms := testfix.Float32(t, ref, "grad_norms")
 	lrs := testfix.Float32(t, ref, "lrs")
 	for i, r := range tr.inMemory {
-		if d := relDiff(r.Loss, float64(losses[i])); d > 1e-5 {
+		if d := relDiff(float64(r.Loss), float64(losses[i])); d > 1e-5 {
 			t.Errorf("%s step %d: loss %.7f, PyTorch %.7f", testfix.Name(dir), i, r.Loss, losses[i])
 		}
-		if d := relDiff(r.GradNorm, float64(norms[i])); d > 1e-5 {
+		if d := relDiff(float64(r.GradNorm), float64(norms[i])); d > 1e-5 {
 			t.Errorf("%s step %d: grad norm %.7f, PyTorch %.7f", testfix.Name(dir), i, r.GradNorm, norms[i])
 		}
 		if d := relDiff(r.LR, float64(lrs[i])); d > 1e-6 && lrs[i] != 0 {

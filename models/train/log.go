@@ -1,21 +1,25 @@
 package train
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 
 	"github.com/ssmlab/ssmlab/internal/fsx"
+	"github.com/ssmlab/ssmlab/internal/jsonnum"
 )
+
+// Num is a float64 that survives JSON when it is not finite (jsonnum).
+type Num = jsonnum.Num
 
 // Record is one line of log.jsonl: one optimizer step.
 type Record struct {
 	Step      int     `json:"step"`
-	Loss      float64 `json:"loss"`
+	Loss      Num     `json:"loss"`
 	LR        float64 `json:"lr"`
-	GradNorm  float64 `json:"grad_norm"`
+	GradNorm  Num     `json:"grad_norm"` // Infinity on a skipped fp16 step
 	LossScale float64 `json:"loss_scale"`
 	Skipped   bool    `json:"skipped"`       // fp16 overflow: the update was not applied
 	SkipTotal int     `json:"skipped_total"` // skipped steps so far
@@ -31,7 +35,11 @@ func appendRecord(path string, r Record) error {
 	if err != nil {
 		return err
 	}
-	b, _ := json.Marshal(r)
+	b, err := json.Marshal(r)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %v", path, err)
+	}
 	if _, err := f.Write(append(b, '\n')); err != nil {
 		f.Close()
 		return err
@@ -40,7 +48,8 @@ func appendRecord(path string, r Record) error {
 }
 
 // ReadLog returns the records of a log.jsonl, ignoring a torn last line
-// (a process killed mid-write).
+// (a process killed mid-write). A line that does not parse anywhere else
+// is an error naming the file and line.
 func ReadLog(path string) ([]Record, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -50,13 +59,17 @@ func ReadLog(path string) ([]Record, error) {
 		return nil, err
 	}
 	var out []Record
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
+	lines := bytes.Split(b, []byte{'\n'})
+	last := len(lines) - 1 // after the final newline: "" or a line torn by a kill
+	for i, line := range lines[:last] {
 		var r Record
-		if json.Unmarshal(sc.Bytes(), &r) != nil {
-			break
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, fmt.Errorf("%s:%d: corrupt log line: %v", path, i+1, err)
 		}
+		out = append(out, r)
+	}
+	var r Record
+	if len(lines[last]) > 0 && json.Unmarshal(lines[last], &r) == nil {
 		out = append(out, r)
 	}
 	return out, nil

@@ -325,3 +325,39 @@ func TestCancelledRunStopsBetweenSteps(t *testing.T) {
 		t.Fatalf("resume after cancel: %v, %d steps", err, s.Steps)
 	}
 }
+
+// A skipped fp16 step (infinite gradient norm) and a diverged loss (NaN)
+// are logged and read back; a corrupt line that is not the torn last line
+// is an error, never a silently shorter log.
+func TestLogKeepsNonFiniteNumbersAndRefusesCorruptLines(t *testing.T) {
+	dir := t.TempDir()
+	tr := &Trainer{Model: newBigram(16, 8, 2), Data: markov{2, 8, 16}, Config: cfg(6, "fp16"), Dir: dir,
+		InjectOverflow: func(s int) bool { return s == 0 || s == 2 }}
+	if _, err := tr.Run(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "log.jsonl")
+	recs, err := ReadLog(path)
+	if err != nil || len(recs) != 6 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	if !math.IsInf(float64(recs[0].GradNorm), 1) || !recs[0].Skipped || recs[1].Skipped {
+		t.Fatalf("skipped step logged as %+v", recs[0])
+	}
+	raw, _ := os.ReadFile(path)
+	nan := bytes.Replace(raw, []byte(`"loss":`), []byte(`"loss":"NaN","x":`), 1)
+	os.WriteFile(path, nan, 0o644)
+	if recs, err := ReadLog(path); err != nil || !math.IsNaN(float64(recs[0].Loss)) {
+		t.Fatalf("NaN loss: %v %v", err, recs[0].Loss)
+	}
+	torn := append(append([]byte(nil), raw...), []byte(`{"step":6,"lo`)...)
+	os.WriteFile(path, torn, 0o644)
+	if recs, err := ReadLog(path); err != nil || len(recs) != 6 {
+		t.Fatalf("torn last line: %d records, %v", len(recs), err)
+	}
+	bad := bytes.Replace(raw, []byte("\n"), []byte("\n\n"), 1)
+	os.WriteFile(path, bad, 0o644)
+	if _, err := ReadLog(path); err == nil || !strings.Contains(err.Error(), "log.jsonl:2: corrupt log line") {
+		t.Fatalf("corrupt middle line: %v", err)
+	}
+}

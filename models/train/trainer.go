@@ -136,7 +136,7 @@ func (t *Trainer) Run() (Summary, error) {
 			norm = optim.ClipGradNorm(t.Opt.Params, cfg.ClipNorm)
 			t.Opt.Update(lr, pol)
 		}
-		rec := Record{Step: step, Loss: loss, LR: lr, GradNorm: norm, LossScale: float64(scale), Skipped: skip,
+		rec := Record{Step: step, Loss: Num(loss), LR: lr, GradNorm: Num(norm), LossScale: float64(scale), Skipped: skip,
 			SkipTotal: t.Scaler.Skipped, Tokens: (step + 1) * cfg.Accum * B * T,
 			TokensPerS: float64(cfg.Accum*B*T) / time.Since(began).Seconds(), PeakBytes: mem.peak}
 		if err := t.record(rec, step, cfg); err != nil {
@@ -198,17 +198,17 @@ func (t *Trainer) summarize(peak uint64) (Summary, error) {
 		return Summary{}, fmt.Errorf("training finished with an empty log")
 	}
 	last := recs[len(recs)-1]
-	s := Summary{Steps: len(recs), FinalLoss: last.Loss, Skipped: last.SkipTotal, Tokens: last.Tokens, PeakBytes: peak}
+	s := Summary{Steps: len(recs), FinalLoss: float64(last.Loss), Skipped: last.SkipTotal, Tokens: last.Tokens, PeakBytes: peak}
 	tail := max(1, len(recs)/10)
 	var tps float64
 	for i, r := range recs {
 		if i >= len(recs)-tail {
-			s.MeanLastLoss += r.Loss / float64(tail)
+			s.MeanLastLoss += float64(r.Loss) / float64(tail)
 		}
 		if i > 0 || len(recs) == 1 {
 			tps += r.TokensPerS
 		}
-		if math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0) {
+		if l := float64(r.Loss); math.IsNaN(l) || math.IsInf(l, 0) {
 			s.Diverged = true
 		}
 		if r.PeakBytes > s.PeakBytes {

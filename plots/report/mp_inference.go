@@ -83,8 +83,8 @@ func collectMP(sums []summary.MPInference) mpData {
 			precs = append(precs, r.Precision)
 			a.div[r.Precision] = append(a.div[r.Precision], r.DivPP)
 			a.flip[r.Precision] = append(a.flip[r.Precision], 100*r.ItemFlip)
-			a.kl[r.Precision] = append(a.kl[r.Precision], r.MeanKL)
-			a.logit[r.Precision] = append(a.logit[r.Precision], r.MaxAbsLogit)
+			a.kl[r.Precision] = append(a.kl[r.Precision], float64(r.MeanKL))
+			a.logit[r.Precision] = append(a.logit[r.Precision], float64(r.MaxAbsLogit))
 			if fdiv[f] == nil {
 				fdiv[f], fkl[f] = map[string]seedMeans{}, map[string]seedMeans{}
 			}
@@ -92,7 +92,7 @@ func collectMP(sums []summary.MPInference) mpData {
 				fdiv[f][r.Precision], fkl[f][r.Precision] = seedMeans{}, seedMeans{}
 			}
 			fdiv[f][r.Precision].add(s.Model.Seed, r.DivPP)
-			fkl[f][r.Precision].add(s.Model.Seed, r.MeanKL)
+			fkl[f][r.Precision].add(s.Model.Seed, float64(r.MeanKL))
 		}
 	}
 	d.precisions = uniqStrings(precs)

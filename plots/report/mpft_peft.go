@@ -109,8 +109,8 @@ func collectMPFT(sums []summary.MPFT) mpftData {
 		r.diverged = r.diverged || s.Train.Diverged
 		a.trainable = append(a.trainable, float64(s.Trainable))
 		a.div, a.flip = append(a.div, s.DivPP), append(a.flip, 100*s.ItemFlip)
-		a.kl, a.logit, a.argmax = append(a.kl, s.MeanKL), append(a.logit, s.MaxAbsLogit), append(a.argmax, 100*s.ArgmaxFlip)
-		a.loss = append(a.loss, s.Train.MeanLastLoss)
+		a.kl, a.logit, a.argmax = append(a.kl, float64(s.MeanKL)), append(a.logit, float64(s.MaxAbsLogit)), append(a.argmax, 100*float64(s.ArgmaxFlip))
+		a.loss = append(a.loss, float64(s.Train.MeanLastLoss))
 		if fdiv[f] == nil {
 			fdiv[f], fkl[f] = map[setting]seedMeans{}, map[setting]seedMeans{}
 		}
@@ -118,7 +118,7 @@ func collectMPFT(sums []summary.MPFT) mpftData {
 			fdiv[f][st], fkl[f][st] = seedMeans{}, seedMeans{}
 		}
 		fdiv[f][st].add(s.Model.Seed, s.DivPP)
-		fkl[f][st].add(s.Model.Seed, s.MeanKL)
+		fkl[f][st].add(s.Model.Seed, float64(s.MeanKL))
 	}
 	for k, r := range rows {
 		a := accs[k]
