@@ -79,10 +79,10 @@ type MPFT struct {
 	ItemFlip  float64   `json:"item_flip"`
 	// Logit-level divergence from the fp32 full fine-tuned model (Inf or
 	// NaN when logits overflowed).
-	MaxAbsLogit Num `json:"max_abs_logit"`
-	MeanKL      Num `json:"mean_kl"`
-	ArgmaxFlip  Num `json:"argmax_flip"`
-	Train       Train   `json:"train"`
+	MaxAbsLogit Num   `json:"max_abs_logit"`
+	MeanKL      Num   `json:"mean_kl"`
+	ArgmaxFlip  Num   `json:"argmax_flip"`
+	Train       Train `json:"train"`
 }
 
 // Efficiency is the summary.json of kind "efficiency" (Fig. 2): training
