@@ -5,6 +5,8 @@ package tensor
 /*
 #cgo LDFLAGS: -ldnnl -ldl
 #include <dlfcn.h>
+#include <signal.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <oneapi/dnnl/dnnl.h>
@@ -26,11 +28,38 @@ static void ssmlab_threads(int n) {
 	if (ssmlab_omp_set) ssmlab_omp_set(n);
 }
 
+// OpenMP keeps one worker pool per calling OS thread, made on that thread's
+// first parallel call with n threads; workers inherit the caller's signal
+// mask. Go's CPU profiler sends SIGPROF process-wide, and libdnnl 2.6's
+// workers interrupted by it corrupt the C heap (seen: glibc "corrupted size
+// vs. prev_size" inside libdnnl under --cpuprofile with 2 threads). So the
+// first call from each OS thread for each team size runs with SIGPROF
+// blocked: its workers never take the signal, while later calls leave the
+// Go thread's own mask alone and the profile still sees its time.
+static __thread int ssmlab_pool_threads;
+
+static int ssmlab_enter(int n, sigset_t *old) {
+	ssmlab_threads(n);
+	if (n <= ssmlab_pool_threads) return 0;
+	ssmlab_pool_threads = n;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPROF);
+	return pthread_sigmask(SIG_BLOCK, &set, old) == 0;
+}
+
+static void ssmlab_leave(int masked, sigset_t *old) {
+	if (masked) pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 static dnnl_status_t ssmlab_sgemm(int threads, char ta, char tb, dnnl_dim_t m, dnnl_dim_t n, dnnl_dim_t k,
 		float alpha, const float *a, dnnl_dim_t lda, const float *b, dnnl_dim_t ldb,
 		float beta, float *c, dnnl_dim_t ldc) {
-	ssmlab_threads(threads);
-	return dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+	sigset_t old;
+	int masked = ssmlab_enter(threads, &old);
+	dnnl_status_t st = dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+	ssmlab_leave(masked, &old);
+	return st;
 }
 
 // A matmul primitive dst = alpha*src·wei + beta*dst with src (m x k) and
@@ -85,9 +114,11 @@ static dnnl_status_t ssmlab_matmul_exec(dnnl_primitive_t prim, int threads, void
 	if (st == dnnl_success) st = dnnl_stream_create(&stream, ssmlab_engine, dnnl_stream_default_flags);
 	if (st == dnnl_success) {
 		dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, mem[1]}, {DNNL_ARG_DST, mem[2]}};
-		ssmlab_threads(threads);
+		sigset_t old;
+		int masked = ssmlab_enter(threads, &old);
 		st = dnnl_primitive_execute(prim, stream, 3, args);
 		if (st == dnnl_success) st = dnnl_stream_wait(stream);
+		ssmlab_leave(masked, &old);
 	}
 	if (stream) dnnl_stream_destroy(stream);
 	for (int i = 0; i < 3; i++) if (mem[i]) dnnl_memory_destroy(mem[i]);
