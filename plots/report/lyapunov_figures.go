@@ -11,10 +11,11 @@ import (
 )
 
 // lyapColors gives each subject one colour in every panel (plots.Palette:
-// Okabe-Ito); others get the remaining ones in order.
+// Okabe-Ito), the families the colours they have in every other figure
+// (familyColors), init and trained alike; others get one by hash.
 var lyapColors = map[string]int{
-	"Mamba": 0, "Mamba-2": 2, "Mamba LM": 5, "GPT-NeoX": 3, "Llama": 6,
-	"RNN ρ=2": 1, "RNN ρ=1": 4, "RNN ρ=0.5": 7,
+	"Mamba": 0, "Mamba-2": 2, "Mamba LM": 5, "GPT-NeoX": 1, "GPT-NeoX (Pythia)": 1, "Llama": 3,
+	"RNN ρ=2": 6, "RNN ρ=1": 4, "RNN ρ=0.5": 7,
 }
 
 func lyapColor(label string) int {
