@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/plots"
@@ -226,7 +227,7 @@ func lyapExponentsFigure(ts []lyapTrial) plots.Figure {
 			errs.Series = append(errs.Series, e)
 		}
 	}
-	zeta.Note = "ζ ≤ 0: " + strings.Join(notes, ", ")
+	zeta.Note = wrapList("ζ ≤ 0 on: ", notes, 44)
 	if lo < hi {
 		scatter.Series = append(scatter.Series, plots.Series{Label: "QR = exact", X: []float64{lo, hi}, Y: []float64{lo, hi}, Dashed: true, Color: 6})
 	}
@@ -270,4 +271,28 @@ func qrErrorSeries(t lyapTrial, color int) plots.Series {
 		s.Lo, s.Hi = append(s.Lo, summary.Quantile(v, 0.1)), append(s.Hi, summary.Quantile(v, 0.9))
 	}
 	return s
+}
+
+// wrapList joins prefix and items with ", " into lines of at most width
+// runes where it can (an item longer than a line gets one of its own), so
+// a panel's note stays inside the panel.
+func wrapList(prefix string, items []string, width int) string {
+	var lines []string
+	cur := prefix
+	for i, it := range items {
+		sep := ""
+		if i < len(items)-1 {
+			sep = ","
+		}
+		switch {
+		case cur == prefix || cur == "":
+			cur += it + sep
+		case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(it+sep) <= width:
+			cur += " " + it + sep
+		default:
+			lines = append(lines, cur)
+			cur = it + sep
+		}
+	}
+	return strings.Join(append(lines, cur), "\n")
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ssmlab/ssmlab/experiments/store"
 	"github.com/ssmlab/ssmlab/experiments/summary"
@@ -223,5 +224,22 @@ func TestLyapunovPlaceholders(t *testing.T) {
 	md, _ := os.ReadFile(filepath.Join(paper, "REPORT.md"))
 	if !strings.Contains(string(md), "Theorem 1: Mamba's maximal Lyapunov exponent ζ ≤ 0") || !strings.Contains(string(md), "ssmlab run configs/lyapunov.toml") {
 		t.Errorf("REPORT.md:\n%s", md)
+	}
+}
+
+func TestWrapList(t *testing.T) {
+	items := []string{"Mamba 100/100", "Mamba-2 100/100", "Mamba (trained) 4/4", "Mamba-2 (trained) 4/4"}
+	got := wrapList("ζ ≤ 0 on: ", items, 44)
+	want := "ζ ≤ 0 on: Mamba 100/100, Mamba-2 100/100,\nMamba (trained) 4/4, Mamba-2 (trained) 4/4"
+	if got != want {
+		t.Fatalf("wrapList = %q, want %q", got, want)
+	}
+	for _, line := range strings.Split(got, "\n") {
+		if n := utf8.RuneCountInString(line); n > 44 {
+			t.Errorf("line %q has %d runes, over 44", line, n)
+		}
+	}
+	if got := wrapList("p: ", []string{"a-very-long-item-that-exceeds-the-width"}, 10); got != "p: a-very-long-item-that-exceeds-the-width" {
+		t.Errorf("one long item: %q", got)
 	}
 }
