@@ -172,7 +172,7 @@ func segGrad(diff []float32, j, i int, v float32) {
 // gemm is C = alpha·op(A)·op(B) + beta·C with explicit leading dimensions
 // on tensor's default backend (strided views of (B, L, H, P) tensors).
 func gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	tensor.Default().Gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	tensor.GemmSerial(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) // called from inside Parallel
 }
 
 func dot(a, b []float32) float32 {

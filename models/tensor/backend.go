@@ -27,6 +27,30 @@ type HalfGemmer interface {
 	HalfGemm(bf16 bool, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool
 }
 
+// SerialGemmer is implemented by backends that can run one product on the
+// calling thread alone. Products issued from inside Parallel (attention's
+// per-head products, Mamba-2's per-chunk ones) want this: the workers
+// already occupy every core, and a threaded backend would start a thread
+// team per call on top of them (oneDNN's OpenMP teams then spin against
+// each other on the same cores).
+type SerialGemmer interface {
+	GemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+}
+
+// GemmSerial is Gemm with explicit leading dimensions on the default
+// backend, single-threaded where the backend can be (SerialGemmer), for
+// callers that run inside Parallel. Backends without the form run their
+// usual Gemm.
+func GemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	be := Default()
+	if s, ok := be.(SerialGemmer); ok {
+		s.GemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	be.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 var (
 	regMu    sync.RWMutex
 	registry = map[string]registered{}

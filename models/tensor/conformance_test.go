@@ -22,7 +22,18 @@ func TestGemmConformance(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	sizes := [][3]int{{1, 1, 1}, {3, 5, 7}, {17, 33, 9}, {64, 64, 64}, {130, 70, 257}, {2, 300, 1}, {0, 4, 3}, {4, 0, 3}, {5, 6, 0}}
 	params := [][2]float32{{1, 0}, {0.5, 1}, {-2, 0.25}}
+	type impl struct {
+		name string
+		gemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	}
+	var impls []impl
 	for _, be := range Backends() {
+		impls = append(impls, impl{be.Name(), be.Gemm})
+		if s, ok := be.(SerialGemmer); ok { // the single-threaded form too
+			impls = append(impls, impl{be.Name() + " serial", s.GemmSerial})
+		}
+	}
+	for _, be := range impls {
 		for _, sz := range sizes {
 			m, n, k := sz[0], sz[1], sz[2]
 			for _, tA := range []bool{false, true} {
@@ -49,8 +60,8 @@ func TestGemmConformance(t *testing.T) {
 						want := append([]float32(nil), c0...)
 						got := append([]float32(nil), c0...)
 						Ref{}.Gemm(tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], want, ldc)
-						be.Gemm(tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], got, ldc)
-						name := fmt.Sprintf("%s m%d n%d k%d tA=%v tB=%v a=%v b=%v", be.Name(), m, n, k, tA, tB, ab[0], ab[1])
+						be.gemm(tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], got, ldc)
+						name := fmt.Sprintf("%s m%d n%d k%d tA=%v tB=%v a=%v b=%v", be.name, m, n, k, tA, tB, ab[0], ab[1])
 						tol := 1e-5 * float64(math.Sqrt(float64(k))+1) * 4
 						for i := 0; i < m; i++ {
 							for j := 0; j < ldc; j++ {
@@ -200,4 +211,47 @@ func TestTensorBasics(t *testing.T) {
 		}
 	}()
 	From(make([]float32, 5), 2, 3)
+}
+
+// GemmSerial runs on the default backend, through its serial form where it
+// has one; the pure-Go form is bit-identical to its threaded Gemm.
+func TestGemmSerial(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	m, n, k := 37, 70, 300
+	a, b := randSlice(r, m*k), randSlice(r, k*n)
+	prev := Default().Name()
+	defer func() {
+		if err := Use(prev); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	want := make([]float32, m*n)
+	Ref{}.Gemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	for _, be := range Backends() {
+		if err := Use(be.Name()); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]float32, m*n)
+		GemmSerial(false, false, m, n, k, 1, a, k, b, n, 0, got, n)
+		for i := range want {
+			if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+				t.Fatalf("%s: GemmSerial C[%d] = %v, want %v", be.Name(), i, got[i], want[i])
+			}
+		}
+		if g, ok := be.(Go); ok {
+			threaded := make([]float32, m*n)
+			g.Gemm(false, false, m, n, k, 1, a, k, b, n, 0, threaded, n)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(threaded[i]) {
+					t.Fatalf("%s: GemmSerial C[%d] = %v differs from Gemm's %v", be.Name(), i, got[i], threaded[i])
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("GemmSerial with a short C did not panic")
+		}
+	}()
+	GemmSerial(false, false, m, n, k, 1, a, k, b, n, 0, want[:m*n-1], n)
 }

@@ -40,3 +40,10 @@ func (g Go) Describe() string { return g.Name() + " (" + g.kern.Name() + " micro
 func (g Go) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	g.kern.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, runtime.GOMAXPROCS(0))
 }
+
+// GemmSerial implements SerialGemmer: the same product on the calling
+// goroutine (bit-identical to Gemm, whose results do not depend on the
+// number of threads).
+func (g Go) GemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	g.kern.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 1)
+}

@@ -217,8 +217,17 @@ func dnnlISA() string {
 	return "generic"
 }
 
-// Gemm implements Backend.
+// Gemm implements Backend: dnnl_sgemm on GOMAXPROCS OpenMP threads.
 func (OneDNN) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	dnnlSgemm(runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// GemmSerial implements SerialGemmer: dnnl_sgemm on the calling thread.
+func (OneDNN) GemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	dnnlSgemm(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func dnnlSgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -233,7 +242,7 @@ func (OneDNN) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32,
 	if transB {
 		tb = 'T'
 	}
-	st := C.ssmlab_sgemm(C.int(runtime.GOMAXPROCS(0)), ta, tb, C.dnnl_dim_t(m), C.dnnl_dim_t(n), C.dnnl_dim_t(k),
+	st := C.ssmlab_sgemm(C.int(threads), ta, tb, C.dnnl_dim_t(m), C.dnnl_dim_t(n), C.dnnl_dim_t(k),
 		C.float(alpha), (*C.float)(&a[0]), C.dnnl_dim_t(lda), (*C.float)(&b[0]), C.dnnl_dim_t(ldb),
 		C.float(beta), (*C.float)(&c[0]), C.dnnl_dim_t(ldc))
 	if st != C.dnnl_success {

@@ -17,7 +17,7 @@ type attnShape struct {
 }
 
 func gemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	tensor.Default().Gemm(tA, tB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+	tensor.GemmSerial(tA, tB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc) // called from inside Parallel
 }
 
 // qBlock is the number of queries per causal block. A block needs the keys
