@@ -23,12 +23,19 @@
 
 // func scanFwd8(a *Fwd)
 //
+// Three passes over the chunk's steps, each with the same arithmetic as
+// the Go definition: (1) Δ_t = softplus(dt_t + bias) for every t, (2) the
+// state recurrence and y_t = C_t·h_t + D·u_t, (3) the gate
+// y_t·z_t/(1+exp(−z_t)). Only pass 2 carries a dependence from step to
+// step; passes 1 and 3 are independent across t, so their long exp/log
+// chains overlap instead of sitting in every step of the recurrence.
+//
 // Registers: AX n·4 (state row n lives at n·32), BX/CX the B/C row of step
 // t, DX t·E·4, SI A, DI h, R8 dt, R9 u, R10 z, R11 Δ, R12 y_pre, R13 y.
 // Y4 Δ, Y5 Δ·u, Y6 the sum C·h; Y0-Y3 the exponential.
 // Frame: 0 steps left, 8 N·4, 16 E·4, 24 ZS·4 (z's row stride), 32 bias
-// (8 lanes), 64 D. R10 walks z by its own stride.
-TEXT ·scanFwd8(SB), NOSPLIT, $96-8
+// (8 lanes), 64 D, 96 the chunk's length. R10 walks z by its own stride.
+TEXT ·scanFwd8(SB), NOSPLIT, $104-8
 	MOVQ a+0(FP), AX
 	MOVQ F_H(AX), DI
 	MOVQ F_AL2(AX), SI
@@ -48,6 +55,7 @@ TEXT ·scanFwd8(SB), NOSPLIT, $96-8
 	VMOVUPS Y0, 64(SP)
 	MOVQ F_LEN(AX), DX
 	MOVQ DX, 0(SP)
+	MOVQ DX, 96(SP)
 	MOVQ F_N(AX), DX
 	SHLQ $2, DX
 	MOVQ DX, 8(SP)
@@ -58,10 +66,8 @@ TEXT ·scanFwd8(SB), NOSPLIT, $96-8
 	SHLQ $2, DX
 	MOVQ DX, 24(SP)
 	XORQ DX, DX
-	VMOVUPS e2magic<>(SB), Y12
-	VMOVUPS e2lo<>(SB), Y13
 
-fwdStep:
+fwdDelta:
 	// Δ = softplus(dt + bias): log1p(e) as log(1+e)·e/((1+e)−1) (exact
 	// where 1+e rounds), e itself where 1+e == 1, x above 20.
 	VMOVUPS (R8)(DX*1), Y7
@@ -78,6 +84,18 @@ fwdStep:
 	VCMPPS $0x1e, twenty<>(SB), Y7, Y10
 	VBLENDVPS Y10, Y7, Y8, Y4
 	VMOVUPS Y4, (R11)(DX*1)
+	ADDQ 16(SP), DX
+	DECQ 0(SP)
+	JNZ fwdDelta
+
+	MOVQ 96(SP), DX
+	MOVQ DX, 0(SP)
+	XORQ DX, DX
+	VMOVUPS e2magic<>(SB), Y12
+	VMOVUPS e2lo<>(SB), Y13
+
+fwdStep:
+	VMOVUPS (R11)(DX*1), Y4
 	VMULPS (R9)(DX*1), Y4, Y5
 	VXORPS Y6, Y6, Y6
 	XORQ AX, AX
@@ -95,10 +113,24 @@ fwdState:
 	CMPQ AX, 8(SP)
 	JLT fwdState
 
-	// y = C·h + D·u; out = y·z/(1+exp(−z))
+	// y = C·h + D·u
 	VMOVUPS (R9)(DX*1), Y1
 	VFMADD231PS 64(SP), Y1, Y6
 	VMOVUPS Y6, (R12)(DX*1)
+
+	ADDQ 16(SP), DX
+	ADDQ 8(SP), BX
+	ADDQ 8(SP), CX
+	DECQ 0(SP)
+	JNZ fwdStep
+
+	MOVQ 96(SP), DX
+	MOVQ DX, 0(SP)
+	XORQ DX, DX
+
+fwdGate:
+	// out = y·z/(1+exp(−z))
+	VMOVUPS (R12)(DX*1), Y6
 	VMOVUPS (R10), Y7
 	VXORPS signbit<>(SB), Y7, Y0
 	EXP8(Y0, Y1, Y2, Y3)
@@ -106,13 +138,10 @@ fwdState:
 	VDIVPS Y0, Y7, Y0
 	VMULPS Y0, Y6, Y0
 	VMOVUPS Y0, (R13)(DX*1)
-
 	ADDQ 16(SP), DX
 	ADDQ 24(SP), R10
-	ADDQ 8(SP), BX
-	ADDQ 8(SP), CX
 	DECQ 0(SP)
-	JNZ fwdStep
+	JNZ fwdGate
 	VZEROUPPER
 	RET
 
