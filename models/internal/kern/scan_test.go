@@ -99,7 +99,7 @@ func TestScanFwdAsmMatchesGo(t *testing.T) {
 		t.Skip("no AVX2+FMA here: only the Go version runs")
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, sz := range [][3]int{{1, 1, 8}, {5, 3, 8}, {37, 16, 24}, {64, 16, 256}} {
+	for _, sz := range [][3]int{{1, 1, 8}, {9, 2, 8}, {5, 3, 8}, {7, 5, 16}, {37, 16, 24}, {64, 16, 256}} { // N odd and even: the state loop runs rows in pairs
 		c := newCase(r, sz[0], sz[1], sz[2], Lanes)
 		h0 := randSlice(r, c.N*Lanes, 1)
 		ha, hg := append([]float32(nil), h0...), append([]float32(nil), h0...)
