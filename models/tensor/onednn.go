@@ -167,6 +167,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/tensor/internal/cpuid"
 )
 
@@ -274,10 +275,18 @@ func (OneDNN) HalfGemm(bf16 bool, transA, transB bool, m, n, k int, alpha float3
 	}
 	ar, ac := rowsCols(transA, m, k)
 	br, bc := rowsCols(transB, k, n)
-	a16 := toHalf(bf16, a, ar, ac, lda)
-	b16 := toHalf(bf16, b, br, bc, ldb)
+	ab, bb := halfBufs.Get(), halfBufs.Get()
+	defer halfBufs.Put(ab)
+	defer halfBufs.Put(bb)
+	a16 := toHalf(bf16, ab, a, ar, ac, lda)
+	b16 := toHalf(bf16, bb, b, br, bc, ldb)
 	return dnnlMatmul(dt, transA, transB, m, n, k, alpha, unsafe.Pointer(&a16[0]), ac, unsafe.Pointer(&b16[0]), bc, beta, c, ldc)
 }
+
+// halfBufs holds the 16-bit operand copies between products (a free list
+// that survives garbage collections), so a training step does not allocate
+// two fresh copies per product.
+var halfBufs scratch.List[[]uint16]
 
 // rowsCols returns the stored shape of op(X) (r x c): (c x r) if transposed.
 func rowsCols(trans bool, r, c int) (int, int) {
@@ -288,9 +297,12 @@ func rowsCols(trans bool, r, c int) (int, int) {
 }
 
 // toHalf converts rows x cols values of x (row stride ld) to packed 16-bit
-// bits, rows split over GOMAXPROCS.
-func toHalf(bf16 bool, x []float32, rows, cols, ld int) []uint16 {
-	out := make([]uint16, rows*cols)
+// bits in *buf (grown as needed), rows split over GOMAXPROCS.
+func toHalf(bf16 bool, buf *[]uint16, x []float32, rows, cols, ld int) []uint16 {
+	if cap(*buf) < rows*cols {
+		*buf = make([]uint16, rows*cols)
+	}
+	out := (*buf)[:rows*cols]
 	Parallel(rows, max(1, (1<<16)/cols), func(lo, hi int) {
 		src, dst := (*C.float)(&x[lo*ld]), (*C.uint16_t)(&out[lo*cols])
 		if bf16 {

@@ -41,8 +41,17 @@ func TestOneDNNHalfConversion(t *testing.T) {
 			}
 		}
 	}
-	check("bf16", toHalf(true, src, 3, 8, 9), precision.ToBF16Bits)
+	check("bf16", toHalf(true, new([]uint16), src, 3, 8, 9), precision.ToBF16Bits)
+	used := make([]uint16, 100) // a reused buffer, larger and dirty
+	for i := range used {
+		used[i] = 0xffff
+	}
+	if got := toHalf(true, &used, src, 3, 8, 9); len(got) != 24 || &got[0] != &used[0] {
+		t.Fatalf("toHalf did not reuse the buffer: len %d", len(got))
+	} else {
+		check("bf16 (reused buffer)", got, precision.ToBF16Bits)
+	}
 	if cpuid.X86.F16C {
-		check("fp16", toHalf(false, src, 3, 8, 9), precision.ToFP16Bits)
+		check("fp16", toHalf(false, new([]uint16), src, 3, 8, 9), precision.ToFP16Bits)
 	}
 }
