@@ -13,11 +13,13 @@ import (
 // It writes out, g and rstd (n), which the backward pass needs.
 func gatedNormForward(out, g, rstd, y, z, w []float32, n, e int, eps float32) {
 	tensor.Parallel(n, 16, func(lo, hi int) {
+		sz := make([]float32, e) // SiLU(z) of one row
 		for r := lo; r < hi; r++ {
 			gr, yr, zr := g[r*e:(r+1)*e], y[r*e:(r+1)*e], z[r*e:(r+1)*e]
+			nn.SiLU(sz, zr) // one row: below the parallel grain, vectorised
 			var ss float32
 			for j, v := range yr {
-				gr[j] = v * zr[j] * nn.Sigmoid(zr[j])
+				gr[j] = v * sz[j]
 				ss += gr[j] * gr[j]
 			}
 			s := float32(1 / math.Sqrt(float64(ss/float32(e)+eps)))
@@ -35,6 +37,7 @@ func gatedNormForward(out, g, rstd, y, z, w []float32, n, e int, eps float32) {
 // dz = dg⊙y⊙SiLU'(z).
 func gatedNormBackward(dy, dz, dw, dout, g, rstd, y, z, w []float32, n, e int) {
 	tensor.Parallel(n, 16, func(lo, hi int) {
+		sz, dgy := make([]float32, e), make([]float32, e) // one row's SiLU(z) and dg·y
 		for r := lo; r < hi; r++ {
 			gr, dor, s := g[r*e:(r+1)*e], dout[r*e:(r+1)*e], rstd[r]
 			var dotp float32
@@ -44,12 +47,13 @@ func gatedNormBackward(dy, dz, dw, dout, g, rstd, y, z, w []float32, n, e int) {
 			dotp /= float32(e)
 			yr, zr := y[r*e:(r+1)*e], z[r*e:(r+1)*e]
 			dyr, dzr := dy[r*e:(r+1)*e], dz[r*e:(r+1)*e]
+			nn.SiLU(sz, zr)
 			for j, v := range gr {
 				dg := s * (dor[j]*w[j] - v*s*dotp)
-				sg := nn.Sigmoid(zr[j])
-				dyr[j] = dg * zr[j] * sg
-				dzr[j] = dg * yr[j] * sg * (1 + zr[j]*(1-sg))
+				dyr[j] = dg * sz[j] // dg·SiLU(z)
+				dgy[j] = dg * yr[j] // then dz = dg·y·SiLU'(z)
 			}
+			nn.SiLUBackward(dzr, dgy, zr)
 		}
 	})
 	if dw == nil {

@@ -143,10 +143,16 @@ func (m *Mixer) Forward(pol precision.Policy, out, u []float32, batch, length in
 
 // addSkip adds the D skip y += D_h·x in float32.
 func (m *Mixer) addSkip(y, x []float32, n int) {
-	P, Dv := m.cfg.HeadDim, m.Dskip.Value.Data
-	for i := 0; i < n*m.cfg.E(); i++ {
-		y[i] += Dv[(i/P)%m.cfg.H()] * x[i]
-	}
+	P, H, Dv := m.cfg.HeadDim, m.cfg.H(), m.Dskip.Value.Data
+	tensor.Parallel(n, 64, func(lo, hi int) {
+		for i := lo * H * P; i < hi*H*P; i += P {
+			d := Dv[(i/P)%H]
+			yr, xr := y[i:i+P], x[i:i+P]
+			for p, v := range xr {
+				yr[p] += d * v
+			}
+		}
+	})
 }
 
 // zView returns the gate z (n, E) as a contiguous copy of in_proj's first E
