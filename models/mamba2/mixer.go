@@ -188,8 +188,12 @@ func (m *Mixer) Backward(pol precision.Policy, du, dout []float32) {
 	dx := make([]float32, n*E)
 	if gD := m.Dskip.G(); gD != nil {
 		acc := make([]float64, H)
-		for i, g := range dy {
-			acc[(i/P)%H] += float64(g) * float64(m.x[i])
+		for i := 0; i < n*E; i += P { // serial, in index order: a deterministic sum
+			a, dr, xr := acc[(i/P)%H], dy[i:i+P], m.x[i:i+P]
+			for p, g := range dr {
+				a += float64(g) * float64(xr[p])
+			}
+			acc[(i/P)%H] = a
 		}
 		for h, v := range acc {
 			gD[h] += float32(v)
@@ -203,9 +207,14 @@ func (m *Mixer) Backward(pol precision.Policy, du, dout []float32) {
 		ChunkScanBackward(dx, ddt, dA, dbm, dcm, dy, m.states, m.x, m.dt, m.a, m.bm, m.cm, d, c.ChunkSize)
 	}
 	Dv := m.Dskip.Value.Data
-	for i, g := range dy {
-		dx[i] += Dv[(i/P)%H] * g
-	}
+	tensor.Parallel(n, 64, func(lo, hi int) {
+		for i := lo * E; i < hi*E; i += P {
+			d, dr, xr := Dv[(i/P)%H], dy[i:i+P], dx[i:i+P]
+			for p, g := range dr {
+				xr[p] += d * g
+			}
+		}
+	})
 	if gA := m.ALog.G(); gA != nil { // A = −exp(A_log): dA_log = dA·A
 		for h, v := range dA {
 			gA[h] += v * m.a[h]
