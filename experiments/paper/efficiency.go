@@ -3,6 +3,7 @@ package paper
 import (
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/ssmlab/ssmlab/experiments"
@@ -36,7 +37,8 @@ type EfficiencyParams struct {
 func (Efficiency) NewParams() any { return &EfficiencyParams{Steps: 8, InferIters: 4} }
 
 // Version implements experiments.Versioned.
-func (Efficiency) Version() string { return "1" }
+// Version 2 adds the median step's rates.
+func (Efficiency) Version() string { return "2" }
 
 // Check implements experiments.Checker.
 func (Efficiency) Check(t *config.Trial) error {
@@ -91,21 +93,26 @@ func (Efficiency) Run(ctx *experiments.Context) error {
 	}
 	_, trainable := nn.Count(m.Params())
 	out := summary.Efficiency{Model: modelInfo(t, base), Method: t.MethodName, Precision: t.Precision.String(),
-		Trainable: trainable, Tokens: t.Train.BatchSize * t.Train.SeqLen, TrainTokensPS: s.TokensPerS,
+		Trainable: trainable, Tokens: t.Train.BatchSize * t.Train.SeqLen, TrainTokensPS: s.TokensPerS, TrainTokensPSMedian: s.TokensPerSMedian,
 		TrainPeakBytes: s.PeakBytes, BytesPerToken: s.BytesPerToken, Backend: tensor.MatmulPath(t.Precision.Compute),
 		HalfNative: tensor.HalfNative(t.Precision.Compute), Steps: p.Steps}
 	ids, _ := data.Batch(0)
 	m.Forward(t.Precision, ids, t.Train.BatchSize, t.Train.SeqLen) // warm-up
 	start := time.Now()
-	for i := 0; i < p.InferIters; i++ {
+	secs := make([]float64, p.InferIters)
+	for i := range secs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		began := time.Now()
 		m.Forward(t.Precision, ids, t.Train.BatchSize, t.Train.SeqLen)
+		secs[i] = time.Since(began).Seconds()
 	}
 	out.InferTokensPS = float64(p.InferIters*len(ids)) / time.Since(start).Seconds()
-	ctx.Progress.Printf("%s %s %s: %.0f train tok/s, %.0f bytes/token, %.0f infer tok/s",
-		t.ModelName, t.MethodName, t.Precision, out.TrainTokensPS, out.BytesPerToken, out.InferTokensPS)
+	slices.Sort(secs)
+	out.InferTokensPSMedian = float64(len(ids)) / secs[len(secs)/2]
+	ctx.Progress.Printf("%s %s %s: %.0f train tok/s, %.0f bytes/token, %.0f infer tok/s (median steps)",
+		t.ModelName, t.MethodName, t.Precision, out.TrainTokensPSMedian, out.BytesPerToken, out.InferTokensPSMedian)
 	return ctx.WriteSummary(out)
 }
 

@@ -93,11 +93,16 @@ type Efficiency struct {
 	Precision      string  `json:"precision"`
 	Trainable      int     `json:"trainable"`
 	Tokens         int     `json:"tokens_per_step"`
-	TrainTokensPS  float64 `json:"train_tokens_per_s"`
+	TrainTokensPS  float64 `json:"train_tokens_per_s"` // mean of the timed steps' rates
 	TrainPeakBytes uint64  `json:"train_peak_bytes"`
 	BytesPerToken  float64 `json:"train_peak_bytes_per_token"`
-	InferTokensPS  float64 `json:"infer_tokens_per_s"`
-	Backend        string  `json:"backend"`     // GEMM backend
-	HalfNative     bool    `json:"half_native"` // a native 16-bit GEMM ran (else rounding emulation)
-	Steps          int     `json:"steps"`
+	InferTokensPS  float64 `json:"infer_tokens_per_s"` // over all timed forward passes
+	// The median step's rates (version 2 on): what the report compares,
+	// since a step slowed by other work on the machine moves a mean of few
+	// steps but not the median. 0 in older summaries.
+	TrainTokensPSMedian float64 `json:"train_tokens_per_s_median,omitempty"`
+	InferTokensPSMedian float64 `json:"infer_tokens_per_s_median,omitempty"`
+	Backend             string  `json:"backend"`     // GEMM backend
+	HalfNative          bool    `json:"half_native"` // a native 16-bit GEMM ran (else rounding emulation)
+	Steps               int     `json:"steps"`
 }

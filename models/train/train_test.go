@@ -361,3 +361,14 @@ func TestLogKeepsNonFiniteNumbersAndRefusesCorruptLines(t *testing.T) {
 		t.Fatalf("corrupt middle line: %v", err)
 	}
 }
+
+func TestMedian(t *testing.T) {
+	for _, c := range []struct {
+		x    []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 9}, 5}, {[]float64{4, 1, 3, 100}, 3.5}} {
+		if got := median(append([]float64(nil), c.x...)); got != c.want {
+			t.Errorf("median(%v) = %v, want %v", c.x, got, c.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/metrics"
+	"sort"
 	"time"
 
 	"github.com/ssmlab/ssmlab/models/lm"
@@ -46,15 +47,18 @@ var errCrash = errors.New("simulated crash")
 
 // Summary is what a finished run reports.
 type Summary struct {
-	Steps         int     `json:"steps"`
-	FinalLoss     float64 `json:"final_loss"`     // mean loss of the last step
-	MeanLastLoss  float64 `json:"mean_last_loss"` // mean over the last 10% of steps
-	Skipped       int     `json:"skipped_steps"`  // fp16 overflow skips
-	Tokens        int     `json:"tokens"`         // tokens trained on
-	TokensPerS    float64 `json:"tokens_per_s"`   // steady state (first step excluded)
-	PeakBytes     uint64  `json:"peak_bytes"`     // Go heap high-water mark during the run
-	BytesPerToken float64 `json:"peak_bytes_per_token"`
-	Diverged      bool    `json:"diverged"` // a non-finite loss or weights
+	Steps        int     `json:"steps"`
+	FinalLoss    float64 `json:"final_loss"`     // mean loss of the last step
+	MeanLastLoss float64 `json:"mean_last_loss"` // mean over the last 10% of steps
+	Skipped      int     `json:"skipped_steps"`  // fp16 overflow skips
+	Tokens       int     `json:"tokens"`         // tokens trained on
+	TokensPerS   float64 `json:"tokens_per_s"`   // steady state (first step excluded): mean of the steps' rates
+	// TokensPerSMedian is the median step's rate (first step excluded),
+	// robust to a few steps slowed by other work on the machine.
+	TokensPerSMedian float64 `json:"tokens_per_s_median"`
+	PeakBytes        uint64  `json:"peak_bytes"` // Go heap high-water mark during the run
+	BytesPerToken    float64 `json:"peak_bytes_per_token"`
+	Diverged         bool    `json:"diverged"` // a non-finite loss or weights
 }
 
 // CheckpointPath is where Dir's checkpoint lives.
@@ -201,12 +205,14 @@ func (t *Trainer) summarize(peak uint64) (Summary, error) {
 	s := Summary{Steps: len(recs), FinalLoss: float64(last.Loss), Skipped: last.SkipTotal, Tokens: last.Tokens, PeakBytes: peak}
 	tail := max(1, len(recs)/10)
 	var tps float64
+	var rates []float64
 	for i, r := range recs {
 		if i >= len(recs)-tail {
 			s.MeanLastLoss += float64(r.Loss) / float64(tail)
 		}
 		if i > 0 || len(recs) == 1 {
 			tps += r.TokensPerS
+			rates = append(rates, r.TokensPerS)
 		}
 		if l := float64(r.Loss); math.IsNaN(l) || math.IsInf(l, 0) {
 			s.Diverged = true
@@ -216,6 +222,7 @@ func (t *Trainer) summarize(peak uint64) (Summary, error) {
 		}
 	}
 	s.TokensPerS = tps / float64(max(1, len(recs)-1))
+	s.TokensPerSMedian = median(rates)
 	for _, p := range t.params {
 		if !precisionFinite(p.Value.Data) {
 			s.Diverged = true
@@ -228,3 +235,17 @@ func (t *Trainer) summarize(peak uint64) (Summary, error) {
 }
 
 func precisionFinite(x []float32) bool { return precision.AllFinite(x) }
+
+// median returns the median of x (the mean of the middle two for an even
+// count; 0 for none), leaving x sorted.
+func median(x []float64) float64 {
+	if len(x) == 0 {
+		return 0
+	}
+	sort.Float64s(x)
+	n := len(x)
+	if n%2 == 1 {
+		return x[n/2]
+	}
+	return (x[n/2-1] + x[n/2]) / 2
+}

@@ -49,6 +49,7 @@ type effRow struct {
 	speedup, memReduce float64 // x, %; NaN without an fp32 full reference
 	backends           []string
 	native             bool
+	median             bool // timed by the median step (summary version 2)
 }
 
 // mpftPEFT reports whether a setting is mixed precision + PEFT: LoRA in a
@@ -72,7 +73,12 @@ func collectEfficiency(sums []summary.Efficiency) []*effRow {
 			rows[k] = r
 			order = append(order, k)
 		}
-		tps[k], bpt[k], infer[k] = append(tps[k], s.TrainTokensPS), append(bpt[k], s.BytesPerToken), append(infer[k], s.InferTokensPS)
+		trainPS, inferPS := s.TrainTokensPS, s.InferTokensPS
+		if s.TrainTokensPSMedian > 0 { // version 2: the median step, robust to other work on the machine
+			trainPS, inferPS = s.TrainTokensPSMedian, s.InferTokensPSMedian
+			r.median = true
+		}
+		tps[k], bpt[k], infer[k] = append(tps[k], trainPS), append(bpt[k], s.BytesPerToken), append(infer[k], inferPS)
 		r.backends = uniqStrings(append(r.backends, s.Backend))
 		r.native = r.native || s.HalfNative
 	}
@@ -357,12 +363,18 @@ func effHardware(rows []*effRow) string {
 
 func effSetting(rows []*effRow, steps int) string {
 	var models, sts []string
+	median := len(rows) > 0
 	for _, r := range rows {
 		models = append(models, fmt.Sprintf("%s (%s)", r.name, humanCount(r.params)))
 		sts = append(sts, r.setting.String())
+		median = median && r.median
 	}
-	return fmt.Sprintf("models %s (freshly initialised: throughput does not depend on the weights), settings %s; %d training steps on the instruction data, the first a warm-up, timed on a shared machine (single runs: a few-step timing is noisy)",
-		strings.Join(uniqStrings(models), ", "), strings.Join(uniqStrings(sts), ", "), steps)
+	timing := "tokens/s of the mean step (single runs: a few-step timing is noisy)"
+	if median {
+		timing = "tokens/s of the median step, so a few steps slowed by other work on the machine do not move it (sustained load still does: run it on an otherwise idle machine)"
+	}
+	return fmt.Sprintf("models %s (freshly initialised: throughput does not depend on the weights), settings %s; %d training steps on the instruction data, the first a warm-up; %s",
+		strings.Join(uniqStrings(models), ", "), strings.Join(uniqStrings(sts), ", "), steps, timing)
 }
 
 func buildEfficiency(rs []store.Result, out Out) ([]Claim, error) {

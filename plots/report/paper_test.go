@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -266,5 +267,36 @@ func TestDegenerateSummaries(t *testing.T) {
 			b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
 			noNaN(t, e.Name(), string(b))
 		}
+	}
+}
+
+// Version-2 summaries carry the median step's rates; the report compares
+// those, not the means, and says so.
+func TestEfficiencyPrefersMedianSteps(t *testing.T) {
+	m := summary.Model{Name: "mamba-m", Arch: "mamba", Params: 1000}
+	sums := []summary.Efficiency{
+		// a step slowed by other work dragged full fp32's mean to 500
+		{Model: m, Method: "full", Precision: "fp32", TrainTokensPS: 500, TrainTokensPSMedian: 1000, InferTokensPS: 10, InferTokensPSMedian: 20, BytesPerToken: 100},
+		{Model: m, Method: "lora_all", Precision: "bf16", TrainTokensPS: 800, TrainTokensPSMedian: 800, InferTokensPS: 10, InferTokensPSMedian: 10, BytesPerToken: 100},
+	}
+	rows := collectEfficiency(sums)
+	var lora *effRow
+	for _, r := range rows {
+		if !r.median {
+			t.Errorf("%s %v: not marked as timed by the median step", r.name, r.setting)
+		}
+		if r.method == "lora_all" {
+			lora = r
+		}
+	}
+	if lora == nil || math.Abs(lora.speedup-0.8) > 1e-12 {
+		t.Fatalf("LoRA bf16 speed-up %v, want 800/1000 = 0.8 (medians), not 800/500", lora)
+	}
+	if s := effSetting(rows, 8); !strings.Contains(s, "median step") {
+		t.Errorf("setting does not say the median step was timed: %q", s)
+	}
+	sums[0].TrainTokensPSMedian, sums[1].TrainTokensPSMedian = 0, 0 // version 1: means
+	if s := effSetting(collectEfficiency(sums), 8); !strings.Contains(s, "mean step") {
+		t.Errorf("setting of version-1 summaries: %q", s)
 	}
 }
