@@ -1,7 +1,9 @@
 package experiments
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -146,6 +148,9 @@ func (r *runner) prepare(dir string, cfg store.Config) (skip bool, err error) {
 	switch {
 	case err != nil && !r.opt.Force:
 		return false, err
+	case err == nil && ok && old.Hash != cfg.Hash && !r.opt.Force && old.Version != cfg.Version && sameJSON(old.Trial, cfg.Trial):
+		return false, fmt.Errorf("%s was made by version %s of its experiment kind and this ssmlab runs version %s, so its results are out of date; rerun the experiment with --force to replace its trials (ssmlab run CONFIG --force, with the same --results), or move the directory away to keep it",
+			dir, orNone(old.Version), orNone(cfg.Version))
 	case err == nil && ok && old.Hash != cfg.Hash && !r.opt.Force:
 		return false, fmt.Errorf("%s was made by a different config (%s); rerun with --force to replace it, or move it away", dir, store.Diff(old, cfg))
 	case err == nil && ok && old.Hash == cfg.Hash && store.Done(dir) && !r.opt.Force:
@@ -226,4 +231,17 @@ func protect(fn func(*Context) error, c *Context) (err error) {
 		}
 	}()
 	return fn(c)
+}
+
+// sameJSON reports whether a and b are the same JSON text but for layout.
+func sameJSON(a, b []byte) bool {
+	var ca, cb bytes.Buffer
+	return json.Compact(&ca, a) == nil && json.Compact(&cb, b) == nil && bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+func orNone(v string) string {
+	if v == "" {
+		return "(none)"
+	}
+	return v
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/experiments/store"
 )
 
 const selftestFile = "testdata/selftest.toml"
@@ -211,5 +212,35 @@ func TestInterruptedRunSaysSo(t *testing.T) {
 	prov, _ := os.ReadFile(filepath.Join(res, "runs", "selftest", e.Trials[0].Key, "provenance.json"))
 	if !strings.Contains(string(prov), `"status": "interrupted"`) {
 		t.Errorf("provenance:\n%s", prov)
+	}
+}
+
+// A trial made by an older version of its kind (same config, other code)
+// is out of date: refused with a message that says so, replaced by --force.
+func TestOlderKindVersionIsOutOfDate(t *testing.T) {
+	e, res := loadSelftest(t), t.TempDir()
+	if _, err := runIn(t, e, res, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := store.RunDir(res, e.Trials[0].Experiment, e.Trials[0].Key)
+	c, ok, err := store.ReadConfig(dir)
+	if err != nil || !ok {
+		t.Fatalf("config of %s: %v %v", dir, ok, err)
+	}
+	c.Version, c.Hash = "0-older", "sha256:older" // as written by an older kind
+	if err := store.WriteConfig(dir, c); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runIn(t, e, res, Options{})
+	if err == nil || !strings.Contains(err.Error(), "version 0-older of its experiment kind") ||
+		!strings.Contains(err.Error(), "out of date") || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("err = %v", err)
+	}
+	rep, err := runIn(t, e, res, Options{Force: true})
+	if err != nil || rep.Ran != len(e.Trials) {
+		t.Fatalf("forced: %+v %v", rep, err)
+	}
+	if c, _, _ := store.ReadConfig(dir); c.Version == "0-older" {
+		t.Error("the forced rerun kept the old version")
 	}
 }
