@@ -2,6 +2,7 @@ package paper
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -37,8 +38,8 @@ type EfficiencyParams struct {
 func (Efficiency) NewParams() any { return &EfficiencyParams{Steps: 8, InferIters: 4} }
 
 // Version implements experiments.Versioned.
-// Version 2 adds the median step's rates.
-func (Efficiency) Version() string { return "2" }
+// Version 2 adds the median step's rates, 3 the resident bytes per token.
+func (Efficiency) Version() string { return "3" }
 
 // Check implements experiments.Checker.
 func (Efficiency) Check(t *config.Trial) error {
@@ -66,6 +67,8 @@ func (Efficiency) Run(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
+	nn.ReleaseScratch() // earlier trials' work buffers must not count as this one's baseline
+	before := liveHeap()
 	base, err := BuildModel(t.Model, tok.VocabSize(), uint64(t.Seed))
 	if err != nil {
 		return err
@@ -91,11 +94,15 @@ func (Efficiency) Run(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
+	resident := liveHeap() // the trainer, model and data are still referenced below
 	_, trainable := nn.Count(m.Params())
 	out := summary.Efficiency{Model: modelInfo(t, base), Method: t.MethodName, Precision: t.Precision.String(),
 		Trainable: trainable, Tokens: t.Train.BatchSize * t.Train.SeqLen, TrainTokensPS: s.TokensPerS, TrainTokensPSMedian: s.TokensPerSMedian,
 		TrainPeakBytes: s.PeakBytes, BytesPerToken: s.BytesPerToken, Backend: tensor.MatmulPath(t.Precision.Compute),
 		HalfNative: tensor.HalfNative(t.Precision.Compute), Steps: p.Steps}
+	if resident > before {
+		out.ResidentBytesPerToken = float64(resident-before) / float64(out.Tokens)
+	}
 	ids, _ := data.Batch(0)
 	m.Forward(t.Precision, ids, t.Train.BatchSize, t.Train.SeqLen) // warm-up
 	start := time.Now()
@@ -111,9 +118,18 @@ func (Efficiency) Run(ctx *experiments.Context) error {
 	out.InferTokensPS = float64(p.InferIters*len(ids)) / time.Since(start).Seconds()
 	slices.Sort(secs)
 	out.InferTokensPSMedian = float64(len(ids)) / secs[len(secs)/2]
-	ctx.Progress.Printf("%s %s %s: %.0f train tok/s, %.0f bytes/token, %.0f infer tok/s (median steps)",
-		t.ModelName, t.MethodName, t.Precision, out.TrainTokensPSMedian, out.BytesPerToken, out.InferTokensPSMedian)
+	runtime.KeepAlive(tr)
+	ctx.Progress.Printf("%s %s %s: %.0f train tok/s, %.0f resident bytes/token, %.0f infer tok/s (median steps)",
+		t.ModelName, t.MethodName, t.Precision, out.TrainTokensPSMedian, out.ResidentBytesPerToken, out.InferTokensPSMedian)
 	return ctx.WriteSummary(out)
+}
+
+// liveHeap forces a collection and returns the bytes of live heap objects.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
 
 func init() { experiments.RegisterKind("efficiency", Efficiency{}) }

@@ -102,7 +102,13 @@ type Efficiency struct {
 	// steps but not the median. 0 in older summaries.
 	TrainTokensPSMedian float64 `json:"train_tokens_per_s_median,omitempty"`
 	InferTokensPSMedian float64 `json:"infer_tokens_per_s_median,omitempty"`
-	Backend             string  `json:"backend"`     // GEMM backend
-	HalfNative          bool    `json:"half_native"` // a native 16-bit GEMM ran (else rounding emulation)
-	Steps               int     `json:"steps"`
+	// ResidentBytesPerToken (version 3 on) is the live Go heap after the
+	// timed steps, a collection forced, less what was live before the model
+	// was built, per token: weights, gradients, optimizer state and the
+	// activation buffers a step keeps for reuse. Unlike the sampled peak it
+	// does not depend on when the collector last ran. 0 in older summaries.
+	ResidentBytesPerToken float64 `json:"train_resident_bytes_per_token,omitempty"`
+	Backend               string  `json:"backend"`     // GEMM backend
+	HalfNative            bool    `json:"half_native"` // a native 16-bit GEMM ran (else rounding emulation)
+	Steps                 int     `json:"steps"`
 }

@@ -50,6 +50,7 @@ type effRow struct {
 	backends           []string
 	native             bool
 	median             bool // timed by the median step (summary version 2)
+	resident           bool // memory as resident bytes (summary version 3)
 }
 
 // mpftPEFT reports whether a setting is mixed precision + PEFT: LoRA in a
@@ -73,12 +74,16 @@ func collectEfficiency(sums []summary.Efficiency) []*effRow {
 			rows[k] = r
 			order = append(order, k)
 		}
-		trainPS, inferPS := s.TrainTokensPS, s.InferTokensPS
+		trainPS, inferPS, mem := s.TrainTokensPS, s.InferTokensPS, s.BytesPerToken
 		if s.TrainTokensPSMedian > 0 { // version 2: the median step, robust to other work on the machine
 			trainPS, inferPS = s.TrainTokensPSMedian, s.InferTokensPSMedian
 			r.median = true
 		}
-		tps[k], bpt[k], infer[k] = append(tps[k], trainPS), append(bpt[k], s.BytesPerToken), append(infer[k], inferPS)
+		if s.ResidentBytesPerToken > 0 { // version 3: resident bytes, independent of the collector's timing
+			mem = s.ResidentBytesPerToken
+			r.resident = true
+		}
+		tps[k], bpt[k], infer[k] = append(tps[k], trainPS), append(bpt[k], mem), append(infer[k], inferPS)
 		r.backends = uniqStrings(append(r.backends, s.Backend))
 		r.native = r.native || s.HalfNative
 	}
@@ -166,7 +171,7 @@ func effFigure(rows []*effRow) plots.Figure {
 			}
 		}
 		tps := plots.Panel{Title: f + ": training throughput", XLabel: "parameters (log)", YLabel: "tokens / s", LogX: true}
-		mem := plots.Panel{Title: f + ": peak memory per token", XLabel: "parameters (log)", YLabel: "peak heap bytes / token", LogX: true}
+		mem := plots.Panel{Title: f + ": " + memWord(rows) + " memory per token", XLabel: "parameters (log)", YLabel: memWord(rows) + " heap bytes / token", LogX: true}
 		for _, st := range uniqSettings(sts) {
 			c, dashed, marker := settingStyle(st)
 			a := plots.Series{Label: st.String(), Color: c, Dashed: dashed, Marker: marker, Points: true}
@@ -199,9 +204,9 @@ func uniqSettings(sts []setting) []setting {
 
 func effTable(rows []*effRow) plots.Table {
 	t := plots.Table{Name: "fig2_efficiency",
-		Caption: "Fig. 2 (reproduction): training throughput and peak memory per token of each fine-tuning setting, and their ratios to fp32 full fine-tuning of the same model",
+		Caption: "Fig. 2 (reproduction): training throughput and " + memWord(rows) + " memory per token of each fine-tuning setting, and their ratios to fp32 full fine-tuning of the same model",
 		Header: []string{"model", "family", "params", "method", "precision", "trainable", "train tokens/s", "speed-up vs fp32 full",
-			"peak bytes/token", "memory reduction vs fp32 full (%)", "inference tokens/s", "GEMM backend"}}
+			memWord(rows) + " bytes/token", "memory reduction vs fp32 full (%)", "inference tokens/s", "GEMM backend"}}
 	for _, r := range rows {
 		speed, mem := fmtFixed(r.speedup, 2)+"×", fmtPP(r.memReduce)
 		if math.IsNaN(r.speedup) {
@@ -221,7 +226,7 @@ func effTable(rows []*effRow) plots.Table {
 	}
 	t.Notes = []string{
 		"Speed-up = tokens/s ÷ tokens/s of fp32 full fine-tuning of the same model; memory reduction = 1 − (bytes/token ÷ bytes/token of fp32 full fine-tuning). — means no fp32 full fine-tuning result for that model.",
-		"Peak bytes/token = Go heap high-water mark of live objects during the timed training steps (sampled after every backward pass, GOGC=20 for the measurement) ÷ tokens per step (batch × sequence length): the CPU analogue of torch.cuda.max_memory_allocated.",
+		memDefinition(rows),
 	}
 	return t
 }
@@ -305,8 +310,8 @@ func effClaimsFrom(rows []*effRow, steps int) []Claim {
 		}
 		cs[i].Notes = append(cs[i].Notes, hw)
 	}
-	cs[1].Notes = append(cs[1].Notes, "Memory is the Go heap's high-water mark of live objects (GOGC=20 during the measurement) per training token. fp16/bf16 tensors are stored in float32 here (rounding emulation), so mixed precision saves no activation or weight memory as CUDA autocast does; LoRA saves the frozen weights' gradients and AdamW moments, which at this model size are small next to the activations, while its adapters add activations of their own.")
-	cs[0].Notes = append(cs[0].Notes, "Figure `fig2_efficiency`: left, training tokens/s against parameter count; right, peak bytes per token; colour = method (black full fine-tuning, orange LoRA-all, sky blue LoRA-x_proj/qkv), solid circles fp32, dashed triangles fp16, dashed squares bf16.")
+	cs[1].Notes = append(cs[1].Notes, memDefinition(rows)+" fp16/bf16 tensors are stored in float32 here (rounding emulation), so mixed precision saves no activation or weight memory as CUDA autocast does; LoRA saves the frozen weights' gradients and AdamW moments, which at this model size are small next to the activations, while its adapters add activations of their own.")
+	cs[0].Notes = append(cs[0].Notes, "Figure `fig2_efficiency`: left, training tokens/s against parameter count; right, "+memWord(rows)+" bytes per token; colour = method (black full fine-tuning, orange LoRA-all, sky blue LoRA-x_proj/qkv), solid circles fp32, dashed triangles fp16, dashed squares bf16.")
 	return cs
 }
 
@@ -394,4 +399,31 @@ func buildEfficiency(rs []store.Result, out Out) ([]Claim, error) {
 		return nil, err
 	}
 	return effClaimsFrom(rows, steps), nil
+}
+
+// allResident reports whether every row measured resident memory
+// (summary version 3).
+func allResident(rows []*effRow) bool {
+	for _, r := range rows {
+		if !r.resident {
+			return false
+		}
+	}
+	return len(rows) > 0
+}
+
+// memWord names the memory measure of the rows.
+func memWord(rows []*effRow) string {
+	if allResident(rows) {
+		return "resident"
+	}
+	return "peak"
+}
+
+// memDefinition says how the rows' memory was measured.
+func memDefinition(rows []*effRow) string {
+	if allResident(rows) {
+		return "Resident bytes/token = the live Go heap after the timed training steps (a collection forced) less what was live before the model was built, ÷ tokens per step (batch × sequence length): weights, gradients, optimizer state and the activation buffers a step keeps for reuse; the CPU analogue of torch.cuda.memory_allocated after a step, and independent of when the collector last ran."
+	}
+	return "Peak bytes/token = Go heap high-water mark of live objects during the timed training steps (sampled after every backward pass, GOGC=20 for the measurement) ÷ tokens per step (batch × sequence length): the CPU analogue of torch.cuda.max_memory_allocated."
 }

@@ -300,3 +300,26 @@ func TestEfficiencyPrefersMedianSteps(t *testing.T) {
 		t.Errorf("setting of version-1 summaries: %q", s)
 	}
 }
+
+// Version-3 summaries carry resident bytes per token; the report compares
+// those, not the sampled peaks, and names the measure in figure and table.
+func TestEfficiencyPrefersResidentBytes(t *testing.T) {
+	m := summary.Model{Name: "mamba-m", Arch: "mamba", Params: 1000}
+	sums := []summary.Efficiency{
+		{Model: m, Method: "full", Precision: "fp32", TrainTokensPSMedian: 1000, BytesPerToken: 300, ResidentBytesPerToken: 100},
+		{Model: m, Method: "lora_all", Precision: "bf16", TrainTokensPSMedian: 1000, BytesPerToken: 100, ResidentBytesPerToken: 90},
+	}
+	rows := collectEfficiency(sums)
+	for _, r := range rows {
+		if r.method == "lora_all" && math.Abs(r.memReduce-10) > 1e-9 {
+			t.Errorf("memory reduction %v%%, want 1 - 90/100 = 10%% (resident), not 1 - 100/300", r.memReduce)
+		}
+	}
+	if !strings.Contains(memDefinition(rows), "Resident bytes/token") || effTable(rows).Header[8] != "resident bytes/token" {
+		t.Errorf("resident measure not named: %q, %q", memDefinition(rows), effTable(rows).Header[8])
+	}
+	sums[0].ResidentBytesPerToken = 0 // one older summary: every row falls back to the peaks' wording
+	if memWord(collectEfficiency(sums)) != "peak" {
+		t.Error("mixed summaries named resident memory")
+	}
+}

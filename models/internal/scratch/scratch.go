@@ -10,14 +10,19 @@ import "sync"
 // concurrent use. It holds at most as many values as were ever in use at
 // once.
 type List[T any] struct {
-	mu   sync.Mutex
-	free []*T
+	mu         sync.Mutex
+	free       []*T
+	registered bool
 }
 
 // Get returns a value from the list, or a new zero T.
 func (l *List[T]) Get() *T {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if !l.registered {
+		l.registered = true
+		register(l)
+	}
 	if n := len(l.free); n > 0 {
 		x := l.free[n-1]
 		l.free = l.free[:n-1]
@@ -31,6 +36,38 @@ func (l *List[T]) Put(x *T) {
 	l.mu.Lock()
 	l.free = append(l.free, x)
 	l.mu.Unlock()
+}
+
+// release drops the values the list holds (those in use stay with their
+// users and come back by Put as usual).
+func (l *List[T]) release() {
+	l.mu.Lock()
+	clear(l.free)
+	l.free = nil
+	l.mu.Unlock()
+}
+
+var (
+	regMu sync.Mutex
+	lists []interface{ release() }
+)
+
+func register(l interface{ release() }) {
+	regMu.Lock()
+	lists = append(lists, l)
+	regMu.Unlock()
+}
+
+// ReleaseAll empties every List that has been used, so that a collection
+// can free what they held: between measurements of different models, whose
+// buffers the lists would otherwise carry from one to the next.
+func ReleaseAll() {
+	regMu.Lock()
+	ls := append([]interface{ release() }(nil), lists...)
+	regMu.Unlock()
+	for _, l := range ls {
+		l.release()
+	}
 }
 
 // Float32s returns *buf resized to n (reallocated only when too small).

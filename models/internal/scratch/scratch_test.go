@@ -29,3 +29,22 @@ func TestFloat32sReusesCapacity(t *testing.T) {
 		t.Fatal("Float32s must reuse the backing array when it is large enough")
 	}
 }
+
+func TestReleaseAllEmptiesUsedLists(t *testing.T) {
+	var a List[[]float32]
+	var b List[int]
+	x, y := a.Get(), b.Get()
+	a.Put(x)
+	b.Put(y)
+	ReleaseAll()
+	if c := a.Get(); c == x {
+		t.Error("list a still held its value after ReleaseAll")
+	}
+	if c := b.Get(); c == y {
+		t.Error("list b still held its value after ReleaseAll")
+	}
+	a.Put(x) // a released list works as before
+	if c := a.Get(); c != x {
+		t.Error("a list stopped keeping values after ReleaseAll")
+	}
+}
