@@ -1,0 +1,49 @@
+#!/bin/sh
+# PyTorch and ssmlab side by side on one machine, in ROUNDS interleaved
+# rounds (default 3): each round runs tools/torch_small.py and then
+# tools/compare_device.sh for every ssmlab binary given, all pinned to the
+# same 2 cores. One run of each moved by 20-30% between two calls 15
+# minutes apart on the device's CPU; the medians over rounds that alternate
+# the two sides are the figures to compare. Writes OUT/torch.jsonl and
+# OUT/ssmlab.jsonl (each line tagged with its round) and prints a table of
+# medians and their ratios.
+# Usage: ROUNDS=3 sh tools/side_by_side.sh OUT SSMLAB_BINARY...
+set -eu
+out=$1
+shift
+rounds=${ROUNDS:-3}
+dir=$(dirname "$0")
+mkdir -p "$out"
+: > "$out/torch.jsonl"
+: > "$out/ssmlab.jsonl"
+r=1
+while [ "$r" -le "$rounds" ]; do
+  echo "round $r of $rounds" >&2
+  taskset -c 0,1 python3 "$dir/torch_small.py" 2 | sed "s|^{|{\"round\":$r,|" >> "$out/torch.jsonl"
+  tmp="$out/round$r.jsonl"
+  sh "$dir/compare_device.sh" "$tmp" "$@"
+  sed "s|^{|{\"round\":$r,|" "$tmp" >> "$out/ssmlab.jsonl"
+  rm -f "$tmp"
+  r=$((r + 1))
+done
+python3 - "$out" <<'EOF'
+import json, statistics, sys
+out = sys.argv[1]
+med = lambda xs: statistics.median(xs) if xs else None
+torch, ours = {}, {}
+for l in open(out + "/torch.jsonl"):
+    d = json.loads(l)
+    torch.setdefault((d["arch"], d["mode"], d["precision"]), []).append(d["tokens_per_s"])
+for l in open(out + "/ssmlab.jsonl"):
+    d = json.loads(l)
+    k = (d["binary"].split("/")[-1], d["arch"], d["mode"], d["precision"], d["lora"])
+    ours.setdefault(k, []).append(d["tokens_per_s"])
+print("| binary | arch | mode | precision | lora | ssmlab tokens/s (median [min-max]) | PyTorch | ratio |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+for k, v in sorted(ours.items()):
+    t = med(torch.get(k[1:4], [])) if not k[4] else None
+    rng = "%.0f [%.0f-%.0f]" % (med(v), min(v), max(v))
+    tt = "%.0f [%.0f-%.0f]" % (t, min(torch[k[1:4]]), max(torch[k[1:4]])) if t else "-"
+    ratio = "%.2fx" % (med(v) / t) if t else "-"
+    print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (k + (rng, tt, ratio)))
+EOF
