@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"sort"
 	"time"
 
 	"github.com/ssmlab/ssmlab/metrics/efficiency"
@@ -18,6 +17,7 @@ import (
 	"github.com/ssmlab/ssmlab/models/optim"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
+	"github.com/ssmlab/ssmlab/models/train"
 )
 
 var cmdBench = &Command{
@@ -278,7 +278,7 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 	res := &BenchResult{Arch: o.arch, Mode: o.mode, Precision: pol.String(), LoRA: o.lora,
 		Vocab: o.vocab, DModel: o.d, Layers: o.layers, Batch: B, Seq: T, Steps: o.steps, Warmup: o.warmup,
 		Params: total, TrainableParams: trainable,
-		TokensPerS: rep.TokensPerSec, TokensPerSMedian: float64(B*T) / median(secs), SecondsPerStep: rep.SecondsPerStep, CPUSecondsPerStep: cpuPerStep,
+		TokensPerS: rep.TokensPerSec, TokensPerSMedian: float64(B*T) / train.Median(secs), SecondsPerStep: rep.SecondsPerStep, CPUSecondsPerStep: cpuPerStep,
 		PeakBytes: rep.PeakHeapBytes, PeakBytesPerToken: rep.HeapBytesPerToken, AllocBytesPerToken: rep.AllocBytesPerToken,
 		GFLOPS: perStep / rep.SecondsPerStep / 1e9, FLOPsPerToken: perStep / float64(B*T),
 		Backend: tensor.Default().Name(), HalfNative: halfNative(pol), MatmulPath: tensor.MatmulPath(pol.Compute),
@@ -318,15 +318,6 @@ func writeMemProfile(path string) error {
 		return fmt.Errorf("--memprofile: %v", err)
 	}
 	return f.Close()
-}
-
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // benchStep is one training or inference step of a user's loop.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"time"
 
 	"github.com/ssmlab/ssmlab/experiments"
@@ -116,8 +115,7 @@ func (Efficiency) Run(ctx *experiments.Context) error {
 		secs[i] = time.Since(began).Seconds()
 	}
 	out.InferTokensPS = float64(p.InferIters*len(ids)) / time.Since(start).Seconds()
-	slices.Sort(secs)
-	out.InferTokensPSMedian = float64(len(ids)) / secs[len(secs)/2]
+	out.InferTokensPSMedian = float64(len(ids)) / train.Median(secs)
 	runtime.KeepAlive(tr)
 	ctx.Progress.Printf("%s %s %s: %.0f train tok/s, %.0f resident bytes/token, %.0f infer tok/s (median steps)",
 		t.ModelName, t.MethodName, t.Precision, out.TrainTokensPSMedian, out.ResidentBytesPerToken, out.InferTokensPSMedian)

@@ -367,8 +367,15 @@ func TestMedian(t *testing.T) {
 		x    []float64
 		want float64
 	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 9}, 5}, {[]float64{4, 1, 3, 100}, 3.5}} {
-		if got := median(append([]float64(nil), c.x...)); got != c.want {
-			t.Errorf("median(%v) = %v, want %v", c.x, got, c.want)
+		in := append([]float64(nil), c.x...)
+		if got := Median(in); got != c.want {
+			t.Errorf("Median(%v) = %v, want %v", c.x, got, c.want)
+		}
+		for i := range in {
+			if in[i] != c.x[i] {
+				t.Errorf("Median reordered its input: %v", in)
+				break
+			}
 		}
 	}
 }

@@ -222,7 +222,7 @@ func (t *Trainer) summarize(peak uint64) (Summary, error) {
 		}
 	}
 	s.TokensPerS = tps / float64(max(1, len(recs)-1))
-	s.TokensPerSMedian = median(rates)
+	s.TokensPerSMedian = Median(rates)
 	for _, p := range t.params {
 		if !precisionFinite(p.Value.Data) {
 			s.Diverged = true
@@ -236,16 +236,17 @@ func (t *Trainer) summarize(peak uint64) (Summary, error) {
 
 func precisionFinite(x []float32) bool { return precision.AllFinite(x) }
 
-// median returns the median of x (the mean of the middle two for an even
-// count; 0 for none), leaving x sorted.
-func median(x []float64) float64 {
+// Median returns the median of x (the mean of the middle two for an even
+// count; 0 for none), leaving x as it was.
+func Median(x []float64) float64 {
 	if len(x) == 0 {
 		return 0
 	}
-	sort.Float64s(x)
-	n := len(x)
+	s := append([]float64(nil), x...)
+	sort.Float64s(s)
+	n := len(s)
 	if n%2 == 1 {
-		return x[n/2]
+		return s[n/2]
 	}
-	return (x[n/2-1] + x[n/2]) / 2
+	return (s[n/2-1] + s[n/2]) / 2
 }
