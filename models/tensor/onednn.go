@@ -28,44 +28,43 @@ static void ssmlab_threads(int n) {
 	if (ssmlab_omp_set) ssmlab_omp_set(n);
 }
 
-// OpenMP keeps one worker pool per calling OS thread, made on that thread's
-// first parallel call with n threads; workers inherit the caller's signal
-// mask. Go's CPU profiler sends SIGPROF process-wide, and libdnnl 2.6's
-// workers interrupted by it corrupt the C heap (seen: glibc "corrupted size
-// vs. prev_size" inside libdnnl under --cpuprofile with 2 threads). So the
-// first call from each OS thread for each team size runs with SIGPROF
-// blocked: its workers never take the signal, while later calls leave the
-// Go thread's own mask alone and the profile still sees its time.
-static __thread int ssmlab_pool_threads;
-
-static int ssmlab_enter(int n, sigset_t *old) {
+// Every call into libdnnl runs with SIGPROF blocked on the calling thread.
+// Go's CPU profiler sends SIGPROF to the process as well as to each Go
+// thread, and libdnnl 2.6 interrupted by it has crashed: glibc "corrupted
+// size vs. prev_size" in its OpenMP workers under --cpuprofile, and, with
+// native bf16 (AMX) products, a SIGSEGV that killed the process without a
+// Go trace. OpenMP workers inherit the mask of the thread that starts them,
+// whichever call that is (a pool can be rebuilt when a team size changes),
+// so masking only the first call of a thread was not enough. A profile tick
+// that falls inside a call stays pending and is delivered as the mask is
+// restored, still inside the call, so the profile keeps the product's time
+// (at most one sample per call: products last well under the 10 ms tick).
+static void ssmlab_enter(int n, sigset_t *old) {
 	ssmlab_threads(n);
-	if (n <= ssmlab_pool_threads) return 0;
-	ssmlab_pool_threads = n;
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGPROF);
-	return pthread_sigmask(SIG_BLOCK, &set, old) == 0;
+	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
-static void ssmlab_leave(int masked, sigset_t *old) {
-	if (masked) pthread_sigmask(SIG_SETMASK, old, NULL);
+static void ssmlab_leave(sigset_t *old) {
+	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 static dnnl_status_t ssmlab_sgemm(int threads, char ta, char tb, dnnl_dim_t m, dnnl_dim_t n, dnnl_dim_t k,
 		float alpha, const float *a, dnnl_dim_t lda, const float *b, dnnl_dim_t ldb,
 		float beta, float *c, dnnl_dim_t ldc) {
 	sigset_t old;
-	int masked = ssmlab_enter(threads, &old);
+	ssmlab_enter(threads, &old);
 	dnnl_status_t st = dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-	ssmlab_leave(masked, &old);
+	ssmlab_leave(&old);
 	return st;
 }
 
 // A matmul primitive dst = alpha*src·wei + beta*dst with src (m x k) and
 // wei (k x n) of type dt, stored transposed or not with leading dimensions
 // lda/ldb, and an f32 dst with row stride ldc.
-static dnnl_status_t ssmlab_matmul_create(dnnl_primitive_t *prim, dnnl_data_type_t dt,
+static dnnl_status_t ssmlab_matmul_build(dnnl_primitive_t *prim, dnnl_data_type_t dt,
 		dnnl_dim_t m, dnnl_dim_t n, dnnl_dim_t k, int ta, int tb,
 		dnnl_dim_t lda, dnnl_dim_t ldb, dnnl_dim_t ldc, float alpha, float beta) {
 	dnnl_memory_desc_t a, b, c;
@@ -101,6 +100,18 @@ static dnnl_status_t ssmlab_matmul_create(dnnl_primitive_t *prim, dnnl_data_type
 	return st;
 }
 
+// The primitive is built for the team size it will run with (oneDNN
+// plans its split of the work when it builds one).
+static dnnl_status_t ssmlab_matmul_create(int threads, dnnl_primitive_t *prim, dnnl_data_type_t dt,
+		dnnl_dim_t m, dnnl_dim_t n, dnnl_dim_t k, int ta, int tb,
+		dnnl_dim_t lda, dnnl_dim_t ldb, dnnl_dim_t ldc, float alpha, float beta) {
+	sigset_t old;
+	ssmlab_enter(threads, &old);
+	dnnl_status_t st = ssmlab_matmul_build(prim, dt, m, n, k, ta, tb, lda, ldb, ldc, alpha, beta);
+	ssmlab_leave(&old);
+	return st;
+}
+
 static dnnl_status_t ssmlab_matmul_exec(dnnl_primitive_t prim, int threads, void *a, void *b, float *c) {
 	const_dnnl_primitive_desc_t pd;
 	dnnl_status_t st = dnnl_primitive_get_primitive_desc(prim, &pd);
@@ -115,10 +126,10 @@ static dnnl_status_t ssmlab_matmul_exec(dnnl_primitive_t prim, int threads, void
 	if (st == dnnl_success) {
 		dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, mem[1]}, {DNNL_ARG_DST, mem[2]}};
 		sigset_t old;
-		int masked = ssmlab_enter(threads, &old);
+		ssmlab_enter(threads, &old);
 		st = dnnl_primitive_execute(prim, stream, 3, args);
 		if (st == dnnl_success) st = dnnl_stream_wait(stream);
-		ssmlab_leave(masked, &old);
+		ssmlab_leave(&old);
 	}
 	if (stream) dnnl_stream_destroy(stream);
 	for (int i = 0; i < 3; i++) if (mem[i]) dnnl_memory_destroy(mem[i]);
@@ -367,7 +378,7 @@ func dnnlMatmul(dt C.dnnl_data_type_t, transA, transB bool, m, n, k int, alpha f
 
 func matmulCreate(key matmulKey) (C.dnnl_primitive_t, error) {
 	var prim C.dnnl_primitive_t
-	st := C.ssmlab_matmul_create(&prim, key.dt, C.dnnl_dim_t(key.m), C.dnnl_dim_t(key.n), C.dnnl_dim_t(key.k),
+	st := C.ssmlab_matmul_create(C.int(runtime.GOMAXPROCS(0)), &prim, key.dt, C.dnnl_dim_t(key.m), C.dnnl_dim_t(key.n), C.dnnl_dim_t(key.k),
 		cBool(key.transA), cBool(key.transB), C.dnnl_dim_t(key.lda), C.dnnl_dim_t(key.ldb), C.dnnl_dim_t(key.ldc),
 		C.float(key.alpha), C.float(key.beta))
 	if st != C.dnnl_success {
