@@ -92,9 +92,11 @@ func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
 			pol.Act(l.bq)
 			b = l.bq
 		}
-		for r := 0; r < n; r++ {
-			tensor.AddTo(y[r*l.Out:(r+1)*l.Out], b)
-		}
+		tensor.Parallel(n, rowGrain(l.Out), func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				tensor.AddTo(y[r*l.Out:(r+1)*l.Out], b)
+			}
+		})
 	}
 	pol.Act(y)
 	if l.Adapter != nil {
@@ -131,10 +133,7 @@ func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 	}
 	if gb := l.B.G(); gb != nil && n > 0 { // column sums of dy, each in row order, added up row by row
 		l.bq = tensor.Grow(l.bq, l.Out)
-		copy(l.bq, dy[:l.Out])
-		for r := 1; r < n; r++ {
-			tensor.AddTo(l.bq, dy[r*l.Out:(r+1)*l.Out])
-		}
+		ColumnSums(l.bq, dy, n, l.Out)
 		pol.Act(l.bq)
 		tensor.AddTo(gb, l.bq)
 	}
@@ -149,4 +148,24 @@ func (l *Linear) Params() []*Param {
 		return []*Param{l.W, l.B}
 	}
 	return []*Param{l.W}
+}
+
+// rowGrain is the number of rows of width w worth one parallel chunk:
+// about 16K values, below which starting a worker costs more than it saves.
+func rowGrain(w int) int { return max(1, (16<<10)/max(1, w)) }
+
+// ColumnSums writes dst[j] = Σ_r x[r·w + j] for the n rows of x, each sum
+// in row order (the same float32 additions as adding the rows one by one),
+// with the columns split across workers in blocks of 64.
+func ColumnSums(dst, x []float32, n, w int) {
+	const blk = 64
+	nb := (w + blk - 1) / blk
+	tensor.Parallel(nb, max(1, (16<<10)/max(1, n*blk)), func(lo, hi int) {
+		c0, c1 := lo*blk, min(w, hi*blk)
+		s := dst[c0:c1]
+		copy(s, x[c0:c1])
+		for r := 1; r < n; r++ {
+			tensor.AddTo(s, x[r*w+c0:r*w+c1])
+		}
+	})
 }

@@ -368,3 +368,29 @@ func TestNormsMatchReference(t *testing.T) {
 		}
 	}
 }
+
+// ColumnSums adds the rows in order, whatever the split into column blocks
+// and workers: bit-identical to the row-by-row loop it replaced.
+func TestColumnSums(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, sz := range [][2]int{{1, 1}, {3, 7}, {100, 64}, {257, 130}, {2048, 512}} {
+		n, w := sz[0], sz[1]
+		x := make([]float32, n*w)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		want := append([]float32(nil), x[:w]...)
+		for row := 1; row < n; row++ {
+			for j := range want {
+				want[j] += x[row*w+j]
+			}
+		}
+		got := make([]float32, w)
+		ColumnSums(got, x, n, w)
+		for j := range want {
+			if got[j] != want[j] {
+				t.Fatalf("%dx%d: column %d = %v, want %v", n, w, j, got[j], want[j])
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
+	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
 // AdamWConfig holds AdamW's hyperparameters.
@@ -59,14 +60,18 @@ func (o *AdamW) Update(lr float64, pol precision.Policy) {
 	bc2sqrt := float32(math.Sqrt(bc2))
 	w1, b2, w2, eps := float32(1-c.Beta1), float32(c.Beta2), float32(1-c.Beta2), float32(c.Eps)
 	for i, p := range o.Params {
-		w, g, m, v := p.Value.Data, p.Grad.Data, o.M[i], o.V[i]
-		if !p.NoDecay && c.WeightDecay != 0 {
-			kern.Scale(w, float32(1-lr*c.WeightDecay))
-		}
-		kern.AdamW(w, g, m, v, w1, b2, w2, bc2sqrt, eps, stepSize) // 8 lanes, bit-identical to the plain loop
-		if pol.PureWeights {
-			pol.Compute.RoundSlice(w)
-		}
+		decay := !p.NoDecay && c.WeightDecay != 0
+		// elementwise, so chunks of a large parameter update in parallel
+		tensor.Parallel(len(p.Value.Data), 1<<15, func(lo, hi int) {
+			w, g, m, v := p.Value.Data[lo:hi], p.Grad.Data[lo:hi], o.M[i][lo:hi], o.V[i][lo:hi]
+			if decay {
+				kern.Scale(w, float32(1-lr*c.WeightDecay))
+			}
+			kern.AdamW(w, g, m, v, w1, b2, w2, bc2sqrt, eps, stepSize) // 8 lanes, bit-identical to the plain loop
+			if pol.PureWeights {
+				pol.Compute.RoundSlice(w)
+			}
+		})
 	}
 }
 

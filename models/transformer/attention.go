@@ -46,15 +46,8 @@ func (c *core) alloc(a *attnActs, B, T int) {
 // un-rotated projections. It rotates them at positions kv.off.., rounds them
 // as operands of q·kᵀ, and writes a.out.
 func (c *core) forward(pol precision.Policy, a *attnActs, kv kvView, B, T int) {
-	for blk := 0; blk < B*c.nH; blk++ {
-		c.rot.Apply(pol, a.q[blk*T*c.hd:(blk+1)*T*c.hd], T, c.hd, kv.off, false)
-	}
-	pol.Act(a.q)
-	for blk := 0; blk < B*c.nKV; blk++ {
-		rows := kv.k[(blk*kv.S+kv.off)*c.hd : (blk*kv.S+kv.off+T)*c.hd]
-		c.rot.Apply(pol, rows, T, c.hd, kv.off, false)
-		pol.Act(rows)
-	}
+	c.rotate(pol, a.q, T, 0, B*c.nH, T, kv.off, false)
+	c.rotate(pol, kv.k, kv.S, kv.off, B*c.nKV, T, kv.off, false)
 	sh := attnShape{B: B, NH: c.nH, NKV: c.nKV, HD: c.hd, Tq: T, Tk: kv.off + T, S: kv.S}
 	attend(pol, a.out, a.q, kv.k, kv.v, sh, c.scale)
 }
@@ -68,14 +61,24 @@ func (c *core) backward(pol precision.Policy, a *attnActs, B, T int) {
 	sh := attnShape{B: B, NH: c.nH, NKV: c.nKV, HD: c.hd, Tq: T, Tk: T, S: T}
 	attendBackward(pol, a.dq, a.dk, a.dv, a.dout, a.q, a.k, a.v, sh, c.scale)
 	// q·cos with 16-bit q and fp32 cos: the gradient reaching q is rounded
-	for blk := 0; blk < B*c.nH; blk++ {
-		c.rot.Apply(pol, a.dq[blk*T*c.hd:(blk+1)*T*c.hd], T, c.hd, 0, true)
-	}
-	for blk := 0; blk < B*c.nKV; blk++ {
-		c.rot.Apply(pol, a.dk[blk*T*c.hd:(blk+1)*T*c.hd], T, c.hd, 0, true)
-	}
-	pol.Act(a.dq)
-	pol.Act(a.dk)
+	c.rotate(pol, a.dq, T, 0, B*c.nH, T, 0, true)
+	c.rotate(pol, a.dk, T, 0, B*c.nKV, T, 0, true)
+}
+
+// rotate applies the rotary embedding at positions pos..pos+T−1 (or with
+// inverse its transpose) to rows row0..row0+T−1 of each of the blocks
+// (sequence, head) of x, S rows of hd each, and rounds them to the policy's
+// activation type. Blocks run in parallel; each is independent, so the
+// result does not depend on the split.
+func (c *core) rotate(pol precision.Policy, x []float32, S, row0, blocks, T, pos int, inverse bool) {
+	c.rot.ensure(pos + T) // before the workers: it grows the shared tables
+	tensor.Parallel(blocks, max(1, (16<<10)/max(1, T*c.hd)), func(lo, hi int) {
+		for blk := lo; blk < hi; blk++ {
+			rows := x[(blk*S+row0)*c.hd : (blk*S+row0+T)*c.hd]
+			c.rot.Apply(pol, rows, T, c.hd, pos, inverse)
+			pol.Act(rows)
+		}
+	})
 }
 
 // layout says where head h of token r lies in a projection buffer:
@@ -85,29 +88,35 @@ type layout struct{ stride, off, headStride int }
 // toHeads copies n heads of every token of src (B·T tokens, layout l) into
 // the head-major dst (B, n, S, hd) at rows off..off+T−1.
 func toHeads(dst, src []float32, l layout, B, T, n, hd, S, off int) {
-	for b := 0; b < B; b++ {
-		for t := 0; t < T; t++ {
-			r := (b*T + t) * l.stride
+	tensor.Parallel(B*T, headGrain(n, hd), func(lo, hi int) {
+		for bt := lo; bt < hi; bt++ {
+			b, t := bt/T, bt%T
+			r := bt * l.stride
 			for h := 0; h < n; h++ {
 				s := r + l.off + h*l.headStride
 				copy(dst[((b*n+h)*S+off+t)*hd:((b*n+h)*S+off+t+1)*hd], src[s:s+hd])
 			}
 		}
-	}
+	})
 }
+
+// headGrain is the number of tokens whose n heads of hd values are worth one
+// parallel chunk of a copy (about 32K values).
+func headGrain(n, hd int) int { return max(1, (32<<10)/max(1, n*hd)) }
 
 // fromHeads is the inverse of toHeads with S = T, off = 0: it writes the
 // head-major src (B, n, T, hd) into dst at layout l.
 func fromHeads(dst, src []float32, l layout, B, T, n, hd int) {
-	for b := 0; b < B; b++ {
-		for t := 0; t < T; t++ {
-			r := (b*T + t) * l.stride
+	tensor.Parallel(B*T, headGrain(n, hd), func(lo, hi int) {
+		for bt := lo; bt < hi; bt++ {
+			b, t := bt/T, bt%T
+			r := bt * l.stride
 			for h := 0; h < n; h++ {
 				d := r + l.off + h*l.headStride
 				copy(dst[d:d+hd], src[((b*n+h)*T+t)*hd:((b*n+h)*T+t+1)*hd])
 			}
 		}
-	}
+	})
 }
 
 // ownKV sizes a.k and a.v for a full forward over T positions and returns
