@@ -2,12 +2,15 @@
 # training and inference steps at the reference small size on CPU with a
 # fixed thread count (the same procedure as torch_anchor.py, with fewer
 # timed steps for HF Mamba's slow sequential-scan training step).
-# Usage: python3 tools/torch_small.py THREADS
+# Usage: python3 tools/torch_small.py THREADS [fast]
+# With "fast" it skips HF Mamba training (about a minute per setting on 2
+# threads), for repeated rounds of tools/side_by_side.sh.
 import json, sys, time
 import torch
 from transformers import MambaConfig, MambaForCausalLM, GPTNeoXConfig, GPTNeoXForCausalLM
 
 threads = int(sys.argv[1])
+fast = sys.argv[2:] == ["fast"]
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 V, D, L, B, T = 256, 128, 4, 8, 256
@@ -51,6 +54,8 @@ for kind in ("mamba", "gpt_neox"):
             opt = torch.optim.AdamW(model.parameters(), lr=1e-4) if mode == "train" else None
             step = step_fn(model, ids, mode == "train", amp, opt)
             slow = kind == "mamba" and mode == "train"
+            if slow and fast:
+                continue
             warm, steps = (1, 1) if slow else (2, 5)
             for _ in range(warm):
                 step()
