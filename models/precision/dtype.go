@@ -2,7 +2,9 @@ package precision
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // DType is a floating-point storage format.
@@ -64,11 +66,35 @@ func (d DType) Round(x float32) float32 {
 }
 
 // RoundSlice rounds every element of xs in place, bit-identically to
-// Round (on amd64 with AVX2 most of it in 8-lane vector loops).
+// Round (on amd64 with AVX2 most of it in 8-lane vector loops). Slices of
+// parallelRound values or more are split over GOMAXPROCS goroutines (each
+// value is rounded on its own, so the split does not change the result).
 func (d DType) RoundSlice(xs []float32) {
 	if d == FP32 {
 		return
 	}
+	if w := min(runtime.GOMAXPROCS(0), len(xs)/parallelRound); w > 1 {
+		var wg sync.WaitGroup
+		chunk := (len(xs)/w + 7) &^ 7
+		for lo := 0; lo < len(xs); lo += chunk {
+			part := xs[lo:min(lo+chunk, len(xs))]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d.roundSerial(part)
+			}()
+		}
+		wg.Wait()
+		return
+	}
+	d.roundSerial(xs)
+}
+
+// parallelRound is the length from which RoundSlice splits its work: half
+// of it (64 KiB of values) is worth starting a goroutine for.
+const parallelRound = 32 << 10
+
+func (d DType) roundSerial(xs []float32) {
 	xs = xs[roundVector(d, xs):]
 	switch d {
 	case FP16:
