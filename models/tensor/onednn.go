@@ -138,17 +138,65 @@ static dnnl_status_t ssmlab_matmul_exec(dnnl_primitive_t prim, int threads, void
 
 // Round rows x cols floats (row stride ld) to bf16 bits, round to nearest
 // even, NaN kept quiet with its sign: precision.ToBF16Bits.
-static void ssmlab_to_bf16(const float *src, long rows, long cols, long ld, uint16_t *dst) {
+static inline uint16_t ssmlab_bf16_bits(uint32_t u) {
+	uint32_t r = (u + 0x7fff + ((u >> 16) & 1)) >> 16;
+	return (uint16_t)((u & 0x7fffffff) > 0x7f800000 ? (u >> 16) | 0x40 : r);
+}
+
+static void ssmlab_to_bf16_plain(const float *src, long rows, long cols, long ld, uint16_t *dst) {
 	for (long i = 0; i < rows; i++) {
 		const float *s = src + i * ld;
 		uint16_t *d = dst + i * cols;
 		for (long j = 0; j < cols; j++) {
 			uint32_t u;
 			memcpy(&u, s + j, 4);
-			uint32_t r = (u + 0x7fff + ((u >> 16) & 1)) >> 16;
-			d[j] = (uint16_t)((u & 0x7fffffff) > 0x7f800000 ? (u >> 16) | 0x40 : r);
+			d[j] = ssmlab_bf16_bits(u);
 		}
 	}
+}
+
+// The same integer arithmetic on 16 values at a time with AVX2 (the plain
+// loop is not vectorised by the compiler and cost more than the product it
+// fed: 1.7 ns a value against 0.45 ms for a 2048x512x128 bf16 matmul).
+// Results are at most 0xffff, so the saturating pack is exact.
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static void ssmlab_to_bf16_avx2(const float *src, long rows, long cols, long ld, uint16_t *dst) {
+	const __m256i bias = _mm256_set1_epi32(0x7fff), one = _mm256_set1_epi32(1), quiet = _mm256_set1_epi32(0x40);
+	const __m256i abs = _mm256_set1_epi32(0x7fffffff), inf = _mm256_set1_epi32(0x7f800000);
+	for (long i = 0; i < rows; i++) {
+		const float *s = src + i * ld;
+		uint16_t *d = dst + i * cols;
+		long j = 0;
+		for (; j + 16 <= cols; j += 16) {
+			__m256i r[2];
+			for (int h = 0; h < 2; h++) {
+				__m256i u = _mm256_loadu_si256((const __m256i *)(s + j + 8 * h));
+				__m256i hi = _mm256_srli_epi32(u, 16);
+				__m256i rn = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(u, bias), _mm256_and_si256(hi, one)), 16);
+				__m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, abs), inf);
+				r[h] = _mm256_blendv_epi8(rn, _mm256_or_si256(hi, quiet), nan);
+			}
+			__m256i p = _mm256_permute4x64_epi64(_mm256_packus_epi32(r[0], r[1]), 0xd8);
+			_mm256_storeu_si256((__m256i *)(d + j), p);
+		}
+		for (; j < cols; j++) {
+			uint32_t u;
+			memcpy(&u, s + j, 4);
+			d[j] = ssmlab_bf16_bits(u);
+		}
+	}
+}
+#endif
+
+static void ssmlab_to_bf16(const float *src, long rows, long cols, long ld, uint16_t *dst) {
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("avx2")) {
+		ssmlab_to_bf16_avx2(src, rows, cols, ld, dst);
+		return;
+	}
+#endif
+	ssmlab_to_bf16_plain(src, rows, cols, ld, dst);
 }
 
 // Round to binary16 bits with the F16C instruction (round to nearest even,

@@ -4,6 +4,7 @@ package tensor
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -21,37 +22,49 @@ func TestOneDNNMatmulPrimitive(t *testing.T) {
 }
 
 // TestOneDNNHalfConversion checks the C conversions to 16-bit storage
-// against the precision package's rounding.
+// against the precision package's rounding: special values, ties to even
+// and random bit patterns (every exponent, NaN payloads), in a matrix whose
+// rows are long enough for the vector loops (16 wide for bf16, 8 for fp16)
+// and their scalar tails, with a row stride larger than a row.
 func TestOneDNNHalfConversion(t *testing.T) {
 	inf := float32(math.Inf(1))
-	x := []float32{0, -0, 1, 1.00390625, 1.01171875, 3.1415927, -65504, 65519, 65520, 1e-8, 6e-8, 3e-5, 1e-40,
-		inf, -inf, float32(math.NaN()), -float32(math.NaN()), math.MaxFloat32, 5.9604645e-08, 2.9802322e-08}
-	// pad to a 3 x 8 matrix with row stride 9 so the vector loop runs too
-	src := make([]float32, 3*9)
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 1.00390625, 1.01171875, 3.1415927, -65504, 65519, 65520, 1e-8, 6e-8, 3e-5, 1e-40,
+		inf, -inf, float32(math.NaN()), -float32(math.NaN()), math.MaxFloat32, -math.MaxFloat32, 5.9604645e-08, 2.9802322e-08}
+	const rows, cols, ld = 5, 37, 41
+	src := make([]float32, rows*ld)
+	r := rand.New(rand.NewPCG(7, 8))
 	for i := range src {
-		src[i] = x[i%len(x)] * float32(1+i/len(x))
+		switch {
+		case i < len(special):
+			src[i] = special[i]
+		case i%5 == 0: // a tie: the low half exactly 0x8000, upper half odd or even
+			src[i] = math.Float32frombits(r.Uint32()&0xffff0000 | 0x8000)
+		default:
+			src[i] = math.Float32frombits(r.Uint32())
+		}
 	}
 	check := func(name string, got []uint16, want func(float32) uint16) {
-		for i := 0; i < 3; i++ {
-			for j := 0; j < 8; j++ {
-				v := src[i*9+j]
-				if g, w := got[i*8+j], want(v); g != w && !(v != v && g&0x7fff > 0x7c00 && w&0x7fff > 0x7c00) {
-					t.Errorf("%s(%v) = %#04x, want %#04x", name, v, g, w)
+		t.Helper()
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				v := src[i*ld+j]
+				if g, w := got[i*cols+j], want(v); g != w && !(v != v && g&0x7fff > 0x7c00 && w&0x7fff > 0x7c00) {
+					t.Errorf("%s(%v, bits %#08x) = %#04x, want %#04x", name, v, math.Float32bits(v), g, w)
 				}
 			}
 		}
 	}
-	check("bf16", toHalf(true, new([]uint16), src, 3, 8, 9), precision.ToBF16Bits)
-	used := make([]uint16, 100) // a reused buffer, larger and dirty
+	check("bf16", toHalf(true, new([]uint16), src, rows, cols, ld), precision.ToBF16Bits)
+	used := make([]uint16, 1000) // a reused buffer, larger and dirty
 	for i := range used {
 		used[i] = 0xffff
 	}
-	if got := toHalf(true, &used, src, 3, 8, 9); len(got) != 24 || &got[0] != &used[0] {
+	if got := toHalf(true, &used, src, rows, cols, ld); len(got) != rows*cols || &got[0] != &used[0] {
 		t.Fatalf("toHalf did not reuse the buffer: len %d", len(got))
 	} else {
 		check("bf16 (reused buffer)", got, precision.ToBF16Bits)
 	}
 	if cpuid.X86.F16C {
-		check("fp16", toHalf(false, new([]uint16), src, 3, 8, 9), precision.ToFP16Bits)
+		check("fp16", toHalf(false, new([]uint16), src, rows, cols, ld), precision.ToFP16Bits)
 	}
 }
