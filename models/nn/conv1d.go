@@ -89,10 +89,12 @@ func (c *Conv1d) stridedOperands(pol precision.Policy, x []float32, xs, rows int
 	}
 	xb = HalfBufs.Get()
 	xq = scratch.Float32s(xb, rows*c.E)
-	for r := 0; r < rows; r++ {
-		copy(xq[r*c.E:(r+1)*c.E], x[r*xs:r*xs+c.E])
-	}
-	pol.Act(xq)
+	tensor.Parallel(rows, rowGrain(c.E), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			copy(xq[r*c.E:(r+1)*c.E], x[r*xs:r*xs+c.E])
+		}
+		pol.Act(xq[lo*c.E : hi*c.E])
+	})
 	wq, wb = Rounded(pol, c.W.Value.Data)
 	return xq, c.E, wq, xb, wb
 }

@@ -42,8 +42,10 @@ var HalfBufs scratch.List[[]float32]
 func Rounded(pol precision.Policy, src []float32) (q []float32, buf *[]float32) {
 	buf = HalfBufs.Get()
 	q = scratch.Float32s(buf, len(src))
-	copy(q, src)
-	pol.Act(q)
+	tensor.Parallel(len(src), 32<<10, func(lo, hi int) {
+		copy(q[lo:hi], src[lo:hi])
+		pol.Act(q[lo:hi])
+	})
 	return q, buf
 }
 
