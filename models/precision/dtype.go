@@ -73,6 +73,10 @@ func (d DType) RoundSlice(xs []float32) {
 	if d == FP32 {
 		return
 	}
+	if len(xs) < 2*parallelRound { // checked first: GOMAXPROCS takes the scheduler's lock
+		d.roundSerial(xs)
+		return
+	}
 	if w := min(runtime.GOMAXPROCS(0), len(xs)/parallelRound); w > 1 {
 		var wg sync.WaitGroup
 		chunk := (len(xs)/w + 7) &^ 7

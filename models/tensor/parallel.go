@@ -13,12 +13,12 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	workers := runtime.GOMAXPROCS(0)
 	if grain < 1 {
 		grain = 1
 	}
-	if w := (n + grain - 1) / grain; w < workers {
-		workers = w
+	workers := (n + grain - 1) / grain
+	if workers > 1 { // only then: GOMAXPROCS takes the scheduler's lock
+		workers = min(workers, runtime.GOMAXPROCS(0))
 	}
 	if workers <= 1 {
 		fn(0, n)
