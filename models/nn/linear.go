@@ -70,9 +70,11 @@ func NewLinear(name string, in, out int, bias bool) *Linear {
 
 // operands returns x and W as the matmul sees them: rounded copies under a
 // 16-bit policy (in HalfBufs buffers, released with release), the
-// originals under fp32.
+// originals under fp32 and where native 16-bit products round their
+// operands as they convert them (tensor.GemmAs) and no adapter needs x
+// rounded.
 func (l *Linear) operands(pol precision.Policy, x []float32) (xq, wq []float32, xb, wb *[]float32) {
-	if !pol.Half() {
+	if !pol.Half() || (l.Adapter == nil && tensor.HalfNative(pol.Compute)) {
 		return x, l.W.Value.Data, nil, nil
 	}
 	xq, xb = Rounded(pol, x)
@@ -111,14 +113,10 @@ func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
 func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 	xq, wq, xb, wb := l.operands(pol, x)
 	defer release(xb, wb)
-	dyq := dy
-	if tensor.HalfNative(pol.Compute) { // 16-bit units take dy as the 16-bit tensor PyTorch holds
-		var db *[]float32
-		dyq, db = Rounded(pol, dy)
-		defer release(db)
-	}
+	// dy as is: native 16-bit products round it to the 16-bit tensor PyTorch
+	// holds as they convert it; the emulation multiplies it unrounded
 	if dx != nil {
-		tensor.GemmAs(pol.Compute, false, false, n, l.In, l.Out, 1, dyq, wq, 0, dx)
+		tensor.GemmAs(pol.Compute, false, false, n, l.In, l.Out, 1, dy, wq, 0, dx)
 		pol.Act(dx)
 	}
 	if gw := l.W.G(); gw != nil {
@@ -127,7 +125,7 @@ func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 		} else { // the 16-bit weight gradient is rounded, then accumulated in fp32
 			gb := HalfBufs.Get()
 			g := scratch.Float32s(gb, len(gw))
-			tensor.GemmAs(pol.Compute, true, false, l.Out, l.In, n, 1, dyq, xq, 0, g)
+			tensor.GemmAs(pol.Compute, true, false, l.Out, l.In, n, 1, dy, xq, 0, g)
 			pol.Act(g)
 			tensor.AddTo(gw, g)
 			HalfBufs.Put(gb)

@@ -21,8 +21,11 @@ type Backend interface {
 }
 
 // HalfGemmer is implemented by backends with native 16-bit matrix units
-// (oneDNN on CPUs with AVX512_BF16). Operands are float32 values already on
-// the 16-bit grid; products accumulate in float32.
+// (oneDNN on CPUs with AVX512_BF16). Operands are float32 values; HalfGemm
+// rounds them to the 16-bit type (to nearest even) as it converts them, so
+// values already on the 16-bit grid pass unchanged, and accumulates in
+// float32. It returns false, doing nothing, only where the units are absent
+// (HalfNativer says so beforehand); once native, it runs every product.
 type HalfGemmer interface {
 	HalfGemm(bf16 bool, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool
 }

@@ -43,12 +43,13 @@ func MatmulPath(d precision.DType) string {
 }
 
 // GemmAs is Gemm for the autocast policy's matmuls under compute type d,
-// whose operands a and b the caller has already rounded to d. Where the
-// default backend has native 16-bit units for d they run the product (fp32
-// accumulation); elsewhere, and for FP32, the fp32 Gemm does. Both give
-// the same numbers up to fp32 accumulation order, because a product of two
-// bf16 or fp16 values is exact in fp32. Rounding the result to d stays with
-// the caller, as it does for the emulated path.
+// whose operands a and b the caller has rounded to d, except where
+// HalfNative(d): there the default backend's 16-bit units run the product
+// (fp32 accumulation) and round the operands themselves as they convert
+// them, so callers may skip that pass. Elsewhere, and for FP32, the fp32
+// Gemm does. Both give the same numbers up to fp32 accumulation order,
+// because a product of two bf16 or fp16 values is exact in fp32. Rounding
+// the result to d stays with the caller, as it does for the emulated path.
 func GemmAs(d precision.DType, transA, transB bool, m, n, k int, alpha float32, a, b []float32, beta float32, c []float32) {
 	if d != precision.FP32 {
 		if h, ok := Default().(HalfGemmer); ok {

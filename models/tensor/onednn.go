@@ -227,6 +227,7 @@ import (
 	"unsafe"
 
 	"github.com/ssmlab/ssmlab/models/internal/scratch"
+	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor/internal/cpuid"
 )
 
@@ -317,9 +318,10 @@ func (OneDNN) HalfNative(bf16 bool) bool { return dnnlHalf(bf16) }
 // storage, which is exact for operands already on that grid, multiplied by
 // the CPU's 16-bit instructions and accumulated in fp32 into C. (Products
 // of 16-bit values are exact in fp32; VDPBF16PS and AMX do flush subnormal
-// values, below 1.2e-38, to zero.) It returns
-// false, doing nothing, where the CPU lacks those instructions or oneDNN
-// has no fast kernel for the layout; the caller then emulates.
+// values, below 1.2e-38, to zero.) It returns false, doing nothing, where
+// the CPU lacks those instructions. Where oneDNN has no fast kernel for a
+// layout it multiplies the rounded operands with the fp32 GEMM instead (the
+// emulation), so callers may always pass unrounded operands.
 func (OneDNN) HalfGemm(bf16 bool, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
 	if !dnnlHalf(bf16) {
 		return false
@@ -339,7 +341,39 @@ func (OneDNN) HalfGemm(bf16 bool, transA, transB bool, m, n, k int, alpha float3
 	defer halfBufs.Put(bb)
 	a16 := toHalf(bf16, ab, a, ar, ac, lda)
 	b16 := toHalf(bf16, bb, b, br, bc, ldb)
-	return dnnlMatmul(dt, transA, transB, m, n, k, alpha, unsafe.Pointer(&a16[0]), ac, unsafe.Pointer(&b16[0]), bc, beta, c, ldc)
+	if !halfFallback && dnnlMatmul(dt, transA, transB, m, n, k, alpha, unsafe.Pointer(&a16[0]), ac, unsafe.Pointer(&b16[0]), bc, beta, c, ldc) {
+		return true
+	}
+	// no fast kernel for this layout: the fp32 product of the rounded values
+	fa, fb := halfWide.Get(), halfWide.Get()
+	defer halfWide.Put(fa)
+	defer halfWide.Put(fb)
+	a32, b32 := fromHalf(bf16, fa, a16), fromHalf(bf16, fb, b16)
+	OneDNN{}.Gemm(transA, transB, m, n, k, alpha, a32, ac, b32, bc, beta, c, ldc)
+	return true
+}
+
+// halfFallback makes HalfGemm take its fp32 fallback for every product
+// (tests only: real layouts without a fast kernel are rare).
+var halfFallback bool
+
+// halfWide holds the fallback's float32 copies of the rounded operands.
+var halfWide scratch.List[[]float32]
+
+// fromHalf expands 16-bit bits to float32 in *buf (grown as needed); exact.
+func fromHalf(bf16 bool, buf *[]float32, x []uint16) []float32 {
+	if cap(*buf) < len(x) {
+		*buf = make([]float32, len(x))
+	}
+	out := (*buf)[:len(x)]
+	for i, v := range x {
+		if bf16 {
+			out[i] = precision.FromBF16Bits(v)
+		} else {
+			out[i] = precision.FromFP16Bits(v)
+		}
+	}
+	return out
 }
 
 // halfBufs holds the 16-bit operand copies between products (a free list

@@ -3,6 +3,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -66,5 +67,45 @@ func TestOneDNNHalfConversion(t *testing.T) {
 	}
 	if cpuid.X86.F16C {
 		check("fp16", toHalf(false, new([]uint16), src, rows, cols, ld), precision.ToFP16Bits)
+	}
+}
+
+// TestHalfGemmRoundsOperands gives the native 16-bit product operands off
+// the 16-bit grid (each value nudged by a quarter of its spacing, so it
+// rounds back) and expects the product of the rounded values: nn.Linear
+// relies on it to skip its own rounding pass. It runs the fast kernels and
+// the fp32 fallback for layouts without one.
+func TestHalfGemmRoundsOperands(t *testing.T) {
+	ran := false
+	defer func() { halfFallback = false }()
+	for _, d := range []precision.DType{precision.BF16, precision.FP16} {
+		bf16 := d == precision.BF16
+		if !dnnlHalf(bf16) {
+			continue
+		}
+		ran = true
+		rel := float32(1.0 / 1024) // bf16 spacing is 2^-7 relative (2^-8 just below a power of two)
+		if !bf16 {
+			rel = 1.0 / 8192 // fp16: 2^-10
+		}
+		for _, fallback := range []bool{false, true} {
+			halfFallback = fallback
+			checkVsRef(t, fmt.Sprintf("onednn %s off-grid operands, fallback %v", d, fallback), d,
+				func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+					nudge := func(x []float32) []float32 {
+						y := make([]float32, len(x))
+						for i, v := range x {
+							y[i] = v * (1 + rel*float32(1-2*(i%2)))
+						}
+						return y
+					}
+					if !(OneDNN{}).HalfGemm(bf16, tA, tB, m, n, k, alpha, nudge(a), lda, nudge(b), ldb, beta, c, ldc) {
+						t.Fatalf("HalfGemm(%s) refused after HalfNative said yes", d)
+					}
+				})
+		}
+	}
+	if !ran {
+		t.Skipf("no native 16-bit matmul on this CPU (%s)", cpuid.X86)
 	}
 }
