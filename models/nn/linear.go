@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -156,16 +157,12 @@ func rowGrain(w int) int { return max(1, (16<<10)/max(1, w)) }
 
 // ColumnSums writes dst[j] = Σ_r x[r·w + j] for the n rows of x, each sum
 // in row order (the same float32 additions as adding the rows one by one),
-// with the columns split across workers in blocks of 64.
+// with blocks of 64 columns split across workers (kern.SumRows keeps a
+// block's partial sums in registers as it walks down the rows).
 func ColumnSums(dst, x []float32, n, w int) {
 	const blk = 64
-	nb := (w + blk - 1) / blk
-	tensor.Parallel(nb, max(1, (16<<10)/max(1, n*blk)), func(lo, hi int) {
+	tensor.Parallel((w+blk-1)/blk, max(1, (16<<10)/max(1, n*blk)), func(lo, hi int) {
 		c0, c1 := lo*blk, min(w, hi*blk)
-		s := dst[c0:c1]
-		copy(s, x[c0:c1])
-		for r := 1; r < n; r++ {
-			tensor.AddTo(s, x[r*w+c0:r*w+c1])
-		}
+		kern.SumRows(dst[c0:c1], x[c0:], n, w)
 	})
 }

@@ -517,3 +517,70 @@ nbLoop:
 nbDone:
 	VZEROUPPER
 	RET
+
+// func sumRows64AVX(dst, x *float32, n, stride int)
+// dst[0:64] = Σ_{r<n} x[r·stride : r·stride+64], n ≥ 1, stride in bytes,
+// the rows added in order (each column its own chain, as adding the rows
+// one by one), in eight accumulators that stay in registers.
+TEXT ·sumRows64AVX(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ stride+24(FP), DX
+	VMOVUPS 0(SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS 128(SI), Y4
+	VMOVUPS 160(SI), Y5
+	VMOVUPS 192(SI), Y6
+	VMOVUPS 224(SI), Y7
+	DECQ CX
+	JZ sum64Done
+
+sum64Loop:
+	ADDQ DX, SI
+	VADDPS 0(SI), Y0, Y0
+	VADDPS 32(SI), Y1, Y1
+	VADDPS 64(SI), Y2, Y2
+	VADDPS 96(SI), Y3, Y3
+	VADDPS 128(SI), Y4, Y4
+	VADDPS 160(SI), Y5, Y5
+	VADDPS 192(SI), Y6, Y6
+	VADDPS 224(SI), Y7, Y7
+	DECQ CX
+	JNZ sum64Loop
+
+sum64Done:
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	VZEROUPPER
+	RET
+
+// func sumRows8AVX(dst, x *float32, n, stride int)
+// sumRows64AVX for 8 columns.
+TEXT ·sumRows8AVX(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ stride+24(FP), DX
+	VMOVUPS 0(SI), Y0
+	DECQ CX
+	JZ sum8Done
+
+sum8Loop:
+	ADDQ DX, SI
+	VADDPS 0(SI), Y0, Y0
+	DECQ CX
+	JNZ sum8Loop
+
+sum8Done:
+	VMOVUPS Y0, 0(DI)
+	VZEROUPPER
+	RET

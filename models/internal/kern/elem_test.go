@@ -217,3 +217,32 @@ func TestAdamWBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// SumRows equals adding the rows one by one (bit for bit), for block widths
+// that exercise the 64- and 8-column loops and the scalar tail, with the
+// assembly and without.
+func TestSumRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, accel := range []bool{true, false} {
+		func() {
+			defer SetAccelerated(SetAccelerated(accel))
+			for _, sz := range [][3]int{{1, 1, 1}, {1, 70, 70}, {5, 3, 9}, {33, 64, 64}, {100, 137, 140}, {2048, 512, 512}} {
+				n, w, stride := sz[0], sz[1], sz[2]
+				x := randSlice(r, (n-1)*stride+w, 3)
+				want := append([]float32(nil), x[:w]...)
+				for row := 1; row < n; row++ {
+					for j := range want {
+						want[j] += x[row*stride+j]
+					}
+				}
+				got := make([]float32, w)
+				SumRows(got, x, n, stride)
+				for j := range want {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("accel=%v %v: column %d = %v, want %v", accel, sz, j, got[j], want[j])
+					}
+				}
+			}
+		}()
+	}
+}

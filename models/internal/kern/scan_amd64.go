@@ -57,6 +57,12 @@ func addAVX(dst, a, b *float32, n int)
 func mulAVX(dst, a, b *float32, n int)
 
 //go:noescape
+func sumRows64AVX(dst, x *float32, n, stride int)
+
+//go:noescape
+func sumRows8AVX(dst, x *float32, n, stride int)
+
+//go:noescape
 func axpyAVX(alpha float32, x, y *float32, n int)
 
 //go:noescape

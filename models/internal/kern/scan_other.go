@@ -22,6 +22,8 @@ func convBwdDataAVX(dx, dy, wT *float32, L, E, K, dxs int)              { panic(
 func convBwdWeightAVX(dwT, db, dy, x *float32, L, E, K, xs int)         { panic("kern: no assembly") }
 func addAVX(dst, a, b *float32, n int)                                  { panic("kern: no assembly") }
 func mulAVX(dst, a, b *float32, n int)                                  { panic("kern: no assembly") }
+func sumRows64AVX(dst, x *float32, n, stride int)                       { panic("kern: no assembly") }
+func sumRows8AVX(dst, x *float32, n, stride int)                        { panic("kern: no assembly") }
 func axpyAVX(alpha float32, x, y *float32, n int)                       { panic("kern: no assembly") }
 func adamwAVX(w, g, m, v *float32, n int, c *[6]float32)                { panic("kern: no assembly") }
 func sumSqDevAVX(x *float32, n int, mu float32) (s, q float32)          { panic("kern: no assembly") }
