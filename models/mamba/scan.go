@@ -69,6 +69,10 @@ func (in *scanIn) zs() int {
 	return in.ZS
 }
 
+// pairGroups reports whether the forward scan hands two groups to one
+// kern.ScanFwd call (where its 16-lane kernel runs); tests replace it.
+var pairGroups = func() bool { return kern.GroupLanes() == 2*kern.Lanes }
+
 func numGroups(E int) int { return (E + kern.Lanes - 1) / kern.Lanes }
 
 func numChunks(L int) int { return (L + scanChunk - 1) / scanChunk }
@@ -88,13 +92,20 @@ func scan(pol precision.Policy, in *scanIn, out *scanOut) {
 	}
 	out.h = tensor.Grow(out.h, Bn*G*s)
 	out.ckpt = tensor.Grow(out.ckpt, Bn*C*G*s)
+	pairs := pairGroups()
 	tensor.Parallel(Bn*G, 1, func(lo, hi int) {
-		for w := lo; w < hi; w++ {
+		for w, ng := lo, 1; w < hi; w += ng {
 			b, g := w/G, w%G
 			e0 := g * kern.Lanes
-			h := out.h[w*s : (w+1)*s]
+			// two full groups of one sequence in one call where the 16-lane
+			// kernel runs (their blocks of h, A and the checkpoints are adjacent)
+			ng = 1
+			if pairs && w+1 < hi && g+1 < G && E-e0 >= 2*kern.Lanes {
+				ng = 2
+			}
+			h := out.h[w*s : (w+ng)*s]
 			clear(h)
-			f := kern.Fwd{H: h, AT: out.at[g*s:], AL2: out.al2[g*s:], Bias: in.Bias[e0:], D: in.Dskip[e0:], N: N, E: E, W: min(kern.Lanes, E-e0), ZS: zs}
+			f := kern.Fwd{H: h, AT: out.at[g*s:], AL2: out.al2[g*s:], Bias: in.Bias[e0:], D: in.Dskip[e0:], N: N, E: E, W: min(ng*kern.Lanes, E-e0), ZS: zs}
 			for c := 0; c < C; c++ {
 				t0 := c * scanChunk
 				copy(out.ckpt[((b*C+c)*G+g)*s:], h)

@@ -63,11 +63,12 @@ func scanBackward(pol precision.Policy, in *scanIn, out *scanOut, dY []float32, 
 	clear(p.dA)
 	clear(p.dD)
 	clear(p.dBias)
+	pairs := pairGroups()
 	tensor.Parallel(Bn*nb, 1, func(lo, hi int) {
 		sc := scratchList.Get()
 		defer scratchList.Put(sc)
-		n := scanChunk * s
-		sc.hs, sc.das, sc.laneB, sc.laneC = tensor.Grow(sc.hs, n), tensor.Grow(sc.das, n), tensor.Grow(sc.laneB, n), tensor.Grow(sc.laneC, n)
+		n, ns := scanChunk*s, kern.BwdScratch(scanChunk, N)
+		sc.hs, sc.das, sc.laneB, sc.laneC = tensor.Grow(sc.hs, ns), tensor.Grow(sc.das, ns), tensor.Grow(sc.laneB, n), tensor.Grow(sc.laneC, n)
 		sc.dh = tensor.Grow(sc.dh, gpb*s)
 		for w := lo; w < hi; w++ {
 			b, blk := w/nb, w%nb
@@ -78,14 +79,18 @@ func scanBackward(pol precision.Policy, in *scanIn, out *scanOut, dY []float32, 
 				steps := min(scanChunk, L-t0)
 				clear(sc.laneB[:steps*s])
 				clear(sc.laneC[:steps*s])
-				for gi := g0; gi < g1; gi++ {
+				for gi, ng := g0, 1; gi < g1; gi += ng {
 					e0 := gi * kern.Lanes
+					ng = 1 // two full groups a call where the 16-lane kernel runs, as the forward
+					if pairs && gi+1 < g1 && E-e0 >= 2*kern.Lanes {
+						ng = 2
+					}
 					bt, o, k := b*L+t0, (b*L+t0)*E+e0, b*G+gi
 					a := kern.Bwd{H0: out.ckpt[((b*C+c)*G+gi)*s:], DH: sc.dh[(gi-g0)*s:], AT: out.at[gi*s:], AL2: out.al2[gi*s:], DA: p.dA[k*s:],
 						Bm: in.Bm[bt*N:], Cm: in.Cm[bt*N:], Dt: in.Dt[o:], U: in.U[o:], Z: in.Z[bt*zs+e0:], DY: dY[o:],
 						Delta: out.Delta[o:], YPre: out.YPre[o:], Bias: in.Bias[e0:], D: in.Dskip[e0:],
 						DU: g.U[o:], DDt: g.Dt[o:], DZ: g.Z[bt*zs+e0:], DD: p.dD[k*kern.Lanes:], DBias: p.dBias[k*kern.Lanes:],
-						LaneB: sc.laneB, LaneC: sc.laneC, HS: sc.hs, DAs: sc.das, Len: steps, N: N, E: E, W: min(kern.Lanes, E-e0), ZS: zs}
+						LaneB: sc.laneB, LaneC: sc.laneC, HS: sc.hs, DAs: sc.das, Len: steps, N: N, E: E, W: min(ng*kern.Lanes, E-e0), ZS: zs}
 					kern.ScanBwd(&a)
 				}
 				o := ((blk*Bn+b)*L + t0) * N

@@ -29,6 +29,21 @@ func BenchmarkScanGroup(b *testing.B) {
 			b.ReportMetric(elems*float64(b.N)/b.Elapsed().Seconds()/1e6, "Melem/s")
 			b.ReportMetric(8*elems*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+		if accel && hasAVX512 { // two groups a call: elements counted for both
+			b.Run("fwd16/"+name, func(b *testing.B) {
+				defer SetAccelerated(SetAccelerated(accel))
+				c2 := newCase(r, 256, 16, 256, 2*Lanes)
+				for i := range c2.dt {
+					c2.dt[i] = float32(r.NormFloat64())
+				}
+				f := c2.fwd(make([]float32, 2*c2.N*Lanes))
+				for i := 0; i < b.N; i++ {
+					ScanFwd(f)
+				}
+				b.ReportMetric(2*elems*float64(b.N)/b.Elapsed().Seconds()/1e6, "Melem/s")
+				b.ReportMetric(16*elems*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 		b.Run("bwd/"+name, func(b *testing.B) {
 			defer SetAccelerated(SetAccelerated(accel))
 			h0 := make([]float32, c.N*Lanes)

@@ -10,6 +10,10 @@ import (
 // x/sys/cpu reports only when the OS saves the YMM state.
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// hasAVX512 reports whether the 16-lane scan may run: AVX-512F with the OS
+// saving the ZMM state (x/sys/cpu checks both).
+var hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
+
 // useAsm selects the assembly kernels; tests switch it off to run the Go
 // versions on the same machine, and SSMLAB_NOASM=1 switches it off for a
 // whole process (to run every test on the Go versions).
@@ -17,6 +21,16 @@ var useAsm = hasAVX2 && asmBuilt && os.Getenv("SSMLAB_NOASM") == ""
 
 // Accelerated reports whether the assembly kernels are in use.
 func Accelerated() bool { return useAsm }
+
+// GroupLanes is the number of channels a scan call should cover: 16 (two
+// groups of Lanes, their (N, Lanes) blocks adjacent) where the 16-lane
+// assembly runs, else Lanes. ScanFwd accepts up to 16 either way.
+func GroupLanes() int {
+	if useAsm && hasAVX512 {
+		return 2 * Lanes
+	}
+	return Lanes
+}
 
 // SetAccelerated switches the assembly kernels on (where the CPU has them)
 // or off, and returns the previous setting. It is for tests and

@@ -10,7 +10,9 @@ const Lanes = 8
 const Log2E = 1.44269504088896341
 
 // The selective scan (Mamba Alg. 2) of one group of up to 8 channels e0..e0+W−1
-// of one sequence, for every step t:
+// of one sequence (ScanFwd also takes two adjacent groups, W up to 16: the
+// second group's (N, 8) blocks of H, AT and AL2 follow the first's), for
+// every step t:
 //
 //	Δ_t = softplus(dt_t + bias)          (identity above 20, as PyTorch)
 //	h_t = exp(Δ_t·A) ⊙ h_{t−1} + Δ_t·u_t·B_t
@@ -38,7 +40,7 @@ type Fwd struct {
 	Len   int       // steps
 	N     int       // state size
 	E     int       // row stride of the per-(t, e) tensors
-	W     int       // channels in the group (1..8; the assembly runs when 8)
+	W     int       // channels (1..16; the assembly runs when 8, and when 16 with AVX-512)
 	ZS    int       // row stride of Z (0: E), so z may be read in place from in_proj's output
 }
 
@@ -49,16 +51,23 @@ func ScanFwd(a *Fwd) {
 		a.ZS = a.E
 	}
 	a.check()
-	if useAsm && a.W == Lanes {
+	switch {
+	case useAsm && a.W == Lanes:
 		scanFwdAsm(a)
-		return
+	case useAsm && hasAVX512 && a.W == 2*Lanes:
+		scanFwd16(a)
+	default:
+		scanFwdGo(a)
 	}
-	scanFwdGo(a)
 }
 
+// blockIndex is the index of state row n, channel j of a group (pair):
+// channel j lives in block j/8 of N·8 values, lane j%8.
+func blockIndex(N, n, j int) int { return (j/Lanes)*N*Lanes + n*Lanes + j%Lanes }
+
 func (a *Fwd) check() {
-	n8, rows := a.N*Lanes, (a.Len-1)*a.E+a.W
-	if a.W < 1 || a.W > Lanes || a.Len < 1 || a.N < 1 || a.E < a.W ||
+	n8, rows := a.N*Lanes*((a.W+Lanes-1)/Lanes), (a.Len-1)*a.E+a.W
+	if a.W < 1 || a.W > 2*Lanes || a.Len < 1 || a.N < 1 || a.E < a.W ||
 		len(a.H) < n8 || len(a.AT) < n8 || len(a.AL2) < n8 || len(a.Bm) < a.Len*a.N || len(a.Cm) < a.Len*a.N ||
 		len(a.Bias) < a.W || len(a.D) < a.W || minLen(a.Dt, a.U, a.Delta, a.YPre, a.Y) < rows ||
 		a.ZS < a.W || len(a.Z) < (a.Len-1)*a.ZS+a.W {
@@ -84,8 +93,9 @@ func scanFwdGo(a *Fwd) {
 			du := d * a.U[i]
 			var y float32
 			for n := 0; n < N; n++ {
-				h := Exp(d*a.AT[n*Lanes+j])*a.H[n*Lanes+j] + du*bt[n]
-				a.H[n*Lanes+j] = h
+				k := blockIndex(N, n, j)
+				h := Exp(d*a.AT[k])*a.H[k] + du*bt[n]
+				a.H[k] = h
 				y += h * ct[n]
 			}
 			y += a.D[j] * a.U[i]
@@ -95,8 +105,9 @@ func scanFwdGo(a *Fwd) {
 	}
 }
 
-// Bwd holds the arguments of ScanBwd, one group over one time chunk. The
-// assembly reads it by field offset: keep the order.
+// Bwd holds the arguments of ScanBwd, one group (or, W up to 16, two
+// adjacent groups, laid out as for Fwd) over one time chunk. The assembly
+// reads it by field offset: keep the order.
 type Bwd struct {
 	H0    []float32 // (N, 8) state before the chunk's first step
 	DH    []float32 // (N, 8) in: exp(Δ_{t+1}A)·dL/dh_{t+1} from after the chunk; out: the same before it
@@ -120,8 +131,8 @@ type Bwd struct {
 	DBias []float32 // (8) += Σ_t d dt
 	LaneB []float32 // (Len, N, 8) += dL/dh·Δ·u per lane (dB before summing the channels)
 	LaneC []float32 // (Len, N, 8) += g·h_t per lane (dC before summing the channels)
-	HS    []float32 // (Len, N, 8) scratch: the recomputed states
-	DAs   []float32 // (Len, N, 8) scratch: exp(Δ_t A)
+	HS    []float32 // scratch (BwdScratch values): the recomputed states
+	DAs   []float32 // scratch (BwdScratch values): exp(Δ_t A)
 	Len   int
 	N     int
 	E     int
@@ -136,18 +147,27 @@ func ScanBwd(a *Bwd) {
 		a.ZS = a.E
 	}
 	a.check()
-	if useAsm && a.W == Lanes {
+	switch {
+	case useAsm && a.W == Lanes:
 		scanBwdAsm(a)
-		return
+	case useAsm && hasAVX512 && a.W == 2*Lanes:
+		scanBwd16(a)
+	default:
+		scanBwdGo(a)
 	}
-	scanBwdGo(a)
 }
 
+// BwdScratch is the length Bwd.HS and Bwd.DAs need for a chunk of Len
+// steps at state size N, whatever the width (the 16-lane kernel keeps
+// Len+1 rows of 16).
+func BwdScratch(Len, N int) int { return (Len + 1) * N * 2 * Lanes }
+
 func (a *Bwd) check() {
-	n8, rows, lane := a.N*Lanes, (a.Len-1)*a.E+a.W, a.Len*a.N*Lanes
-	if a.W < 1 || a.W > Lanes || a.Len < 1 || a.N < 1 || a.E < a.W ||
+	n8, rows, lane := a.N*Lanes*((a.W+Lanes-1)/Lanes), (a.Len-1)*a.E+a.W, a.Len*a.N*Lanes
+	if a.W < 1 || a.W > 2*Lanes || a.Len < 1 || a.N < 1 || a.E < a.W ||
 		minLen(a.H0, a.DH, a.AT, a.AL2, a.DA) < n8 || len(a.Bm) < a.Len*a.N || len(a.Cm) < a.Len*a.N ||
-		minLen(a.Bias, a.D, a.DD, a.DBias) < a.W || minLen(a.LaneB, a.LaneC, a.HS, a.DAs) < lane ||
+		minLen(a.Bias, a.D, a.DD, a.DBias) < a.W || minLen(a.LaneB, a.LaneC) < lane ||
+		(a.W <= Lanes && minLen(a.HS, a.DAs) < lane) || (a.W > Lanes && minLen(a.HS, a.DAs) < BwdScratch(a.Len, a.N)) ||
 		minLen(a.Dt, a.U, a.DY, a.Delta, a.YPre, a.DU, a.DDt) < rows ||
 		a.ZS < a.W || minLen(a.Z, a.DZ) < (a.Len-1)*a.ZS+a.W {
 		panic(fmt.Sprintf("kern.ScanBwd: bad sizes Len=%d N=%d E=%d W=%d", a.Len, a.N, a.E, a.W))
@@ -156,29 +176,26 @@ func (a *Bwd) check() {
 
 func scanBwdGo(a *Bwd) {
 	N, E, L := a.N, a.E, a.Len
-	for t := 0; t < L; t++ { // recompute h_t and exp(Δ_t A)
-		hp := a.H0
-		if t > 0 {
-			hp = a.HS[(t-1)*N*Lanes:]
-		}
-		hs, das, bt := a.HS[t*N*Lanes:], a.DAs[t*N*Lanes:], a.Bm[t*N:(t+1)*N]
+	w := Lanes * ((a.W + Lanes - 1) / Lanes) // scratch row width: 8, or 16 for a pair
+	for t := 0; t < L; t++ {                 // recompute h_t and exp(Δ_t A)
+		hs, das, bt := a.HS[t*N*w:], a.DAs[t*N*w:], a.Bm[t*N:(t+1)*N]
 		for j := 0; j < a.W; j++ {
 			i := t*E + j
 			d := a.Delta[i]
 			du := d * a.U[i]
 			for n := 0; n < N; n++ {
-				k := n*Lanes + j
-				das[k] = Exp(d * a.AT[k])
-				hs[k] = das[k]*hp[k] + du*bt[n]
+				k, b := n*w+j, blockIndex(N, n, j)
+				hp := a.H0[b]
+				if t > 0 {
+					hp = a.HS[(t-1)*N*w+k]
+				}
+				das[k] = Exp(d * a.AT[b])
+				hs[k] = das[k]*hp + du*bt[n]
 			}
 		}
 	}
 	for t := L - 1; t >= 0; t-- {
-		hp := a.H0
-		if t > 0 {
-			hp = a.HS[(t-1)*N*Lanes:]
-		}
-		hs, das := a.HS[t*N*Lanes:], a.DAs[t*N*Lanes:]
+		hs, das := a.HS[t*N*w:], a.DAs[t*N*w:]
 		lb, lc := a.LaneB[t*N*Lanes:], a.LaneC[t*N*Lanes:]
 		bt, ct := a.Bm[t*N:(t+1)*N], a.Cm[t*N:(t+1)*N]
 		for j := 0; j < a.W; j++ {
@@ -191,16 +208,20 @@ func scanBwdGo(a *Bwd) {
 			du := d * u
 			var accB, accA float32
 			for n := 0; n < N; n++ {
-				k := n*Lanes + j
-				dh := a.DH[k] + gy*ct[n]
-				lc[k] += gy * hs[k]
-				lb[k] += dh * du
+				k, b, l := n*w+j, blockIndex(N, n, j), n*Lanes+j%Lanes
+				hp := a.H0[b]
+				if t > 0 {
+					hp = a.HS[(t-1)*N*w+k]
+				}
+				dh := a.DH[b] + gy*ct[n]
+				lc[l] += gy * hs[k]
+				lb[l] += dh * du
 				accB += dh * bt[n]
 				q := dh * das[k]
-				a.DH[k] = q
-				q *= hp[k]
-				accA += a.AT[k] * q
-				a.DA[k] += d * q
+				a.DH[b] = q
+				q *= hp
+				accA += a.AT[b] * q
+				a.DA[b] += d * q
 			}
 			a.DU[i] = a.D[j]*gy + d*accB
 			ddt := (u*accB + accA) * Sigmoid(a.Dt[i]+a.Bias[j])

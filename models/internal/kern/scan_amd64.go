@@ -8,6 +8,12 @@ func scanFwd8(a *Fwd)
 //go:noescape
 func scanBwd8(a *Bwd)
 
+//go:noescape
+func scanFwd16(a *Fwd)
+
+//go:noescape
+func scanBwd16(a *Bwd)
+
 func scanFwdAsm(a *Fwd) { scanFwd8(a) }
 func scanBwdAsm(a *Bwd) { scanBwd8(a) }
 

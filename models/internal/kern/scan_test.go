@@ -48,14 +48,15 @@ type scanCase struct {
 }
 
 func newCase(r *rand.Rand, L, N, E, W int) *scanCase {
+	lanes := max(Lanes, (W+Lanes-1)/Lanes*Lanes) // one block of 8, or two for a pair
 	c := &scanCase{L: L, N: N, E: E, W: W,
-		at: make([]float32, N*Lanes), bm: randSlice(r, L*N, 1), cm: randSlice(r, L*N, 1),
+		at: make([]float32, N*lanes), bm: randSlice(r, L*N, 1), cm: randSlice(r, L*N, 1),
 		dt: randSlice(r, L*E, 1), u: randSlice(r, L*E, 1), z: randSlice(r, L*E, 2), dy: randSlice(r, L*E, 1),
-		bias: make([]float32, Lanes), d: randSlice(r, Lanes, 0.3)}
-	for j := 0; j < Lanes; j++ {
+		bias: make([]float32, lanes), d: randSlice(r, lanes, 0.3)}
+	for j := 0; j < lanes; j++ {
 		c.bias[j] = float32(math.Log(math.Expm1(0.01 + r.Float64())))
 		for n := 0; n < N; n++ {
-			c.at[n*Lanes+j] = -float32(float64(n+1) * math.Exp(0.1*r.NormFloat64()))
+			c.at[blockIndex(N, n, j)] = -float32(float64(n+1) * math.Exp(0.1*r.NormFloat64()))
 		}
 	}
 	c.al2 = make([]float32, len(c.at))
@@ -151,10 +152,10 @@ func (c *scanCase) bwd(h0 []float32, chunk int, fwd func(*Fwd), run func(*Bwd)) 
 		g.Delta, g.YPre, g.Y = f.Delta[t0*c.E:], f.YPre[t0*c.E:], f.Y[t0*c.E:]
 		fwd(&g)
 	}
-	n, nl := c.L*c.E, chunk*c.N*Lanes
-	b := &Bwd{DH: make([]float32, c.N*Lanes), AT: c.at, AL2: c.al2, DA: make([]float32, c.N*Lanes),
+	n, nl, blocks := c.L*c.E, BwdScratch(chunk, c.N), (c.W+Lanes-1)/Lanes
+	b := &Bwd{DH: make([]float32, blocks*c.N*Lanes), AT: c.at, AL2: c.al2, DA: make([]float32, blocks*c.N*Lanes),
 		Bias: c.bias, D: c.d, DU: make([]float32, n), DDt: make([]float32, n), DZ: make([]float32, n),
-		DD: make([]float32, Lanes), DBias: make([]float32, Lanes),
+		DD: make([]float32, blocks*Lanes), DBias: make([]float32, blocks*Lanes),
 		LaneB: make([]float32, c.L*c.N*Lanes), LaneC: make([]float32, c.L*c.N*Lanes),
 		HS: make([]float32, nl), DAs: make([]float32, nl), N: c.N, E: c.E, W: c.W}
 	for k := len(ckpt) - 1; k >= 0; k-- {
@@ -266,5 +267,126 @@ func TestScanStridedZ(t *testing.T) {
 			}
 		}
 		SetAccelerated(old)
+	}
+}
+
+// A pair of groups (W = 16) gives, bit for bit, what two calls on the
+// single groups give: the Go definition everywhere, and the 16-lane
+// assembly against two calls of the 8-lane one where the CPU has AVX-512.
+func TestScanFwd16MatchesPairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	type impl struct {
+		name     string
+		ok       bool
+		pair, gr func(*Fwd)
+	}
+	for _, im := range []impl{
+		{"go", true, scanFwdGo, scanFwdGo},
+		{"asm", useAsm && hasAVX512, scanFwd16, scanFwd8},
+	} {
+		if !im.ok {
+			t.Logf("%s: no AVX-512 here, the 16-lane assembly is not run", im.name)
+			continue
+		}
+		for _, sz := range [][3]int{{1, 1, 16}, {9, 2, 16}, {5, 3, 24}, {37, 16, 40}, {64, 16, 256}} {
+			c := newCase(r, sz[0], sz[1], sz[2], 2*Lanes)
+			s := c.N * Lanes
+			h0 := randSlice(r, 2*s, 1)
+			hp := append([]float32(nil), h0...)
+			fp := c.fwd(hp)
+			im.pair(fp)
+			fs := [2]*Fwd{}
+			for g := range fs {
+				f := c.fwd(append([]float32(nil), h0[g*s:(g+1)*s]...))
+				o := g * Lanes
+				f.AT, f.AL2, f.Bias, f.D, f.W = c.at[g*s:], c.al2[g*s:], c.bias[o:], c.d[o:], Lanes
+				f.Dt, f.U, f.Z = c.dt[o:], c.u[o:], c.z[o:]
+				f.Delta, f.YPre, f.Y = f.Delta[o:], f.YPre[o:], f.Y[o:]
+				im.gr(f)
+				fs[g] = f
+				for i := 0; i < s; i++ {
+					if math.Float32bits(hp[g*s+i]) != math.Float32bits(f.H[i]) {
+						t.Fatalf("%s %v: group %d h[%d] = %v, the single call %v", im.name, sz, g, i, hp[g*s+i], f.H[i])
+					}
+				}
+			}
+			for tt := 0; tt < c.L; tt++ {
+				for j := 0; j < 2*Lanes; j++ {
+					g, i := j/Lanes, tt*c.E+j%Lanes
+					for _, p := range []struct {
+						name      string
+						pair, one []float32
+					}{{"delta", fp.Delta, fs[g].Delta}, {"ypre", fp.YPre, fs[g].YPre}, {"y", fp.Y, fs[g].Y}} {
+						if math.Float32bits(p.pair[tt*c.E+j]) != math.Float32bits(p.one[i]) {
+							t.Fatalf("%s %v: %s[t=%d, e=%d] = %v, the single call %v", im.name, sz, p.name, tt, j, p.pair[tt*c.E+j], p.one[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// The backward of a pair of groups (W = 16) gives, bit for bit, what the
+// two single groups give (their lanes of dB and dC added, first then
+// second): the Go definition everywhere, the 16-lane assembly against the
+// 8-lane one where the CPU has AVX-512. Whole sequences and chunks.
+func TestScanBwd16MatchesPairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, im := range []struct {
+		name         string
+		ok           bool
+		fp, fg       func(*Fwd)
+		pair, single func(*Bwd)
+	}{
+		{"go", true, scanFwdGo, scanFwdGo, scanBwdGo, scanBwdGo},
+		{"asm", useAsm && hasAVX512, scanFwd16, scanFwd8, scanBwd16, scanBwd8},
+	} {
+		if !im.ok {
+			t.Logf("%s: no AVX-512 here, the 16-lane assembly is not run", im.name)
+			continue
+		}
+		for _, sz := range [][4]int{{1, 1, 16, 1}, {5, 3, 16, 5}, {37, 16, 24, 8}, {64, 16, 256, 64}, {70, 5, 40, 16}} {
+			c := newCase(r, sz[0], sz[1], sz[2], 2*Lanes)
+			s := c.N * Lanes
+			h0 := randSlice(r, 2*s, 1)
+			bp := c.bwd(h0, sz[3], im.fp, im.pair)
+			var one [2]*Bwd
+			for g := range one {
+				o := g * Lanes
+				cg := *c
+				cg.W, cg.at, cg.al2, cg.bias, cg.d = Lanes, c.at[g*s:], c.al2[g*s:], c.bias[o:], c.d[o:]
+				cg.dt, cg.u, cg.z, cg.dy = c.dt[o:], c.u[o:], c.z[o:], c.dy[o:]
+				one[g] = cg.bwd(h0[g*s:(g+1)*s], sz[3], im.fg, im.single)
+			}
+			same := func(what string, got, want float32) {
+				t.Helper()
+				if math.Float32bits(got) != math.Float32bits(want) {
+					t.Fatalf("%s %v: %s = %v in the pair, %v from the single groups", im.name, sz, what, got, want)
+				}
+			}
+			for g, b := range one {
+				for i := 0; i < s; i++ {
+					same(fmt.Sprintf("dh[%d][%d]", g, i), bp.DH[g*s+i], b.DH[i])
+					same(fmt.Sprintf("dA[%d][%d]", g, i), bp.DA[g*s+i], b.DA[i])
+				}
+				for j := 0; j < Lanes; j++ {
+					same(fmt.Sprintf("dD[%d]", g*Lanes+j), bp.DD[g*Lanes+j], b.DD[j])
+					same(fmt.Sprintf("dbias[%d]", g*Lanes+j), bp.DBias[g*Lanes+j], b.DBias[j])
+				}
+				for tt := 0; tt < c.L; tt++ {
+					for j := 0; j < Lanes; j++ {
+						i, k := tt*c.E+g*Lanes+j, tt*c.E+j
+						same(fmt.Sprintf("du[t=%d,e=%d]", tt, g*Lanes+j), bp.DU[i], b.DU[k])
+						same(fmt.Sprintf("ddt[t=%d,e=%d]", tt, g*Lanes+j), bp.DDt[i], b.DDt[k])
+						same(fmt.Sprintf("dz[t=%d,e=%d]", tt, g*Lanes+j), bp.DZ[i], b.DZ[k])
+					}
+				}
+			}
+			for i := range bp.LaneB {
+				same(fmt.Sprintf("laneB[%d]", i), bp.LaneB[i], one[0].LaneB[i]+one[1].LaneB[i])
+				same(fmt.Sprintf("laneC[%d]", i), bp.LaneC[i], one[0].LaneC[i]+one[1].LaneC[i])
+			}
+		}
 	}
 }
