@@ -6,6 +6,7 @@ const asmBuilt = false
 
 func scanFwdAsm(a *Fwd) { scanFwdGo(a) }
 func scanFwd16(a *Fwd)  { panic("kern: no assembly") }
+func scanBwd16(a *Bwd)  { panic("kern: no assembly") }
 func scanBwdAsm(a *Bwd) { scanBwdGo(a) }
 
 func siluAVX(y, x *float32, n int)                                      { panic("kern: no assembly") }

@@ -282,7 +282,7 @@ func TestScanFwd16MatchesPairs(t *testing.T) {
 	}
 	for _, im := range []impl{
 		{"go", true, scanFwdGo, scanFwdGo},
-		{"asm", useAsm && hasAVX512, scanFwd16, scanFwd8},
+		{"asm", useAsm && hasAVX512, scanFwd16, scanFwdAsm},
 	} {
 		if !im.ok {
 			t.Logf("%s: no AVX-512 here, the 16-lane assembly is not run", im.name)
@@ -340,7 +340,7 @@ func TestScanBwd16MatchesPairs(t *testing.T) {
 		pair, single func(*Bwd)
 	}{
 		{"go", true, scanFwdGo, scanFwdGo, scanBwdGo, scanBwdGo},
-		{"asm", useAsm && hasAVX512, scanFwd16, scanFwd8, scanBwd16, scanBwd8},
+		{"asm", useAsm && hasAVX512, scanFwd16, scanFwdAsm, scanBwd16, scanBwdAsm},
 	} {
 		if !im.ok {
 			t.Logf("%s: no AVX-512 here, the 16-lane assembly is not run", im.name)
