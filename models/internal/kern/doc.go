@@ -5,5 +5,8 @@
 // and softplus over slices. Each has a plain Go version that defines it; on
 // amd64 CPUs with AVX2 and FMA (checked at run time) assembly runs instead
 // and agrees with the Go version within a few float32 ulps (the tests check
-// both). It imports nothing from ssmlab; the layer packages call it.
+// both). Where the CPU also has AVX-512, the scan takes two adjacent groups
+// a call (GroupLanes) in 16-lane kernels whose every lane does the 8-lane
+// kernel's operations in its order: bit-identical results. It imports
+// nothing from ssmlab; the layer packages call it.
 package kern
