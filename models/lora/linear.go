@@ -41,8 +41,10 @@ func (t *tmp) rounded(pol precision.Policy, src []float32) []float32 {
 		return src
 	}
 	q := t.get(len(src))
-	copy(q, src)
-	pol.Act(q)
+	tensor.ParallelBlocks(len(src), elemBlock, func(lo, hi int) {
+		copy(q[lo:hi], src[lo:hi])
+		pol.Act(q[lo:hi])
+	})
 	return q
 }
 
@@ -81,12 +83,21 @@ func (l *Linear) AdapterForward(pol precision.Policy, y, x []float32, n int) {
 	}
 	b := t.get(n * out)
 	tensor.MatMulT(b, a, bq, n, l.R, out, false)
-	pol.Act(b)
-	kern.Scale(b, l.Scale) // y = round(y + round(scale·b)), in vector passes
-	pol.Act(b)
-	tensor.AddTo(y[:len(b)], b)
-	pol.Act(y[:len(b)])
+	// y = round(y + round(scale·round(b))), in vector passes over blocks
+	// that stay in cache
+	tensor.ParallelBlocks(len(b), elemBlock, func(lo, hi int) {
+		bb, yb := b[lo:hi], y[lo:hi]
+		pol.Act(bb)
+		kern.Scale(bb, l.Scale)
+		pol.Act(bb)
+		tensor.AddTo(yb, bb)
+		pol.Act(yb)
+	})
 }
+
+// elemBlock is the block of the fused elementwise passes (16 KiB of
+// values: two such blocks fit a core's L1).
+const elemBlock = 4096
 
 // AdapterBackward implements nn.Adapter. With g = scale·dy (a half op):
 // dB += gᵀ·a, da = g·B, dA += daᵀ·x, dx += da·A. A·x is recomputed from x.
@@ -117,9 +128,11 @@ func (l *Linear) AdapterBackward(pol precision.Policy, dx, dy, x []float32, n in
 		return
 	}
 	g := t.get(n * out)
-	copy(g, dy[:n*out])
-	kern.Scale(g, l.Scale)
-	pol.Act(g)
+	tensor.ParallelBlocks(len(g), elemBlock, func(lo, hi int) {
+		copy(g[lo:hi], dy[lo:hi])
+		kern.Scale(g[lo:hi], l.Scale)
+		pol.Act(g[lo:hi])
+	})
 	if gB := l.B.G(); gB != nil {
 		dB := t.get(len(gB))
 		tensor.Gemm(true, false, out, r, n, 1, g, a, 0, dB)
@@ -135,8 +148,10 @@ func (l *Linear) AdapterBackward(pol precision.Policy, dx, dy, x []float32, n in
 	if dx != nil {
 		dxp := t.get(n * in)
 		tensor.Gemm(false, false, n, in, r, 1, da, aq, 0, dxp)
-		pol.Act(dxp)
-		tensor.AddTo(dx[:n*in], dxp)
+		tensor.ParallelBlocks(len(dxp), elemBlock, func(lo, hi int) {
+			pol.Act(dxp[lo:hi])
+			tensor.AddTo(dx[lo:hi], dxp[lo:hi])
+		})
 	}
 }
 

@@ -36,3 +36,20 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 	}
 	wg.Wait()
 }
+
+// ParallelBlocks runs fn on the consecutive blocks [lo, hi) of at most
+// block items that cover [0, n), the blocks split over workers as Parallel
+// splits items. Several elementwise passes over one block then run while it
+// is in cache, where each pass over the whole slice would stream it from
+// memory again.
+func ParallelBlocks(n, block int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	block = max(1, block)
+	Parallel((n+block-1)/block, max(1, (16<<10)/block), func(b0, b1 int) {
+		for b := b0; b < b1; b++ {
+			fn(b*block, min((b+1)*block, n))
+		}
+	})
+}
