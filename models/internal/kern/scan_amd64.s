@@ -1,25 +1,8 @@
 #include "textflag.h"
 #include "consts_amd64.h"
 #include "math_amd64.h"
+#include "scan_amd64.h"
 
-// Field offsets of Fwd and Bwd (slices are 24 bytes; TestLayout checks).
-#define F_H 0
-#define F_AT 24
-#define F_AL2 48
-#define F_BM 72
-#define F_CM 96
-#define F_DT 120
-#define F_U 144
-#define F_Z 168
-#define F_BIAS 192
-#define F_D 216
-#define F_DELTA 240
-#define F_YPRE 264
-#define F_Y 288
-#define F_LEN 312
-#define F_N 320
-#define F_E 328
-#define F_ZS 344
 
 // func scanFwd8(a *Fwd)
 //
@@ -72,17 +55,7 @@ fwdDelta:
 	// where 1+e rounds), e itself where 1+e == 1, x above 20.
 	VMOVUPS (R8)(DX*1), Y7
 	VADDPS 32(SP), Y7, Y7
-	VMOVAPS Y7, Y0
-	EXP8(Y0, Y1, Y2, Y3)
-	VADDPS one<>(SB), Y0, Y8
-	VSUBPS one<>(SB), Y8, Y9
-	VCMPPS $0, one<>(SB), Y8, Y10
-	VDIVPS Y9, Y0, Y9
-	LOG8(Y8, Y1, Y2, Y3, Y11)
-	VMULPS Y9, Y8, Y8
-	VBLENDVPS Y10, Y0, Y8, Y8
-	VCMPPS $0x1e, twenty<>(SB), Y7, Y10
-	VBLENDVPS Y10, Y7, Y8, Y4
+	SOFTPLUS8
 	VMOVUPS Y4, (R11)(DX*1)
 	ADDQ 16(SP), DX
 	DECQ 0(SP)
@@ -160,11 +133,7 @@ fwdGate:
 	// out = y·z/(1+exp(−z))
 	VMOVUPS (R12)(DX*1), Y6
 	VMOVUPS (R10), Y7
-	VXORPS signbit<>(SB), Y7, Y0
-	EXP8(Y0, Y1, Y2, Y3)
-	VADDPS one<>(SB), Y0, Y0
-	VDIVPS Y0, Y7, Y0
-	VMULPS Y0, Y6, Y0
+	GATE8
 	VMOVUPS Y0, (R13)(DX*1)
 	ADDQ 16(SP), DX
 	ADDQ 24(SP), R10
@@ -173,34 +142,6 @@ fwdGate:
 	VZEROUPPER
 	RET
 
-#define B_H0 0
-#define B_DH 24
-#define B_AT 48
-#define B_AL2 72
-#define B_DA 96
-#define B_BM 120
-#define B_CM 144
-#define B_DT 168
-#define B_U 192
-#define B_Z 216
-#define B_DY 240
-#define B_DELTA 264
-#define B_YPRE 288
-#define B_BIAS 312
-#define B_D 336
-#define B_DU 360
-#define B_DDT 384
-#define B_DZ 408
-#define B_DD 432
-#define B_DBIAS 456
-#define B_LANEB 480
-#define B_LANEC 504
-#define B_HS 528
-#define B_DAS 552
-#define B_LEN 576
-#define B_N 584
-#define B_E 592
-#define B_ZS 608
 
 // Frame of scanBwd8.
 #define S_T 0
@@ -223,38 +164,11 @@ fwdGate:
 #define S_ZS4 192
 #define S_TOFFZ 200
 
-// PTR sets AX to the per-(t, e) tensor saved at slot s, at step t; PTRZ
-// the same for z and dz, which have their own row stride.
-#define PTR(s) \
-	MOVQ s(SP), AX; \
-	ADDQ S_TOFF(SP), AX
-
-#define PTRZ(s) \
-	MOVQ s(SP), AX; \
-	ADDQ S_TOFFZ(SP), AX
-
 // func scanBwd8(a *Bwd)
 TEXT ·scanBwd8(SB), NOSPLIT, $208-8
 	MOVQ a+0(FP), AX
 	MOVQ AX, S_ARG(SP)
-	MOVQ B_DELTA(AX), DX
-	MOVQ DX, S_DELTA(SP)
-	MOVQ B_U(AX), DX
-	MOVQ DX, S_U(SP)
-	MOVQ B_Z(AX), DX
-	MOVQ DX, S_Z(SP)
-	MOVQ B_DY(AX), DX
-	MOVQ DX, S_DY(SP)
-	MOVQ B_YPRE(AX), DX
-	MOVQ DX, S_YPRE(SP)
-	MOVQ B_DT(AX), DX
-	MOVQ DX, S_DT(SP)
-	MOVQ B_DU(AX), DX
-	MOVQ DX, S_DU(SP)
-	MOVQ B_DDT(AX), DX
-	MOVQ DX, S_DDT(SP)
-	MOVQ B_DZ(AX), DX
-	MOVQ DX, S_DZ(SP)
+	SAVE_ROWS
 	MOVQ B_H0(AX), DX
 	MOVQ DX, S_H0(SP)
 	MOVQ B_BIAS(AX), DX
@@ -360,23 +274,7 @@ revStep:
 
 revPrev:
 	// s = σ(z), g = dY·z·s (Y8), dz = dY·y_pre·s·(1 + z·(1−s))
-	PTRZ(S_Z)
-	VMOVUPS (AX), Y4
-	VMOVAPS Y4, Y5
-	SIGMOID8(Y5, Y0, Y1, Y2)
-	PTR(S_DY)
-	VMOVUPS (AX), Y6
-	VMULPS Y4, Y6, Y8
-	VMULPS Y5, Y8, Y8
-	VMOVUPS one<>(SB), Y7
-	VSUBPS Y5, Y7, Y7
-	VFMADD213PS one<>(SB), Y4, Y7
-	PTR(S_YPRE)
-	VMULPS (AX), Y6, Y6
-	VMULPS Y5, Y6, Y6
-	VMULPS Y7, Y6, Y6
-	PTRZ(S_DZ)
-	VMOVUPS Y6, (AX)
+	GRAD8(0, Y8)
 	// Y9 Δ, Y13 u, Y10 Δ·u; Y11 Σ dh·B, Y12 Σ A·q
 	PTR(S_DELTA)
 	VMOVUPS (AX), Y9
@@ -418,12 +316,7 @@ revState:
 	VMOVUPS Y0, (AX)
 	// d dt = (u·Σ dh·B + Σ A·q)·σ(dt + bias)
 	VFMADD231PS Y13, Y11, Y12
-	PTR(S_DT)
-	VMOVUPS (AX), Y0
-	VADDPS S_BIAS(SP), Y0, Y0
-	VXORPS signbit<>(SB), Y0, Y0
-	EXP8(Y0, Y1, Y2, Y3)
-	VADDPS one<>(SB), Y0, Y0
+	DENOM8(0, Y0)
 	VDIVPS Y0, Y12, Y12
 	PTR(S_DDT)
 	VMOVUPS Y12, (AX)
