@@ -101,9 +101,11 @@ func (l *Linear) Forward(pol precision.Policy, y, x []float32, n int) {
 			for r := lo; r < hi; r++ {
 				tensor.AddTo(y[r*l.Out:(r+1)*l.Out], b)
 			}
+			pol.Act(y[lo*l.Out : hi*l.Out]) // while the rows are in cache
 		})
+	} else {
+		pol.Act(y[:n*l.Out])
 	}
-	pol.Act(y)
 	if l.Adapter != nil {
 		l.Adapter.AdapterForward(pol, y, xq, n)
 	}
@@ -127,8 +129,10 @@ func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 			gb := HalfBufs.Get()
 			g := scratch.Float32s(gb, len(gw))
 			tensor.GemmAs(pol.Compute, true, false, l.Out, l.In, n, 1, dy, xq, 0, g)
-			pol.Act(g)
-			tensor.AddTo(gw, g)
+			tensor.ParallelBlocks(len(g), 4096, func(lo, hi int) {
+				pol.Act(g[lo:hi])
+				tensor.AddTo(gw[lo:hi], g[lo:hi])
+			})
 			HalfBufs.Put(gb)
 		}
 	}
