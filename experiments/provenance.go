@@ -29,6 +29,7 @@ type Provenance struct {
 	BLAS       string `json:"blas"`
 	// Matmul says how 16-bit matmuls run: natively or emulated by rounding.
 	Matmul     map[string]string `json:"matmul"`
+	Kernels    string            `json:"kernels,omitempty"` // tensor.Kernels: the scan and elementwise kernels
 	Command    []string          `json:"command"`
 	Seed       int64             `json:"seed"`
 	ConfigHash string            `json:"config_hash"`
@@ -88,7 +89,8 @@ func startProvenance(dir string, seed int64, hash string, command []string) (*Pr
 		Commit: commit, Dirty: dirty, GoVersion: runtime.Version(), GOOS: runtime.GOOS,
 		GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0), Hostname: host,
 		BLAS: tensor.Default().Name(), Command: command,
-		Matmul: map[string]string{"fp16": tensor.MatmulPath(precision.FP16), "bf16": tensor.MatmulPath(precision.BF16)}, Seed: seed, ConfigHash: hash,
+		Matmul: map[string]string{"fp16": tensor.MatmulPath(precision.FP16), "bf16": tensor.MatmulPath(precision.BF16)}, Kernels: tensor.Kernels(),
+		Seed: seed, ConfigHash: hash,
 		Start: time.Now().UTC().Truncate(time.Millisecond), Status: "running",
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, store.ProvenanceFile)); err == nil {

@@ -51,6 +51,8 @@ Output keys:
   backend               the GEMM backend (SSMLAB_BLAS or --backend picks one)
   half_native           whether a native 16-bit GEMM ran the 16-bit matmuls
   matmul_path           how they ran (tensor.MatmulPath: native or emulated, backend)
+  kernels               the scan and elementwise kernels: Go, AVX2+FMA assembly,
+                        or that with the AVX-512 scan (SSMLAB_NOASM=1: Go)
   params, trainable_params, precision, mode, lora, arch and the sizes,
   go_version, gomaxprocs, loss (the last step's, a sanity check)
 
@@ -112,6 +114,7 @@ type BenchResult struct {
 	Backend            string  `json:"backend"`
 	HalfNative         bool    `json:"half_native"`
 	MatmulPath         string  `json:"matmul_path"`
+	Kernels            string  `json:"kernels"`
 	GoVersion          string  `json:"go_version"`
 	GOMAXPROCS         int     `json:"gomaxprocs"`
 	Loss               float64 `json:"loss"`
@@ -281,7 +284,7 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 		TokensPerS: rep.TokensPerSec, TokensPerSMedian: float64(B*T) / train.Median(secs), SecondsPerStep: rep.SecondsPerStep, CPUSecondsPerStep: cpuPerStep,
 		PeakBytes: rep.PeakHeapBytes, PeakBytesPerToken: rep.HeapBytesPerToken, AllocBytesPerToken: rep.AllocBytesPerToken,
 		GFLOPS: perStep / rep.SecondsPerStep / 1e9, FLOPsPerToken: perStep / float64(B*T),
-		Backend: tensor.Default().Name(), HalfNative: halfNative(pol), MatmulPath: tensor.MatmulPath(pol.Compute),
+		Backend: tensor.Default().Name(), HalfNative: halfNative(pol), MatmulPath: tensor.MatmulPath(pol.Compute), Kernels: tensor.Kernels(),
 		GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), Loss: step.lastLoss()}
 	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
 		return nil, fmt.Errorf("bench: the loss became %v: the benchmark is not meaningful", res.Loss)

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
 // Every architecture and mode prints one JSON object with the contract's
@@ -38,7 +40,8 @@ func TestBenchJSONContract(t *testing.T) {
 			}
 		}
 		for k, want := range map[string]any{"backend": nil, "arch": c.arch, "mode": c.mode, "precision": c.prec,
-			"half_native": nil, "go_version": runtime.Version(), "gomaxprocs": 2.0, "batch": 2.0, "seq": 8.0, "lora": false} {
+			"half_native": nil, "go_version": runtime.Version(), "gomaxprocs": 2.0, "batch": 2.0, "seq": 8.0, "lora": false,
+			"kernels": tensor.Kernels()} {
 			v, ok := m[k]
 			if !ok || (want != nil && v != want) {
 				t.Errorf("%v: %s = %v, want %v", c, k, v, want)

@@ -160,3 +160,8 @@ func LogSumExp(x []float32) float64 {
 	}
 	return m + math.Log(s)
 }
+
+// Kernels names the vector kernels the layers run (models/internal/kern),
+// for provenance: the Go versions, the AVX2+FMA assembly, or that with the
+// AVX-512 selective scan.
+func Kernels() string { return kern.Describe() }

@@ -22,6 +22,18 @@ var useAsm = hasAVX2 && asmBuilt && os.Getenv("SSMLAB_NOASM") == ""
 // Accelerated reports whether the assembly kernels are in use.
 func Accelerated() bool { return useAsm }
 
+// Describe names the kernels in use, for provenance: the Go versions, the
+// AVX2+FMA assembly, or that with the 16-lane AVX-512 selective scan.
+func Describe() string {
+	switch {
+	case !useAsm:
+		return "go (no assembly)"
+	case hasAVX512:
+		return "avx2+fma, avx-512 scan (16 lanes)"
+	}
+	return "avx2+fma"
+}
+
 // GroupLanes is the number of channels a scan call should cover: 16 (two
 // groups of Lanes, their (N, Lanes) blocks adjacent) where the 16-lane
 // assembly runs, else Lanes. ScanFwd accepts up to 16 either way.
