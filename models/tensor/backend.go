@@ -30,20 +30,6 @@ type HalfGemmer interface {
 	HalfGemm(bf16 bool, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool
 }
 
-// NTFaster is implemented by backends whose products with a transposed B
-// (NT) run as fast as with a plain one, so that callers need not copy B
-// transposed first (oneDNN and OpenBLAS pack B either way).
-type NTFaster interface {
-	FastNT() bool
-}
-
-// FastNT reports whether the default backend multiplies by a transposed B
-// as fast as by a plain one.
-func FastNT() bool {
-	nt, ok := Default().(NTFaster)
-	return ok && nt.FastNT()
-}
-
 // SerialGemmer is implemented by backends that can run one product on the
 // calling thread alone. Products issued from inside Parallel (attention's
 // per-head products, Mamba-2's per-chunk ones) want this: the workers

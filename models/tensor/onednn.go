@@ -249,9 +249,6 @@ func init() {
 // Name implements Backend.
 func (OneDNN) Name() string { return "onednn" }
 
-// FastNT implements NTFaster: B is packed whether or not it is transposed.
-func (OneDNN) FastNT() bool { return true }
-
 // Describe gives the library version and the ISA it dispatches to, for
 // provenance.
 func (OneDNN) Describe() string {

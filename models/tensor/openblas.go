@@ -26,9 +26,6 @@ func init() {
 // Name implements Backend.
 func (OpenBLAS) Name() string { return "openblas" }
 
-// FastNT implements NTFaster: B is packed whether or not it is transposed.
-func (OpenBLAS) FastNT() bool { return true }
-
 // Gemm implements Backend.
 func (OpenBLAS) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {

@@ -12,19 +12,8 @@ import (
 // h/(NH/NKV), as HF's repeat_kv repeats each K/V head NH/NKV times.
 type attnShape struct {
 	B, NH, NKV, HD int
-	Tq, Tk         int  // queries, visible keys
-	S              int  // rows per (batch, kv head) block of k and v, ≥ Tk
-	copyKV         bool // copy k and v transposed per head (set by withCopies)
-}
-
-// withCopies decides whether the products read k and v transposed into a
-// copy (NN form): where there are enough queries to amortise the copy and
-// the backend multiplies by a transposed operand more slowly than by a
-// plain one (the pure-Go backend); oneDNN and OpenBLAS take them as they
-// are (NT form).
-func (sh attnShape) withCopies() attnShape {
-	sh.copyKV = sh.Tq >= minTransposeQ && !tensor.FastNT()
-	return sh
+	Tq, Tk         int // queries, visible keys
+	S              int // rows per (batch, kv head) block of k and v, ≥ Tk
 }
 
 func gemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
@@ -60,7 +49,6 @@ func getScratch(Tk, HD int, half bool) *attnScratch {
 // kept: attendBackward recomputes them (the same operations, so the same
 // values), which keeps the memory of a training step linear in T.
 func attend(pol precision.Policy, out, q, k, v []float32, sh attnShape, scale float32) {
-	sh = sh.withCopies()
 	HD, Tq, ldo := sh.HD, sh.Tq, sh.NH*sh.HD
 	tensor.Parallel(sh.B*sh.NH, 1, func(lo, hi int) {
 		s := getScratch(sh.Tk, HD, false)
@@ -110,32 +98,12 @@ func transposeHead(dst, src []float32, Tk, HD int) []float32 {
 }
 
 // keys returns one head's keys as probs takes them: transposed into kt
-// where sh.copyKV, else kb itself.
+// when there are enough queries to amortise the copy, else kb itself.
 func (sh attnShape) keys(kt, kb []float32) []float32 {
-	if !sh.copyKV {
+	if sh.Tq < minTransposeQ {
 		return kb
 	}
 	return transposeHead(kt, kb, sh.Tk, sh.HD)
-}
-
-// values returns one head's values as the backward's dO·vᵀ takes them
-// (transposed into vt where sh.copyKV, as keys).
-func (sh attnShape) values(vt, vb []float32) []float32 {
-	if !sh.copyKV {
-		return vb
-	}
-	return transposeHead(vt, vb, sh.Tk, sh.HD)
-}
-
-// gemmT multiplies a (m x k) by the transpose of one head's keys or values
-// x as keys/values returned them: (k x n) transposed in a copy, else the
-// head's own (n x k) rows.
-func (sh attnShape) gemmT(m, n, k int, a []float32, lda int, x []float32, c []float32, ldc int) {
-	if sh.copyKV {
-		gemm(false, false, m, n, k, a, lda, x, sh.Tk, 0, c, ldc)
-		return
-	}
-	gemm(false, true, m, n, k, a, lda, x, sh.HD, 0, c, ldc)
 }
 
 // minTransposeQ is the number of queries from which the keys are transposed
@@ -147,7 +115,11 @@ const minTransposeQ = 16
 // returned them.
 func probs(pol precision.Policy, p, qh, keys []float32, sh attnShape, scale float32, i0, nk int) {
 	rows, off := len(p)/nk, sh.Tk-sh.Tq
-	sh.gemmT(rows, nk, sh.HD, qh, sh.HD, keys, p, nk)
+	if sh.Tq < minTransposeQ {
+		gemm(false, true, rows, nk, sh.HD, qh, sh.HD, keys, sh.HD, 0, p, nk)
+	} else {
+		gemm(false, false, rows, nk, sh.HD, qh, sh.HD, keys, sh.Tk, 0, p, nk)
+	}
 	for i := 0; i < rows; i++ {
 		row := p[i*nk : (i+1)*nk]
 		n := off + i0 + i + 1
@@ -178,7 +150,6 @@ func softmaxScores(pol precision.Policy, row []float32, scale float32) {
 // blocks of queries. Work is split over (batch, kv head) so the heads
 // sharing k and v add into them in a fixed order.
 func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, sh attnShape, scale float32) {
-	sh = sh.withCopies()
 	HD, Tq, Tk, ldo := sh.HD, sh.Tq, sh.Tk, sh.NH*sh.HD
 	group := sh.NH / sh.NKV
 	half := pol.Half()
@@ -188,7 +159,7 @@ func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, s
 		for bj := lo; bj < hi; bj++ {
 			b, kv := bj/sh.NKV, bj*sh.S*HD
 			dkb, dvb := dk[kv:kv+Tk*HD], dv[kv:kv+Tk*HD]
-			keys, vt := sh.keys(s.kt, k[kv:]), sh.values(s.vt, v[kv:])
+			keys, vt := sh.keys(s.kt, k[kv:]), transposeHead(s.vt, v[kv:], Tk, HD)
 			clear(dkb)
 			clear(dvb)
 			for h := (bj % sh.NKV) * group; h < (bj%sh.NKV+1)*group; h++ {
@@ -205,7 +176,7 @@ func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, s
 					ph, dp := s.ph[:rows*nk], s.dp[:rows*nk]
 					qb, do := q[(bh*Tq+i0)*HD:], dout[(b*Tq+i0)*ldo+h*HD:]
 					probs(pol, ph, qb, keys, sh, scale, i0, nk)
-					sh.gemmT(rows, nk, HD, do, ldo, vt, dp, nk)
+					gemm(false, false, rows, nk, HD, do, ldo, vt, Tk, 0, dp, nk)
 					pol.Act(dp)
 					pv := ph
 					if half {
