@@ -41,7 +41,7 @@ func (t *tmp) rounded(pol precision.Policy, src []float32) []float32 {
 		return src
 	}
 	q := t.get(len(src))
-	tensor.ParallelBlocks(len(src), elemBlock, func(lo, hi int) {
+	tensor.ParallelBlocks(len(src), nn.ElemBlock, func(lo, hi int) {
 		copy(q[lo:hi], src[lo:hi])
 		pol.Act(q[lo:hi])
 	})
@@ -85,7 +85,7 @@ func (l *Linear) AdapterForward(pol precision.Policy, y, x []float32, n int) {
 	tensor.MatMulT(b, a, bq, n, l.R, out, false)
 	// y = round(y + round(scale·round(b))), in vector passes over blocks
 	// that stay in cache
-	tensor.ParallelBlocks(len(b), elemBlock, func(lo, hi int) {
+	tensor.ParallelBlocks(len(b), nn.ElemBlock, func(lo, hi int) {
 		bb, yb := b[lo:hi], y[lo:hi]
 		pol.Act(bb)
 		kern.Scale(bb, l.Scale)
@@ -94,10 +94,6 @@ func (l *Linear) AdapterForward(pol precision.Policy, y, x []float32, n int) {
 		pol.Act(yb)
 	})
 }
-
-// elemBlock is the block of the fused elementwise passes (16 KiB of
-// values: two such blocks fit a core's L1).
-const elemBlock = 4096
 
 // AdapterBackward implements nn.Adapter. With g = scale·dy (a half op):
 // dB += gᵀ·a, da = g·B, dA += daᵀ·x, dx += da·A. A·x is recomputed from x.
@@ -128,7 +124,7 @@ func (l *Linear) AdapterBackward(pol precision.Policy, dx, dy, x []float32, n in
 		return
 	}
 	g := t.get(n * out)
-	tensor.ParallelBlocks(len(g), elemBlock, func(lo, hi int) {
+	tensor.ParallelBlocks(len(g), nn.ElemBlock, func(lo, hi int) {
 		copy(g[lo:hi], dy[lo:hi])
 		kern.Scale(g[lo:hi], l.Scale)
 		pol.Act(g[lo:hi])
@@ -148,7 +144,7 @@ func (l *Linear) AdapterBackward(pol precision.Policy, dx, dy, x []float32, n in
 	if dx != nil {
 		dxp := t.get(n * in)
 		tensor.Gemm(false, false, n, in, r, 1, da, aq, 0, dxp)
-		tensor.ParallelBlocks(len(dxp), elemBlock, func(lo, hi int) {
+		tensor.ParallelBlocks(len(dxp), nn.ElemBlock, func(lo, hi int) {
 			pol.Act(dxp[lo:hi])
 			tensor.AddTo(dx[lo:hi], dxp[lo:hi])
 		})

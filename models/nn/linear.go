@@ -129,7 +129,7 @@ func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 			gb := HalfBufs.Get()
 			g := scratch.Float32s(gb, len(gw))
 			tensor.GemmAs(pol.Compute, true, false, l.Out, l.In, n, 1, dy, xq, 0, g)
-			tensor.ParallelBlocks(len(g), 4096, func(lo, hi int) {
+			tensor.ParallelBlocks(len(g), ElemBlock, func(lo, hi int) {
 				pol.Act(g[lo:hi])
 				tensor.AddTo(gw[lo:hi], g[lo:hi])
 			})
@@ -154,6 +154,10 @@ func (l *Linear) Params() []*Param {
 	}
 	return []*Param{l.W}
 }
+
+// ElemBlock is the block of elementwise passes fused with
+// tensor.ParallelBlocks (16 KiB of values: two such blocks fit a core's L1).
+const ElemBlock = 4096
 
 // rowGrain is the number of rows of width w worth one parallel chunk:
 // about 16K values, below which starting a worker costs more than it saves.

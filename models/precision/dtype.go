@@ -67,8 +67,9 @@ func (d DType) Round(x float32) float32 {
 
 // RoundSlice rounds every element of xs in place, bit-identically to
 // Round (on amd64 with AVX2 most of it in 8-lane vector loops). Slices of
-// parallelRound values or more are split over GOMAXPROCS goroutines (each
-// value is rounded on its own, so the split does not change the result).
+// 2·parallelRound values or more are split over up to GOMAXPROCS goroutines
+// of at least parallelRound values each (each value is rounded on its own,
+// so the split does not change the result).
 func (d DType) RoundSlice(xs []float32) {
 	if d == FP32 {
 		return
@@ -94,8 +95,8 @@ func (d DType) RoundSlice(xs []float32) {
 	d.roundSerial(xs)
 }
 
-// parallelRound is the length from which RoundSlice splits its work: half
-// of it (64 KiB of values) is worth starting a goroutine for.
+// parallelRound is the least share of a RoundSlice worth a goroutine of
+// its own (128 KiB of values).
 const parallelRound = 32 << 10
 
 func (d DType) roundSerial(xs []float32) {

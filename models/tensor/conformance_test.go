@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -187,6 +189,31 @@ func TestParallelCoversEachIndexOnce(t *testing.T) {
 		for i, c := range seen {
 			if c != 1 {
 				t.Fatalf("n=%d index %d visited %d times", n, i, c)
+			}
+		}
+	}
+}
+
+// ParallelBlocks hands out blocks of at most the block size, in order
+// within each worker, that cover every index once.
+func TestParallelBlocksCoverEachIndexOnce(t *testing.T) {
+	for _, c := range [][2]int{{0, 4}, {1, 4}, {7, 3}, {100000, 4096}, {70000, 1 << 15}, {5, 0}} {
+		n, block := c[0], c[1]
+		seen := make([]int32, n)
+		var mu sync.Mutex
+		ParallelBlocks(n, block, func(lo, hi int) {
+			if hi-lo > max(1, block) || lo >= hi || (lo%max(1, block)) != 0 {
+				mu.Lock()
+				t.Errorf("n=%d block=%d: got block [%d, %d)", n, block, lo, hi)
+				mu.Unlock()
+			}
+			for i := lo; i < hi; i++ {
+				atomic.AddInt32(&seen[i], 1)
+			}
+		})
+		for i, v := range seen {
+			if v != 1 {
+				t.Fatalf("n=%d block=%d: index %d visited %d times", n, block, i, v)
 			}
 		}
 	}
