@@ -11,23 +11,32 @@ import (
 )
 
 // BenchmarkAttend times the attention core (forward and backward) at a
-// Pythia-160m head shape, reporting GFLOP/s of the five products (q·kᵀ again in backward) (causal
+// Pythia-160m head shape and at ssmlab bench's small size (4 heads of 32),
+// reporting GFLOP/s of the five products (q·kᵀ again in backward; causal
 // masking is not subtracted).
 func BenchmarkAttend(b *testing.B) {
-	r := rand.New(rand.NewPCG(1, 2))
-	sh := attnShape{B: 4, NH: 12, NKV: 12, HD: 64, Tq: 256, Tk: 256, S: 256}
-	q, k, v := nntest.Rand(r, sh.B*sh.NH*sh.Tq*sh.HD, 1), nntest.Rand(r, sh.B*sh.NKV*sh.S*sh.HD, 1), nntest.Rand(r, sh.B*sh.NKV*sh.S*sh.HD, 1)
-	out := make([]float32, len(q))
-	dq, dk, dv := make([]float32, len(q)), make([]float32, len(k)), make([]float32, len(v))
-	for _, pol := range []precision.Policy{precision.FP32Policy, precision.BF16AMP} {
-		b.Run(pol.String(), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				attend(pol, out, q, k, v, sh, 0.125)
-				attendBackward(pol, dq, dk, dv, out, q, k, v, sh, 0.125)
-			}
-			flops := 5.0 * 2 * float64(sh.B*sh.NH*sh.Tq*sh.Tk*sh.HD)
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+	for _, sz := range []struct {
+		name string
+		sh   attnShape
+	}{
+		{"pythia160m", attnShape{B: 4, NH: 12, NKV: 12, HD: 64, Tq: 256, Tk: 256, S: 256}},
+		{"small", attnShape{B: 8, NH: 4, NKV: 4, HD: 32, Tq: 256, Tk: 256, S: 256}},
+	} {
+		sh := sz.sh
+		r := rand.New(rand.NewPCG(1, 2))
+		q, k, v := nntest.Rand(r, sh.B*sh.NH*sh.Tq*sh.HD, 1), nntest.Rand(r, sh.B*sh.NKV*sh.S*sh.HD, 1), nntest.Rand(r, sh.B*sh.NKV*sh.S*sh.HD, 1)
+		out := make([]float32, len(q))
+		dq, dk, dv := make([]float32, len(q)), make([]float32, len(k)), make([]float32, len(v))
+		for _, pol := range []precision.Policy{precision.FP32Policy, precision.BF16AMP} {
+			b.Run(sz.name+"/"+pol.String(), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					attend(pol, out, q, k, v, sh, 0.125)
+					attendBackward(pol, dq, dk, dv, out, q, k, v, sh, 0.125)
+				}
+				flops := 5.0 * 2 * float64(sh.B*sh.NH*sh.Tq*sh.Tk*sh.HD)
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }
 

@@ -296,3 +296,28 @@ func TestForwardEmbeddedMatchesForward(t *testing.T) {
 		}
 	}
 }
+
+// TestTransposeHead checks the blocked transpose against its definition,
+// dst[d·Tk+t] = src[t·HD+d], for lengths with and without a tail of rows,
+// reading only the first Tk rows of a longer source.
+func TestTransposeHead(t *testing.T) {
+	for _, sz := range [][2]int{{1, 1}, {7, 3}, {8, 32}, {19, 5}, {256, 32}, {130, 64}} {
+		Tk, HD := sz[0], sz[1]
+		src := make([]float32, (Tk+3)*HD)
+		for i := range src {
+			src[i] = float32(i) + 0.5
+		}
+		dst := make([]float32, Tk*HD+5)
+		got := transposeHead(dst, src, Tk, HD)
+		if len(got) != Tk*HD {
+			t.Fatalf("Tk %d HD %d: len %d, want %d", Tk, HD, len(got), Tk*HD)
+		}
+		for tt := 0; tt < Tk; tt++ {
+			for d := 0; d < HD; d++ {
+				if got[d*Tk+tt] != src[tt*HD+d] {
+					t.Fatalf("Tk %d HD %d: dst[%d,%d] = %v, want %v", Tk, HD, d, tt, got[d*Tk+tt], src[tt*HD+d])
+				}
+			}
+		}
+	}
+}
