@@ -112,6 +112,15 @@ static dnnl_status_t ssmlab_matmul_create(int threads, dnnl_primitive_t *prim, d
 	return st;
 }
 
+// The implementation a primitive dispatched to ("brg:avx512_core", "gemm:jit", ...).
+static const char *ssmlab_matmul_impl(dnnl_primitive_t prim) {
+	const_dnnl_primitive_desc_t pd;
+	const char *impl = "";
+	if (dnnl_primitive_get_primitive_desc(prim, &pd) != dnnl_success) return impl;
+	if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success) return "";
+	return impl;
+}
+
 static dnnl_status_t ssmlab_matmul_exec(dnnl_primitive_t prim, int threads, void *a, void *b, float *c) {
 	const_dnnl_primitive_desc_t pd;
 	dnnl_status_t st = dnnl_primitive_get_primitive_desc(prim, &pd);
@@ -222,6 +231,7 @@ import "C"
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -278,9 +288,39 @@ func dnnlISA() string {
 	return "generic"
 }
 
-// Gemm implements Backend: dnnl_sgemm on GOMAXPROCS OpenMP threads.
+// Gemm implements Backend: dnnl_sgemm on GOMAXPROCS OpenMP threads, or
+// the fp32 matmul primitive where f32Matmul chose it.
 func (OneDNN) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m > 0 && n > 0 && k > 0 && f32Matmul() &&
+		dnnlMatmul(C.dnnl_f32, transA, transB, m, n, k, alpha, unsafe.Pointer(&a[0]), lda, unsafe.Pointer(&b[0]), ldb, beta, c, ldc) {
+		return
+	}
 	dnnlSgemm(runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+var f32MatmulOnce = sync.OnceValue(func() bool {
+	switch os.Getenv("SSMLAB_ONEDNN_F32") {
+	case "matmul":
+		return true
+	case "sgemm", "":
+		return false
+	}
+	return false
+})
+
+// f32Matmul reports whether fp32 products go through the matmul primitive
+// (SSMLAB_ONEDNN_F32=matmul) instead of dnnl_sgemm.
+func f32Matmul() bool { return f32MatmulOnce() }
+
+// dnnlF32Impl names the implementation oneDNN's fp32 matmul primitive
+// picks for a product (empty if none builds).
+func dnnlF32Impl(transA, transB bool, m, n, k, lda, ldb, ldc int) string {
+	p, err := matmulCreate(matmulKey{dt: C.dnnl_f32, m: m, n: n, k: k, transA: transA, transB: transB, lda: lda, ldb: ldb, ldc: ldc, alpha: 1})
+	if err != nil {
+		return ""
+	}
+	defer C.dnnl_primitive_destroy(p)
+	return C.GoString(C.ssmlab_matmul_impl(p))
 }
 
 // GemmSerial implements SerialGemmer: dnnl_sgemm on the calling thread.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -107,5 +108,22 @@ func TestHalfGemmRoundsOperands(t *testing.T) {
 	}
 	if !ran {
 		t.Skipf("no native 16-bit matmul on this CPU (%s)", cpuid.X86)
+	}
+}
+
+// BenchmarkOneDNNF32 compares oneDNN's two fp32 paths on the model's
+// shapes: dnnl_sgemm and the matmul primitive (which may dispatch to
+// other kernels, named in the log).
+func BenchmarkOneDNNF32(b *testing.B) {
+	for _, s := range modelShapes {
+		_, ac := rowsColsT(s.tA, s.m, s.k)
+		_, bc := rowsColsT(s.tB, s.k, s.n)
+		b.Logf("%s: matmul primitive %q", s, dnnlF32Impl(s.tA, s.tB, s.m, s.n, s.k, ac, bc, s.n))
+		b.Run("sgemm/"+s.String(), func(b *testing.B) {
+			benchGemm(b, s, func(tA, tB bool, m, n, k int, alpha float32, x []float32, lda int, w []float32, ldb int, beta float32, c []float32, ldc int) {
+				dnnlSgemm(runtime.GOMAXPROCS(0), tA, tB, m, n, k, alpha, x, lda, w, ldb, beta, c, ldc)
+			})
+		})
+		b.Run("matmul/"+s.String(), func(b *testing.B) { benchGemm(b, s, dnnlMatmulF32) })
 	}
 }
