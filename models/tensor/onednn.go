@@ -263,8 +263,12 @@ func (OneDNN) Name() string { return "onednn" }
 // provenance.
 func (OneDNN) Describe() string {
 	v := C.dnnl_version()
-	return fmt.Sprintf("onednn %d.%d.%d (isa %s; bf16 %s, fp16 %s)", int(v.major), int(v.minor), int(v.patch),
-		dnnlISA(), nativeWord(dnnlHalf(true)), nativeWord(dnnlHalf(false)))
+	f32 := "sgemm"
+	if f32Matmul() {
+		f32 = "matmul primitive"
+	}
+	return fmt.Sprintf("onednn %d.%d.%d (isa %s; fp32 %s; bf16 %s, fp16 %s)", int(v.major), int(v.minor), int(v.patch),
+		dnnlISA(), f32, nativeWord(dnnlHalf(true)), nativeWord(dnnlHalf(false)))
 }
 
 func nativeWord(ok bool) string {
@@ -298,15 +302,7 @@ func (OneDNN) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32,
 	dnnlSgemm(runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-var f32MatmulOnce = sync.OnceValue(func() bool {
-	switch os.Getenv("SSMLAB_ONEDNN_F32") {
-	case "matmul":
-		return true
-	case "sgemm", "":
-		return false
-	}
-	return false
-})
+var f32MatmulOnce = sync.OnceValue(func() bool { return os.Getenv("SSMLAB_ONEDNN_F32") == "matmul" })
 
 // f32Matmul reports whether fp32 products go through the matmul primitive
 // (SSMLAB_ONEDNN_F32=matmul) instead of dnnl_sgemm.
