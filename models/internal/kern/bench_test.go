@@ -44,6 +44,35 @@ func BenchmarkScanGroup(b *testing.B) {
 				b.ReportMetric(16*elems*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
 		}
+		if accel && hasAVX512 {
+			b.Run("bwd16/"+name, func(b *testing.B) {
+				defer SetAccelerated(SetAccelerated(accel))
+				c2 := newCase(r, 256, 16, 256, 2*Lanes)
+				for i := range c2.dt {
+					c2.dt[i] = float32(r.NormFloat64())
+				}
+				s := c2.N * Lanes
+				h0 := make([]float32, 2*s)
+				f := c2.fwd(append([]float32(nil), h0...))
+				ScanFwd(f)
+				n, nl := c2.L*c2.E, 64*c2.N*Lanes
+				a := &Bwd{H0: h0, DH: make([]float32, 2*s), AT: c2.at, AL2: c2.al2, DA: make([]float32, 2*s),
+					Bm: c2.bm, Cm: c2.cm, Dt: c2.dt, U: c2.u, Z: c2.z, DY: c2.dy, Delta: f.Delta, YPre: f.YPre,
+					Bias: c2.bias, D: c2.d, DU: make([]float32, n), DDt: make([]float32, n), DZ: make([]float32, n),
+					DD: make([]float32, 2*Lanes), DBias: make([]float32, 2*Lanes),
+					LaneB: make([]float32, nl), LaneC: make([]float32, nl),
+					HS: make([]float32, BwdScratch(64, c2.N)), DAs: make([]float32, BwdScratch(64, c2.N)),
+					Len: 64, N: c2.N, E: c2.E, W: 2 * Lanes}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					for k := 0; k < c2.L/64; k++ {
+						ScanBwd(a)
+					}
+				}
+				b.ReportMetric(2*elems*float64(b.N)/b.Elapsed().Seconds()/1e6, "Melem/s")
+				b.ReportMetric(32*elems*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 		b.Run("bwd/"+name, func(b *testing.B) {
 			defer SetAccelerated(SetAccelerated(accel))
 			h0 := make([]float32, c.N*Lanes)

@@ -21,6 +21,50 @@
 	VPSLLD $23, T1, T1; \
 	VMULPS T1, T2, X
 
+// EXP2R is EXP2SZ with the polynomial's coefficients held in registers
+// (c6 Z7, c5 Z8, c4 Z9, c3 Z10, c2 Z11, c1 Z14, c0 Z15): the same values
+// and operations, so the same results.
+#define EXP2R(X, T1, T2) \
+	VMAXPS X, Z13, X; \
+	VADDPS Z12, X, T1; \
+	VSUBPS Z12, T1, T2; \
+	VSUBPS T2, X, X; \
+	VMOVAPS Z7, T2; \
+	VFMADD213PS Z8, X, T2; \
+	VFMADD213PS Z9, X, T2; \
+	VFMADD213PS Z10, X, T2; \
+	VFMADD213PS Z11, X, T2; \
+	VFMADD213PS Z14, X, T2; \
+	VFMADD213PS Z15, X, T2; \
+	VPSLLD $23, T1, T1; \
+	VMULPS T1, T2, X
+
+// FSTEP16 advances state row n (register H) of both groups by one step,
+// f16State's operations in its order: H = exp(Δ·A·log2 e)·H + Δ·u·B_n,
+// y += C_n·H. The row's A·log2(e), 16 lanes, is at frame offset 192+64n.
+#define FSTEP16(n, H) \
+	VMULPS (192+64*n)(SP), Z4, Z0; \
+	EXP2R(Z0, Z1, Z2); \
+	VMULPS H, Z0, H; \
+	VBROADCASTSS (4*n)(BX), Z1; \
+	VFMADD231PS Z1, Z5, H; \
+	VBROADCASTSS (4*n)(CX), Z1; \
+	VFMADD231PS Z1, H, Z6
+
+// LOADROW16(n, H) gathers state row n of both groups (DI: the first
+// group's h, R14 = N·32) into H and its A·log2(e) (SI) into the frame.
+#define LOADROW16(n, H) \
+	VMOVUPS (32*n)(DI), Y0; \
+	VINSERTF64X4 $1, (32*n)(DI)(R14*1), Z0, H; \
+	VMOVUPS (32*n)(SI), Y0; \
+	VINSERTF64X4 $1, (32*n)(SI)(R14*1), Z0, Z0; \
+	VMOVUPS Z0, (192+64*n)(SP)
+
+// STOREROW16(n, H) scatters state row n back to both groups' blocks.
+#define STOREROW16(n, H) \
+	VEXTRACTF64X4 $0, H, (32*n)(DI); \
+	VEXTRACTF64X4 $1, H, (32*n)(DI)(R14*1)
+
 // func scanFwd16(a *Fwd)
 //
 // scanFwd8 for two adjacent groups at once (W = 16, AVX-512): the second
@@ -36,8 +80,10 @@
 // the first group's AL2/h (the second's at +R14 = N·32), R8 dt, R9 u, R10
 // z, R11 Δ, R12 y_pre, R13 y. Z4 Δ, Z5 Δ·u, Z6 the sum C·h.
 // Frame: 0 steps left, 8 N·4, 16 E·4, 24 ZS·4, 32 bias (16 lanes), 96 D,
-// 160 the chunk's length, 168 N·32, 176 AL2, 184 H.
-TEXT ·scanFwd16(SB), NOSPLIT, $192-8
+// 160 the chunk's length, 168 N·32, 176 AL2, 184 H, and at N = 16, 192 the
+// 16 rows of A·log2(e) for both groups (the state then lives in Z16-Z31
+// for the whole chunk: f16Reg).
+TEXT ·scanFwd16(SB), 0, $1216-8
 	MOVQ a+0(FP), AX
 	MOVQ F_H(AX), DX
 	MOVQ DX, 184(SP)
@@ -92,6 +138,8 @@ f16Delta:
 	VBROADCASTSS e2magic<>(SB), Z12
 	VBROADCASTSS e2lo<>(SB), Z13
 	MOVQ 168(SP), R14
+	CMPQ 8(SP), $64
+	JEQ f16Reg
 
 f16Step:
 	VMOVUPS (R11)(DX*1), Z4
@@ -132,6 +180,7 @@ f16State:
 	DECQ 0(SP)
 	JNZ f16Step
 
+f16Gate0:
 	MOVQ 160(SP), DX
 	MOVQ DX, 0(SP)
 	XORQ DX, DX
@@ -151,6 +200,82 @@ f16Gate:
 	JNZ f16Gate
 	VZEROUPPER
 	RET
+
+	// N = 16: state rows in Z16-Z31, A·log2(e) in the frame, the
+	// polynomial in registers, the row loop unrolled.
+f16Reg:
+	MOVQ 176(SP), SI
+	MOVQ 184(SP), DI
+	LOADROW16(0, Z16)
+	LOADROW16(1, Z17)
+	LOADROW16(2, Z18)
+	LOADROW16(3, Z19)
+	LOADROW16(4, Z20)
+	LOADROW16(5, Z21)
+	LOADROW16(6, Z22)
+	LOADROW16(7, Z23)
+	LOADROW16(8, Z24)
+	LOADROW16(9, Z25)
+	LOADROW16(10, Z26)
+	LOADROW16(11, Z27)
+	LOADROW16(12, Z28)
+	LOADROW16(13, Z29)
+	LOADROW16(14, Z30)
+	LOADROW16(15, Z31)
+	VBROADCASTSS e2c6<>(SB), Z7
+	VBROADCASTSS e2c5<>(SB), Z8
+	VBROADCASTSS e2c4<>(SB), Z9
+	VBROADCASTSS e2c3<>(SB), Z10
+	VBROADCASTSS e2c2<>(SB), Z11
+	VBROADCASTSS e2c1<>(SB), Z14
+	VBROADCASTSS e2c0<>(SB), Z15
+
+f16RegStep:
+	VMOVUPS (R11)(DX*1), Z4
+	VMULPS (R9)(DX*1), Z4, Z5
+	VPXORD Z6, Z6, Z6
+	FSTEP16(0, Z16)
+	FSTEP16(1, Z17)
+	FSTEP16(2, Z18)
+	FSTEP16(3, Z19)
+	FSTEP16(4, Z20)
+	FSTEP16(5, Z21)
+	FSTEP16(6, Z22)
+	FSTEP16(7, Z23)
+	FSTEP16(8, Z24)
+	FSTEP16(9, Z25)
+	FSTEP16(10, Z26)
+	FSTEP16(11, Z27)
+	FSTEP16(12, Z28)
+	FSTEP16(13, Z29)
+	FSTEP16(14, Z30)
+	FSTEP16(15, Z31)
+	VMOVUPS (R9)(DX*1), Z1
+	VFMADD231PS 96(SP), Z1, Z6
+	VMOVUPS Z6, (R12)(DX*1)
+	ADDQ 16(SP), DX
+	ADDQ $64, BX
+	ADDQ $64, CX
+	DECQ 0(SP)
+	JNZ f16RegStep
+
+	STOREROW16(0, Z16)
+	STOREROW16(1, Z17)
+	STOREROW16(2, Z18)
+	STOREROW16(3, Z19)
+	STOREROW16(4, Z20)
+	STOREROW16(5, Z21)
+	STOREROW16(6, Z22)
+	STOREROW16(7, Z23)
+	STOREROW16(8, Z24)
+	STOREROW16(9, Z25)
+	STOREROW16(10, Z26)
+	STOREROW16(11, Z27)
+	STOREROW16(12, Z28)
+	STOREROW16(13, Z29)
+	STOREROW16(14, Z30)
+	STOREROW16(15, Z31)
+	JMP f16Gate0
 
 // Frame of scanBwd16.
 #define S_T 0
@@ -178,6 +303,86 @@ f16Gate:
 #define S_DA 176
 #define S_BIAS 192
 #define S_D 256
+// At N = 16 only: both groups' rows of A·log2(e), A and dA, 16 lanes each.
+#define S_AL2X 320
+#define S_ATX 1344
+#define S_DAX 2368
+
+
+// The N = 16 pieces of scanBwd16: the state rows (recomputation) and then
+// the carries dh (reverse recurrence) live in Z16-Z31 for the whole chunk,
+// A·log2(e), A and dA 16 lanes wide in the frame, and the row loops are
+// unrolled; every operation is the general loop's, in its order.
+
+// INTERLEAVE16(src, dst) copies the 16 (N, 8)-block rows of both groups
+// (src: the first group's, R14 = N·32) into the frame at dst, 16 lanes a
+// row (Y0/Z0 clobbered).
+#define INTERLEAVE16(n, src, dst) \
+	VMOVUPS (32*n)(src), Y0; \
+	VINSERTF64X4 $1, (32*n)(src)(R14*1), Z0, Z0; \
+	VMOVUPS Z0, (dst+64*n)(SP)
+
+#define INTERLEAVE16ALL(src, dst) \
+	INTERLEAVE16(0, src, dst); INTERLEAVE16(1, src, dst); INTERLEAVE16(2, src, dst); INTERLEAVE16(3, src, dst); \
+	INTERLEAVE16(4, src, dst); INTERLEAVE16(5, src, dst); INTERLEAVE16(6, src, dst); INTERLEAVE16(7, src, dst); \
+	INTERLEAVE16(8, src, dst); INTERLEAVE16(9, src, dst); INTERLEAVE16(10, src, dst); INTERLEAVE16(11, src, dst); \
+	INTERLEAVE16(12, src, dst); INTERLEAVE16(13, src, dst); INTERLEAVE16(14, src, dst); INTERLEAVE16(15, src, dst)
+
+// SPLIT16(n, src, dst) writes frame row n at src back to both groups' blocks.
+#define SPLIT16(n, src, dst) \
+	VMOVUPS (src+64*n)(SP), Z0; \
+	VEXTRACTF64X4 $0, Z0, (32*n)(dst); \
+	VEXTRACTF64X4 $1, Z0, (32*n)(dst)(R14*1)
+
+#define SPLIT16ALL(src, dst) \
+	SPLIT16(0, src, dst); SPLIT16(1, src, dst); SPLIT16(2, src, dst); SPLIT16(3, src, dst); \
+	SPLIT16(4, src, dst); SPLIT16(5, src, dst); SPLIT16(6, src, dst); SPLIT16(7, src, dst); \
+	SPLIT16(8, src, dst); SPLIT16(9, src, dst); SPLIT16(10, src, dst); SPLIT16(11, src, dst); \
+	SPLIT16(12, src, dst); SPLIT16(13, src, dst); SPLIT16(14, src, dst); SPLIT16(15, src, dst)
+
+// GATHER16(n, src, H) loads row n of both groups' blocks into H.
+#define GATHER16(n, src, H) \
+	VMOVUPS (32*n)(src), Y0; \
+	VINSERTF64X4 $1, (32*n)(src)(R14*1), Z0, H
+
+// SCATTER16(n, H, dst) stores H to row n of both groups' blocks.
+#define SCATTER16(n, H, dst) \
+	VEXTRACTF64X4 $0, H, (32*n)(dst); \
+	VEXTRACTF64X4 $1, H, (32*n)(dst)(R14*1)
+
+// RECSTEP16(n, H): recState16 for row n with h_{t−1} in H: DAs row t
+// (R10) gets exp(Δ·A), H and HS row t+1 (R9) get h_t.
+#define RECSTEP16(n, H) \
+	VMULPS (S_AL2X+64*n)(SP), Z4, Z0; \
+	EXP2R(Z0, Z1, Z2); \
+	VMOVUPS Z0, (64*n)(R10); \
+	VMULPS H, Z0, H; \
+	VBROADCASTSS (4*n)(BX), Z1; \
+	VFMADD231PS Z1, Z5, H; \
+	VMOVUPS H, (64*n)(R9)
+
+// REVSTEP16(n, H): revState16 for row n with the carry in H.
+#define REVSTEP16(n, H) \
+	VBROADCASTSS (4*n)(CX), Z1; \
+	VFMADD231PS Z1, Z8, H; \
+	VMULPS (64*n)(DX), Z8, Z1; \
+	VEXTRACTF64X4 $1, Z1, Y2; \
+	VADDPS (32*n)(R8), Y1, Y1; \
+	VADDPS Y2, Y1, Y1; \
+	VMOVUPS Y1, (32*n)(R8); \
+	VMULPS H, Z10, Z1; \
+	VEXTRACTF64X4 $1, Z1, Y2; \
+	VADDPS (32*n)(DI), Y1, Y1; \
+	VADDPS Y2, Y1, Y1; \
+	VMOVUPS Y1, (32*n)(DI); \
+	VBROADCASTSS (4*n)(BX), Z1; \
+	VFMADD231PS Z1, H, Z11; \
+	VMULPS (64*n)(SI), H, H; \
+	VMULPS (64*n)(R9), H, Z3; \
+	VFMADD231PS (S_ATX+64*n)(SP), Z3, Z12; \
+	VMOVUPS (S_DAX+64*n)(SP), Z1; \
+	VFMADD231PS Z3, Z9, Z1; \
+	VMOVUPS Z1, (S_DAX+64*n)(SP)
 
 // func scanBwd16(a *Bwd)
 //
@@ -189,7 +394,7 @@ f16Gate:
 // 16) with h_{t−1} of step t in row t (row 0 is H0), DAs (Len, N, 16).
 // Every lane does scanBwd8's operations in scanBwd8's order, so the
 // results equal two scanBwd8 calls bit for bit (TestScanBwd16MatchesPairs).
-TEXT ·scanBwd16(SB), NOSPLIT, $320-8
+TEXT ·scanBwd16(SB), 0, $3392-8
 	MOVQ a+0(FP), AX
 	MOVQ AX, S_ARG(SP)
 	SAVE_ROWS
@@ -248,6 +453,33 @@ h0Row:
 	MOVQ B_DAS(AX), R10
 	VBROADCASTSS e2magic<>(SB), Z12
 	VBROADCASTSS e2lo<>(SB), Z13
+	CMPQ R13, $64
+	JNE recStep16
+	MOVQ S_AL2(SP), SI
+	INTERLEAVE16ALL(SI, S_AL2X)
+	VMOVUPS (R8), Z16
+	VMOVUPS 64(R8), Z17
+	VMOVUPS 128(R8), Z18
+	VMOVUPS 192(R8), Z19
+	VMOVUPS 256(R8), Z20
+	VMOVUPS 320(R8), Z21
+	VMOVUPS 384(R8), Z22
+	VMOVUPS 448(R8), Z23
+	VMOVUPS 512(R8), Z24
+	VMOVUPS 576(R8), Z25
+	VMOVUPS 640(R8), Z26
+	VMOVUPS 704(R8), Z27
+	VMOVUPS 768(R8), Z28
+	VMOVUPS 832(R8), Z29
+	VMOVUPS 896(R8), Z30
+	VMOVUPS 960(R8), Z31
+	VBROADCASTSS e2c6<>(SB), Z7
+	VBROADCASTSS e2c5<>(SB), Z8
+	VBROADCASTSS e2c4<>(SB), Z9
+	VBROADCASTSS e2c3<>(SB), Z10
+	VBROADCASTSS e2c2<>(SB), Z11
+	VBROADCASTSS e2c1<>(SB), Z14
+	VBROADCASTSS e2c0<>(SB), Z15
 
 recStep16:
 	PTR(S_DELTA)
@@ -258,6 +490,8 @@ recStep16:
 	MOVQ R8, R9
 	ADDQ S_N64(SP), R9
 	XORQ AX, AX
+	CMPQ R13, $64
+	JEQ recReg16
 
 recState16:
 	VMOVUPS (SI), Y0
@@ -277,6 +511,7 @@ recState16:
 	CMPQ AX, R13
 	JLT recState16
 
+recNext16:
 	ADDQ R13, BX
 	MOVQ S_E4(SP), AX
 	ADDQ AX, S_TOFF(SP)
@@ -321,6 +556,29 @@ recState16:
 	// Z14 Σ g·u, Z15 Σ d dt
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
+	CMPQ R13, $64
+	JNE revStep16
+	MOVQ S_AT(SP), SI
+	INTERLEAVE16ALL(SI, S_ATX)
+	MOVQ S_DA(SP), SI
+	INTERLEAVE16ALL(SI, S_DAX)
+	MOVQ S_DH(SP), SI
+	GATHER16(0, SI, Z16)
+	GATHER16(1, SI, Z17)
+	GATHER16(2, SI, Z18)
+	GATHER16(3, SI, Z19)
+	GATHER16(4, SI, Z20)
+	GATHER16(5, SI, Z21)
+	GATHER16(6, SI, Z22)
+	GATHER16(7, SI, Z23)
+	GATHER16(8, SI, Z24)
+	GATHER16(9, SI, Z25)
+	GATHER16(10, SI, Z26)
+	GATHER16(11, SI, Z27)
+	GATHER16(12, SI, Z28)
+	GATHER16(13, SI, Z29)
+	GATHER16(14, SI, Z30)
+	GATHER16(15, SI, Z31)
 
 revStep16:
 	// g (Z8) for both halves; dz written
@@ -344,6 +602,8 @@ revStep16:
 	MOVQ S_AT(SP), R11
 	MOVQ S_DA(SP), R12
 	XORQ AX, AX
+	CMPQ R13, $64
+	JEQ revReg16
 
 revState16:
 	VMOVUPS (R10), Y0
@@ -384,6 +644,7 @@ revState16:
 	CMPQ AX, R13
 	JLT revState16
 
+revTail16:
 	// du = D·g + Δ·Σ dh·B
 	VMULPS Z11, Z9, Z0
 	VFMADD231PS S_D(SP), Z8, Z0
@@ -414,6 +675,29 @@ revState16:
 	DECQ S_T(SP)
 	JNZ revStep16
 
+	CMPQ R13, $64
+	JNE revDone16
+	MOVQ S_DH(SP), SI
+	SCATTER16(0, Z16, SI)
+	SCATTER16(1, Z17, SI)
+	SCATTER16(2, Z18, SI)
+	SCATTER16(3, Z19, SI)
+	SCATTER16(4, Z20, SI)
+	SCATTER16(5, Z21, SI)
+	SCATTER16(6, Z22, SI)
+	SCATTER16(7, Z23, SI)
+	SCATTER16(8, Z24, SI)
+	SCATTER16(9, Z25, SI)
+	SCATTER16(10, Z26, SI)
+	SCATTER16(11, Z27, SI)
+	SCATTER16(12, Z28, SI)
+	SCATTER16(13, Z29, SI)
+	SCATTER16(14, Z30, SI)
+	SCATTER16(15, Z31, SI)
+	MOVQ S_DA(SP), SI
+	SPLIT16ALL(S_DAX, SI)
+
+revDone16:
 	MOVQ S_ARG(SP), AX
 	MOVQ B_DD(AX), DX
 	VADDPS (DX), Z14, Z14
@@ -423,3 +707,45 @@ revState16:
 	VMOVUPS Z15, (DX)
 	VZEROUPPER
 	RET
+
+	// N = 16 bodies of the two row loops (entered per step, left to the
+	// step's tail).
+recReg16:
+	RECSTEP16(0, Z16)
+	RECSTEP16(1, Z17)
+	RECSTEP16(2, Z18)
+	RECSTEP16(3, Z19)
+	RECSTEP16(4, Z20)
+	RECSTEP16(5, Z21)
+	RECSTEP16(6, Z22)
+	RECSTEP16(7, Z23)
+	RECSTEP16(8, Z24)
+	RECSTEP16(9, Z25)
+	RECSTEP16(10, Z26)
+	RECSTEP16(11, Z27)
+	RECSTEP16(12, Z28)
+	RECSTEP16(13, Z29)
+	RECSTEP16(14, Z30)
+	RECSTEP16(15, Z31)
+	ADDQ $1024, R8
+	ADDQ $1024, R10
+	JMP recNext16
+
+revReg16:
+	REVSTEP16(0, Z16)
+	REVSTEP16(1, Z17)
+	REVSTEP16(2, Z18)
+	REVSTEP16(3, Z19)
+	REVSTEP16(4, Z20)
+	REVSTEP16(5, Z21)
+	REVSTEP16(6, Z22)
+	REVSTEP16(7, Z23)
+	REVSTEP16(8, Z24)
+	REVSTEP16(9, Z25)
+	REVSTEP16(10, Z26)
+	REVSTEP16(11, Z27)
+	REVSTEP16(12, Z28)
+	REVSTEP16(13, Z29)
+	REVSTEP16(14, Z30)
+	REVSTEP16(15, Z31)
+	JMP revTail16
