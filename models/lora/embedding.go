@@ -105,7 +105,6 @@ func (e *Embedding) delta() []float32 {
 // rounded copies src into buf (grown as needed) on pol's compute grid.
 func rounded(pol precision.Policy, buf, src []float32) []float32 {
 	buf = tensor.Grow(buf, len(src))
-	copy(buf, src)
-	pol.Act(buf)
+	pol.ActTo(buf, src)
 	return buf
 }

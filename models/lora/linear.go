@@ -41,10 +41,7 @@ func (t *tmp) rounded(pol precision.Policy, src []float32) []float32 {
 		return src
 	}
 	q := t.get(len(src))
-	tensor.ParallelBlocks(len(src), nn.ElemBlock, func(lo, hi int) {
-		copy(q[lo:hi], src[lo:hi])
-		pol.Act(q[lo:hi])
-	})
+	tensor.ParallelBlocks(len(src), nn.ElemBlock, func(lo, hi int) { pol.ActTo(q[lo:hi], src[lo:hi]) })
 	return q
 }
 

@@ -91,9 +91,8 @@ func (c *Conv1d) stridedOperands(pol precision.Policy, x []float32, xs, rows int
 	xq = scratch.Float32s(xb, rows*c.E)
 	tensor.Parallel(rows, rowGrain(c.E), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			copy(xq[r*c.E:(r+1)*c.E], x[r*xs:r*xs+c.E])
+			pol.ActTo(xq[r*c.E:(r+1)*c.E], x[r*xs:r*xs+c.E])
 		}
-		pol.Act(xq[lo*c.E : hi*c.E])
 	})
 	wq, wb = Rounded(pol, c.W.Value.Data)
 	return xq, c.E, wq, xb, wb

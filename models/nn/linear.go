@@ -43,10 +43,7 @@ var HalfBufs scratch.List[[]float32]
 func Rounded(pol precision.Policy, src []float32) (q []float32, buf *[]float32) {
 	buf = HalfBufs.Get()
 	q = scratch.Float32s(buf, len(src))
-	tensor.Parallel(len(src), 32<<10, func(lo, hi int) {
-		copy(q[lo:hi], src[lo:hi])
-		pol.Act(q[lo:hi])
-	})
+	tensor.Parallel(len(src), 32<<10, func(lo, hi int) { pol.ActTo(q[lo:hi], src[lo:hi]) })
 	return q, buf
 }
 

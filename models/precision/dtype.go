@@ -74,41 +74,58 @@ func (d DType) RoundSlice(xs []float32) {
 	if d == FP32 {
 		return
 	}
-	if len(xs) < 2*parallelRound { // checked first: GOMAXPROCS takes the scheduler's lock
-		d.roundSerial(xs)
+	d.roundSplit(xs, xs)
+}
+
+// RoundTo sets dst[i] = Round(src[i]) for every element of src, in one pass
+// (a copy and an in-place RoundSlice in two); dst must be at least as long
+// and may be src. Under FP32 it copies.
+func (d DType) RoundTo(dst, src []float32) {
+	dst = dst[:len(src)]
+	if d == FP32 {
+		copy(dst, src)
 		return
 	}
-	if w := min(runtime.GOMAXPROCS(0), len(xs)/parallelRound); w > 1 {
+	d.roundSplit(dst, src)
+}
+
+func (d DType) roundSplit(dst, src []float32) {
+	if len(src) < 2*parallelRound { // checked first: GOMAXPROCS takes the scheduler's lock
+		d.roundSerial(dst, src)
+		return
+	}
+	if w := min(runtime.GOMAXPROCS(0), len(src)/parallelRound); w > 1 {
 		var wg sync.WaitGroup
-		chunk := (len(xs)/w + 7) &^ 7
-		for lo := 0; lo < len(xs); lo += chunk {
-			part := xs[lo:min(lo+chunk, len(xs))]
+		chunk := (len(src)/w + 7) &^ 7
+		for lo := 0; lo < len(src); lo += chunk {
+			hi := min(lo+chunk, len(src))
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				d.roundSerial(part)
+				d.roundSerial(dst[lo:hi], src[lo:hi])
 			}()
 		}
 		wg.Wait()
 		return
 	}
-	d.roundSerial(xs)
+	d.roundSerial(dst, src)
 }
 
 // parallelRound is the least share of a RoundSlice worth a goroutine of
 // its own (128 KiB of values).
 const parallelRound = 32 << 10
 
-func (d DType) roundSerial(xs []float32) {
-	xs = xs[roundVector(d, xs):]
+func (d DType) roundSerial(dst, src []float32) {
+	n := roundVector(d, dst, src)
+	dst, src = dst[n:len(src)], src[n:]
 	switch d {
 	case FP16:
-		for i, x := range xs {
-			xs[i] = RoundFP16(x)
+		for i, x := range src {
+			dst[i] = RoundFP16(x)
 		}
 	case BF16:
-		for i, x := range xs {
-			xs[i] = RoundBF16(x)
+		for i, x := range src {
+			dst[i] = RoundBF16(x)
 		}
 	}
 }

@@ -71,6 +71,10 @@ func (p Policy) Half() bool { return p.Compute != FP32 }
 // tensor op would round its output. No-op under fp32.
 func (p Policy) Act(xs []float32) { p.Compute.RoundSlice(xs) }
 
+// ActTo writes src rounded to the compute type into dst (a copy under
+// fp32): Act on a copy, in one pass.
+func (p Policy) ActTo(dst, src []float32) { p.Compute.RoundTo(dst, src) }
+
 // Weights returns the storage type of parameters under this policy.
 func (p Policy) Weights() DType {
 	if p.PureWeights {

@@ -11,23 +11,25 @@ import (
 var vectorRound = cpu.X86.HasAVX2 && os.Getenv("SSMLAB_NOASM") == ""
 
 //go:noescape
-func roundBF16AVX(x *float32, n int)
+func roundBF16AVX(dst, src *float32, n int)
 
 //go:noescape
-func roundFP16AVX(x *float32, n int)
+func roundFP16AVX(dst, src *float32, n int)
 
-// roundVector rounds the longest prefix of xs that the vector loops take
-// and returns its length.
-func roundVector(d DType, xs []float32) int {
-	n := len(xs) &^ 7
+// roundVector sets dst = round(src) for the longest prefix of src that the
+// vector loops take and returns its length (dst, at least as long, may be
+// src).
+func roundVector(d DType, dst, src []float32) int {
+	n := len(src) &^ 7
 	if !vectorRound || n == 0 {
 		return 0
 	}
+	dst = dst[:n]
 	switch d {
 	case BF16:
-		roundBF16AVX(&xs[0], n)
+		roundBF16AVX(&dst[0], &src[0], n)
 	case FP16:
-		roundFP16AVX(&xs[0], n)
+		roundFP16AVX(&dst[0], &src[0], n)
 	default:
 		return 0
 	}

@@ -133,13 +133,14 @@ DATA twom24<>+24(SB)/4, $0x33800000
 DATA twom24<>+28(SB)/4, $0x33800000
 GLOBL twom24<>(SB), RODATA|NOPTR, $32
 
-// func roundBF16AVX(x *float32, n int)
-// n a multiple of 8. Per lane, with b the bits: NaN → (b & 0xFFFF0000) |
+// func roundBF16AVX(dst, src *float32, n int)
+// dst = round(src) for n a multiple of 8 (dst may be src). Per lane, with b the bits: NaN → (b & 0xFFFF0000) |
 // 0x00400000 (quiet, sign and top payload kept); else (b + 0x7FFF +
 // ((b >> 16) & 1)) & 0xFFFF0000.
-TEXT ·roundBF16AVX(SB), NOSPLIT, $0-16
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
+TEXT ·roundBF16AVX(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
 	SHRQ $3, CX
 	JZ bfDone
 	VMOVDQU hi16<>(SB), Y7
@@ -156,8 +157,9 @@ bfLoop:
 	VPAND Y7, Y0, Y3
 	VPOR quiet<>(SB), Y3, Y3 // quiet NaN
 	VPBLENDVB Y2, Y3, Y1, Y1
-	VMOVDQU Y1, (SI)
+	VMOVDQU Y1, (DI)
 	ADDQ $32, SI
+	ADDQ $32, DI
 	DECQ CX
 	JNZ bfLoop
 
@@ -165,13 +167,14 @@ bfDone:
 	VZEROUPPER
 	RET
 
-// func roundFP16AVX(x *float32, n int)
-// n a multiple of 8. Per lane, with a = |b|: NaN → b | 0x00400000;
+// func roundFP16AVX(dst, src *float32, n int)
+// dst = round(src) for n a multiple of 8 (dst may be src). Per lane, with a = |b|: NaN → b | 0x00400000;
 // a ≥ 65520 → ±Inf; a < 2^-14 → round(x·2^24)·2^-24 (ties to even, exact
 // in float32); else sign | ((a + 0xFFF + ((a >> 13) & 1)) & ^0x1FFF).
-TEXT ·roundFP16AVX(SB), NOSPLIT, $0-16
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
+TEXT ·roundFP16AVX(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
 	SHRQ $3, CX
 	JZ fpDone
 
@@ -202,8 +205,9 @@ fpLoop:
 	VPCMPGTD infbits<>(SB), Y1, Y5
 	VPOR quiet<>(SB), Y0, Y6
 	VPBLENDVB Y5, Y6, Y3, Y3
-	VMOVDQU Y3, (SI)
+	VMOVDQU Y3, (DI)
 	ADDQ $32, SI
+	ADDQ $32, DI
 	DECQ CX
 	JNZ fpLoop
 

@@ -4,4 +4,4 @@ package precision
 
 var vectorRound = false
 
-func roundVector(DType, []float32) int { return 0 }
+func roundVector(DType, []float32, []float32) int { return 0 }

@@ -255,15 +255,39 @@ func TestRoundSliceAllPatterns(t *testing.T) {
 	}
 }
 
+// checkRoundSlice checks RoundSlice in place and RoundTo into another
+// buffer (one longer than xs, whose last value must stay untouched)
+// against Round, and that RoundTo leaves its source alone.
 func checkRoundSlice(t *testing.T, xs []float32) {
 	t.Helper()
+	src := append([]float32(nil), xs...)
 	for _, d := range []DType{BF16, FP16} {
 		got := append([]float32(nil), xs...)
 		d.RoundSlice(got)
+		to := make([]float32, len(xs)+1)
+		to[len(xs)] = 7
+		d.RoundTo(to, src)
 		for i, x := range xs {
-			if w := d.Round(x); bitsOf(got[i]) != bitsOf(w) {
+			w := d.Round(x)
+			if bitsOf(got[i]) != bitsOf(w) {
 				t.Fatalf("%v: RoundSlice(%#08x) = %#08x, Round gives %#08x", d, bitsOf(x), bitsOf(got[i]), bitsOf(w))
 			}
+			if bitsOf(to[i]) != bitsOf(w) {
+				t.Fatalf("%v: RoundTo(%#08x) = %#08x, Round gives %#08x", d, bitsOf(x), bitsOf(to[i]), bitsOf(w))
+			}
+			if bitsOf(src[i]) != bitsOf(x) {
+				t.Fatalf("%v: RoundTo changed its source at %d", d, i)
+			}
+		}
+		if to[len(xs)] != 7 {
+			t.Fatalf("%v: RoundTo wrote past the source's length", d)
+		}
+	}
+	to := make([]float32, len(xs))
+	FP32.RoundTo(to, src)
+	for i := range xs {
+		if bitsOf(to[i]) != bitsOf(xs[i]) {
+			t.Fatalf("fp32: RoundTo(%#08x) = %#08x, want a copy", bitsOf(xs[i]), bitsOf(to[i]))
 		}
 	}
 }

@@ -192,8 +192,7 @@ func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, s
 					pv := ph
 					if half {
 						pv = s.pr[:rows*nk]
-						copy(pv, ph)
-						pol.Act(pv)
+						pol.ActTo(pv, ph)
 					}
 					gemm(true, false, nk, HD, rows, pv, nk, do, ldo, 1, accV, HD)
 					scoreGrads(pol, ph, dp, nk, sh.Tk-sh.Tq+i0, scale)
