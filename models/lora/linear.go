@@ -1,7 +1,6 @@
 package lora
 
 import (
-	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -80,16 +79,9 @@ func (l *Linear) AdapterForward(pol precision.Policy, y, x []float32, n int) {
 	}
 	b := t.get(n * out)
 	tensor.MatMulT(b, a, bq, n, l.R, out, false)
-	// y = round(y + round(scale·round(b))), in vector passes over blocks
+	// y = round(y + round(scale·round(b))), in one fused pass over blocks
 	// that stay in cache
-	tensor.ParallelBlocks(len(b), nn.ElemBlock, func(lo, hi int) {
-		bb, yb := b[lo:hi], y[lo:hi]
-		pol.Act(bb)
-		kern.Scale(bb, l.Scale)
-		pol.Act(bb)
-		tensor.AddTo(yb, bb)
-		pol.Act(yb)
-	})
+	tensor.ParallelBlocks(len(b), nn.ElemBlock, func(lo, hi int) { pol.Compute.AddScaled(y[lo:hi], b[lo:hi], l.Scale) })
 }
 
 // AdapterBackward implements nn.Adapter. With g = scale·dy (a half op):
@@ -121,11 +113,7 @@ func (l *Linear) AdapterBackward(pol precision.Policy, dx, dy, x []float32, n in
 		return
 	}
 	g := t.get(n * out)
-	tensor.ParallelBlocks(len(g), nn.ElemBlock, func(lo, hi int) {
-		copy(g[lo:hi], dy[lo:hi])
-		kern.Scale(g[lo:hi], l.Scale)
-		pol.Act(g[lo:hi])
-	})
+	tensor.ParallelBlocks(len(g), nn.ElemBlock, func(lo, hi int) { pol.Compute.ScaleTo(g[lo:hi], dy[lo:hi], l.Scale) })
 	if gB := l.B.G(); gB != nil {
 		dB := t.get(len(gB))
 		tensor.Gemm(true, false, out, r, n, 1, g, a, 0, dB)
@@ -141,19 +129,13 @@ func (l *Linear) AdapterBackward(pol precision.Policy, dx, dy, x []float32, n in
 	if dx != nil {
 		dxp := t.get(n * in)
 		tensor.Gemm(false, false, n, in, r, 1, da, aq, 0, dxp)
-		tensor.ParallelBlocks(len(dxp), nn.ElemBlock, func(lo, hi int) {
-			pol.Act(dxp[lo:hi])
-			tensor.AddTo(dx[lo:hi], dxp[lo:hi])
-		})
+		tensor.ParallelBlocks(len(dxp), nn.ElemBlock, func(lo, hi int) { pol.Compute.AddRounded(dx[lo:hi], dxp[lo:hi]) })
 	}
 }
 
 // gradInto rounds a parameter gradient d as a 16-bit weight gradient and
 // accumulates it into g.
-func gradInto(pol precision.Policy, g, d []float32) {
-	pol.Act(d)
-	tensor.AddTo(g, d)
-}
+func gradInto(pol precision.Policy, g, d []float32) { pol.Compute.AddRounded(g, d) }
 
 // AdapterParams implements nn.Adapter.
 func (l *Linear) AdapterParams() []*nn.Param { return []*nn.Param{l.A, l.B} }

@@ -126,10 +126,7 @@ func (l *Linear) Backward(pol precision.Policy, dx, dy, x []float32, n int) {
 			gb := HalfBufs.Get()
 			g := scratch.Float32s(gb, len(gw))
 			tensor.GemmAs(pol.Compute, true, false, l.Out, l.In, n, 1, dy, xq, 0, g)
-			tensor.ParallelBlocks(len(g), ElemBlock, func(lo, hi int) {
-				pol.Act(g[lo:hi])
-				tensor.AddTo(gw[lo:hi], g[lo:hi])
-			})
+			tensor.ParallelBlocks(len(g), ElemBlock, func(lo, hi int) { pol.Compute.AddRounded(gw[lo:hi], g[lo:hi]) })
 			HalfBufs.Put(gb)
 		}
 	}

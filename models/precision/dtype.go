@@ -154,3 +154,44 @@ func (d DType) Eps() float32 {
 	}
 	return 1.0 / (1 << 23)
 }
+
+// The fused passes of the 16-bit policies: each equals its separate
+// passes (copies, kern-style scaling and adds, RoundSlice) bit for bit, in
+// one sweep over the values. They run on the calling goroutine: callers
+// hand them cache-sized blocks (tensor.ParallelBlocks).
+const (
+	fusedScaleTo = iota
+	fusedAddRounded
+	fusedAddScaled
+)
+
+// ScaleTo sets dst[i] = Round(s·src[i]): a copy, a scaling and a rounding
+// pass in one (dst at least as long as src; it may be src).
+func (d DType) ScaleTo(dst, src []float32, s float32) {
+	dst = dst[:len(src)]
+	n := fusedVector(d, fusedScaleTo, dst, src, s)
+	for i := n; i < len(src); i++ {
+		dst[i] = d.Round(src[i] * s)
+	}
+}
+
+// AddRounded sets acc[i] += Round(x[i]) (x unchanged): a 16-bit term
+// rounded, then accumulated in float32.
+func (d DType) AddRounded(acc, x []float32) {
+	acc = acc[:len(x)]
+	n := fusedVector(d, fusedAddRounded, acc, x, 0)
+	for i := n; i < len(x); i++ {
+		acc[i] = acc[i] + d.Round(x[i])
+	}
+}
+
+// AddScaled sets y[i] = Round(y[i] + Round(s·Round(b[i]))) (b unchanged):
+// a 16-bit tensor b scaled and added to the 16-bit tensor y, each op's
+// result rounded, as LoRA's scaled adapter output joins the base output.
+func (d DType) AddScaled(y, b []float32, s float32) {
+	y = y[:len(b)]
+	n := fusedVector(d, fusedAddScaled, y, b, s)
+	for i := n; i < len(b); i++ {
+		y[i] = d.Round(y[i] + d.Round(d.Round(b[i])*s))
+	}
+}

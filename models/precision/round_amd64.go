@@ -35,3 +35,29 @@ func roundVector(d DType, dst, src []float32) int {
 	}
 	return n
 }
+
+//go:noescape
+func fusedBF16AVX(kind int, dst, src *float32, n int, s float32)
+
+//go:noescape
+func fusedFP16AVX(kind int, dst, src *float32, n int, s float32)
+
+// fusedVector runs the fused pass kind (fusedScaleTo, fusedAddRounded,
+// fusedAddScaled) over the longest prefix of src the vector loops take and
+// returns its length.
+func fusedVector(d DType, kind int, dst, src []float32, s float32) int {
+	n := len(src) &^ 7
+	if !vectorRound || n == 0 {
+		return 0
+	}
+	dst = dst[:n]
+	switch d {
+	case BF16:
+		fusedBF16AVX(kind, &dst[0], &src[0], n, s)
+	case FP16:
+		fusedFP16AVX(kind, &dst[0], &src[0], n, s)
+	default:
+		return 0
+	}
+	return n
+}

@@ -133,10 +133,50 @@ DATA twom24<>+24(SB)/4, $0x33800000
 DATA twom24<>+28(SB)/4, $0x33800000
 GLOBL twom24<>(SB), RODATA|NOPTR, $32
 
+// RBF16 rounds the 8 lanes of X to bf16 (bits b): NaN → (b & 0xFFFF0000)
+// | 0x00400000 (quiet, sign and top payload kept); else (b + 0x7FFF +
+// ((b >> 16) & 1)) & 0xFFFF0000. Y7 holds hi16; T1-T3 scratch.
+#define RBF16(X, T1, T2, T3) \
+	VPSRLD $16, X, T1; \
+	VPAND one<>(SB), T1, T1; \
+	VPADDD r7fff<>(SB), T1, T1; \
+	VPADDD X, T1, T1; \
+	VPAND Y7, T1, T1; \
+	VPAND absmask<>(SB), X, T2; \
+	VPCMPGTD infbits<>(SB), T2, T2; \
+	VPAND Y7, X, T3; \
+	VPOR quiet<>(SB), T3, T3; \
+	VPBLENDVB T2, T3, T1, X
+
+// RFP16 rounds the 8 lanes of X to fp16 (values kept in float32), with
+// a = |b|: NaN → b | 0x00400000; a ≥ 65520 → ±Inf; a < 2^-14 →
+// round(x·2^24)·2^-24 (ties to even, exact in float32); else sign | ((a +
+// 0xFFF + ((a >> 13) & 1)) & ^0x1FFF). T1-T6 scratch.
+#define RFP16(X, T1, T2, T3, T4, T5, T6) \
+	VPAND absmask<>(SB), X, T1; \
+	VPAND signmask<>(SB), X, T2; \
+	VPSRLD $13, T1, T3; \
+	VPAND one<>(SB), T3, T3; \
+	VPADDD r0fff<>(SB), T3, T3; \
+	VPADDD T1, T3, T3; \
+	VPAND low13<>(SB), T3, T3; \
+	VPOR T2, T3, T3; \
+	VMULPS two24<>(SB), X, T4; \
+	VROUNDPS $8, T4, T4; \
+	VMULPS twom24<>(SB), T4, T4; \
+	VMOVDQU fp16minN<>(SB), T5; \
+	VPCMPGTD T1, T5, T5; \
+	VPBLENDVB T5, T4, T3, T3; \
+	VMOVDQU fp16ovf<>(SB), T5; \
+	VPCMPGTD T1, T5, T5; \
+	VPOR infbits<>(SB), T2, T6; \
+	VPBLENDVB T5, T3, T6, T3; \
+	VPCMPGTD infbits<>(SB), T1, T5; \
+	VPOR quiet<>(SB), X, T6; \
+	VPBLENDVB T5, T6, T3, X
+
 // func roundBF16AVX(dst, src *float32, n int)
-// dst = round(src) for n a multiple of 8 (dst may be src). Per lane, with b the bits: NaN → (b & 0xFFFF0000) |
-// 0x00400000 (quiet, sign and top payload kept); else (b + 0x7FFF +
-// ((b >> 16) & 1)) & 0xFFFF0000.
+// dst = round(src) for n a multiple of 8 (dst may be src).
 TEXT ·roundBF16AVX(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -147,17 +187,8 @@ TEXT ·roundBF16AVX(SB), NOSPLIT, $0-24
 
 bfLoop:
 	VMOVDQU (SI), Y0
-	VPSRLD $16, Y0, Y1
-	VPAND one<>(SB), Y1, Y1
-	VPADDD r7fff<>(SB), Y1, Y1
-	VPADDD Y0, Y1, Y1
-	VPAND Y7, Y1, Y1 // rounded
-	VPAND absmask<>(SB), Y0, Y2
-	VPCMPGTD infbits<>(SB), Y2, Y2 // NaN lanes
-	VPAND Y7, Y0, Y3
-	VPOR quiet<>(SB), Y3, Y3 // quiet NaN
-	VPBLENDVB Y2, Y3, Y1, Y1
-	VMOVDQU Y1, (DI)
+	RBF16(Y0, Y1, Y2, Y3)
+	VMOVDQU Y0, (DI)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
@@ -168,9 +199,7 @@ bfDone:
 	RET
 
 // func roundFP16AVX(dst, src *float32, n int)
-// dst = round(src) for n a multiple of 8 (dst may be src). Per lane, with a = |b|: NaN → b | 0x00400000;
-// a ≥ 65520 → ±Inf; a < 2^-14 → round(x·2^24)·2^-24 (ties to even, exact
-// in float32); else sign | ((a + 0xFFF + ((a >> 13) & 1)) & ^0x1FFF).
+// dst = round(src) for n a multiple of 8 (dst may be src).
 TEXT ·roundFP16AVX(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -180,37 +209,126 @@ TEXT ·roundFP16AVX(SB), NOSPLIT, $0-24
 
 fpLoop:
 	VMOVDQU (SI), Y0
-	VPAND absmask<>(SB), Y0, Y1 // a
-	VPAND signmask<>(SB), Y0, Y2 // sign
-	// normal: sign | ((a + 0xFFF + ((a >> 13) & 1)) & ~0x1FFF)
-	VPSRLD $13, Y1, Y3
-	VPAND one<>(SB), Y3, Y3
-	VPADDD r0fff<>(SB), Y3, Y3
-	VPADDD Y1, Y3, Y3
-	VPAND low13<>(SB), Y3, Y3
-	VPOR Y2, Y3, Y3
-	// subnormal range: round(x·2^24)·2^-24
-	VMULPS two24<>(SB), Y0, Y4
-	VROUNDPS $8, Y4, Y4
-	VMULPS twom24<>(SB), Y4, Y4
-	VMOVDQU fp16minN<>(SB), Y5
-	VPCMPGTD Y1, Y5, Y5 // a < bits(2^-14)
-	VPBLENDVB Y5, Y4, Y3, Y3
-	// overflow: a ≥ bits(65520) → sign | Inf
-	VMOVDQU fp16ovf<>(SB), Y5
-	VPCMPGTD Y1, Y5, Y5 // a < bits(65520)
-	VPOR infbits<>(SB), Y2, Y6
-	VPBLENDVB Y5, Y3, Y6, Y3
-	// NaN: a > 0x7F800000 → b | quiet
-	VPCMPGTD infbits<>(SB), Y1, Y5
-	VPOR quiet<>(SB), Y0, Y6
-	VPBLENDVB Y5, Y6, Y3, Y3
-	VMOVDQU Y3, (DI)
+	RFP16(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
+	VMOVDQU Y0, (DI)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
 	JNZ fpLoop
 
 fpDone:
+	VZEROUPPER
+	RET
+
+// The fused passes of the 16-bit policies (fusedVector), n a multiple of
+// 8, with R the rounding: kind 0 dst = R(s·src); kind 1 dst += R(src);
+// kind 2 dst = R(dst + R(s·R(src))). Each lane does the separate passes'
+// operations with their operand order (s·x as kern.Scale, dst + x as
+// kern.Add: the first operand's NaN wins when both are NaN).
+
+// func fusedBF16AVX(kind int, dst, src *float32, n int, s float32)
+TEXT ·fusedBF16AVX(SB), NOSPLIT, $0-36
+	MOVQ kind+0(FP), AX
+	MOVQ dst+8(FP), DI
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS s+32(FP), Y8
+	VMOVDQU hi16<>(SB), Y7
+	SHRQ $3, CX
+	JZ fbDone
+	CMPQ AX, $1
+	JEQ fbAdd
+	JGT fbAxpy
+
+fbScale:
+	VMULPS (SI), Y8, Y0
+	RBF16(Y0, Y1, Y2, Y3)
+	VMOVDQU Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ fbScale
+	JMP fbDone
+
+fbAdd:
+	VMOVDQU (SI), Y0
+	RBF16(Y0, Y1, Y2, Y3)
+	VMOVUPS (DI), Y1
+	VADDPS Y0, Y1, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ fbAdd
+	JMP fbDone
+
+fbAxpy:
+	VMOVDQU (SI), Y0
+	RBF16(Y0, Y1, Y2, Y3)
+	VMULPS Y0, Y8, Y0
+	RBF16(Y0, Y1, Y2, Y3)
+	VMOVUPS (DI), Y1
+	VADDPS Y0, Y1, Y0
+	RBF16(Y0, Y1, Y2, Y3)
+	VMOVDQU Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ fbAxpy
+
+fbDone:
+	VZEROUPPER
+	RET
+
+// func fusedFP16AVX(kind int, dst, src *float32, n int, s float32)
+TEXT ·fusedFP16AVX(SB), NOSPLIT, $0-36
+	MOVQ kind+0(FP), AX
+	MOVQ dst+8(FP), DI
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS s+32(FP), Y8
+	SHRQ $3, CX
+	JZ ffDone
+	CMPQ AX, $1
+	JEQ ffAdd
+	JGT ffAxpy
+
+ffScale:
+	VMULPS (SI), Y8, Y0
+	RFP16(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
+	VMOVDQU Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ ffScale
+	JMP ffDone
+
+ffAdd:
+	VMOVDQU (SI), Y0
+	RFP16(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
+	VMOVUPS (DI), Y1
+	VADDPS Y0, Y1, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ ffAdd
+	JMP ffDone
+
+ffAxpy:
+	VMOVDQU (SI), Y0
+	RFP16(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
+	VMULPS Y0, Y8, Y0
+	RFP16(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
+	VMOVUPS (DI), Y1
+	VADDPS Y0, Y1, Y0
+	RFP16(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
+	VMOVDQU Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ ffAxpy
+
+ffDone:
 	VZEROUPPER
 	RET

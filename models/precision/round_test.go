@@ -6,6 +6,8 @@ import (
 	"os"
 	"sort"
 	"testing"
+
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 )
 
 func bitsOf(x float32) uint32 { return math.Float32bits(x) }
@@ -288,6 +290,81 @@ func checkRoundSlice(t *testing.T, xs []float32) {
 	for i := range xs {
 		if bitsOf(to[i]) != bitsOf(xs[i]) {
 			t.Fatalf("fp32: RoundTo(%#08x) = %#08x, want a copy", bitsOf(xs[i]), bitsOf(to[i]))
+		}
+	}
+}
+
+// TestFusedPasses checks ScaleTo, AddRounded and AddScaled against the
+// separate passes they replace (copy, kern.Scale, kern.Add, RoundSlice),
+// bit for bit, on values around every rounding boundary, specials and
+// random bit patterns, at lengths with and without a scalar tail, for
+// both 16-bit types and FP32.
+func TestFusedPasses(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 65504, 65520, -65536, 6e-8, 1e-40, 3e38,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	gen := func(n int) []float32 {
+		xs := make([]float32, n)
+		for i := range xs {
+			switch {
+			case i < len(special):
+				xs[i] = special[i]
+			case i%3 == 0:
+				xs[i] = math.Float32frombits(r.Uint32())
+			default: // near a 16-bit tie
+				xs[i] = math.Float32frombits(r.Uint32()&0xC7FF0000 | 0x8000 + r.Uint32()%3 - 1)
+			}
+		}
+		r.Shuffle(n, func(i, j int) { xs[i], xs[j] = xs[j], xs[i] })
+		return xs
+	}
+	// acc (nil for ScaleTo) excuses the one case where float32 addition
+	// is not a function of its values: two NaNs, whose sum carries the
+	// payload of whichever operand the compiler or kernel put first.
+	same := func(name string, d DType, got, want, acc []float32) {
+		t.Helper()
+		for i := range want {
+			if acc != nil && acc[i] != acc[i] && got[i] != got[i] && want[i] != want[i] {
+				continue
+			}
+			if bitsOf(got[i]) != bitsOf(want[i]) {
+				t.Fatalf("%v %s[%d] = %#08x, the separate passes give %#08x", d, name, i, bitsOf(got[i]), bitsOf(want[i]))
+			}
+		}
+	}
+	for _, n := range []int{0, 1, 7, 8, 29, 4096, 4101} {
+		for _, d := range []DType{BF16, FP16, FP32} {
+			for _, s := range []float32{2, 0.3125, 1.7} {
+				src, acc := gen(n), gen(n)
+				src0 := append([]float32(nil), src...)
+
+				want := append([]float32(nil), src...)
+				kern.Scale(want, s)
+				d.RoundSlice(want)
+				got := make([]float32, n)
+				d.ScaleTo(got, src, s)
+				same("ScaleTo", d, got, want, nil)
+
+				want = append([]float32(nil), src...)
+				d.RoundSlice(want)
+				kern.Add(want, acc, want)
+				got = append([]float32(nil), acc...)
+				d.AddRounded(got, src)
+				same("AddRounded", d, got, want, acc)
+
+				b := append([]float32(nil), src...)
+				d.RoundSlice(b)
+				kern.Scale(b, s)
+				d.RoundSlice(b)
+				want = append([]float32(nil), acc...)
+				kern.Add(want, want, b)
+				d.RoundSlice(want)
+				got = append([]float32(nil), acc...)
+				d.AddScaled(got, src, s)
+				same("AddScaled", d, got, want, acc)
+
+				same("source", d, src, src0, nil)
+			}
 		}
 	}
 }

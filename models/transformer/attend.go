@@ -202,10 +202,8 @@ func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, s
 					gemm(true, false, nk, HD, rows, dp, nk, qb, HD, 1, accK, HD)
 				}
 				if half {
-					pol.Act(s.tv[:Tk*HD])
-					tensor.AddTo(dvb, s.tv[:Tk*HD])
-					pol.Act(s.tk[:Tk*HD])
-					tensor.AddTo(dkb, s.tk[:Tk*HD])
+					pol.Compute.AddRounded(dvb, s.tv[:Tk*HD])
+					pol.Compute.AddRounded(dkb, s.tk[:Tk*HD])
 				}
 			}
 			pol.Act(dkb)
