@@ -116,7 +116,7 @@ func (d DType) roundSplit(dst, src []float32) {
 const parallelRound = 32 << 10
 
 func (d DType) roundSerial(dst, src []float32) {
-	n := roundVector(d, dst, src)
+	n := vectorPass(d, passRound, dst, src, 0)
 	dst, src = dst[n:len(src)], src[n:]
 	switch d {
 	case FP16:
@@ -160,16 +160,17 @@ func (d DType) Eps() float32 {
 // one sweep over the values. They run on the calling goroutine: callers
 // hand them cache-sized blocks (tensor.ParallelBlocks).
 const (
-	fusedScaleTo = iota
-	fusedAddRounded
-	fusedAddScaled
+	passScaleTo = iota
+	passAddRounded
+	passAddScaled
+	passRound // RoundSlice, RoundTo
 )
 
 // ScaleTo sets dst[i] = Round(s·src[i]): a copy, a scaling and a rounding
 // pass in one (dst at least as long as src; it may be src).
 func (d DType) ScaleTo(dst, src []float32, s float32) {
 	dst = dst[:len(src)]
-	n := fusedVector(d, fusedScaleTo, dst, src, s)
+	n := vectorPass(d, passScaleTo, dst, src, s)
 	for i := n; i < len(src); i++ {
 		dst[i] = d.Round(src[i] * s)
 	}
@@ -179,7 +180,7 @@ func (d DType) ScaleTo(dst, src []float32, s float32) {
 // rounded, then accumulated in float32.
 func (d DType) AddRounded(acc, x []float32) {
 	acc = acc[:len(x)]
-	n := fusedVector(d, fusedAddRounded, acc, x, 0)
+	n := vectorPass(d, passAddRounded, acc, x, 0)
 	for i := n; i < len(x); i++ {
 		acc[i] = acc[i] + d.Round(x[i])
 	}
@@ -190,7 +191,7 @@ func (d DType) AddRounded(acc, x []float32) {
 // result rounded, as LoRA's scaled adapter output joins the base output.
 func (d DType) AddScaled(y, b []float32, s float32) {
 	y = y[:len(b)]
-	n := fusedVector(d, fusedAddScaled, y, b, s)
+	n := vectorPass(d, passAddScaled, y, b, s)
 	for i := n; i < len(b); i++ {
 		y[i] = d.Round(y[i] + d.Round(d.Round(b[i])*s))
 	}

@@ -175,59 +175,14 @@ GLOBL twom24<>(SB), RODATA|NOPTR, $32
 	VPOR quiet<>(SB), X, T6; \
 	VPBLENDVB T5, T6, T3, X
 
-// func roundBF16AVX(dst, src *float32, n int)
-// dst = round(src) for n a multiple of 8 (dst may be src).
-TEXT ·roundBF16AVX(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+16(FP), CX
-	SHRQ $3, CX
-	JZ bfDone
-	VMOVDQU hi16<>(SB), Y7
-
-bfLoop:
-	VMOVDQU (SI), Y0
-	RBF16(Y0, Y1, Y2, Y3)
-	VMOVDQU Y0, (DI)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ bfLoop
-
-bfDone:
-	VZEROUPPER
-	RET
-
-// func roundFP16AVX(dst, src *float32, n int)
-// dst = round(src) for n a multiple of 8 (dst may be src).
-TEXT ·roundFP16AVX(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+16(FP), CX
-	SHRQ $3, CX
-	JZ fpDone
-
-fpLoop:
-	VMOVDQU (SI), Y0
-	RFP16(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
-	VMOVDQU Y0, (DI)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ fpLoop
-
-fpDone:
-	VZEROUPPER
-	RET
-
-// The fused passes of the 16-bit policies (fusedVector), n a multiple of
+// The vector passes of the 16-bit policies (vectorPass), n a multiple of
 // 8, with R the rounding: kind 0 dst = R(s·src); kind 1 dst += R(src);
-// kind 2 dst = R(dst + R(s·R(src))). Each lane does the separate passes'
+// kind 2 dst = R(dst + R(s·R(src))); kind 3 dst = R(src) (dst may be src). Each lane does the separate passes'
 // operations with their operand order (s·x as kern.Scale, dst + x as
 // kern.Add: the first operand's NaN wins when both are NaN).
 
-// func fusedBF16AVX(kind int, dst, src *float32, n int, s float32)
-TEXT ·fusedBF16AVX(SB), NOSPLIT, $0-36
+// func passBF16AVX(kind int, dst, src *float32, n int, s float32)
+TEXT ·passBF16AVX(SB), NOSPLIT, $0-36
 	MOVQ kind+0(FP), AX
 	MOVQ dst+8(FP), DI
 	MOVQ src+16(FP), SI
@@ -238,7 +193,10 @@ TEXT ·fusedBF16AVX(SB), NOSPLIT, $0-36
 	JZ fbDone
 	CMPQ AX, $1
 	JEQ fbAdd
-	JGT fbAxpy
+	CMPQ AX, $2
+	JEQ fbAxpy
+	CMPQ AX, $3
+	JEQ fbRound
 
 fbScale:
 	VMULPS (SI), Y8, Y0
@@ -275,13 +233,23 @@ fbAxpy:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ fbAxpy
+	JMP fbDone
+
+fbRound:
+	VMOVDQU (SI), Y0
+	RBF16(Y0, Y1, Y2, Y3)
+	VMOVDQU Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ fbRound
 
 fbDone:
 	VZEROUPPER
 	RET
 
-// func fusedFP16AVX(kind int, dst, src *float32, n int, s float32)
-TEXT ·fusedFP16AVX(SB), NOSPLIT, $0-36
+// func passFP16AVX(kind int, dst, src *float32, n int, s float32)
+TEXT ·passFP16AVX(SB), NOSPLIT, $0-36
 	MOVQ kind+0(FP), AX
 	MOVQ dst+8(FP), DI
 	MOVQ src+16(FP), SI
@@ -291,7 +259,10 @@ TEXT ·fusedFP16AVX(SB), NOSPLIT, $0-36
 	JZ ffDone
 	CMPQ AX, $1
 	JEQ ffAdd
-	JGT ffAxpy
+	CMPQ AX, $2
+	JEQ ffAxpy
+	CMPQ AX, $3
+	JEQ ffRound
 
 ffScale:
 	VMULPS (SI), Y8, Y0
@@ -328,6 +299,16 @@ ffAxpy:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ ffAxpy
+	JMP ffDone
+
+ffRound:
+	VMOVDQU (SI), Y0
+	RFP16(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
+	VMOVDQU Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ ffRound
 
 ffDone:
 	VZEROUPPER
