@@ -175,11 +175,12 @@ GLOBL twom24<>(SB), RODATA|NOPTR, $32
 	VPOR quiet<>(SB), X, T6; \
 	VPBLENDVB T5, T6, T3, X
 
-// The vector passes of the 16-bit policies (vectorPass), n a multiple of
-// 8, with R the rounding: kind 0 dst = R(s·src); kind 1 dst += R(src);
-// kind 2 dst = R(dst + R(s·R(src))); kind 3 dst = R(src) (dst may be src). Each lane does the separate passes'
-// operations with their operand order (s·x as kern.Scale, dst + x as
-// kern.Add: the first operand's NaN wins when both are NaN).
+// The vector passes of the 16-bit policies (vectorPass; the kinds are the
+// pass constants of dtype.go), n a multiple of 8, R the rounding: kind 0
+// dst = R(s·src); kind 1 dst += R(src); kind 2 dst = R(dst + R(s·R(src)));
+// kind 3 dst = R(src) (dst may be src). Each lane does the separate
+// passes' operations with their operand order (s·x as kern.Scale, dst + x
+// as kern.Add: the first operand's NaN wins when both are NaN).
 
 // func passBF16AVX(kind int, dst, src *float32, n int, s float32)
 TEXT ·passBF16AVX(SB), NOSPLIT, $0-36
