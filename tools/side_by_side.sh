@@ -49,4 +49,27 @@ for k, v in sorted(ours.items()):
     tt = "%.0f [%.0f-%.0f]" % (t, min(torch[k[1:4]]), max(torch[k[1:4]])) if t else "-"
     ratio = "%.2fx" % (med(v) / t) if t else "-"
     print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (k + (rng, tt, ratio)))
+# The mixed-precision targets: bf16 against fp32 on each side, and
+# LoRA + bf16 against full fp32 training (speed and peak memory per token).
+peak = {}
+for l in open(out + "/ssmlab.jsonl"):
+    d = json.loads(l)
+    peak.setdefault((d["binary"].split("/")[-1], d["arch"], d["mode"], d["precision"], d["lora"]), []).append(d["peak_bytes_per_token"])
+print()
+print("| side | arch | mode | bf16 / fp32 tokens/s | LoRA+bf16 / fp32 tokens/s | LoRA+bf16 / fp32 peak bytes/token |")
+print("| --- | --- | --- | --- | --- | --- |")
+sides = sorted({k[0] for k in ours})
+for arch in ("mamba", "gpt_neox"):
+    for mode in ("train", "infer"):
+        t32, t16 = med(torch.get((arch, mode, "fp32"), [])), med(torch.get((arch, mode, "bf16"), []))
+        if t32 and t16:
+            print("| PyTorch | %s | %s | %.2fx | - | - |" % (arch, mode, t16 / t32))
+        for b in sides:
+            f32, b16 = med(ours.get((b, arch, mode, "fp32", False), [])), med(ours.get((b, arch, mode, "bf16", False), []))
+            lo = med(ours.get((b, arch, mode, "bf16", True), []))
+            if not (f32 and b16):
+                continue
+            lr = "%.2fx" % (lo / f32) if lo else "-"
+            pm = "%.2fx" % (med(peak[(b, arch, mode, "bf16", True)]) / med(peak[(b, arch, mode, "fp32", False)])) if lo else "-"
+            print("| %s | %s | %s | %.2fx | %s | %s |" % (b, arch, mode, b16 / f32, lr, pm))
 EOF
