@@ -3,7 +3,7 @@ package mamba2
 import (
 	"math"
 
-	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
@@ -16,7 +16,7 @@ func gatedNormForward(out, g, rstd, y, z, w []float32, n, e int, eps float32) {
 		sz := make([]float32, e) // SiLU(z) of one row
 		for r := lo; r < hi; r++ {
 			gr, yr, zr := g[r*e:(r+1)*e], y[r*e:(r+1)*e], z[r*e:(r+1)*e]
-			nn.SiLU(sz, zr) // one row: below the parallel grain, vectorised
+			kern.SiLU(sz, zr) // one row, inside the rows' parallel loop
 			var ss float32
 			for j, v := range yr {
 				gr[j] = v * sz[j]
@@ -47,13 +47,13 @@ func gatedNormBackward(dy, dz, dw, dout, g, rstd, y, z, w []float32, n, e int) {
 			dotp /= float32(e)
 			yr, zr := y[r*e:(r+1)*e], z[r*e:(r+1)*e]
 			dyr, dzr := dy[r*e:(r+1)*e], dz[r*e:(r+1)*e]
-			nn.SiLU(sz, zr)
+			kern.SiLU(sz, zr)
 			for j, v := range gr {
 				dg := s * (dor[j]*w[j] - v*s*dotp)
 				dyr[j] = dg * sz[j] // dg·SiLU(z)
 				dgy[j] = dg * yr[j] // then dz = dg·y·SiLU'(z)
 			}
-			nn.SiLUBackward(dzr, dgy, zr)
+			kern.SiLUBackward(dzr, dgy, zr)
 		}
 	})
 	if dw == nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -117,7 +118,7 @@ func (m *Mixer) Forward(pol precision.Policy, out, u []float32, batch, length in
 	tensor.Parallel(n, 8, func(lo, hi int) {
 		act := make([]float32, C)
 		for r := lo; r < hi; r++ {
-			nn.SiLU(act, m.conv[r*C:(r+1)*C])
+			kern.SiLU(act, m.conv[r*C:(r+1)*C]) // one row, inside the rows' parallel loop
 			pol.Act(act)
 			copy(m.x[r*E:(r+1)*E], act[:E])
 			copy(m.bm[r*GN:(r+1)*GN], act[E:E+GN])
@@ -136,7 +137,9 @@ func (m *Mixer) Forward(pol precision.Policy, out, u []float32, batch, length in
 		ChunkScan(m.y, m.states, m.x, m.dt, m.a, m.bm, m.cm, nil, d, c.ChunkSize)
 	}
 	m.addSkip(m.y, m.x, n)
-	z := m.zView(n)
+	bb := mixerBufList.Get()
+	defer mixerBufList.Put(bb)
+	z := m.zView(&bb.z, n)
 	gatedNormForward(m.normed, m.gated, m.rstd, m.y, z, m.Norm.Value.Data, n, E, c.Eps)
 	m.OutProj.Forward(pol, out, m.normed, n)
 }
@@ -157,9 +160,9 @@ func (m *Mixer) addSkip(y, x []float32, n int) {
 
 // zView returns the gate z (n, E) as a contiguous copy of in_proj's first E
 // columns.
-func (m *Mixer) zView(n int) []float32 {
+func (m *Mixer) zView(buf *[]float32, n int) []float32 {
 	E, Pj := m.cfg.E(), m.cfg.ProjDim()
-	z := make([]float32, n*E)
+	z := zeroed(buf, n*E)
 	for r := 0; r < n; r++ {
 		copy(z[r*E:(r+1)*E], m.proj[r*Pj:r*Pj+E])
 	}
@@ -178,14 +181,16 @@ func (m *Mixer) Backward(pol precision.Policy, du, dout []float32) {
 	n := batch * length
 	d := m.dims(batch, length)
 
-	dnormed := make([]float32, n*E)
+	bb := mixerBufList.Get()
+	defer mixerBufList.Put(bb)
+	dnormed := zeroed(&bb.dnormed, n*E)
 	m.OutProj.Backward(pol, dnormed, dout, m.normed, n)
-	z := m.zView(n)
-	dy, dz := make([]float32, n*E), make([]float32, n*E)
+	z := m.zView(&bb.z, n)
+	dy, dz := zeroed(&bb.dy, n*E), zeroed(&bb.dz, n*E)
 	gatedNormBackward(dy, dz, m.Norm.G(), dnormed, m.gated, m.rstd, m.y, z, m.Norm.Value.Data, n, E)
 
 	// D skip: y += D_h·x
-	dx := make([]float32, n*E)
+	dx := zeroed(&bb.dx, n*E)
 	if gD := m.Dskip.G(); gD != nil {
 		acc := make([]float64, H)
 		for i := 0; i < n*E; i += P { // serial, in index order: a deterministic sum
@@ -199,8 +204,8 @@ func (m *Mixer) Backward(pol precision.Policy, du, dout []float32) {
 			gD[h] += float32(v)
 		}
 	}
-	ddt, dA := make([]float32, n*H), make([]float32, H)
-	dbm, dcm := make([]float32, n*GN), make([]float32, n*GN)
+	ddt, dA := zeroed(&bb.ddt, n*H), make([]float32, H)
+	dbm, dcm := zeroed(&bb.dbm, n*GN), zeroed(&bb.dcm, n*GN)
 	if m.scan == Recurrent {
 		RecScanBackward(dx, ddt, dA, dbm, dcm, dy, m.states, m.x, m.dt, m.a, m.bm, m.cm, d, c.ChunkSize)
 	} else {
@@ -222,8 +227,8 @@ func (m *Mixer) Backward(pol precision.Policy, du, dout []float32) {
 	}
 
 	// back through SiLU and the conv into the xBC columns of in_proj
-	dproj := make([]float32, n*Pj)
-	dconv := make([]float32, n*C)
+	dproj := zeroed(&bb.dproj, n*Pj)
+	dconv := zeroed(&bb.dconv, n*C)
 	tensor.Parallel(n, 8, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			da := dconv[r*C : (r+1)*C]
@@ -231,11 +236,11 @@ func (m *Mixer) Backward(pol precision.Policy, du, dout []float32) {
 			copy(da[E:E+GN], dbm[r*GN:(r+1)*GN])
 			copy(da[E+GN:], dcm[r*GN:(r+1)*GN])
 			pol.Act(da) // the gradient of a 16-bit tensor is 16-bit
-			nn.SiLUBackward(da, da, m.conv[r*C:(r+1)*C])
+			kern.SiLUBackward(da, da, m.conv[r*C:(r+1)*C])
 			pol.Act(da)
 		}
 	})
-	dxbcIn := make([]float32, n*C)
+	dxbcIn := zeroed(&bb.dxbcIn, n*C)
 	m.Conv.Backward(pol, dxbcIn, dconv, m.xbcIn, batch, length)
 	gBias := m.DtBias.G()
 	for r := 0; r < n; r++ {

@@ -182,7 +182,9 @@ func (m *Model) Backward(pol precision.Policy, dlogits []float32) {
 		panic("mamba2: Backward without Forward")
 	}
 	D, n := m.cfg.D, m.b*m.l
-	dhf, dh, dtmp := make([]float32, n*D), make([]float32, n*D), make([]float32, n*D)
+	mb := modelBufList.Get()
+	defer modelBufList.Put(mb)
+	dhf, dh, dtmp := zeroed(&mb.dhf, n*D), zeroed(&mb.dh, n*D), zeroed(&mb.dtmp, n*D)
 	m.Head.Backward(pol, dhf, dlogits, m.hf, n)
 	m.NormF.Backward(dh, dhf, m.h[len(m.Layers)], m.rstdF, n)
 	for i := len(m.Layers) - 1; i >= 0; i-- {

@@ -34,6 +34,7 @@ func ChunkScan(y, states, x, dt, A, Bm, Cm, h0 []float32, d Dims, Q int) {
 	}
 	tensor.Parallel(d.B*nc*H, 1, func(lo, hi int) { // 1 and 2
 		s := newScratch(min(Q, d.L), P, N)
+		defer scratchList.Put(s)
 		for it := lo; it < hi; it++ {
 			k := d.chunk(it, Q, nc, dt, A, x, y, Bm, Cm, s)
 			k.segments(s, dt)
@@ -67,6 +68,7 @@ func ChunkScan(y, states, x, dt, A, Bm, Cm, h0 []float32, d Dims, Q int) {
 	})
 	tensor.Parallel(d.B*nc*H, 1, func(lo, hi int) { // 4
 		s := newScratch(min(Q, d.L), P, N)
+		defer scratchList.Put(s)
 		for it := lo; it < hi; it++ {
 			k := d.chunk(it, Q, nc, dt, A, x, y, Bm, Cm, s)
 			gemm(false, true, k.q, P, N, 1, k.cm, k.ldbc, states[k.state(k.c0):], N, 0, s.t1, P)
@@ -155,10 +157,19 @@ type scratch struct {
 	bs                        []float32 // (Q, N)
 }
 
+// newScratch returns a worker's buffers, all zero, from a free list (give
+// them back with scratchList.Put).
 func newScratch(Q, P, N int) *scratch {
-	f := func(n int) []float32 { return make([]float32, n) }
-	return &scratch{Q: Q, dec: f(Q), cum: f(Q), tail: f(Q), ddt: f(Q), diff: f(Q + 1),
-		cb: f(Q * Q), m: f(Q * Q), dm: f(Q * Q), t1: f(Q * P), t2: f(Q * P), bs: f(Q * N)}
+	s := scratchList.Get()
+	s.Q = Q
+	for _, f := range []struct {
+		buf *[]float32
+		n   int
+	}{{&s.dec, Q}, {&s.cum, Q}, {&s.tail, Q}, {&s.ddt, Q}, {&s.diff, Q + 1},
+		{&s.cb, Q * Q}, {&s.m, Q * Q}, {&s.dm, Q * Q}, {&s.t1, Q * P}, {&s.t2, Q * P}, {&s.bs, Q * N}} {
+		zeroed(f.buf, f.n)
+	}
+	return s
 }
 
 // segGrad adds v, a gradient with respect to the log of w(j, i) =

@@ -13,9 +13,12 @@ func ChunkScanBackward(dx, ddt, dA, dBm, dCm, dy, states, x, dt, A, Bm, Cm []flo
 	d.check(x, dt, A, Bm, Cm)
 	H, P, N, L := d.H, d.P, d.N, d.L
 	nc, PN := NumChunks(L, Q), P*N
-	T := make([]float32, len(states))               // d loss / d states
+	sb := ssdBufList.Get()
+	defer ssdBufList.Put(sb)
+	T := zeroed(&sb.t, len(states))                 // d loss / d states
 	tensor.Parallel(d.B*nc*H, 1, func(lo, hi int) { // from step 4: T_c = Σ_i w(−1, i) dy_i C_iᵀ
 		s := newScratch(min(Q, L), P, N)
+		defer scratchList.Put(s)
 		for it := lo; it < hi; it++ {
 			k := d.chunk(it, Q, nc, dt, A, x, dy, Bm, Cm, s)
 			for i := 0; i < k.q; i++ {
@@ -40,10 +43,11 @@ func ChunkScanBackward(dx, ddt, dA, dBm, dCm, dy, states, x, dt, A, Bm, Cm []flo
 			}
 		}
 	})
-	dBh, dCh := make([]float32, d.B*L*H*N), make([]float32, d.B*L*H*N) // per head, summed into groups below
+	dBh, dCh := zeroed(&sb.dBh, d.B*L*H*N), zeroed(&sb.dCh, d.B*L*H*N) // per head, summed into groups below
 	dAc := make([]float32, d.B*nc*H)
 	tensor.Parallel(d.B*nc*H, 1, func(lo, hi int) {
 		s := newScratch(min(Q, L), P, N)
+		defer scratchList.Put(s)
 		for it := lo; it < hi; it++ {
 			k := d.chunk(it, Q, nc, dt, A, x, dy, Bm, Cm, s)
 			dAc[it] = k.backward(s, dx, ddt, dBh, dCh, T, states, dEnd[(k.bi*H+k.hd)*nc+k.c0], dt)
