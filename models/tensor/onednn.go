@@ -264,7 +264,7 @@ func (OneDNN) Name() string { return "onednn" }
 func (OneDNN) Describe() string {
 	v := C.dnnl_version()
 	f32 := "sgemm"
-	if f32Matmul() {
+	if f32Matmul {
 		f32 = "matmul primitive"
 	}
 	return fmt.Sprintf("onednn %d.%d.%d (isa %s; fp32 %s; bf16 %s, fp16 %s)", int(v.major), int(v.minor), int(v.patch),
@@ -295,18 +295,16 @@ func dnnlISA() string {
 // Gemm implements Backend: dnnl_sgemm on GOMAXPROCS OpenMP threads, or
 // the fp32 matmul primitive where f32Matmul chose it.
 func (OneDNN) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m > 0 && n > 0 && k > 0 && f32Matmul() &&
+	if m > 0 && n > 0 && k > 0 && f32Matmul &&
 		dnnlMatmul(C.dnnl_f32, transA, transB, m, n, k, alpha, unsafe.Pointer(&a[0]), lda, unsafe.Pointer(&b[0]), ldb, beta, c, ldc) {
 		return
 	}
 	dnnlSgemm(runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-var f32MatmulOnce = sync.OnceValue(func() bool { return os.Getenv("SSMLAB_ONEDNN_F32") == "matmul" })
-
-// f32Matmul reports whether fp32 products go through the matmul primitive
-// (SSMLAB_ONEDNN_F32=matmul) instead of dnnl_sgemm.
-func f32Matmul() bool { return f32MatmulOnce() }
+// f32Matmul says whether fp32 products go through the matmul primitive
+// (SSMLAB_ONEDNN_F32=matmul, read at start) instead of dnnl_sgemm.
+var f32Matmul = os.Getenv("SSMLAB_ONEDNN_F32") == "matmul"
 
 // dnnlF32Impl names the implementation oneDNN's fp32 matmul primitive
 // picks for a product (empty if none builds).

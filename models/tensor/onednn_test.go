@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -20,6 +21,18 @@ func TestOneDNNMatmulPrimitive(t *testing.T) {
 	t.Log(OneDNN{}.Describe())
 	for range 2 {
 		checkVsRef(t, "onednn matmul f32", precision.FP32, dnnlMatmulF32)
+	}
+}
+
+// TestOneDNNGemmMatmulSwitch runs OneDNN.Gemm with SSMLAB_ONEDNN_F32's
+// switch on, so the primitive's fp32 path is checked against the reference
+// by the suite, not only when a user sets the variable; Describe names it.
+func TestOneDNNGemmMatmulSwitch(t *testing.T) {
+	defer func(v bool) { f32Matmul = v }(f32Matmul)
+	f32Matmul = true
+	checkVsRef(t, "onednn gemm via matmul", precision.FP32, OneDNN{}.Gemm)
+	if d := (OneDNN{}).Describe(); !strings.Contains(d, "fp32 matmul primitive") {
+		t.Errorf("Describe() = %q, want it to name the matmul primitive", d)
 	}
 }
 
