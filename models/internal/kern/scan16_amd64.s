@@ -118,8 +118,23 @@ TEXT ·scanFwd16(SB), 0, $1216-8
 	SHLQ $2, DX
 	MOVQ DX, 24(SP)
 	XORQ DX, DX
+	// The Δ pass also prefetches the rows the other two passes read and
+	// write (u, y_pre, y and z of step t) and dt four steps ahead: the
+	// per-(t, e) rows are 64 bytes at a stride of E (2E for z) floats, so
+	// in a training step every one is a cache miss the core would otherwise
+	// wait for. SI = 4·E·4, DI z row t.
+	MOVQ 16(SP), SI
+	SHLQ $2, SI
+	MOVQ R10, DI
 
 f16Delta:
+	LEAQ (R8)(DX*1), AX
+	PREFETCHT0 (AX)(SI*1)
+	PREFETCHT0 (R9)(DX*1)
+	PREFETCHT0 (R12)(DX*1)
+	PREFETCHT0 (R13)(DX*1)
+	PREFETCHT0 (DI)
+	ADDQ 24(SP), DI
 	VMOVUPS (R8)(DX*1), Y7
 	VADDPS 32(SP), Y7, Y7
 	SOFTPLUS8
@@ -307,6 +322,10 @@ f16RegStep:
 #define S_AL2X 320
 #define S_ATX 1344
 #define S_DAX 2368
+// Prefetching: 4·E·4 (four steps ahead), and z's row offset of step t
+// during the recomputation.
+#define S_PFE 3392
+#define S_PFZ 3400
 
 
 // The N = 16 pieces of scanBwd16: the state rows (recomputation) and then
@@ -394,7 +413,7 @@ f16RegStep:
 // 16) with h_{t−1} of step t in row t (row 0 is H0), DAs (Len, N, 16).
 // Every lane does scanBwd8's operations in scanBwd8's order, so the
 // results equal two scanBwd8 calls bit for bit (TestScanBwd16MatchesPairs).
-TEXT ·scanBwd16(SB), 0, $3392-8
+TEXT ·scanBwd16(SB), 0, $3408-8
 	MOVQ a+0(FP), AX
 	MOVQ AX, S_ARG(SP)
 	SAVE_ROWS
@@ -448,6 +467,10 @@ h0Row:
 	MOVQ B_LEN(AX), DX
 	MOVQ DX, S_T(SP)
 	MOVQ $0, S_TOFF(SP)
+	MOVQ $0, S_PFZ(SP)
+	MOVQ S_E4(SP), CX
+	SHLQ $2, CX
+	MOVQ CX, S_PFE(SP)
 	MOVQ B_BM(AX), BX
 	MOVQ B_HS(AX), R8
 	MOVQ B_DAS(AX), R10
@@ -482,6 +505,7 @@ h0Row:
 	VBROADCASTSS e2c0<>(SB), Z15
 
 recStep16:
+	PREFETCH_REV
 	PTR(S_DELTA)
 	VMOVUPS (AX), Z4
 	PTR(S_U)
@@ -515,6 +539,8 @@ recNext16:
 	ADDQ R13, BX
 	MOVQ S_E4(SP), AX
 	ADDQ AX, S_TOFF(SP)
+	MOVQ S_ZS4(SP), AX
+	ADDQ AX, S_PFZ(SP)
 	DECQ S_T(SP)
 	JNZ recStep16
 

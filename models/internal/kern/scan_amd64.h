@@ -61,6 +61,24 @@
 	MOVQ s(SP), AX; \
 	ADDQ S_TOFFZ(SP), AX
 
+// PREFETCH_REV, at step t of the recomputation, prefetches the rows of
+// step t that the reverse pass reads and writes (dY, y_pre, dt, z, du,
+// d dt, dz) and the recomputation's own Δ and u four steps ahead (AX
+// clobbered; the including kernel keeps 4·E·4 in S_PFE and z's row offset
+// of step t in S_PFZ). Each is a row of the call's channels at a stride of
+// E floats (2E for z): in a training step a cache miss, whose latency the
+// recomputation's arithmetic now hides.
+#define PREFETCH_REV \
+	PTR(S_DY); PREFETCHT0 (AX); \
+	PTR(S_YPRE); PREFETCHT0 (AX); \
+	PTR(S_DT); PREFETCHT0 (AX); \
+	PTR(S_DU); PREFETCHT0 (AX); \
+	PTR(S_DDT); PREFETCHT0 (AX); \
+	MOVQ S_Z(SP), AX; ADDQ S_PFZ(SP), AX; PREFETCHT0 (AX); \
+	MOVQ S_DZ(SP), AX; ADDQ S_PFZ(SP), AX; PREFETCHT0 (AX); \
+	PTR(S_DELTA); ADDQ S_PFE(SP), AX; PREFETCHT0 (AX); \
+	PTR(S_U); ADDQ S_PFE(SP), AX; PREFETCHT0 (AX)
+
 // SAVE_ROWS copies the backward's per-(t, e) row pointers from the Bwd at
 // AX into the including kernel's frame slots (DX clobbered).
 #define SAVE_ROWS \
