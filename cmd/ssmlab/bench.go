@@ -46,6 +46,16 @@ Output keys:
   peak_bytes_per_token  peak_bytes / (batch x seq)
   alloc_bytes_per_token heap bytes allocated per token by the timed steps
                         (exact; 0 for an allocation-free step)
+  gemm_seconds_per_step time per step inside the matrix products called
+                        from the step itself (each on the backend's threads:
+                        wall time); seconds_per_step minus this is the rest
+                        (scan, attention's softmax, norms, activations, loss,
+                        optimizer)
+  gemm_serial_cpu_seconds_per_step
+                        summed time per step of the single-threaded products
+                        that parallel loops run on each worker (attention's
+                        per-head products, Mamba-2's per-chunk ones): CPU
+                        time, up to gomaxprocs of them at once
   gflops                achieved: analytic FLOPs per step / seconds_per_step
   flops_per_token       the analytic count used (see below)
   backend               the GEMM backend (SSMLAB_BLAS or --backend picks one)
@@ -89,35 +99,37 @@ type benchOpts struct {
 
 // BenchResult is the JSON object bench prints.
 type BenchResult struct {
-	Arch               string  `json:"arch"`
-	Mode               string  `json:"mode"`
-	Precision          string  `json:"precision"`
-	LoRA               bool    `json:"lora"`
-	Vocab              int     `json:"vocab"`
-	DModel             int     `json:"d_model"`
-	Layers             int     `json:"layers"`
-	Batch              int     `json:"batch"`
-	Seq                int     `json:"seq"`
-	Steps              int     `json:"steps"`
-	Warmup             int     `json:"warmup"`
-	Params             int     `json:"params"`
-	TrainableParams    int     `json:"trainable_params"`
-	TokensPerS         float64 `json:"tokens_per_s"`
-	TokensPerSMedian   float64 `json:"tokens_per_s_median"`
-	SecondsPerStep     float64 `json:"seconds_per_step"`
-	CPUSecondsPerStep  float64 `json:"cpu_seconds_per_step"`
-	PeakBytes          uint64  `json:"peak_bytes"`
-	PeakBytesPerToken  float64 `json:"peak_bytes_per_token"`
-	AllocBytesPerToken float64 `json:"alloc_bytes_per_token"`
-	GFLOPS             float64 `json:"gflops"`
-	FLOPsPerToken      float64 `json:"flops_per_token"`
-	Backend            string  `json:"backend"`
-	HalfNative         bool    `json:"half_native"`
-	MatmulPath         string  `json:"matmul_path"`
-	Kernels            string  `json:"kernels"`
-	GoVersion          string  `json:"go_version"`
-	GOMAXPROCS         int     `json:"gomaxprocs"`
-	Loss               float64 `json:"loss"`
+	Arch                 string  `json:"arch"`
+	Mode                 string  `json:"mode"`
+	Precision            string  `json:"precision"`
+	LoRA                 bool    `json:"lora"`
+	Vocab                int     `json:"vocab"`
+	DModel               int     `json:"d_model"`
+	Layers               int     `json:"layers"`
+	Batch                int     `json:"batch"`
+	Seq                  int     `json:"seq"`
+	Steps                int     `json:"steps"`
+	Warmup               int     `json:"warmup"`
+	Params               int     `json:"params"`
+	TrainableParams      int     `json:"trainable_params"`
+	TokensPerS           float64 `json:"tokens_per_s"`
+	TokensPerSMedian     float64 `json:"tokens_per_s_median"`
+	SecondsPerStep       float64 `json:"seconds_per_step"`
+	CPUSecondsPerStep    float64 `json:"cpu_seconds_per_step"`
+	GemmSecondsPerStep   float64 `json:"gemm_seconds_per_step"`
+	GemmSerialCPUPerStep float64 `json:"gemm_serial_cpu_seconds_per_step"`
+	PeakBytes            uint64  `json:"peak_bytes"`
+	PeakBytesPerToken    float64 `json:"peak_bytes_per_token"`
+	AllocBytesPerToken   float64 `json:"alloc_bytes_per_token"`
+	GFLOPS               float64 `json:"gflops"`
+	FLOPsPerToken        float64 `json:"flops_per_token"`
+	Backend              string  `json:"backend"`
+	HalfNative           bool    `json:"half_native"`
+	MatmulPath           string  `json:"matmul_path"`
+	Kernels              string  `json:"kernels"`
+	GoVersion            string  `json:"go_version"`
+	GOMAXPROCS           int     `json:"gomaxprocs"`
+	Loss                 float64 `json:"loss"`
 }
 
 func init() {
@@ -260,12 +272,14 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 	tr := &efficiency.Tracker{SampleEvery: 2 * time.Millisecond}
 	secs := make([]float64, 0, o.steps)
 	cpu0 := cpuSeconds()
+	tensor.StartProductClock()
 	for range o.steps {
 		tr.Begin()
 		step.run()
 		tr.End(B * T)
 		secs = append(secs, tr.Steps()[len(tr.Steps())-1].Seconds)
 	}
+	gemmWall, gemmSerial := tensor.StopProductClock()
 	rep := tr.Report()
 	cpuPerStep := (cpuSeconds() - cpu0) / float64(o.steps)
 	if o.memprofile != "" {
@@ -282,6 +296,7 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 		Vocab: o.vocab, DModel: o.d, Layers: o.layers, Batch: B, Seq: T, Steps: o.steps, Warmup: o.warmup,
 		Params: total, TrainableParams: trainable,
 		TokensPerS: rep.TokensPerSec, TokensPerSMedian: float64(B*T) / train.Median(secs), SecondsPerStep: rep.SecondsPerStep, CPUSecondsPerStep: cpuPerStep,
+		GemmSecondsPerStep: gemmWall.Seconds() / float64(o.steps), GemmSerialCPUPerStep: gemmSerial.Seconds() / float64(o.steps),
 		PeakBytes: rep.PeakHeapBytes, PeakBytesPerToken: rep.HeapBytesPerToken, AllocBytesPerToken: rep.AllocBytesPerToken,
 		GFLOPS: perStep / rep.SecondsPerStep / 1e9, FLOPsPerToken: perStep / float64(B*T),
 		Backend: tensor.Default().Name(), HalfNative: halfNative(pol), MatmulPath: tensor.MatmulPath(pol.Compute), Kernels: tensor.Kernels(),

@@ -39,6 +39,17 @@ func TestBenchJSONContract(t *testing.T) {
 				t.Errorf("%v: %s = %v, want a positive number", c, k, m[k])
 			}
 		}
+		// every model multiplies matrices in its step; the products' wall
+		// time is part of the step's
+		g, ok := m["gemm_seconds_per_step"].(float64)
+		if sps, _ := m["seconds_per_step"].(float64); !ok || !(g > 0) || g > sps {
+			t.Errorf("%v: gemm_seconds_per_step = %v, want in (0, seconds_per_step %v]", c, m["gemm_seconds_per_step"], sps)
+		}
+		// per-head (attention) and per-chunk (Mamba-2) products run on the workers
+		serial, _ := m["gemm_serial_cpu_seconds_per_step"].(float64)
+		if wantSerial := c.arch != "mamba"; (serial > 0) != wantSerial {
+			t.Errorf("%v: gemm_serial_cpu_seconds_per_step = %v, want >0: %v", c, serial, wantSerial)
+		}
 		for k, want := range map[string]any{"backend": nil, "arch": c.arch, "mode": c.mode, "precision": c.prec,
 			"half_native": nil, "go_version": runtime.Version(), "gomaxprocs": 2.0, "batch": 2.0, "seq": 8.0, "lora": false,
 			"kernels": tensor.Kernels()} {

@@ -46,6 +46,8 @@ type SerialGemmer interface {
 // usual Gemm.
 func GemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	t0 := clockStart()
+	defer clockStop(t0, true)
 	be := Default()
 	if s, ok := be.(SerialGemmer); ok {
 		s.GemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -139,7 +141,9 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a, b []float32, beta 
 		ldb = k
 	}
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, n)
+	t0 := clockStart()
 	Default().Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
+	clockStop(t0, false)
 }
 
 // MatMulT computes y (n x out) = x (n x in) · wᵀ where w is (out x in): the

@@ -61,7 +61,9 @@ func GemmAs(d precision.DType, transA, transB bool, m, n, k int, alpha float32, 
 				ldb = k
 			}
 			checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, n)
+			t0 := clockStart()
 			if h.HalfGemm(d == precision.BF16, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n) {
+				clockStop(t0, false)
 				return
 			}
 		}
