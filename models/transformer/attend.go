@@ -64,12 +64,10 @@ func attend(pol precision.Policy, out, q, k, v []float32, sh attnShape, scale fl
 				pol.Act(p) // the 16-bit operand of p·v (HF: softmax(...).to(query.dtype), then a half matmul)
 				o := out[(b*Tq+i0)*ldo+h*HD:]
 				gemm(false, false, rows, HD, nk, p, nk, v[kv:], HD, 0, o, ldo)
-				for i := 0; pol.Half() && i < rows; i++ {
-					pol.Act(o[i*ldo : i*ldo+HD])
-				}
 			}
 		}
 	})
+	pol.Act(out[:sh.B*Tq*ldo]) // p·v is a 16-bit tensor: one pass over every head's rows
 }
 
 // block returns the queries of the block starting at query i0 and the
@@ -131,25 +129,26 @@ func probs(pol precision.Policy, p, qh, keys []float32, sh attnShape, scale floa
 	} else {
 		gemm(false, false, rows, nk, sh.HD, qh, sh.HD, keys, sh.Tk, 0, p, nk)
 	}
+	if pol.Half() {
+		// the product and the scaled scores are 16-bit tensors:
+		// round(round(s)·scale), two passes over the whole block (the
+		// masked scores too, which are finite and cleared below) rather than
+		// three calls a row
+		pol.Act(p)
+		pol.Compute.ScaleTo(p, p, scale)
+		scale = 1
+	}
 	for i := 0; i < rows; i++ {
 		row := p[i*nk : (i+1)*nk]
 		n := off + i0 + i + 1
-		softmaxScores(pol, row[:n], scale)
+		softmaxScores(row[:n], scale)
 		clear(row[n:])
 	}
 }
 
 // softmaxScores scales the raw scores q·k of one query and replaces them by
-// their softmax in fp32 (float32 exponentials within 2 ulp, kern). Under a
-// 16-bit policy the product and the scaled score are 16-bit tensors
-// (rounded) first.
-func softmaxScores(pol precision.Policy, row []float32, scale float32) {
-	if pol.Half() { // round(round(s)·scale), in vector passes
-		pol.Act(row)
-		kern.Scale(row, scale)
-		pol.Act(row)
-		scale = 1
-	}
+// their softmax in fp32 (float32 exponentials within 2 ulp, kern).
+func softmaxScores(row []float32, scale float32) {
 	m := kern.Max(row) * scale // scale > 0: the max of the scaled scores
 	sum := kern.ExpScaleShift(row, row, scale, m)
 	kern.Scale(row, float32(1/sum))
@@ -216,18 +215,19 @@ func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, s
 // queries at positions first.., into the gradient of the raw scores,
 // dS = p⊙(dp − Σ p·dp)·scale, zero where masked.
 func scoreGrads(pol precision.Policy, p, dp []float32, nk, first int, scale float32) {
+	rowScale := scale
+	if pol.Half() {
+		rowScale = 1 // scaled below, after the rounding
+	}
 	for i := 0; i < len(p)/nk; i++ {
 		n := first + i + 1
 		pi, di := p[i*nk:i*nk+n], dp[i*nk:(i+1)*nk]
 		dot := kern.Dot(pi, di[:n])
-		if pol.Half() { // round(round(p·(dp − dot))·scale), in vector passes
-			kern.SoftmaxBackward(di[:n], pi, di[:n], dot, 1)
-			pol.Act(di[:n])
-			kern.Scale(di[:n], scale)
-			pol.Act(di[:n])
-		} else {
-			kern.SoftmaxBackward(di[:n], pi, di[:n], dot, scale)
-		}
+		kern.SoftmaxBackward(di[:n], pi, di[:n], dot, rowScale)
 		clear(di[n:])
+	}
+	if pol.Half() { // round(round(p·(dp − dot))·scale), two passes over the block (masked zeros stay 0)
+		pol.Act(dp)
+		pol.Compute.ScaleTo(dp, dp, scale)
 	}
 }
