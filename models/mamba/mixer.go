@@ -56,6 +56,7 @@ func newMixer(name string, c Config) *Mixer {
 		OutProj: nn.NewLinear(name+".out_proj", E, D, c.Bias),
 		D:       D, E: E, N: N, R: R, K: K,
 	}
+	m.Conv.InputRounded = true // it reads in_proj's output
 	return m
 }
 

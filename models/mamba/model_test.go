@@ -116,7 +116,7 @@ func TestModelHalfPolicies(t *testing.T) {
 			t.Fatalf("%v: loss %v", pol, loss)
 		}
 		mx := m.Layers[0].Mixer
-		for name, xs := range map[string][]float32{"logits": m.logits, "u": mx.u, "y": mx.so.Y, "B": mx.bm, "dt": mx.dtr} {
+		for name, xs := range map[string][]float32{"logits": m.logits, "xz": mx.xz, "u": mx.u, "y": mx.so.Y, "B": mx.bm, "dt": mx.dtr} {
 			for _, v := range xs {
 				if pol.Compute.Round(v) != v {
 					t.Fatalf("%v: %s value %v is not on the %v grid", pol, name, v, pol.Compute)
@@ -134,6 +134,44 @@ func TestModelHalfPolicies(t *testing.T) {
 		for _, p := range m.Params() {
 			if !precision.AllFinite(p.Grad.Data) {
 				t.Fatalf("%v: %s gradient not finite", pol, p.Name)
+			}
+		}
+	}
+}
+
+// The conv reads in_proj's output in place under 16-bit policies
+// (Conv1d.InputRounded): loss and gradients equal those through a rounded
+// copy, bit for bit.
+func TestConvReadsRoundedInput(t *testing.T) {
+	c := tinyConfig()
+	m := tiny(t, c, 8)
+	r := rand.New(rand.NewPCG(11, 12))
+	B, T := 2, 9
+	ids := randIDs(r, B*T, c.Vocab)
+	tg := nn.ShiftLabels(ids, B, T)
+	run := func(pol precision.Policy, inPlace bool) (float64, [][]float32) {
+		for _, l := range m.Layers {
+			l.Mixer.Conv.InputRounded = inPlace
+		}
+		nn.ZeroGrads(m.Params())
+		loss := lm.Loss(m, pol, ids, tg, B, T, true, 1)
+		var gs [][]float32
+		for _, p := range m.Params() {
+			gs = append(gs, append([]float32(nil), p.G()...))
+		}
+		return loss, gs
+	}
+	for _, pol := range []precision.Policy{precision.FP16AMP, precision.BF16AMP, {Compute: precision.BF16, PureWeights: true}} {
+		l0, g0 := run(pol, false)
+		l1, g1 := run(pol, true)
+		if math.Float64bits(l0) != math.Float64bits(l1) {
+			t.Fatalf("%v: loss %v through a copy, %v in place", pol, l0, l1)
+		}
+		for i, p := range m.Params() {
+			for j := range g0[i] {
+				if math.Float32bits(g0[i][j]) != math.Float32bits(g1[i][j]) {
+					t.Fatalf("%v: %s[%d] %v through a copy, %v in place", pol, p.Name, j, g0[i][j], g1[i][j])
+				}
 			}
 		}
 	}

@@ -44,10 +44,12 @@ type Mixer struct {
 // NewMixer allocates a zero mixer whose parameters are named prefix+".…".
 func NewMixer(cfg Config, prefix string) *Mixer {
 	E, H, C := cfg.E(), cfg.H(), cfg.ConvDim()
+	conv := nn.NewConv1d(prefix+".conv1d", C, cfg.K, cfg.ConvBias)
+	conv.InputRounded = true // it reads (a copy of) in_proj's output
 	return &Mixer{
 		cfg:     cfg,
 		InProj:  nn.NewLinear(prefix+".in_proj", cfg.D, cfg.ProjDim(), cfg.Bias),
-		Conv:    nn.NewConv1d(prefix+".conv1d", C, cfg.K, cfg.ConvBias),
+		Conv:    conv,
 		DtBias:  nn.NewParam(prefix+".dt_bias", true, H),
 		ALog:    nn.NewParam(prefix+".A_log", true, H),
 		Dskip:   nn.NewParam(prefix+".D", true, H),

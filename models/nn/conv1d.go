@@ -19,6 +19,11 @@ type Conv1d struct {
 	W    *Param // (E, 1, K)
 	B    *Param // (E), nil without bias
 	E, K int
+	// InputRounded says the input is a 16-bit tensor already under a 16-bit
+	// policy (in Mamba it is in_proj's output, which nn.Linear rounds), so
+	// the conv reads it in place rather than through a rounded copy: the
+	// same values, since rounding is idempotent, without a pass over it.
+	InputRounded bool
 
 	wT, bq  []float32 // weights as (K, E) and the bias, on the compute grid
 	pw, pb  []float32 // per-sequence partial dW (B, K, E) and db (B, E)
@@ -86,6 +91,10 @@ func (c *Conv1d) ForwardStrided(pol precision.Policy, y, x []float32, xs, batch,
 func (c *Conv1d) stridedOperands(pol precision.Policy, x []float32, xs, rows int) (xq []float32, xsq int, wq []float32, xb, wb *[]float32) {
 	if !pol.Half() {
 		return x, xs, c.W.Value.Data, nil, nil
+	}
+	if c.InputRounded {
+		wq, wb = Rounded(pol, c.W.Value.Data)
+		return x, xs, wq, nil, wb
 	}
 	xb = HalfBufs.Get()
 	xq = scratch.Float32s(xb, rows*c.E)

@@ -13,6 +13,9 @@ type Adapter interface {
 	// AdapterForward adds the adapter's output for x (n x in) to y (n x out).
 	// x is the input as the base matmul sees it: on the compute grid under
 	// a 16-bit policy (already rounded; the adapter need not round it).
+	// Under a 16-bit policy y is a 16-bit tensor before and must be one
+	// after (the sum rounded, as a half add): layers fed by a Linear rely
+	// on it (Conv1d.InputRounded).
 	AdapterForward(pol precision.Policy, y, x []float32, n int)
 	// AdapterBackward accumulates the adapter's parameter gradients for
 	// upstream gradient dy and, when dx is non-nil, adds its part to dx (x
