@@ -1,12 +1,10 @@
 package mamba
 
 import (
-	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
 
-	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -32,25 +30,10 @@ func TestTrainStepIndependentOfGOMAXPROCS(t *testing.T) {
 	for _, pol := range []precision.Policy{precision.FP32Policy, precision.BF16AMP} {
 		run := func(procs int) (float64, [][]float32) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			nn.ZeroGrads(m.Params())
-			loss := lm.Loss(m, pol, ids, tg, B, T, true, 1)
-			var gs [][]float32
-			for _, p := range m.Params() {
-				gs = append(gs, append([]float32(nil), p.G()...))
-			}
-			return loss, gs
+			return lossAndGrads(m, pol, ids, tg, B, T)
 		}
 		l1, g1 := run(1)
 		l3, g3 := run(3)
-		if math.Float64bits(l1) != math.Float64bits(l3) {
-			t.Fatalf("%v: loss %v with 1 thread, %v with 3", pol, l1, l3)
-		}
-		for i, p := range m.Params() {
-			for j := range g1[i] {
-				if math.Float32bits(g1[i][j]) != math.Float32bits(g3[i][j]) {
-					t.Fatalf("%v: %s[%d] %v with 1 thread, %v with 3", pol, p.Name, j, g1[i][j], g3[i][j])
-				}
-			}
-		}
+		sameBits(t, pol.String()+": 1 thread / 3", m, l1, l3, g1, g3)
 	}
 }

@@ -149,29 +149,42 @@ func TestConvReadsRoundedInput(t *testing.T) {
 	B, T := 2, 9
 	ids := randIDs(r, B*T, c.Vocab)
 	tg := nn.ShiftLabels(ids, B, T)
-	run := func(pol precision.Policy, inPlace bool) (float64, [][]float32) {
+	setInPlace := func(on bool) {
 		for _, l := range m.Layers {
-			l.Mixer.Conv.InputRounded = inPlace
+			l.Mixer.Conv.InputRounded = on
 		}
-		nn.ZeroGrads(m.Params())
-		loss := lm.Loss(m, pol, ids, tg, B, T, true, 1)
-		var gs [][]float32
-		for _, p := range m.Params() {
-			gs = append(gs, append([]float32(nil), p.G()...))
-		}
-		return loss, gs
 	}
 	for _, pol := range []precision.Policy{precision.FP16AMP, precision.BF16AMP, {Compute: precision.BF16, PureWeights: true}} {
-		l0, g0 := run(pol, false)
-		l1, g1 := run(pol, true)
-		if math.Float64bits(l0) != math.Float64bits(l1) {
-			t.Fatalf("%v: loss %v through a copy, %v in place", pol, l0, l1)
-		}
-		for i, p := range m.Params() {
-			for j := range g0[i] {
-				if math.Float32bits(g0[i][j]) != math.Float32bits(g1[i][j]) {
-					t.Fatalf("%v: %s[%d] %v through a copy, %v in place", pol, p.Name, j, g0[i][j], g1[i][j])
-				}
+		setInPlace(false)
+		l0, g0 := lossAndGrads(m, pol, ids, tg, B, T)
+		setInPlace(true)
+		l1, g1 := lossAndGrads(m, pol, ids, tg, B, T)
+		sameBits(t, pol.String()+": through a copy / in place", m, l0, l1, g0, g1)
+	}
+}
+
+// lossAndGrads runs one training step's forward and backward from zeroed
+// gradients and returns the loss and a copy of every gradient.
+func lossAndGrads(m *Model, pol precision.Policy, ids, tg []int, B, T int) (float64, [][]float32) {
+	nn.ZeroGrads(m.Params())
+	loss := lm.Loss(m, pol, ids, tg, B, T, true, 1)
+	var gs [][]float32
+	for _, p := range m.Params() {
+		gs = append(gs, append([]float32(nil), p.G()...))
+	}
+	return loss, gs
+}
+
+// sameBits fails unless two runs' losses and gradients are bit-identical.
+func sameBits(t *testing.T, what string, m *Model, l0, l1 float64, g0, g1 [][]float32) {
+	t.Helper()
+	if math.Float64bits(l0) != math.Float64bits(l1) {
+		t.Fatalf("%s: loss %v / %v", what, l0, l1)
+	}
+	for i, p := range m.Params() {
+		for j := range g0[i] {
+			if math.Float32bits(g0[i][j]) != math.Float32bits(g1[i][j]) {
+				t.Fatalf("%s: %s[%d] %v / %v", what, p.Name, j, g0[i][j], g1[i][j])
 			}
 		}
 	}
