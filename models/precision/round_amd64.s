@@ -347,3 +347,49 @@ ffRound:
 ffDone:
 	VZEROUPPER
 	RET
+
+// RBF16Z is RBF16 on the 16 lanes of X (AVX-512F): the same integer
+// operations, the NaN lanes chosen by a mask (K1) rather than a byte
+// blend. Constants: Z7 hi16, Z9 one, Z10 0x7FFF, Z11 absmask, Z12 infbits,
+// Z13 quiet; T1, T2 scratch.
+#define RBF16Z(X, T1, T2) \
+	VPSRLD $16, X, T1; \
+	VPANDD Z9, T1, T1; \
+	VPADDD Z10, T1, T1; \
+	VPADDD X, T1, T1; \
+	VPANDD Z7, T1, T1; \
+	VPANDD Z11, X, T2; \
+	VPCMPGTD Z12, T2, K1; \
+	VPANDD Z7, X, X; \
+	VPORD Z13, X, X; \
+	VPBLENDMD X, T1, K1, X
+
+// func roundBF16AVX512(dst, src *float32, n int)
+//
+// dst = RoundBF16(src) for n values, n a multiple of 16 (RoundSlice and
+// RoundTo on CPUs with AVX-512F; bit-identical to the AVX2 loop).
+TEXT ·roundBF16AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VPBROADCASTD hi16<>(SB), Z7
+	VPBROADCASTD one<>(SB), Z9
+	VPBROADCASTD r7fff<>(SB), Z10
+	VPBROADCASTD absmask<>(SB), Z11
+	VPBROADCASTD infbits<>(SB), Z12
+	VPBROADCASTD quiet<>(SB), Z13
+	SHRQ $4, CX
+	JZ zbDone
+
+zbLoop:
+	VMOVDQU32 (SI), Z0
+	RBF16Z(Z0, Z1, Z2)
+	VMOVDQU32 Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ zbLoop
+
+zbDone:
+	VZEROUPPER
+	RET

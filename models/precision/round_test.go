@@ -245,6 +245,13 @@ func TestRoundSliceAllPatterns(t *testing.T) {
 	}
 	xs = append(xs, 1.5, -2.5, 3) // a tail the vector loop leaves
 	checkRoundSlice(t, xs)
+	// every length up to 48 (the 16-, 8-lane and scalar loops' tails), at
+	// ordinary values and at the infinities and NaNs
+	for _, off := range []int{1000, 0x7F7F * len(lows), 0xFF7F * len(lows)} {
+		for n := 0; n <= 48; n++ {
+			checkRoundSlice(t, xs[off:off+n])
+		}
+	}
 	if os.Getenv("SSMLAB_EXHAUSTIVE") == "" {
 		return
 	}
