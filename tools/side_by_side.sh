@@ -6,8 +6,10 @@
 # minutes apart on the device's CPU; the medians over rounds that alternate
 # the two sides are the figures to compare. Writes OUT/torch.jsonl and
 # OUT/ssmlab.jsonl (each line tagged with its round) and prints a table of
-# medians and their ratios. HF Mamba training, about a minute a step on 2
-# threads, is timed in the first round only, so its figure is one run.
+# medians and their ratios, with the share of ssmlab's step spent in matrix
+# products (gemm_seconds_per_step). HF Mamba training, about a minute a
+# step on 2 threads, is timed in the first round only, so its figure is
+# one run.
 # Usage: ROUNDS=3 sh tools/side_by_side.sh OUT SSMLAB_BINARY...
 set -eu
 out=$1
@@ -33,7 +35,7 @@ python3 - "$out" <<'EOF'
 import json, statistics, sys
 out = sys.argv[1]
 med = lambda xs: statistics.median(xs) if xs else None
-torch, ours = {}, {}
+torch, ours, share = {}, {}, {}
 for l in open(out + "/torch.jsonl"):
     d = json.loads(l)
     torch.setdefault((d["arch"], d["mode"], d["precision"]), []).append(d["tokens_per_s"])
@@ -41,14 +43,17 @@ for l in open(out + "/ssmlab.jsonl"):
     d = json.loads(l)
     k = (d["binary"].split("/")[-1], d["arch"], d["mode"], d["precision"], d["lora"])
     ours.setdefault(k, []).append(d["tokens_per_s"])
-print("| binary | arch | mode | precision | lora | ssmlab tokens/s (median [min-max]) | PyTorch | ratio |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    if "gemm_seconds_per_step" in d:  # binaries from before it have no such key
+        share.setdefault(k, []).append(d["gemm_seconds_per_step"] / d["seconds_per_step"])
+print("| binary | arch | mode | precision | lora | ssmlab tokens/s (median [min-max]) | PyTorch | ratio | products |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for k, v in sorted(ours.items()):
     t = med(torch.get(k[1:4], [])) if not k[4] else None
     rng = "%.0f [%.0f-%.0f]" % (med(v), min(v), max(v))
     tt = "%.0f [%.0f-%.0f]" % (t, min(torch[k[1:4]]), max(torch[k[1:4]])) if t else "-"
     ratio = "%.2fx" % (med(v) / t) if t else "-"
-    print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (k + (rng, tt, ratio)))
+    sh = "%.0f%%" % (100 * med(share[k])) if k in share else "-"
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (k + (rng, tt, ratio, sh)))
 # The issue's mixed-precision targets: bf16 against fp32 on each side, and
 # LoRA + bf16 against full fp32 training (speed and peak memory per token).
 peak = {}
