@@ -17,11 +17,11 @@ func passBF16AVX(kind int, dst, src *float32, n int, s float32)
 func passFP16AVX(kind int, dst, src *float32, n int, s float32)
 
 //go:noescape
-func roundBF16AVX512(dst, src *float32, n int)
+func passBF16AVX512(kind int, dst, src *float32, n int, s float32)
 
-// roundBF16Wide says whether passRound on bf16 takes 16 lanes at a time
+// bf16Wide says whether the bf16 passes take 16 lanes at a time
 // (AVX-512F), the AVX2 loop doing the last 8 values if any.
-var roundBF16Wide = vectorRound && cpu.X86.HasAVX512F
+var bf16Wide = vectorRound && cpu.X86.HasAVX512F
 
 // vectorPass runs pass kind (passRound, passScaleTo, passAddRounded,
 // passAddScaled) over the longest prefix of src the vector loops take and
@@ -34,8 +34,8 @@ func vectorPass(d DType, kind int, dst, src []float32, s float32) int {
 	dst = dst[:n]
 	switch d {
 	case BF16:
-		if n16 := n &^ 15; kind == passRound && roundBF16Wide && n16 > 0 {
-			roundBF16AVX512(&dst[0], &src[0], n16)
+		if n16 := n &^ 15; bf16Wide && n16 > 0 {
+			passBF16AVX512(kind, &dst[0], &src[0], n16, s)
 			if n > n16 {
 				passBF16AVX(kind, &dst[n16], &src[n16], n-n16, s)
 			}

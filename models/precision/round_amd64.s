@@ -364,14 +364,17 @@ ffDone:
 	VPORD Z13, X, X; \
 	VPBLENDMD X, T1, K1, X
 
-// func roundBF16AVX512(dst, src *float32, n int)
+// func passBF16AVX512(kind int, dst, src *float32, n int, s float32)
 //
-// dst = RoundBF16(src) for n values, n a multiple of 16 (RoundSlice and
-// RoundTo on CPUs with AVX-512F; bit-identical to the AVX2 loop).
-TEXT ·roundBF16AVX512(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+16(FP), CX
+// passBF16AVX on 16 lanes at a time (AVX-512F), n a multiple of 16: every
+// kind with the AVX2 loop's operations in its operand order, so the same
+// bits (TestFusedPasses, TestRoundSliceAllPatterns).
+TEXT ·passBF16AVX512(SB), NOSPLIT, $0-36
+	MOVQ kind+0(FP), AX
+	MOVQ dst+8(FP), DI
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS s+32(FP), Z8
 	VPBROADCASTD hi16<>(SB), Z7
 	VPBROADCASTD one<>(SB), Z9
 	VPBROADCASTD r7fff<>(SB), Z10
@@ -380,15 +383,58 @@ TEXT ·roundBF16AVX512(SB), NOSPLIT, $0-24
 	VPBROADCASTD quiet<>(SB), Z13
 	SHRQ $4, CX
 	JZ zbDone
+	CMPQ AX, $1
+	JEQ zbAdd
+	CMPQ AX, $2
+	JEQ zbAxpy
+	CMPQ AX, $3
+	JEQ zbRound
 
-zbLoop:
+zbScale:
+	VMULPS (SI), Z8, Z0
+	RBF16Z(Z0, Z1, Z2)
+	VMOVDQU32 Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ zbScale
+	JMP zbDone
+
+zbAdd:
+	VMOVDQU32 (SI), Z0
+	RBF16Z(Z0, Z1, Z2)
+	VMOVUPS (DI), Z1
+	VADDPS Z0, Z1, Z0
+	VMOVDQU32 Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ zbAdd
+	JMP zbDone
+
+zbAxpy:
+	VMOVDQU32 (SI), Z0
+	RBF16Z(Z0, Z1, Z2)
+	VMULPS Z0, Z8, Z0
+	RBF16Z(Z0, Z1, Z2)
+	VMOVUPS (DI), Z1
+	VADDPS Z0, Z1, Z0
+	RBF16Z(Z0, Z1, Z2)
+	VMOVDQU32 Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ zbAxpy
+	JMP zbDone
+
+zbRound:
 	VMOVDQU32 (SI), Z0
 	RBF16Z(Z0, Z1, Z2)
 	VMOVDQU32 Z0, (DI)
 	ADDQ $64, SI
 	ADDQ $64, DI
 	DECQ CX
-	JNZ zbLoop
+	JNZ zbRound
 
 zbDone:
 	VZEROUPPER
