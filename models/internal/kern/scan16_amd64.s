@@ -39,6 +39,17 @@
 	VPSLLD $23, T1, T1; \
 	VMULPS T1, T2, X
 
+// EXP2COEFFS broadcasts the polynomial's coefficients into the registers
+// EXP2R reads (c6 Z7, c5 Z8, c4 Z9, c3 Z10, c2 Z11, c1 Z14, c0 Z15).
+#define EXP2COEFFS \
+	VBROADCASTSS e2c6<>(SB), Z7; \
+	VBROADCASTSS e2c5<>(SB), Z8; \
+	VBROADCASTSS e2c4<>(SB), Z9; \
+	VBROADCASTSS e2c3<>(SB), Z10; \
+	VBROADCASTSS e2c2<>(SB), Z11; \
+	VBROADCASTSS e2c1<>(SB), Z14; \
+	VBROADCASTSS e2c0<>(SB), Z15
+
 // FSTEP16 advances state row n (register H) of both groups by one step,
 // f16State's operations in its order: H = exp(Δ·A·log2 e)·H + Δ·u·B_n,
 // y += C_n·H. The row's A·log2(e), 16 lanes, is at frame offset 192+64n.
@@ -237,13 +248,7 @@ f16Reg:
 	LOADROW16(13, Z29)
 	LOADROW16(14, Z30)
 	LOADROW16(15, Z31)
-	VBROADCASTSS e2c6<>(SB), Z7
-	VBROADCASTSS e2c5<>(SB), Z8
-	VBROADCASTSS e2c4<>(SB), Z9
-	VBROADCASTSS e2c3<>(SB), Z10
-	VBROADCASTSS e2c2<>(SB), Z11
-	VBROADCASTSS e2c1<>(SB), Z14
-	VBROADCASTSS e2c0<>(SB), Z15
+	EXP2COEFFS
 
 f16RegStep:
 	VMOVUPS (R11)(DX*1), Z4
@@ -496,13 +501,7 @@ h0Row:
 	VMOVUPS 832(R8), Z29
 	VMOVUPS 896(R8), Z30
 	VMOVUPS 960(R8), Z31
-	VBROADCASTSS e2c6<>(SB), Z7
-	VBROADCASTSS e2c5<>(SB), Z8
-	VBROADCASTSS e2c4<>(SB), Z9
-	VBROADCASTSS e2c3<>(SB), Z10
-	VBROADCASTSS e2c2<>(SB), Z11
-	VBROADCASTSS e2c1<>(SB), Z14
-	VBROADCASTSS e2c0<>(SB), Z15
+	EXP2COEFFS
 
 recStep16:
 	PREFETCH_REV
