@@ -10,7 +10,7 @@ BIN      := bin/ssmlab
 GOFLAGS_TAGS := -tags '$(TAGS)'
 FUZZTIME ?= 5000x
 
-.PHONY: all build test unit fuzz reproduce bench figures validate vet fmt clean
+.PHONY: all build test unit fuzz lint reproduce bench figures validate vet fmt clean
 
 all: build
 
@@ -23,6 +23,12 @@ test: vet unit fuzz
 vet:
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: the files above need formatting" && exit 1)
 	$(GO) vet $(GOFLAGS_TAGS) ./...
+
+# staticcheck, pinned; fetched through the Go module proxy on first use.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: vet
+	$(GO) run $(STATICCHECK) -tags '$(TAGS)' ./...
 
 unit:
 	$(GO) test $(GOFLAGS_TAGS) -timeout 20m ./...

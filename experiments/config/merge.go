@@ -65,21 +65,6 @@ func (mg *merged) table(path []string) map[string]any {
 	return t
 }
 
-// at returns the value at path.
-func (mg *merged) at(path ...string) (any, bool) {
-	var v any = mg.m
-	for _, k := range path {
-		t, ok := v.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if v, ok = t[k]; !ok {
-			return nil, false
-		}
-	}
-	return v, true
-}
-
 // errAt makes an Error at the place that set path (or its nearest parent
 // that was written down). Without any, it names the top-level file.
 func (mg *merged) errAt(top string, path []string, format string, a ...any) *Error {

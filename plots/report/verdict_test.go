@@ -183,8 +183,17 @@ func TestSpreadAndFormats(t *testing.T) {
 	if want := "Mamba Mamba-2 GPT-NeoX (Pythia) Llama Alpha Zeta"; joinSpace(fs) != want {
 		t.Errorf("family order %q", joinSpace(fs))
 	}
-	if familyColor("Mamba") != 0 || familyColor("Zeta") != familyColor("Zeta") {
-		t.Error("family colours are not fixed")
+	if familyColor("Mamba") != 0 {
+		t.Error("Mamba's colour is not the first palette entry")
+	}
+	// A family outside the fixed table takes a colour no known family has.
+	for _, f := range []string{"Zeta", "Alpha", "RWKV"} {
+		c := familyColor(f)
+		for known, kc := range familyColors {
+			if c == kc {
+				t.Errorf("family %q shares colour %d with %q", f, c, known)
+			}
+		}
 	}
 }
 
