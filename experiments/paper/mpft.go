@@ -101,10 +101,14 @@ func (MPFT) Run(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
-	var fs summary.Finetune
+	var fs, rfs summary.Finetune
 	if err := readSummary(dir, &fs); err != nil {
 		return err
 	}
+	if err := readSummary(refDir, &rfs); err != nil {
+		return err
+	}
+	out.Diverged = fs.Train.Diverged || rfs.Train.Diverged
 	out.Model, out.Method, out.Precision, out.Trainable, out.Train = modelInfo(t, m), t.MethodName, t.Precision.String(), fs.Trainable, fs.Train
 	out.Shots = t.Eval.Shots
 	out.Acc, _ = accByK(sc, t.Eval.Shots)
