@@ -36,6 +36,13 @@ at the same path never reuses results of the old ones. --force also hashes
 every input and every artifact file the selected trials use again, and
 rebuilds any artifact whose files were deleted, truncated or changed.
 
+Before building a model, run estimates from the config alone the memory of
+the model, its gradients and optimizer state and a step's activations, and
+refuses (one line, nothing allocated) what exceeds the available memory
+(Linux MemAvailable); set SSMLAB_MEMORY=64GB, or SSMLAB_MEMORY=unlimited,
+where the estimate is wrong for the machine. Validate applies the same
+check.
+
 --shard i/n runs the trials whose index in the sweep is i modulo n (0 <= i
 < n), so n processes (a Slurm job array, a Kubernetes Indexed Job) split a
 sweep; their trial directories merge by key, with no merge step. Progress

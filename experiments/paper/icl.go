@@ -39,7 +39,10 @@ func (ICL) Check(t *config.Trial) error {
 	if p.Stage != "pretrained" && p.Stage != "instruct" {
 		return fmt.Errorf("params.stage must be pretrained or instruct (have %q)", p.Stage)
 	}
-	_, err := iclRef(t)
+	r, err := iclRef(t)
+	if err == nil {
+		err = checkTrialBudget(t, true, r.Finetune != nil, true)
+	}
 	return err
 }
 

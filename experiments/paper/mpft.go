@@ -50,6 +50,9 @@ func (MPFT) Check(t *config.Trial) error {
 	if err == nil && t.Method.LoRA() && t.Model != nil && t.Model.Path == "" && len(t.Method.Targets[t.Model.Arch]) == 0 {
 		err = fmt.Errorf("method %s names no LoRA targets for arch %s", t.MethodName, t.Model.Arch)
 	}
+	if err == nil {
+		err = checkTrialBudget(t, true, true, true)
+	}
 	return err
 }
 
