@@ -103,15 +103,18 @@ func checkTrainBudget(name string, spec *config.Model, vocab, batch, seqLen int)
 }
 
 // checkEvalBudget is checkTrainBudget for evaluating batch prompts of up to
-// seqLen tokens.
-func checkEvalBudget(name string, spec *config.Model, vocab, batch, seqLen int) error {
+// seqLen tokens; seqKey names the setting that sets seqLen ("" when fixed).
+func checkEvalBudget(name string, spec *config.Model, vocab, batch, seqLen int, seqKey string) error {
 	f, err := footprint(spec, vocab)
 	if err != nil {
 		return fmt.Errorf("model %s: %v", name, err)
 	}
 	hint := "lower eval.batch_size"
-	if !membudget.Fits(f.InferBytes(1, seqLen)) {
+	switch {
+	case !membudget.Fits(f.InferBytes(0, 0)) || !membudget.Fits(f.InferBytes(1, seqLen)) && seqKey == "":
 		hint = "use a smaller model"
+	case !membudget.Fits(f.InferBytes(1, seqLen)):
+		hint = "lower " + seqKey + ", or use a smaller model"
 	}
 	return membudget.Check(f.InferBytes(batch, seqLen), fmt.Sprintf("evaluating model %s (%.3g parameters, batch_size %d x %d tokens)", name, f.Params, batch, seqLen), hint)
 }
@@ -150,7 +153,7 @@ func checkTrialBudget(t *config.Trial, pretrain, finetune, eval bool) error {
 		}
 	}
 	if eval {
-		return checkEvalBudget(t.ModelName, &b.Model, V, t.Eval.BatchSize, maxLen)
+		return checkEvalBudget(t.ModelName, &b.Model, V, t.Eval.BatchSize, maxLen, "")
 	}
 	return nil
 }

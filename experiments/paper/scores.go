@@ -88,7 +88,7 @@ func (scoresBuilder) Build(ctx *experiments.Context) error {
 	b := spec.Model.baseSpec()
 	V, err := baseVocab(b)
 	if err == nil {
-		err = checkEvalBudget(b.Name, &b.Model, V, spec.Batch, spec.MaxLen)
+		err = checkEvalBudget(b.Name, &b.Model, V, spec.Batch, spec.MaxLen, "")
 	}
 	if err != nil {
 		return err
