@@ -17,9 +17,12 @@ type Footprint struct {
 }
 
 // activationMargin covers what PerToken leaves out (temporaries, rounding
-// copies under 16-bit policies, allocator slack): measured resident bytes
-// per token of the quick efficiency runs (Mamba, GPT-NeoX) are 1.2 to 1.4
-// times 4·PerToken.
+// copies under 16-bit policies, per-worker scratch, allocator slack). In the
+// quick efficiency runs (768 tokens a step; train_resident_bytes_per_token
+// less 16 bytes a parameter) Mamba (d_model 32, 2 layers) keeps 1.2 to 1.4
+// times 4·PerToken, GPT-NeoX (d_model 32, 1 layer) 1.8 to 2.2 times, where
+// buffers that do not grow with the batch weigh most. The estimate guards
+// against sizes that cannot run, not a tight plan; SSMLAB_MEMORY overrides.
 const activationMargin = 2
 
 // ParamBytes is the float32 weights alone.
