@@ -61,6 +61,7 @@ type artifact struct {
 	name, dir, hash string
 	b               Builder
 	cfg             store.Config
+	rebuild         bool // DONE but damaged: rebuild it (--force)
 }
 
 func (r *runner) artifact(name string, spec any) (*artifact, error) {
@@ -75,7 +76,11 @@ func (r *runner) artifact(name string, spec any) (*artifact, error) {
 		sort.Strings(names)
 		return nil, fmt.Errorf("unknown artifact %q (registered: %v)", name, names)
 	}
-	cfg, err := store.NewConfig(spec, b.Version())
+	inputs, err := r.fp.of(spec)
+	if err != nil {
+		return nil, fmt.Errorf("artifact %s: %v", name, err)
+	}
+	cfg, err := store.NewConfig(spec, b.Version(), inputs...)
 	if err != nil {
 		return nil, fmt.Errorf("artifact %s: spec: %v", name, err)
 	}
@@ -88,11 +93,15 @@ func (r *runner) artifact(name string, spec any) (*artifact, error) {
 }
 
 // ensure returns once a's directory is DONE, building it here if no other
-// process is.
+// process is. A DONE directory whose files fail checkOutputs is refused,
+// or under --force rebuilt.
 func (r *runner) ensure(parent context.Context, a *artifact) error {
+	if err := r.check(a); err != nil {
+		return err
+	}
 	lock := filepath.Join(a.dir, "LOCK")
 	waiting := false
-	for !store.Done(a.dir) {
+	for a.rebuild || !store.Done(a.dir) {
 		r.mu.Lock()
 		if r.building[a.dir] {
 			r.mu.Unlock()
@@ -136,7 +145,42 @@ func (r *runner) ensure(parent context.Context, a *artifact) error {
 	return nil
 }
 
+// check looks at a finished artifact's files once per run (every file's
+// hash under --force, sizes otherwise) and marks a damaged one for
+// rebuilding under --force; without it, a damaged artifact is an error.
+func (r *runner) check(a *artifact) error {
+	r.mu.Lock()
+	ok := r.checked[a.dir]
+	r.mu.Unlock()
+	if ok || !store.Done(a.dir) {
+		return nil
+	}
+	bad, err := checkOutputs(a.dir, r.opt.Force)
+	if err != nil {
+		return fmt.Errorf("artifact %s: %v", a.dir, err)
+	}
+	if bad != "" && !r.opt.Force {
+		return fmt.Errorf("artifact %s is damaged: %s; rerun with --force to rebuild it", a.dir, bad)
+	}
+	if bad != "" {
+		fmt.Fprintf(r.opt.Stderr, "artifact %s: %s; rebuilding it\n", a.dir, bad)
+		a.rebuild = true
+	}
+	r.mu.Lock()
+	r.checked[a.dir] = true
+	r.mu.Unlock()
+	return nil
+}
+
 func (r *runner) build(parent context.Context, a *artifact) error {
+	if a.rebuild {
+		a.rebuild = false
+		if bad, err := checkOutputs(a.dir, true); err != nil || bad != "" || !store.Done(a.dir) {
+			if err := clearArtifact(a.dir); err != nil {
+				return fmt.Errorf("artifact %s: %v", a.dir, err)
+			}
+		} // else rebuilt by another process while we waited for the lock
+	}
 	if store.Done(a.dir) {
 		return nil // finished by another process between our check and the lock
 	}

@@ -17,7 +17,7 @@ import (
 // host and expects the artifact to be built anyway.
 func TestAbandonedLockIsTakenOver(t *testing.T) {
 	res := t.TempDir()
-	r := &runner{opt: Options{Results: res, Stderr: io.Discard, ProgressEvery: time.Hour, Shards: 1}, building: map[string]bool{}}
+	r := &runner{opt: Options{Results: res, Stderr: io.Discard, ProgressEvery: time.Hour, Shards: 1}, fp: newFingerprints(res, false), building: map[string]bool{}, checked: map[string]bool{}}
 	a, err := r.artifact("selftest-base", selftestBase{Dim: 2, Steps: 3, Seed: 7})
 	if err != nil {
 		t.Fatal(err)

@@ -37,6 +37,7 @@ type Provenance struct {
 	End        *time.Time        `json:"end,omitempty"`
 	Status     string            `json:"status"` // running, done, failed: ..., interrupted
 	Artifacts  []Used            `json:"artifacts,omitempty"`
+	Inputs     []store.Input     `json:"inputs,omitempty"` // files read from outside the results tree, with their hashes
 	Earlier    []Provenance      `json:"earlier,omitempty"`
 }
 

@@ -47,8 +47,10 @@ type Report struct {
 
 type runner struct {
 	opt      Options
+	fp       *fingerprints
 	mu       sync.Mutex
 	building map[string]bool // artifact dirs this process is building
+	checked  map[string]bool // finished artifact dirs whose files this process checked
 }
 
 // Run runs the trials of e selected by the shard options: it skips those
@@ -86,7 +88,7 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 			return nil, fmt.Errorf("%s: params are %v, kind %s wants %v; load the file with experiments.Load", e.File, got, e.Kind, want)
 		}
 	}
-	r := &runner{opt: opt, building: map[string]bool{}}
+	r := &runner{opt: opt, fp: newFingerprints(opt.Results, opt.Force), building: map[string]bool{}, checked: map[string]bool{}}
 	rep := &Report{Experiment: e.Name, Dir: filepath.Join(opt.Results, "runs", e.Name), Total: len(e.Trials)}
 	var mine []*config.Trial
 	for i := range e.Trials {
@@ -119,7 +121,11 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 // runTrial runs one trial unless it is DONE; ran is false when skipped.
 func (r *runner) runTrial(ctx context.Context, k Kind, t *config.Trial, label string) (ran bool, err error) {
 	dir := store.RunDir(r.opt.Results, t.Experiment, t.Key)
-	cfg, err := store.NewConfig(t, kindVersion(k))
+	inputs, err := r.fp.of(t)
+	if err != nil {
+		return false, fmt.Errorf("trial %s: %v", t.Key, err)
+	}
+	cfg, err := store.NewConfig(t, kindVersion(k), inputs...)
 	if err != nil {
 		return false, fmt.Errorf("trial %s: config: %v", t.Key, err)
 	}
@@ -188,6 +194,7 @@ func (r *runner) execute(ctx context.Context, dir string, cfg store.Config, seed
 	if err != nil {
 		return err
 	}
+	prov.Inputs = cfg.Inputs
 	ck := &Checkpoints{dir: filepath.Join(dir, store.CheckpointDir), Keep: 2}
 	log, err := openLog(filepath.Join(dir, store.LogFile), ck.logBytes())
 	if err != nil {
@@ -219,6 +226,11 @@ func (r *runner) execute(ctx context.Context, dir string, cfg store.Config, seed
 	}
 	if err != nil {
 		return err
+	}
+	if !trial {
+		if err := writeOutputs(dir); err != nil {
+			return fmt.Errorf("%s: %v", OutputsFile, err)
+		}
 	}
 	return store.MarkDone(dir, cfg.Hash)
 }

@@ -28,8 +28,20 @@ by a different config is refused with the settings that changed; --force
 reruns the selected trials from scratch, replacing what is there.
 
 Shared artifacts such as pretrained base models go to results/artifacts/,
-keyed by a hash of what produced them, and are built once for every trial,
-experiment and shard that needs them.
+keyed by a hash of what produced them (the spec, and the SHA-256 of every
+input file: a model given by path, a dataset, a tokenizer), and are built
+once for every trial, experiment and shard that needs them. Input files
+whose size and mtime changed are hashed again, so replacing a model's files
+at the same path never reuses results of the old ones. --force also hashes
+every input and every artifact file the selected trials use again, and
+rebuilds any artifact whose files were deleted, truncated or changed.
+
+Before building a model, run estimates from the config alone the memory of
+the model, its gradients and optimizer state and a step's activations, and
+refuses (one line, nothing allocated) what exceeds the available memory
+(Linux MemAvailable); set SSMLAB_MEMORY=64GB, or SSMLAB_MEMORY=unlimited,
+where the estimate is wrong for the machine. Validate applies the same
+check.
 
 --shard i/n runs the trials whose index in the sweep is i modulo n (0 <= i
 < n), so n processes (a Slurm job array, a Kubernetes Indexed Job) split a

@@ -25,6 +25,13 @@ prints one error line naming the file, the line and the problem, e.g.
 
 and the exit status is 1. The schema is documented in experiments/SCHEMA.md.
 
+Models are checked from their sizes (or a checkpoint's config.json and its
+weights files' headers) without being built, so any size answers at once:
+sizes beyond 2^34 parameters, and trials whose estimated memory (model,
+gradients, optimizer state, a step's activations) exceeds this machine's
+available memory, are errors. SSMLAB_MEMORY=64GB (or unlimited) overrides
+the available memory.
+
 Example:
   ssmlab validate configs/*.toml configs/models/*.toml
   ssmlab validate --keys --profile quick configs/mp_inference.toml`,

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"regexp"
 	"sort"
 
@@ -31,8 +32,11 @@ func checkSettings(s *Settings, mg *merged, top string) error {
 		s.Models[n] = m
 	}
 	for _, n := range sortedKeys(s.Methods) {
-		if m := s.Methods[n]; m.LoRA() && (m.Rank <= 0 || m.Alpha <= 0) {
-			return at("methods", n, "rank")("[methods.%s]: LoRA needs a positive rank and alpha", n)
+		if m := s.Methods[n]; m.LoRA() && (m.Rank <= 0 || !(m.Alpha > 0) || !finite(m.Alpha)) {
+			return at("methods", n, "rank")("[methods.%s]: LoRA needs a positive rank and a positive, finite alpha", n)
+		}
+		if m := s.Methods[n]; !(m.Dropout >= 0 && m.Dropout < 1) {
+			return at("methods", n, "dropout")("[methods.%s]: dropout = %v: must be in [0, 1)", n, m.Dropout)
 		}
 	}
 	for _, n := range sortedKeys(s.Data) {
@@ -95,7 +99,28 @@ func checkRefs(s *Settings, at func(...string) func(string, ...any) error) error
 	return nil
 }
 
+// finite reports whether x is neither NaN nor ±Inf (TOML allows nan and
+// inf, and a hyperparameter that is either makes training diverge at once).
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
 func checkTrain(t Train, at func(key string) func(string, ...any) error) error {
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{{"learning_rate", t.LearningRate}, {"min_lr_ratio", t.MinLRRatio}, {"weight_decay", t.WeightDecay},
+		{"beta1", t.Beta1}, {"beta2", t.Beta2}, {"eps", t.Eps}, {"grad_clip", t.GradClip}} {
+		if !finite(f.v) {
+			return at(f.key)("%s = %v: must be a finite number", f.key, f.v)
+		}
+	}
+	switch {
+	case t.Beta1 < 0 || t.Beta1 >= 1 || t.Beta2 < 0 || t.Beta2 >= 1:
+		return at("beta1")("beta1 and beta2 must be in [0, 1) (have %v, %v)", t.Beta1, t.Beta2)
+	case t.Eps < 0:
+		return at("eps")("eps must be >= 0")
+	case t.MinLRRatio < 0:
+		return at("min_lr_ratio")("min_lr_ratio must be >= 0")
+	}
 	switch {
 	case t.Steps < 0:
 		return at("steps")("steps must be >= 0")

@@ -131,6 +131,20 @@ func TestLoadErrors(t *testing.T) {
 			`x.toml:3: unknown profile "quik"`},
 		{"bad name", map[string]string{"x.toml": "name = \"My Exp\"\nkind = \"fake\"\n"},
 			`x.toml:1: name "My Exp"`},
+		{"nan learning rate", map[string]string{"x.toml": head + "[train]\nlearning_rate = nan\n"},
+			`x.toml:4: learning_rate = NaN: must be a finite number`},
+		{"inf learning rate", map[string]string{"x.toml": head + "[pretrain]\nlearning_rate = inf\n"},
+			`x.toml:4: learning_rate = +Inf: must be a finite number`},
+		{"inf grad clip", map[string]string{"x.toml": head + "[train]\ngrad_clip = -inf\n"},
+			`x.toml:4: grad_clip = -Inf: must be a finite number`},
+		{"bad beta", map[string]string{"x.toml": head + "[train]\nbeta2 = 1.0\n"},
+			`beta1 and beta2 must be in [0, 1)`},
+		{"negative eps", map[string]string{"x.toml": head + "[train]\neps = -1e-8\n"},
+			`eps must be >= 0`},
+		{"nan alpha", map[string]string{"x.toml": head + "[methods.l]\ntargets = { mamba = [\"x_proj\"] }\nrank = 2\nalpha = nan\n"},
+			`[methods.l]: LoRA needs a positive rank and a positive, finite alpha`},
+		{"inf radius", map[string]string{"x.toml": head + "[models.r]\narch = \"rnn\"\nd_model = 4\nradius = inf\n"},
+			`radius must be a positive, finite number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "configs")

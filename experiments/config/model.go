@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/ssmlab/ssmlab/internal/suggest"
 )
@@ -117,8 +118,11 @@ func (m *Model) check() (field string, err error) {
 	if m.Arch == "llama" && m.Heads%m.KVHeads != 0 {
 		return "kv_heads", fmt.Errorf("kv_heads must divide heads (%d)", m.Heads)
 	}
-	if m.Arch == "rnn" && m.Radius <= 0 {
-		return "radius", fmt.Errorf("radius must be positive")
+	if m.Arch == "rnn" && !(m.Radius > 0 && m.Radius <= math.MaxFloat64) {
+		return "radius", fmt.Errorf("radius must be a positive, finite number")
+	}
+	if !(m.RotaryPct >= 0 && m.RotaryPct <= 1) {
+		return "rotary_pct", fmt.Errorf("rotary_pct = %v: must be in [0, 1]", m.RotaryPct)
 	}
 	return "", nil
 }

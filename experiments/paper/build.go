@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/internal/membudget"
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/mamba"
@@ -23,47 +24,44 @@ func BuildModel(spec *config.Model, vocab int, seed uint64) (lm.Model, error) {
 		return nil, fmt.Errorf("the experiment names no model")
 	}
 	if spec.Path != "" {
-		return hf.Load(spec.Path)
+		return hf.Load(spec.Path) // checks the memory budget itself
 	}
-	V := spec.Vocab
-	if V == 0 {
-		V = vocab
+	cfg, err := specConfig(spec, vocab)
+	if err != nil {
+		return nil, err
 	}
-	switch spec.Arch {
-	case "mamba":
-		c := mamba.DefaultConfig(V, spec.DModel, spec.Layers)
-		c.N, c.Expand, c.K, c.DtRank = spec.DState, spec.Expand, spec.DConv, spec.DtRank
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	f := cfg.Footprint()
+	if err := membudget.Check(f.ParamBytes(), fmt.Sprintf("building a %s model of %.3g parameters", spec.Arch, f.Params), "use a smaller model"); err != nil {
+		return nil, err
+	}
+	switch c := cfg.(type) {
+	case mamba.Config:
 		return mamba.New(c, seed)
-	case "mamba2":
-		c := mamba2.DefaultConfig(V, spec.DModel, spec.Layers)
-		c.N, c.Expand, c.K, c.HeadDim = spec.DState, spec.Expand, spec.DConv, spec.HeadDim
+	case mamba2.Config:
 		m, err := mamba2.New(c)
 		if err != nil {
 			return nil, err
 		}
 		m.Init(seed)
 		return m, nil
-	case "gpt_neox":
-		c := transformer.DefaultGPTNeoX(V, spec.DModel, spec.Layers, spec.Heads)
-		c.I, c.RotaryPct = spec.FFN, spec.RotaryPct
+	case transformer.GPTNeoXConfig:
 		m, err := transformer.NewGPTNeoX(c)
 		if err != nil {
 			return nil, err
 		}
 		m.Init(seed)
 		return m, nil
-	case "llama":
-		c := transformer.DefaultLlama(V, spec.DModel, spec.Layers, spec.Heads)
-		c.KVHeads, c.I = spec.KVHeads, spec.FFN
+	case transformer.LlamaConfig:
 		m, err := transformer.NewLlama(c)
 		if err != nil {
 			return nil, err
 		}
 		m.Init(seed)
 		return m, nil
-	case "rnn":
-		c := rnn.Default(V, spec.DModel)
-		c.Radius = spec.Radius
+	case rnn.Config:
 		m, err := rnn.New(c)
 		if err != nil {
 			return nil, err
@@ -89,18 +87,16 @@ func ParamCount(m lm.Model) int {
 }
 
 // CheckModel reports a model spec that cannot be built (bad head counts,
-// odd rotary widths, ...) by building it with a small vocabulary; specs
-// naming a checkpoint directory are checked for a readable config.json.
+// odd rotary widths, absurd sizes, ...) from its config alone, building
+// nothing: the architecture config's Validate, with a small vocabulary
+// where the spec leaves it to the data; specs naming a checkpoint
+// directory get their config.json parsed and validated the same way.
 // Kinds call it from Check so that ssmlab validate finds such errors
-// before anything runs.
+// before anything runs, in milliseconds for any size.
 func CheckModel(spec *config.Model) error {
 	if spec == nil {
 		return fmt.Errorf("the experiment names no model")
 	}
-	if spec.Path != "" {
-		_, _, err := hf.ReadConfig(spec.Path)
-		return err
-	}
-	_, err := BuildModel(spec, 16, 0)
+	_, err := footprint(spec, 16)
 	return err
 }

@@ -52,10 +52,15 @@ func (Efficiency) Check(t *config.Trial) error {
 	if t.Model == nil {
 		return fmt.Errorf("the experiment names no model")
 	}
-	if _, ok := t.Data[t.Train.Dataset]; !ok {
+	d, ok := t.Data[t.Train.Dataset]
+	if !ok {
 		return fmt.Errorf("train.dataset %q is not a [data] entry", t.Train.Dataset)
 	}
-	return nil
+	V, err := vocabOf(d)
+	if err != nil {
+		return err
+	}
+	return checkTrainBudget(t.ModelName, t.Model, V, t.Train.BatchSize, t.Train.SeqLen)
 }
 
 // Run implements experiments.Kind.
@@ -64,6 +69,9 @@ func (Efficiency) Run(ctx *experiments.Context) error {
 	p := t.Params.(*EfficiencyParams)
 	ex, tok, err := loadInstructions(t.Data[t.Train.Dataset])
 	if err != nil {
+		return err
+	}
+	if err := checkTrainBudget(t.ModelName, t.Model, tok.VocabSize(), t.Train.BatchSize, t.Train.SeqLen); err != nil {
 		return err
 	}
 	nn.ReleaseScratch() // earlier trials' work buffers must not count as this one's baseline

@@ -78,6 +78,13 @@ func (finetuneBuilder) Build(ctx *experiments.Context) error {
 	if err := json.Unmarshal(ctx.Spec, &spec); err != nil {
 		return fmt.Errorf("finetune spec: %v", err)
 	}
+	V, err := baseVocab(spec.Base)
+	if err == nil {
+		err = checkTrainBudget(spec.Base.Name, &spec.Base.Model, V, spec.Train.BatchSize, spec.Train.SeqLen)
+	}
+	if err != nil {
+		return err
+	}
 	base, _, err := loadBase(ctx, spec.Base)
 	if err != nil {
 		return err

@@ -39,7 +39,10 @@ func (ICL) Check(t *config.Trial) error {
 	if p.Stage != "pretrained" && p.Stage != "instruct" {
 		return fmt.Errorf("params.stage must be pretrained or instruct (have %q)", p.Stage)
 	}
-	_, err := iclRef(t)
+	r, err := iclRef(t)
+	if err == nil {
+		err = checkTrialBudget(t, true, r.Finetune != nil, true)
+	}
 	return err
 }
 
@@ -99,7 +102,7 @@ func (ICL) Run(ctx *experiments.Context) error {
 		if err := readSummary(baseDir, &bs); err != nil {
 			return err
 		}
-		s.PretrainLoss = float64(bs.Train.MeanLastLoss)
+		s.PretrainLoss, s.Diverged = bs.Train.MeanLastLoss, bs.Train.Diverged
 	}
 	if ref.Finetune != nil {
 		s.Method, s.Precision = t.MethodName, t.Precision.String()
@@ -111,7 +114,7 @@ func (ICL) Run(ctx *experiments.Context) error {
 		if err := readSummary(dir, &fs); err != nil {
 			return err
 		}
-		s.FinetuneLoss = float64(fs.Train.MeanLastLoss)
+		s.FinetuneLoss, s.Diverged = fs.Train.MeanLastLoss, s.Diverged || fs.Train.Diverged
 	}
 	return ctx.WriteSummary(s)
 }

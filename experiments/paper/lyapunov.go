@@ -123,7 +123,8 @@ func (Lyapunov) Check(t *config.Trial) error {
 			return fmt.Errorf("params.pretrained lists %q, which already has a path", name)
 		}
 	}
-	return nil
+	// the model and one forward pass of seq_len tokens, from the config alone
+	return checkEvalBudget(t.ModelName, t.Model, p.Vocab, 1, p.SeqLen, "params.seq_len")
 }
 
 // epsValues parses Eps: preset names or numbers.

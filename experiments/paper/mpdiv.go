@@ -46,6 +46,9 @@ func (MPDiv) Check(t *config.Trial) error {
 	if err == nil {
 		_, err = scoresSpec(t, ModelRef{Base: &b}, precision.FP32Policy)
 	}
+	if err == nil {
+		err = checkTrialBudget(t, true, false, true)
+	}
 	return err
 }
 

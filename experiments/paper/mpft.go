@@ -50,6 +50,9 @@ func (MPFT) Check(t *config.Trial) error {
 	if err == nil && t.Method.LoRA() && t.Model != nil && t.Model.Path == "" && len(t.Method.Targets[t.Model.Arch]) == 0 {
 		err = fmt.Errorf("method %s names no LoRA targets for arch %s", t.MethodName, t.Model.Arch)
 	}
+	if err == nil {
+		err = checkTrialBudget(t, true, true, true)
+	}
 	return err
 }
 
@@ -101,10 +104,14 @@ func (MPFT) Run(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
-	var fs summary.Finetune
+	var fs, rfs summary.Finetune
 	if err := readSummary(dir, &fs); err != nil {
 		return err
 	}
+	if err := readSummary(refDir, &rfs); err != nil {
+		return err
+	}
+	out.Diverged = fs.Train.Diverged || rfs.Train.Diverged
 	out.Model, out.Method, out.Precision, out.Trainable, out.Train = modelInfo(t, m), t.MethodName, t.Precision.String(), fs.Trainable, fs.Train
 	out.Shots = t.Eval.Shots
 	out.Acc, _ = accByK(sc, t.Eval.Shots)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ssmlab/ssmlab/experiments"
@@ -66,5 +67,91 @@ items = 2
 	}
 	if _, err := os.Stat(filepath.Join(results, "artifacts", "pretrain")); err == nil {
 		t.Fatal("a checkpoint given by path was pretrained")
+	}
+}
+
+// Replacing a checkpoint's files at the same path (a Mamba by a GPT-NeoX)
+// must not reuse what was computed from the old files: a rerun is refused
+// as made from other inputs, and a forced rerun gets exactly the result of
+// a fresh run on the new files.
+func TestReplacedCheckpointIsNotServedFromCache(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "ck")
+	save := func(spec config.Model, seed uint64) {
+		t.Helper()
+		spec.Fill()
+		m, err := BuildModel(&spec, 264, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.RemoveAll(ck)
+		if err := hf.Save(ck, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(dir, "ck.toml")
+	os.WriteFile(cfg, []byte(`name = "ck"
+kind = "icl"
+model = "mine"
+[models.mine]
+path = "`+ck+`"
+[data.mc]
+builtin = "mc"
+profile = "quick"
+families = ["case", "copy"]
+[eval]
+tasks = ["mc"]
+shots = [0, 1]
+items = 6
+`), 0o644)
+	save(config.Model{Arch: "mamba", DModel: 16, Layers: 1, Vocab: 264}, 5)
+	e, err := experiments.Load(cfg, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(results string, force bool) (summary.ICL, error) {
+		var s summary.ICL
+		_, err := experiments.Run(context.Background(), e, experiments.Options{Results: results, Force: force, Stderr: io.Discard, Command: []string{"test"}})
+		if err != nil {
+			return s, err
+		}
+		raw, err := os.ReadFile(filepath.Join(results, "runs", "ck", "default", "summary.json"))
+		if err == nil {
+			err = json.Unmarshal(raw, &s)
+		}
+		return s, err
+	}
+	results := filepath.Join(dir, "results")
+	old, err := run(results, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	save(config.Model{Arch: "gpt_neox", DModel: 16, Layers: 1, Heads: 2, Vocab: 264}, 9)
+	fresh, err := run(filepath.Join(dir, "fresh"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Model.Arch != "mamba" || fresh.Model.Arch != "gpt_neox" {
+		t.Fatalf("archs %s, %s", old.Model.Arch, fresh.Model.Arch)
+	}
+	oldItems, _ := json.Marshal(old.Items)
+	freshItems, _ := json.Marshal(fresh.Items)
+	if string(oldItems) == string(freshItems) {
+		t.Fatal("the two models score every item alike: the test cannot tell them apart")
+	}
+	if _, err := run(results, false); err == nil || !strings.Contains(err.Error(), "content changed") {
+		t.Fatalf("rerun on replaced files: err = %v", err)
+	}
+	got, err := run(results, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotItems, _ := json.Marshal(got.Items)
+	if got.Model.Arch != "gpt_neox" || string(gotItems) != string(freshItems) {
+		t.Errorf("forced rerun: arch %s, items %s; a fresh run gives %s", got.Model.Arch, gotItems, freshItems)
+	}
+	prov, _ := os.ReadFile(filepath.Join(results, "runs", "ck", "default", "provenance.json"))
+	if !strings.Contains(string(prov), `"sha256"`) || !strings.Contains(string(prov), "model.safetensors") {
+		t.Errorf("provenance records no input hashes:\n%s", prov)
 	}
 }

@@ -73,6 +73,13 @@ func (pretrainBuilder) Build(ctx *experiments.Context) error {
 	if err := json.Unmarshal(ctx.Spec, &spec); err != nil {
 		return fmt.Errorf("pretrain spec: %v", err)
 	}
+	V, err := baseVocab(spec)
+	if err == nil {
+		err = checkTrainBudget(spec.Name, &spec.Model, V, spec.Train.BatchSize, spec.Train.SeqLen)
+	}
+	if err != nil {
+		return err
+	}
 	c, err := loadCorpus(spec.Data, spec.Train.SeqLen)
 	if err != nil {
 		return err

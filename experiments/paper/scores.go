@@ -85,6 +85,14 @@ func (scoresBuilder) Build(ctx *experiments.Context) error {
 	if err := json.Unmarshal(ctx.Spec, &spec); err != nil {
 		return fmt.Errorf("evalscores spec: %v", err)
 	}
+	b := spec.Model.baseSpec()
+	V, err := baseVocab(b)
+	if err == nil {
+		err = checkEvalBudget(b.Name, &b.Model, V, spec.Batch, spec.MaxLen, "")
+	}
+	if err != nil {
+		return err
+	}
 	m, err := spec.Model.load(ctx)
 	if err != nil {
 		return err

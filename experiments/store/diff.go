@@ -30,6 +30,7 @@ func Diff(old, cur Config) string {
 	if old.Version != cur.Version {
 		diffs = append(diffs, fmt.Sprintf("kind version: %s -> %s", orNone(old.Version), orNone(cur.Version)))
 	}
+	diffs = append(diffs, diffInputs(old.Inputs, cur.Inputs)...)
 	sort.Strings(diffs)
 	if len(diffs) > 3 {
 		diffs = append(diffs[:3], fmt.Sprintf("and %d more", len(diffs)-3))

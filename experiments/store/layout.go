@@ -57,10 +57,14 @@ type Config struct {
 	Version string `json:"version,omitempty"`
 	// Trial is the resolved trial config (an artifact's spec for artifacts).
 	Trial json.RawMessage `json:"trial"`
+	// Inputs are the files outside the results tree that the trial or
+	// artifact reads, with their content hashes (see Input).
+	Inputs []Input `json:"inputs,omitempty"`
 }
 
-// NewConfig marshals v and hashes it with version.
-func NewConfig(v any, version string) (Config, error) {
+// NewConfig marshals v and hashes it with version and the content hashes
+// of the inputs (none: the hash of v and version alone).
+func NewConfig(v any, version string, inputs ...Input) (Config, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return Config{}, err
@@ -68,7 +72,8 @@ func NewConfig(v any, version string) (Config, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n", version)
 	h.Write(b)
-	return Config{Hash: "sha256:" + hex.EncodeToString(h.Sum(nil)), Version: version, Trial: b}, nil
+	hashInputs(h, inputs)
+	return Config{Hash: "sha256:" + hex.EncodeToString(h.Sum(nil)), Version: version, Trial: b, Inputs: inputs}, nil
 }
 
 // WriteConfig writes config.json atomically.

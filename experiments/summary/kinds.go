@@ -27,8 +27,12 @@ type ICL struct {
 	Items [][]float64 `json:"items"`
 	// Families holds mean acc per family per shot count.
 	Families     []FamilyAcc `json:"families"`
-	PretrainLoss float64     `json:"pretrain_loss"`
-	FinetuneLoss float64     `json:"finetune_loss,omitempty"`
+	PretrainLoss Num         `json:"pretrain_loss"`
+	FinetuneLoss Num         `json:"finetune_loss,omitempty"`
+	// Diverged is set when the model's pretraining or instruction tuning
+	// diverged (non-finite loss): the accuracies are those of a model with
+	// non-finite weights.
+	Diverged bool `json:"diverged,omitempty"`
 }
 
 // FamilyAcc is a task family's mean accuracy per shot count.
@@ -83,6 +87,10 @@ type MPFT struct {
 	MeanKL      Num   `json:"mean_kl"`
 	ArgmaxFlip  Num   `json:"argmax_flip"`
 	Train       Train `json:"train"`
+	// Diverged is set when this fine-tune or its fp32 full reference
+	// diverged (non-finite loss): the accuracies and divergences are those
+	// of models with non-finite weights.
+	Diverged bool `json:"diverged,omitempty"`
 }
 
 // Efficiency is the summary.json of kind "efficiency" (Fig. 2): training

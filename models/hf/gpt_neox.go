@@ -10,7 +10,10 @@ import (
 )
 
 func init() {
-	Register(Arch{ModelType: "gpt_neox", Build: buildGPTNeoX})
+	Register(Arch{ModelType: "gpt_neox", Build: buildGPTNeoX, Footprint: func(path string, raw []byte) (lm.Footprint, error) {
+		c, err := GPTNeoXConfig(path, raw)
+		return c.Footprint(), err
+	}})
 	configWriters["gpt_neox"] = func(m lm.Model) (any, error) { return GPTNeoXConfigJSON(m.(*transformer.GPTNeoX).Cfg), nil }
 }
 

@@ -10,7 +10,10 @@ import (
 )
 
 func init() {
-	Register(Arch{ModelType: "llama", Build: buildLlama})
+	Register(Arch{ModelType: "llama", Build: buildLlama, Footprint: func(path string, raw []byte) (lm.Footprint, error) {
+		c, err := LlamaConfig(path, raw)
+		return c.Footprint(), err
+	}})
 	configWriters["llama"] = func(m lm.Model) (any, error) { return LlamaConfigJSON(m.(*transformer.Llama).Cfg), nil }
 }
 

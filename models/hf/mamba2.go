@@ -14,7 +14,10 @@ import (
 )
 
 func init() {
-	Register(Arch{ModelType: "mamba2", Build: buildMamba2, Save: func(dir string, m lm.Model) error {
+	Register(Arch{ModelType: "mamba2", Build: buildMamba2, Footprint: func(path string, raw []byte) (lm.Footprint, error) {
+		c, err := Mamba2Config(path, raw)
+		return c.Footprint(), err
+	}, Save: func(dir string, m lm.Model) error {
 		mm, ok := m.(*mamba2.Model)
 		if !ok {
 			return fmt.Errorf("hf: a %T is not a Mamba-2 model", m)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/ssmlab/ssmlab/internal/membudget"
 	"github.com/ssmlab/ssmlab/internal/suggest"
 	"github.com/ssmlab/ssmlab/models/lm"
 )
@@ -21,6 +22,10 @@ type Arch struct {
 	// Save writes m (built by this Arch) as an HF model directory: the
 	// config.json HF transformers reads and model.safetensors. Optional.
 	Save func(dir string, m lm.Model) error
+	// Footprint parses config.json (raw) and returns the memory the model
+	// needs (the architecture config's Footprint), allocating nothing, so
+	// Load refuses a model that cannot fit before building it.
+	Footprint func(path string, raw []byte) (lm.Footprint, error)
 }
 
 var archs = map[string]Arch{}
@@ -92,17 +97,58 @@ func legacyModelType(raw []byte) string {
 	return "mamba"
 }
 
-// Load reads an HF model directory: config.json decides the architecture,
-// then every weight is loaded and checked.
+// Footprint returns the memory estimate of the model in dir from its
+// config.json alone, building nothing.
+func Footprint(dir string) (lm.Footprint, string, error) {
+	raw, mt, err := ReadConfig(dir)
+	if err != nil {
+		return lm.Footprint{}, "", err
+	}
+	a, err := arch(dir, mt)
+	if err != nil {
+		return lm.Footprint{}, "", err
+	}
+	if a.Footprint == nil {
+		return lm.Footprint{}, mt, fmt.Errorf("%s: model_type %q has no memory estimate", filepath.Join(dir, "config.json"), mt)
+	}
+	f, err := a.Footprint(filepath.Join(dir, "config.json"), raw)
+	return f, mt, err
+}
+
+func arch(dir, mt string) (Arch, error) {
+	a, ok := archs[mt]
+	if !ok {
+		return Arch{}, fmt.Errorf("%s: unknown model_type %q%s (supported: %v)",
+			filepath.Join(dir, "config.json"), mt, suggest.Hint(mt, ModelTypes()), ModelTypes())
+	}
+	return a, nil
+}
+
+// Load reads an HF model directory: config.json decides the architecture;
+// before anything is allocated, the model's weights must fit in the
+// available memory (internal/membudget) and the weights files' headers
+// must hold at least as many values as config.json implies parameters;
+// then every weight is loaded and its shape checked.
 func Load(dir string) (lm.Model, error) {
 	raw, mt, err := ReadConfig(dir)
 	if err != nil {
 		return nil, err
 	}
-	a, ok := archs[mt]
-	if !ok {
-		return nil, fmt.Errorf("%s: unknown model_type %q%s (supported: %v)",
-			filepath.Join(dir, "config.json"), mt, suggest.Hint(mt, ModelTypes()), ModelTypes())
+	a, err := arch(dir, mt)
+	if err != nil {
+		return nil, err
+	}
+	if a.Footprint != nil {
+		f, err := a.Footprint(filepath.Join(dir, "config.json"), raw)
+		if err != nil {
+			return nil, err
+		}
+		if err := membudget.Check(f.ParamBytes(), fmt.Sprintf("%s: loading its %.3g parameters", dir, f.Params), "use a smaller model"); err != nil {
+			return nil, err
+		}
+		if err := CheckHeaders(dir, f.Params); err != nil {
+			return nil, err
+		}
 	}
 	m, rules, err := a.Build(filepath.Join(dir, "config.json"), raw)
 	if err != nil {

@@ -21,7 +21,10 @@ import (
 // embed.weight (V, D), rnn.ih.weight (H, D), rnn.ih.bias (H), rnn.hh.weight
 // (H, H), lm_head.weight (V, H), lm_head.bias (V).
 func init() {
-	Register(Arch{ModelType: "ssmlab_rnn", Build: buildRNN})
+	Register(Arch{ModelType: "ssmlab_rnn", Build: buildRNN, Footprint: func(path string, raw []byte) (lm.Footprint, error) {
+		c, err := RNNConfig(path, raw)
+		return c.Footprint(), err
+	}})
 	configWriters["ssmlab_rnn"] = func(m lm.Model) (any, error) { return rnnJSON{"ssmlab_rnn", m.(*rnn.RNN).Cfg}, nil }
 }
 

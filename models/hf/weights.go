@@ -176,3 +176,34 @@ func SaveWeights(dir string, params []*nn.Param, skip map[string]bool, meta map[
 	}
 	return safetensors.WriteFile(filepath.Join(dir, singleFile), ts, meta)
 }
+
+// CheckHeaders compares the weights files' headers (read without their
+// data) with the parameter count config.json implies: every parameter must
+// come from the files (a tied head is counted once in params and may be
+// absent), so files holding less than half the values were not saved from
+// this config, and building its model would allocate for nothing. (A file
+// short of a few tensors passes here; LoadWeights then names them.)
+func CheckHeaders(dir string, params float64) error {
+	files, err := weightFiles(dir)
+	if err != nil {
+		return err
+	}
+	var n float64
+	for _, path := range files {
+		ts, err := safetensors.ReadHeader(path)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			v := 1.0
+			for _, d := range t.Shape {
+				v *= float64(d)
+			}
+			n += v
+		}
+	}
+	if n < params/2 {
+		return fmt.Errorf("%s: config.json implies %.4g parameters, but the weights files hold only %.4g values: config.json does not describe these weights", dir, params, n)
+	}
+	return nil
+}

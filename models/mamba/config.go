@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+
+	"github.com/ssmlab/ssmlab/models/lm"
 )
 
 // Config holds the architecture and the from-scratch initialisation
@@ -69,8 +71,8 @@ func (c Config) Validate() error {
 	if c.DtRank < 0 {
 		return fmt.Errorf("mamba: dt rank must be positive or auto, got %d", c.DtRank)
 	}
-	if n := c.paramCount(); n > maxParams {
-		return fmt.Errorf("mamba: %.3g parameters is beyond what ssmlab runs (at most %.3g)", n, float64(maxParams))
+	if err := lm.CheckParams("mamba", c.paramCount()); err != nil {
+		return err
 	}
 	if !(c.Eps > 0) {
 		return fmt.Errorf("mamba: norm epsilon must be positive, got %g", c.Eps)
@@ -78,14 +80,22 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// maxParams bounds the models ssmlab builds (2^34 floats, 64 GiB), so an
-// absurd config.json is an error rather than an out-of-memory crash.
-const maxParams = 1 << 34
+// Footprint implements the memory estimate from the config alone: the
+// parameters, and per token per layer what a training step keeps for
+// Backward (the block input and norm, in_proj's x and z (2E), the conv
+// output and its SiLU, x_proj's dt, B, C (R+2N), dt_proj's output and its
+// softplus, the scan output, the gated output and out_proj's (3D+8E+R+2N)),
+// plus the logits and their gradient (2V), the embedding (D) and the scan
+// backward's per-token partial sums (2·16·N).
+func (c Config) Footprint() lm.Footprint {
+	D, E, N, R, V := float64(c.D), float64(c.Expand)*float64(c.D), float64(c.N), float64(c.R()), float64(c.Vocab)
+	return lm.Footprint{Params: c.paramCount(), PerToken: float64(c.Layers)*(3*D+8*E+R+2*N) + 2*V + D + 32*N}
+}
 
 // paramCount returns the number of parameters c implies, in float64 so
 // absurd sizes cannot overflow.
 func (c Config) paramCount() float64 {
-	D, E, N, R, K, V := float64(c.D), float64(c.E()), float64(c.N), float64(c.R()), float64(c.K), float64(c.Vocab)
+	D, E, N, R, K, V := float64(c.D), float64(c.Expand)*float64(c.D), float64(c.N), float64(c.R()), float64(c.K), float64(c.Vocab)
 	layer := 2*E*D + E*(K+1) + (R+2*N)*E + E*R + E + E*N + E + D*E + D
 	n := V*D + float64(c.Layers)*layer + D
 	if c.Untied {

@@ -9,7 +9,10 @@ import (
 )
 
 func init() {
-	hf.Register(hf.Arch{ModelType: "mamba", Build: build, Save: save})
+	hf.Register(hf.Arch{ModelType: "mamba", Build: build, Save: save, Footprint: func(path string, raw []byte) (lm.Footprint, error) {
+		c, err := ParseConfig(path, raw)
+		return c.Footprint(), err
+	}})
 }
 
 // build is the hf.Arch constructor: config.json to a zero model plus the

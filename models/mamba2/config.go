@@ -3,6 +3,8 @@ package mamba2
 import (
 	"fmt"
 	"math"
+
+	"github.com/ssmlab/ssmlab/models/lm"
 )
 
 // Config holds the architecture and the from-scratch initialisation
@@ -64,6 +66,35 @@ func (c Config) ConvDim() int { return c.E() + 2*c.Groups*c.N }
 // ProjDim returns in_proj's output width: z (E), xBC (ConvDim), dt (H).
 func (c Config) ProjDim() int { return c.E() + c.ConvDim() + c.H() }
 
+// Footprint implements the memory estimate from the config alone (float64,
+// so absurd sizes cannot overflow). Per token per layer a training step
+// keeps the block input and norm and out_proj's output (3D), in_proj's
+// output and its gradient (2·ProjDim), the conv output and its SiLU
+// (2·ConvDim), the scan output, gate, gated norm and its input (4E), dt and
+// its softplus (2H), and the chunk states (E·N/Q); plus the logits and
+// their gradient (2V) and the embedding (D).
+func (c Config) Footprint() lm.Footprint {
+	D, V, L := float64(c.D), float64(c.Vocab), float64(c.Layers)
+	E := float64(c.Expand) * D
+	N, K := float64(c.N), float64(c.K)
+	H := E / math.Max(float64(c.HeadDim), 1)
+	conv := E + 2*float64(c.Groups)*N
+	proj := E + conv + H
+	layer := D*proj + conv*K + 3*H + E + E*D + D
+	if c.Bias {
+		layer += proj + D
+	}
+	if c.ConvBias {
+		layer += conv
+	}
+	p := V*D + L*layer + D
+	if c.Untied {
+		p += V * D
+	}
+	per := L*(3*D+2*proj+2*conv+4*E+2*H+E*N/math.Max(float64(c.ChunkSize), 1)) + 2*V + D
+	return lm.Footprint{Params: p, PerToken: per}
+}
+
 // Validate reports the first setting that cannot build a model.
 func (c Config) Validate() error {
 	for _, f := range []struct {
@@ -75,6 +106,9 @@ func (c Config) Validate() error {
 		if f.v <= 0 {
 			return fmt.Errorf("mamba2: %s must be positive, got %d", f.name, f.v)
 		}
+	}
+	if err := lm.CheckParams("mamba2", c.Footprint().Params); err != nil {
+		return err
 	}
 	if c.E()%c.HeadDim != 0 {
 		return fmt.Errorf("mamba2: inner width %d (expand %d × width %d) is not a multiple of head dim %d", c.E(), c.Expand, c.D, c.HeadDim)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/tensor"
 	"gonum.org/v1/gonum/mat"
@@ -29,6 +30,15 @@ func Default(vocab, h int) Config {
 	return Config{Vocab: vocab, D: h, H: h, Radius: 1, InputGain: 0.1, InitRange: 0.02}
 }
 
+// Footprint implements the memory estimate from the config alone: the
+// embedding, U, W and the head, and per token the embedding, U x + b,
+// every state and its gradient (D + 3H), plus the logits and their
+// gradient (2V).
+func (c Config) Footprint() lm.Footprint {
+	D, H, V := float64(c.D), float64(c.H), float64(c.Vocab)
+	return lm.Footprint{Params: V*D + H*D + H + H*H + V*H + V, PerToken: D + 3*H + 2*V}
+}
+
 // Validate reports the first impossible setting.
 func (c Config) Validate() error {
 	for _, kv := range []struct {
@@ -38,6 +48,9 @@ func (c Config) Validate() error {
 		if kv.v <= 0 {
 			return fmt.Errorf("%s must be positive, have %d", kv.k, kv.v)
 		}
+	}
+	if err := lm.CheckParams("ssmlab_rnn", c.Footprint().Params); err != nil {
+		return err
 	}
 	if !(c.Radius >= 0) || !(c.InputGain >= 0) || !(c.InitRange >= 0) {
 		return fmt.Errorf("spectral_radius, input_gain and initializer_range must be non-negative")

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"sort"
@@ -275,4 +276,66 @@ func (t *Tensor) Int64() ([]int64, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("tensor %q: dtype %s is not an integer type", t.Name, t.DType)
+}
+
+// ReadHeader reads and checks path's header only (names, dtypes, shapes,
+// offsets against the file's size), not the tensor data: the returned
+// tensors have nil Data. It reads at most MaxHeader bytes, whatever the
+// file's size.
+func ReadHeader(path string) ([]Tensor, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%s: not a valid safetensors file: %s", path, fmt.Sprintf(format, a...))
+	}
+	var lenBuf [8]byte
+	if _, err := io.ReadFull(f, lenBuf[:]); err != nil {
+		return nil, bad("%d bytes, shorter than the 8-byte header length", st.Size())
+	}
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	if n > MaxHeader {
+		return nil, bad("header length %d exceeds the 100 MB limit", n)
+	}
+	if n > uint64(st.Size()-8) {
+		return nil, bad("header length %d runs past the end of the %d-byte file (truncated?)", n, st.Size())
+	}
+	header := make([]byte, n)
+	if _, err := io.ReadFull(f, header); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	entries, _, err := parseHeader(header)
+	if err != nil {
+		return nil, bad("header: %v", err)
+	}
+	data := uint64(st.Size()) - 8 - n
+	out := make([]Tensor, 0, len(entries))
+	for _, e := range entries {
+		h := e.info
+		size := h.DType.Size()
+		if size == 0 {
+			return nil, bad("tensor %q: unknown dtype %q", e.name, h.DType)
+		}
+		if len(h.Offsets) != 2 || h.Offsets[0] > h.Offsets[1] || h.Offsets[1] > data {
+			return nil, bad("tensor %q: data_offsets %v outside the %d data bytes", e.name, h.Offsets, data)
+		}
+		numel := uint64(1)
+		for _, d := range h.Shape {
+			if d < 0 || d > 0 && numel > math.MaxUint64/uint64(d) {
+				return nil, bad("tensor %q: bad shape %v", e.name, h.Shape)
+			}
+			numel *= uint64(d)
+		}
+		if numel > math.MaxUint64/uint64(size) || numel*uint64(size) != h.Offsets[1]-h.Offsets[0] {
+			return nil, bad("tensor %q: shape %v x %s needs %d bytes, data_offsets give %d", e.name, h.Shape, h.DType, numel*uint64(size), h.Offsets[1]-h.Offsets[0])
+		}
+		out = append(out, Tensor{Name: e.name, DType: h.DType, Shape: h.Shape})
+	}
+	return out, nil
 }

@@ -1,6 +1,10 @@
 package transformer
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ssmlab/ssmlab/models/lm"
+)
 
 // GPTNeoXConfig holds what a GPT-NeoX model needs; models/hf maps HF's
 // config.json onto it (DefaultGPTNeoX gives HF's defaults for absent keys).
@@ -35,6 +39,9 @@ func (c GPTNeoXConfig) RotaryDim() int { return int(float64(c.HeadDim()) * c.Rot
 func (c GPTNeoXConfig) Validate() error {
 	if err := positive("vocab_size", c.Vocab, "hidden_size", c.D, "num_hidden_layers", c.Layers,
 		"num_attention_heads", c.Heads, "intermediate_size", c.I); err != nil {
+		return err
+	}
+	if err := lm.CheckParams("gpt_neox", c.Footprint().Params); err != nil {
 		return err
 	}
 	if c.D%c.Heads != 0 {
@@ -81,6 +88,9 @@ func (c LlamaConfig) Validate() error {
 		"intermediate_size", c.I); err != nil {
 		return err
 	}
+	if err := lm.CheckParams("llama", c.Footprint().Params); err != nil {
+		return err
+	}
 	if c.Heads%c.KVHeads != 0 {
 		return fmt.Errorf("num_attention_heads %d is not a multiple of num_key_value_heads %d", c.Heads, c.KVHeads)
 	}
@@ -110,4 +120,47 @@ func checkRope(theta, eps float64) error {
 		return fmt.Errorf("norm epsilon must be positive, have %v", eps)
 	}
 	return nil
+}
+
+// Footprint implements the memory estimate of a GPT-NeoX model from the
+// config alone (float64, so absurd sizes cannot overflow). Per token per
+// layer a training step keeps the layer input, both layer norms, q, k, v
+// and their rotated copies, the attention output and dense's (10D), and the
+// MLP's input and GELU (2I); attention probabilities are recomputed in
+// Backward, so nothing grows with L². Plus the logits and their gradient
+// (2V) and the embedding (D).
+func (c GPTNeoXConfig) Footprint() lm.Footprint {
+	D, I, V, L := float64(c.D), float64(c.I), float64(c.Vocab), float64(c.Layers)
+	layer := 4*D + 4*D*D + 2*D*I + I + D // two norms, qkv + dense, MLP, MLP biases
+	if c.Bias {
+		layer += 4 * D
+	}
+	p := V*D + L*layer + 2*D
+	if !c.Tied {
+		p += V * D
+	}
+	return lm.Footprint{Params: p, PerToken: L*(10*D+2*I) + 2*V + D}
+}
+
+// Footprint implements the memory estimate of a Llama model from the
+// config alone, as GPTNeoXConfig.Footprint does: per token per layer the
+// input, two norms, q, k, v (with grouped K/V heads), rotated q and k, the
+// attention and o_proj outputs, and the MLP's gate, up, their product and
+// its SiLU (4I).
+func (c LlamaConfig) Footprint() lm.Footprint {
+	D, I, V, L := float64(c.D), float64(c.I), float64(c.Vocab), float64(c.Layers)
+	q := float64(c.Heads) * float64(c.HeadDim)
+	kv := float64(c.KVHeads) * float64(c.HeadDim)
+	layer := 2*D + D*(q+2*kv) + q*D + 3*D*I
+	if c.AttnBias {
+		layer += q + 2*kv + D
+	}
+	if c.MLPBias {
+		layer += 2*I + D
+	}
+	p := V*D + L*layer + D
+	if !c.Tied {
+		p += V * D
+	}
+	return lm.Footprint{Params: p, PerToken: L*(5*D+3*q+4*kv+4*I) + 2*V + D}
 }

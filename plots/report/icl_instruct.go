@@ -232,6 +232,9 @@ func buildICLInstruct(rs []store.Result, out Out) ([]Claim, error) {
 		cs = append(cs, c)
 	}
 	cs[0].Notes = append(cs[0].Notes, iclCaveats(opt)...)
+	if n := countDiverged(sums); n > 0 {
+		cs[0].Notes = append(cs[0].Notes, fmt.Sprintf("%d of %d trials evaluate a model whose training diverged (non-finite loss): their accuracies are those of a model with non-finite weights.", n, len(sums)))
+	}
 	return cs, nil
 }
 
@@ -255,4 +258,15 @@ func iclCaveats(opt bootstrap.Options) []string {
 		fmt.Sprintf("Intervals: %d bootstrap resamples at 95%%; items resampled without task strata (the summaries do not record each item's task), seeds resampled per model; with few seeds the seed level under-covers.", opt.B),
 		"The tasks are the built-in suite's held-out-function multiple-choice families (the paper: standard lm-eval benchmarks); chance is 25%. Figure `fig3_icl_instruct`: left, accuracy vs shots with the chance line; right, the gain over zero-shot per k; solid pretrained, dashed instruction-tuned, bands 95% CIs.",
 	}
+}
+
+// countDiverged counts the trials whose model's training diverged.
+func countDiverged(sums []summary.ICL) int {
+	n := 0
+	for _, s := range sums {
+		if s.Diverged {
+			n++
+		}
+	}
+	return n
 }

@@ -106,7 +106,7 @@ func collectMPFT(sums []summary.MPFT) mpftData {
 		a := accs[k]
 		r.seeds++
 		r.skipped += s.Train.Skipped
-		r.diverged = r.diverged || s.Train.Diverged
+		r.diverged = r.diverged || s.Train.Diverged || s.Diverged
 		a.trainable = append(a.trainable, float64(s.Trainable))
 		a.div, a.flip = append(a.div, s.DivPP), append(a.flip, 100*s.ItemFlip)
 		a.kl, a.logit, a.argmax = append(a.kl, float64(s.MeanKL)), append(a.logit, float64(s.MaxAbsLogit)), append(a.argmax, 100*float64(s.ArgmaxFlip))
@@ -257,6 +257,9 @@ func mpftTable(d mpftData) plots.Table {
 
 func mpftClaimFrom(d mpftData, rs []store.Result) Claim {
 	c := mpftClaim()
+	if n := divergedRows(d); n > 0 {
+		c.Notes = append(c.Notes, fmt.Sprintf("%d of %d settings diverged in fine-tuning (non-finite loss; marked \"(diverged)\" in the table): their accuracies and divergences are those of models with non-finite weights.", n, len(d.rows)))
+	}
 	mamba, transformers := sides(d.families, d.arch)
 	var mixed []setting
 	for _, p := range d.precisions {
@@ -376,4 +379,15 @@ func buildMPFT(rs []store.Result, out Out) ([]Claim, error) {
 		return nil, err
 	}
 	return []Claim{mpftClaimFrom(d, rs)}, nil
+}
+
+// divergedRows counts the settings with a diverged fine-tune.
+func divergedRows(d mpftData) int {
+	n := 0
+	for _, r := range d.rows {
+		if r.diverged {
+			n++
+		}
+	}
+	return n
 }

@@ -1,0 +1,58 @@
+package lm
+
+import "fmt"
+
+// Footprint is what a model of some config needs in memory, computed from
+// the config alone (each architecture's Config.Footprint), before anything
+// is allocated. Counts are float64 so that absurd sizes (a hidden_size of
+// 1e9) give huge numbers instead of overflowing.
+type Footprint struct {
+	// Params is the number of parameters (a tied head counted once).
+	Params float64
+	// PerToken is the float32 values a training step keeps per token of the
+	// batch (B·L tokens): the activations every layer saves for Backward,
+	// the logits and their gradient, and the per-token scratch of the scan
+	// or attention backward.
+	PerToken float64
+}
+
+// activationMargin covers what PerToken leaves out (temporaries, rounding
+// copies under 16-bit policies, per-worker scratch, allocator slack). In the
+// quick efficiency runs (768 tokens a step; train_resident_bytes_per_token
+// less 16 bytes a parameter) Mamba (d_model 32, 2 layers) keeps 1.2 to 1.4
+// times 4·PerToken, GPT-NeoX (d_model 32, 1 layer) 1.8 to 2.2 times, where
+// buffers that do not grow with the batch weigh most. The estimate guards
+// against sizes that cannot run, not a tight plan; SSMLAB_MEMORY overrides.
+const activationMargin = 2
+
+// ParamBytes is the float32 weights alone.
+func (f Footprint) ParamBytes() float64 { return 4 * f.Params }
+
+// TrainBytes is a training step on batch sequences of seqLen tokens:
+// weights, gradients and AdamW's two moments (16 bytes a parameter) and the
+// activations.
+func (f Footprint) TrainBytes(batch, seqLen int) float64 {
+	return 16*f.Params + activationMargin*4*f.PerToken*float64(batch)*float64(seqLen)
+}
+
+// InferBytes is a forward pass over batch sequences of seqLen tokens: the
+// weights and, as an upper bound, the activations a training step keeps
+// (Forward keeps them; with no gradients and no backward scratch, PerToken
+// already over-counts, so no margin is added).
+func (f Footprint) InferBytes(batch, seqLen int) float64 {
+	return 4*f.Params + 4*f.PerToken*float64(batch)*float64(seqLen)
+}
+
+// MaxParams bounds the models ssmlab builds (2^34 floats, 64 GiB of
+// weights): each architecture's Validate refuses more, so an absurd
+// config.json is an error rather than an out-of-memory crash on any
+// machine.
+const MaxParams = 1 << 34
+
+// CheckParams returns an error naming arch when n exceeds MaxParams.
+func CheckParams(arch string, n float64) error {
+	if n > MaxParams {
+		return fmt.Errorf("%s: %.3g parameters is beyond what ssmlab runs (at most %.3g)", arch, n, float64(MaxParams))
+	}
+	return nil
+}
