@@ -89,3 +89,25 @@ func TestConvertRefusesEvilPickle(t *testing.T) {
 		t.Errorf("left behind: %v", ents)
 	}
 }
+
+// ssmlab forward runs OLMo checkpoints: logits and every gradient match
+// transformers on each OLMo fixture.
+func TestForwardOLMo(t *testing.T) {
+	for _, model := range testfix.Dirs(t, "olmo") {
+		ref := testfix.Read(t, filepath.Join(model, "reference.safetensors"))
+		got := forwardOut(t, "--model", model, "--input", ref.Path, "--grads")
+		n := 0
+		for _, name := range got.Names() {
+			tol := 2e-5
+			if strings.HasPrefix(name, "grad.") {
+				tol, n = 2e-3, n+1
+			}
+			if err := testfix.CloseErr(name, testfix.Float32(t, got, name), testfix.Float32(t, ref, name), tol); err != nil {
+				t.Errorf("%s: %v", model, err)
+			}
+		}
+		if n != len(testfix.Read(t, filepath.Join(model, "model.safetensors")).Names()) {
+			t.Errorf("%s: %d gradients", model, n)
+		}
+	}
+}

@@ -52,8 +52,11 @@ func BuildModel(spec *config.Model, vocab int, seed uint64) (lm.Model, error) {
 		}
 		m.Init(seed)
 		return m, nil
-	case "llama":
+	case "llama", "olmo":
 		c := transformer.DefaultLlama(V, spec.DModel, spec.Layers, spec.Heads)
+		if spec.Arch == "olmo" {
+			c = transformer.DefaultOLMo(V, spec.DModel, spec.Layers, spec.Heads)
+		}
 		c.KVHeads, c.I = spec.KVHeads, spec.FFN
 		m, err := transformer.NewLlama(c)
 		if err != nil {
