@@ -18,9 +18,14 @@ type Model struct {
 	// Arch is mamba, mamba2, gpt_neox, llama, olmo or rnn (the unstable control).
 	// With Path it may be left out and is read from config.json.
 	Arch string `toml:"arch" json:"arch,omitempty"`
-	// Path is an HF model directory (config.json + model.safetensors).
-	// When set, the sizes come from its config.json and must not be given.
+	// Path is an HF model directory (config.json + model.safetensors or
+	// pytorch_model.bin). When set, the sizes come from its config.json and
+	// must not be given.
 	Path string `toml:"path" json:"path,omitempty"`
+	// Source is the Hugging Face Hub repository Path is downloaded from
+	// ("state-spaces/mamba-130m-hf"): validate and run print the download
+	// command for a missing Path. It does not change the model (not hashed).
+	Source string `toml:"source" json:"-"`
 	// Family and Size label the model in figures (default: Arch and the
 	// parameter count); they do not change the model.
 	Family string `toml:"family" json:"family,omitempty"`

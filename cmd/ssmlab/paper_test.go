@@ -1,0 +1,120 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ssmlab/ssmlab/datasets"
+	"github.com/ssmlab/ssmlab/datasets/arrowio"
+	"github.com/ssmlab/ssmlab/internal/testfix"
+	"github.com/ssmlab/ssmlab/models/hf"
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/mamba"
+	"github.com/ssmlab/ssmlab/models/mamba2"
+	"github.com/ssmlab/ssmlab/models/transformer"
+)
+
+// paperWorkspace lays out, under a temporary working directory, the
+// repository's configs/paper with testdata/paper/paths.toml in place of
+// the user's, tiny stand-in checkpoints (vocabulary of the test
+// tokenizer) and tiny datasets, and changes into it.
+func paperWorkspace(t *testing.T) string {
+	root := testfix.Root(t)
+	ws := t.TempDir()
+	cfg := filepath.Join(ws, "configs", "paper")
+	os.MkdirAll(cfg, 0o755)
+	files, _ := filepath.Glob(filepath.Join(root, "configs", "paper", "*.toml"))
+	if len(files) == 0 {
+		t.Fatal("no configs/paper/*.toml")
+	}
+	for _, f := range files {
+		src := f
+		if filepath.Base(f) == "paths.toml" {
+			src = filepath.Join(root, "testdata", "paper", "paths.toml")
+		}
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(cfg, filepath.Base(f)), b, 0o644)
+	}
+	tok, err := os.ReadFile(filepath.Join(root, "testdata", "tokenizer", "seed0", "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const V = 1216 // above the test tokenizer's 1206 ids
+	mc, _ := mamba.New(mamba.DefaultConfig(V, 16, 2), 1)
+	nc := transformer.DefaultGPTNeoX(V, 16, 2, 2)
+	neox, _ := transformer.NewGPTNeoX(nc)
+	neox.Init(2)
+	oc := transformer.DefaultOLMo(V, 16, 2, 2)
+	oc.I = 32
+	olmo, _ := transformer.NewLlama(oc)
+	olmo.Init(3)
+	m2c := mamba2.DefaultConfig(V, 16, 2)
+	m2c.HeadDim, m2c.N, m2c.ChunkSize = 8, 8, 8
+	m2, err := mamba2.New(m2c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2.Init(4)
+	for name, m := range map[string]lm.Model{"mamba": mc, "mamba2": m2, "pythia": neox, "olmo": olmo} {
+		dir := filepath.Join(ws, "checkpoints", name)
+		if err := hf.Save(dir, m); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "tokenizer.json"), tok, 0o644)
+	}
+	var rows []datasets.MCRow
+	for i := 0; i < 12; i++ {
+		rows = append(rows, datasets.MCRow{Question: "Question: which letter follows " + string(rune('a'+i)) + "?\nAnswer:",
+			Choices: []string{" " + string(rune('b'+i)), " z", " q"}, Answer: 0})
+	}
+	tab, err := datasets.MCTable("mc", rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(ws, "data", "mc"), 0o755)
+	if err := arrowio.Write(filepath.Join(ws, "data", "mc", "test-00000-of-00001.parquet"), tab); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(ws)
+	return ws
+}
+
+// One configs/paper experiment (Table 1, quick profile) runs end to end on
+// tiny stand-in checkpoints and data named by a paths.toml; with a
+// checkpoint missing, run refuses before doing anything and names it with
+// its download command.
+func TestPaperConfigEndToEnd(t *testing.T) {
+	ws := paperWorkspace(t)
+	code, out, errs := runCLI(t, "validate", "configs/paper/table1.toml")
+	if code != 0 || strings.Contains(out, "missing") {
+		t.Fatalf("validate: exit %d: %s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "run", "configs/paper/table1.toml", "--profile", "quick", "--results", "results")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s%s", code, out, errs)
+	}
+	sums, _ := filepath.Glob(filepath.Join(ws, "results", "runs", "paper_table1", "*", "summary.json"))
+	if len(sums) != 2 {
+		t.Fatalf("%d finished trials, want 2 (mamba-130m, pythia-160m): %s", len(sums), out)
+	}
+
+	os.RemoveAll(filepath.Join(ws, "checkpoints", "mamba"))
+	os.RemoveAll(filepath.Join(ws, "results"))
+	code, out, errs = runCLI(t, "run", "configs/paper/table1.toml", "--profile", "quick", "--results", "results")
+	want := "checkpoints/mamba (models.mamba-130m.path): does not exist; download: huggingface-cli download state-spaces/mamba-130m-hf --local-dir checkpoints/mamba"
+	if code != 1 || !strings.Contains(errs, want) || !strings.Contains(errs, "nothing was run") {
+		t.Fatalf("run with a missing checkpoint: exit %d: %s%s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(ws, "results")); err == nil {
+		t.Error("the refused run created results/")
+	}
+	code, out, _ = runCLI(t, "validate", "configs/paper/table1.toml")
+	if code != 0 || !strings.Contains(out, "checkpoints/mamba (models.mamba-130m.path") {
+		t.Errorf("validate with a missing checkpoint: exit %d: %s", code, out)
+	}
+}
