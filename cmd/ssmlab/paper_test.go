@@ -98,9 +98,15 @@ func TestPaperConfigEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run: exit %d: %s%s", code, out, errs)
 	}
-	sums, _ := filepath.Glob(filepath.Join(ws, "results", "runs", "paper_table1", "*", "summary.json"))
+	sums, _ := filepath.Glob(filepath.Join(ws, "results", "runs", "mp_inference", "*", "summary.json"))
 	if len(sums) != 2 {
 		t.Fatalf("%d finished trials, want 2 (mamba-130m, pythia-160m): %s", len(sums), out)
+	}
+	if code, out, errs := runCLI(t, "figures", "--results", "results", "--paper", "paper"); code != 0 {
+		t.Fatalf("figures: exit %d: %s%s", code, out, errs)
+	}
+	if md, err := os.ReadFile(filepath.Join(ws, "paper", "REPORT.md")); err != nil || !strings.Contains(string(md), "mp_inference (2 trials)") {
+		t.Errorf("the report does not use the paper-scale results: %v", err)
 	}
 
 	os.RemoveAll(filepath.Join(ws, "checkpoints", "mamba"))
