@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/datasets"
 	"github.com/ssmlab/ssmlab/datasets/arrowio"
+	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/internal/testfix"
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
@@ -80,6 +82,18 @@ func paperWorkspace(t *testing.T) string {
 	if err := arrowio.Write(filepath.Join(ws, "data", "mc", "test-00000-of-00001.parquet"), tab); err != nil {
 		t.Fatal(err)
 	}
+	var texts []string
+	for i := 0; i < 20; i++ {
+		texts = append(texts, "The quick brown fox jumps over the lazy dog, and then it runs away again.")
+	}
+	txt, err := arrowio.NewTable("text", arrowio.Col{Name: datasets.ColText, Values: texts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(ws, "data", "text"), 0o755)
+	if err := arrowio.Write(filepath.Join(ws, "data", "text", "train-00000-of-00001.parquet"), txt); err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(ws)
 	return ws
 }
@@ -107,6 +121,8 @@ func TestPaperConfigEndToEnd(t *testing.T) {
 	}
 	if md, err := os.ReadFile(filepath.Join(ws, "paper", "REPORT.md")); err != nil || !strings.Contains(string(md), "mp_inference (2 trials)") {
 		t.Errorf("the report does not use the paper-scale results: %v", err)
+	} else if strings.Contains(string(md), "spectra-real") {
+		t.Error("the report has a spectra section without spectra results")
 	}
 
 	os.RemoveAll(filepath.Join(ws, "checkpoints", "mamba"))
@@ -122,5 +138,33 @@ func TestPaperConfigEndToEnd(t *testing.T) {
 	code, out, _ = runCLI(t, "validate", "configs/paper/table1.toml")
 	if code != 0 || !strings.Contains(out, "checkpoints/mamba (models.mamba-130m.path") {
 		t.Errorf("validate with a missing checkpoint: exit %d: %s", code, out)
+	}
+}
+
+// The per-layer spectra experiment of configs/paper runs on a tiny Mamba
+// and Mamba-2 checkpoint along real text, and the report gets its section.
+func TestPaperSpectraEndToEnd(t *testing.T) {
+	ws := paperWorkspace(t)
+	code, out, errs := runCLI(t, "run", "configs/paper/spectra.toml", "--profile", "quick", "--results", "results")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s%s", code, out, errs)
+	}
+	var s summary.Spectra
+	b, err := os.ReadFile(filepath.Join(ws, "results", "runs", "spectra", "model=mamba-130m", "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Layers) != 2 || s.Exponents != 32*16 || len(s.Layers[0].Zeta) != 2 || !(s.Layers[1].ZetaMax < 0) {
+		t.Errorf("summary: %d layers, %d exponents, %+v", len(s.Layers), s.Exponents, s.Layers)
+	}
+	if code, out, errs := runCLI(t, "figures", "--results", "results", "--paper", "paper"); code != 0 {
+		t.Fatalf("figures: exit %d: %s%s", code, out, errs)
+	}
+	md, _ := os.ReadFile(filepath.Join(ws, "paper", "REPORT.md"))
+	if !strings.Contains(string(md), `<a id="spectra-real"></a>`) || !strings.Contains(string(md), "4 of 4 layers of 2 checkpoints have ζ < 0") {
+		t.Errorf("REPORT.md has no spectra section:\n%s", md)
 	}
 }
