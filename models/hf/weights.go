@@ -39,14 +39,17 @@ const (
 // safetensors file or a PyTorch pickle checkpoint.
 type source interface {
 	Names() []string
-	Read(name string) (safetensors.Tensor, error)
+	// ReadInto reads a tensor, into buf when it is large enough.
+	ReadInto(name string, buf []byte) (safetensors.Tensor, error)
 	Close() error
 }
 
 // torchSource adapts a PyTorch checkpoint to source.
 type torchSource struct{ *torchckpt.File }
 
-func (s torchSource) Read(name string) (safetensors.Tensor, error) { return s.Tensor(name) }
+func (s torchSource) ReadInto(name string, buf []byte) (safetensors.Tensor, error) {
+	return s.TensorInto(name, buf)
+}
 
 // openSource opens a safetensors file, or a PyTorch checkpoint (read by the
 // weights-only pickle reader) when the name ends in .bin.
@@ -105,6 +108,7 @@ func loadFile(path string, byName map[string]*nn.Param, loaded map[string]string
 		return err
 	}
 	defer f.Close()
+	var buf []byte // one read buffer for the file: peak memory is the weights plus the largest tensor
 	for _, name := range f.Names() {
 		canon := canonical(name, rules.Aliases)
 		p, ok := byName[canon]
@@ -117,10 +121,11 @@ func loadFile(path string, byName map[string]*nn.Param, loaded map[string]string
 		if prev, dup := loaded[canon]; dup {
 			return fmt.Errorf("%s: tensor %q is also in %s", path, name, prev)
 		}
-		t, err := f.Read(name)
+		t, err := f.ReadInto(name, buf)
 		if err != nil {
 			return err
 		}
+		buf = t.Data
 		if !tensor.SameShape(t.Shape, p.Value.Shape) {
 			return fmt.Errorf("%s: tensor %q has shape %v, the config implies %v", path, name, t.Shape, p.Value.Shape)
 		}
@@ -213,7 +218,7 @@ func SaveWeights(dir string, params []*nn.Param, skip map[string]bool, meta map[
 			continue
 		}
 		seen[p.Name] = true
-		ts = append(ts, safetensors.F32Tensor(p.Name, p.Value.Shape, p.Value.Data))
+		ts = append(ts, safetensors.F32Values(p.Name, p.Value.Shape, p.Value.Data)) // encoded while written: no copy of the weights
 	}
 	if meta == nil {
 		meta = map[string]string{"format": "pt"}

@@ -21,6 +21,18 @@ type Tensor struct {
 	DType DType
 	Shape []int
 	Data  []byte
+	// F32, when set (with DType F32 and Data nil), holds the values to
+	// write: they are encoded piece by piece while the file is written, so
+	// saving a model needs no byte copy of its weights. Readers leave it nil.
+	F32 []float32
+}
+
+// size is the tensor's byte length in the file.
+func (t *Tensor) size() int {
+	if t.F32 != nil {
+		return 4 * len(t.F32)
+	}
+	return len(t.Data)
 }
 
 // File is a parsed safetensors file.

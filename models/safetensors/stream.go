@@ -82,13 +82,22 @@ func (r *Reader) Shape(name string) ([]int, DType, bool) {
 }
 
 // Read returns one tensor with its data read from disk (a fresh buffer).
-func (r *Reader) Read(name string) (Tensor, error) {
+func (r *Reader) Read(name string) (Tensor, error) { return r.ReadInto(name, nil) }
+
+// ReadInto is Read into buf when it is large enough (the returned Data
+// aliases it), so a loader reading tensor after tensor reuses one buffer
+// instead of leaving the garbage collector a file's worth of them.
+func (r *Reader) ReadInto(name string, buf []byte) (Tensor, error) {
 	t, ok := r.layout.byName[name]
 	if !ok {
 		return Tensor{}, fmt.Errorf("%s: no tensor %q", r.Path, name)
 	}
 	s := r.spans[name]
-	out := Tensor{Name: name, DType: t.DType, Shape: t.Shape, Data: make([]byte, s.end-s.begin)}
+	n := int(s.end - s.begin)
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	out := Tensor{Name: name, DType: t.DType, Shape: t.Shape, Data: buf[:n]}
 	if _, err := r.f.ReadAt(out.Data, r.base+int64(s.begin)); err != nil {
 		return Tensor{}, fmt.Errorf("%s: tensor %q: %v", r.Path, name, err)
 	}

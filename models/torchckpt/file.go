@@ -176,7 +176,11 @@ func dims(s []int64) []int {
 
 // Tensor reads one tensor's bytes (contiguous, little-endian, in its
 // stored dtype). Views of a shared storage (tied weights) each get a copy.
-func (f *File) Tensor(name string) (safetensors.Tensor, error) {
+func (f *File) Tensor(name string) (safetensors.Tensor, error) { return f.TensorInto(name, nil) }
+
+// TensorInto is Tensor with its data in buf when buf is large enough (the
+// returned Data aliases it), so loaders reuse one buffer.
+func (f *File) TensorInto(name string, buf []byte) (safetensors.Tensor, error) {
 	t, ok := f.tensors[name]
 	if !ok {
 		return safetensors.Tensor{}, fmt.Errorf("%s: no tensor %q", f.Path, name)
@@ -197,7 +201,7 @@ func (f *File) Tensor(name string) (safetensors.Tensor, error) {
 		if _, err := io.CopyN(io.Discard, r, t.offset*es); err != nil {
 			return out, fmt.Errorf("%s: tensor %q: %v", f.Path, name, err)
 		}
-		out.Data = make([]byte, numel*es)
+		out.Data = grow(buf, numel*es)
 		if _, err := io.ReadFull(r, out.Data); err != nil {
 			return out, fmt.Errorf("%s: tensor %q: %v", f.Path, name, err)
 		}
@@ -207,9 +211,16 @@ func (f *File) Tensor(name string) (safetensors.Tensor, error) {
 	if _, err := io.ReadFull(r, raw); err != nil {
 		return out, fmt.Errorf("%s: tensor %q: %v", f.Path, name, err)
 	}
-	out.Data = make([]byte, numel*es)
+	out.Data = grow(buf, numel*es)
 	gather(out.Data, raw, t, es)
 	return out, nil
+}
+
+func grow(buf []byte, n int64) []byte {
+	if int64(cap(buf)) < n {
+		return make([]byte, n)
+	}
+	return buf[:n]
 }
 
 // gather copies a strided view into dst in row-major order.
