@@ -20,9 +20,9 @@ const maxPickle = 64 << 20
 // tensor bytes are read on demand, one tensor at a time.
 type File struct {
 	Path    string
-	zr      *zip.ReadCloser
-	records map[string]*zip.File // storage key -> data/<key>
-	names   []string             // in pickle order
+	closer  io.Closer
+	records map[string]func() (io.ReadCloser, error) // storage key -> its bytes
+	names   []string                                 // in pickle order
 	tensors map[string]*tensor
 }
 
@@ -42,7 +42,7 @@ func Open(path string) (*File, error) {
 	}
 	if !bytes.Equal(head, []byte("PK\x03\x04")) {
 		if head[0] == 0x80 {
-			return nil, fmt.Errorf("%s: legacy (PyTorch < 1.6) torch.save format, which ssmlab does not read; re-save it with a current torch.save", path)
+			return openLegacy(path)
 		}
 		return nil, fmt.Errorf("%s: not a PyTorch checkpoint (no zip archive)", path)
 	}
@@ -87,7 +87,7 @@ func parse(path string, zr *zip.ReadCloser) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %v", path, pkl.Name, err)
 	}
-	f := &File{Path: path, zr: zr, records: map[string]*zip.File{}, tensors: map[string]*tensor{}}
+	f := &File{Path: path, closer: zr, records: map[string]func() (io.ReadCloser, error){}, tensors: map[string]*tensor{}}
 	names, tensors, err := stateDict(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
@@ -102,7 +102,7 @@ func parse(path string, zr *zip.ReadCloser) (*File, error) {
 		if rec.UncompressedSize64/es != uint64(t.st.numel) || rec.UncompressedSize64%es != 0 {
 			return nil, fmt.Errorf("%s: tensor %q: storage %s holds %d bytes, the pickle says %d %s elements", path, n, t.st.key, rec.UncompressedSize64, t.st.numel, t.st.dtype)
 		}
-		f.records[t.st.key] = rec
+		f.records[t.st.key] = rec.Open
 	}
 	f.names, f.tensors = names, tensors
 	return f, nil
@@ -114,6 +114,11 @@ func stateDict(data []byte) ([]string, map[string]*tensor, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return checkStateDict(obj)
+}
+
+// checkStateDict checks that obj is a dict of named tensors.
+func checkStateDict(obj any) ([]string, map[string]*tensor, error) {
 	d, ok := obj.(*dict)
 	if !ok {
 		return nil, nil, fmt.Errorf("the pickle holds a %s, not a state dict of tensors", typeName(obj))
@@ -152,7 +157,7 @@ func readAll(zf *zip.File, limit uint64) ([]byte, error) {
 }
 
 // Close releases the archive.
-func (f *File) Close() error { return f.zr.Close() }
+func (f *File) Close() error { return f.closer.Close() }
 
 // Names returns the tensor names in the pickle's order.
 func (f *File) Names() []string { return append([]string(nil), f.names...) }
@@ -192,7 +197,7 @@ func (f *File) TensorInto(name string, buf []byte) (safetensors.Tensor, error) {
 		out.Data = []byte{}
 		return out, nil
 	}
-	r, err := f.records[t.st.key].Open()
+	r, err := f.records[t.st.key]()
 	if err != nil {
 		return out, fmt.Errorf("%s: tensor %q: %v", f.Path, name, err)
 	}

@@ -96,26 +96,33 @@ type machine struct {
 // unpickle runs the pickle in data and returns the object STOP leaves.
 // persid resolves BINPERSID references (storages); nil refuses them.
 func unpickle(data []byte, persid func(any) (any, error)) (any, error) {
+	v, _, err := unpickleAt(data, persid)
+	return v, err
+}
+
+// unpickleAt is unpickle of the pickle at the start of data; it also
+// returns the bytes the pickle took (up to and with STOP).
+func unpickleAt(data []byte, persid func(any) (any, error)) (any, int, error) {
 	m := &machine{data: data, memo: map[int]any{}, persid: persid}
 	for {
 		if m.pos >= len(m.data) {
-			return nil, fmt.Errorf("pickle ends without STOP")
+			return nil, m.pos, fmt.Errorf("pickle ends without STOP")
 		}
 		op := m.data[m.pos]
 		at := m.pos
 		m.pos++
 		done, err := m.step(op)
 		if rg, ok := err.(*refusedGlobal); ok {
-			return nil, rg
+			return nil, m.pos, rg
 		}
 		if err != nil {
-			return nil, fmt.Errorf("pickle byte %d (opcode %q): %v", at, op, err)
+			return nil, m.pos, fmt.Errorf("pickle byte %d (opcode %q): %v", at, op, err)
 		}
 		if done {
 			if len(m.stack) != 1 {
-				return nil, fmt.Errorf("pickle STOP with %d objects on the stack, want 1", len(m.stack))
+				return nil, m.pos, fmt.Errorf("pickle STOP with %d objects on the stack, want 1", len(m.stack))
 			}
-			return m.stack[0], nil
+			return m.stack[0], m.pos, nil
 		}
 	}
 }

@@ -77,10 +77,20 @@ func (p *pk) global(mod, name string) *pk {
 }
 func (p *pk) int1(v byte) *pk { return p.op('K', v) }
 
-// tensorOps pushes _rebuild_tensor_v2(storage key, offset, size, stride, False, OrderedDict()).
+// tensor pushes _rebuild_tensor_v2(storage key, offset, size, stride, False, OrderedDict()).
 func (p *pk) tensor(key string, numel byte, offset byte, size, stride []byte) *pk {
+	return p.tensorPid(key, numel, offset, size, stride, false)
+}
+
+// tensorPid is tensor with the legacy format's 6-tuple persistent id
+// (view_metadata None) when legacy is set.
+func (p *pk) tensorPid(key string, numel byte, offset byte, size, stride []byte, legacy bool) *pk {
 	p.global("torch._utils", "_rebuild_tensor_v2")
-	p.op('(', '(').str("storage").global("torch", "FloatStorage").str(key).str("cpu").int1(numel).op('t', 'Q')
+	p.op('(', '(').str("storage").global("torch", "FloatStorage").str(key).str("cpu").int1(numel)
+	if legacy {
+		p.op('N')
+	}
+	p.op('t', 'Q')
 	p.int1(offset)
 	p.op('(')
 	for _, s := range size {
@@ -170,10 +180,68 @@ func TestRefusals(t *testing.T) {
 			t.Errorf("%s: error %v, want one line with %q", c.name, err, c.want)
 		}
 	}
-	legacy := filepath.Join(t.TempDir(), "old.bin")
-	os.WriteFile(legacy, []byte{0x80, 2, 0x8a, 10}, 0o644)
-	if _, err := Open(legacy); err == nil || !strings.Contains(err.Error(), "legacy") {
-		t.Errorf("legacy format: %v", err)
+	notTorch := filepath.Join(t.TempDir(), "plain.pkl")
+	os.WriteFile(notTorch, []byte{0x80, 2, 'K', 1, '.'}, 0o644)
+	if _, err := Open(notTorch); err == nil || !strings.Contains(err.Error(), "not a torch.save checkpoint") {
+		t.Errorf("plain pickle: %v", err)
+	}
+}
+
+// legacyFile writes the pre-1.6 torch.save layout: magic, protocol, system
+// info, the state dict, the storage keys, then each storage as an int64
+// count and its bytes.
+func legacyFile(t *testing.T, storages map[string][]float32, order []string, obj []byte) string {
+	var b bytes.Buffer
+	b.Write(legacyMagic)
+	b.Write([]byte{0x80, 2, 'M', 0xe9, 3, '.'})
+	info := &pk{}
+	info.op(0x80, 2, '}').str("little_endian").op(0x88, 's', '.')
+	b.Write(info.Bytes())
+	b.Write(obj)
+	keys := &pk{}
+	keys.op(0x80, 2, ']', '(')
+	for _, k := range order {
+		keys.str(k)
+	}
+	keys.op('e', '.')
+	b.Write(keys.Bytes())
+	for _, k := range order {
+		var n [8]byte
+		n[0] = byte(len(storages[k]))
+		b.Write(n[:])
+		b.Write(safetensors.F32Tensor(k, []int{len(storages[k])}, storages[k]).Data)
+	}
+	path := filepath.Join(t.TempDir(), "pytorch_model.bin")
+	os.WriteFile(path, b.Bytes(), 0o644)
+	return path
+}
+
+// The legacy (pre-1.6) format reads to the same tensors, views and all;
+// its evil globals are refused the same way; a truncated storage is an error.
+func TestLegacyFormat(t *testing.T) {
+	p := &pk{}
+	p.op(0x80, 2, '}', '(')
+	p.str("a").tensorPid("0", 6, 0, []byte{3, 2}, []byte{1, 3}, true)
+	p.str("b").tensorPid("1", 2, 1, []byte{1}, []byte{1}, true)
+	p.op('u', '.')
+	st := map[string][]float32{"0": {0, 1, 2, 3, 4, 5}, "1": {7, 8}}
+	got, err := ReadAll(legacyFile(t, st, []string{"0", "1"}, p.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := got[0].Float32()
+	b, _ := got[1].Float32()
+	if !equalFloats(a, []float32{0, 3, 1, 4, 2, 5}) || !equalFloats(b, []float32{8}) {
+		t.Errorf("a = %v, b = %v", a, b)
+	}
+	evil := &pk{}
+	evil.op(0x80, 2).global("builtins", "exec").op('.')
+	if _, err := Open(legacyFile(t, st, []string{"0", "1"}, evil.Bytes())); err == nil || !strings.Contains(err.Error(), "refused pickle global builtins.exec") {
+		t.Errorf("evil legacy pickle: %v", err)
+	}
+	short := map[string][]float32{"0": {0, 1, 2}, "1": {7, 8}}
+	if _, err := Open(legacyFile(t, short, []string{"0", "1"}, p.Bytes())); err == nil || !strings.Contains(err.Error(), "holds 3 elements, the pickle says 6") {
+		t.Errorf("short storage: %v", err)
 	}
 }
 
