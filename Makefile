@@ -59,6 +59,8 @@ bench: build
 figures: build
 	$(BIN) figures --results $(RESULTS) --paper paper
 
+# configs/paper/*.toml name real checkpoints; validate lists the missing
+# ones with their download commands but passes (run refuses them).
 CONFIGS := $(wildcard configs/*.toml configs/*/*.toml)
 
 validate: build

@@ -116,22 +116,40 @@ func LoadOptions(profile string) config.Options {
 }
 
 // Load reads an experiment file against the registered kinds and checks
-// every trial with its kind's Checker.
+// every trial with its kind's Checker. An experiment whose checkpoints,
+// datasets or tokenizers are not all on disk is refused with a
+// *MissingError listing each one, before anything runs.
 func Load(path, profile string) (*config.Experiment, error) {
+	e, missing, err := LoadAllowMissing(path, profile)
+	if err == nil && len(missing) > 0 {
+		return nil, &MissingError{File: path, Missing: missing}
+	}
+	return e, err
+}
+
+// LoadAllowMissing is Load for validate: local files that are not on disk
+// are returned rather than refused, and the kind checks only the trials
+// whose files are all there (a check may need to read them).
+func LoadAllowMissing(path, profile string) (*config.Experiment, []Missing, error) {
 	e, err := config.Load(path, LoadOptions(profile))
 	if err != nil || e.Preset {
-		return e, err
+		return e, nil, err
 	}
 	k, err := lookupKind(e.Kind)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, nil, fmt.Errorf("%s: %v", path, err)
 	}
+	missing := MissingFiles(e)
 	if c, ok := k.(Checker); ok {
 		for i := range e.Trials {
+			one := &config.Experiment{Trials: e.Trials[i : i+1]}
+			if len(missing) > 0 && len(MissingFiles(one)) > 0 {
+				continue
+			}
 			if err := c.Check(&e.Trials[i]); err != nil {
-				return nil, fmt.Errorf("%s: trial %s: %v", path, e.Trials[i].Key, err)
+				return nil, nil, fmt.Errorf("%s: trial %s: %v", path, e.Trials[i].Key, err)
 			}
 		}
 	}
-	return e, nil
+	return e, missing, nil
 }

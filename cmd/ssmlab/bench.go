@@ -22,7 +22,7 @@ import (
 
 var cmdBench = &Command{
 	Name:  "bench",
-	Usage: "bench --arch mamba|mamba2|gpt_neox|llama --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
+	Usage: "bench --arch mamba|mamba2|gpt_neox|llama|olmo --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
 	Short: "time training or inference steps of a from-scratch model",
 	Long: `Bench builds a freshly initialised model of the given architecture and size,
 runs --warmup untimed steps and then --steps timed ones on one fixed batch of
@@ -135,7 +135,7 @@ type BenchResult struct {
 func init() {
 	f := &cmdBench.Flag
 	o := &benchOpts{}
-	f.StringVar(&o.arch, "arch", "", "`ARCH`: mamba, mamba2, gpt_neox or llama")
+	f.StringVar(&o.arch, "arch", "", "`ARCH`: mamba, mamba2, gpt_neox, llama or olmo")
 	f.IntVar(&o.vocab, "vocab", 0, "vocabulary size `V`")
 	f.IntVar(&o.d, "d-model", 0, "model width `D`")
 	f.IntVar(&o.layers, "layers", 0, "number of layers `L`")
@@ -174,11 +174,11 @@ func init() {
 // check validates the flags; every error is a usage error.
 func (o *benchOpts) check() (precision.Policy, error) {
 	switch o.arch {
-	case "mamba", "mamba2", "gpt_neox", "llama":
+	case "mamba", "mamba2", "gpt_neox", "llama", "olmo":
 	case "":
-		return precision.Policy{}, usagef("--arch is required (mamba, mamba2, gpt_neox or llama)")
+		return precision.Policy{}, usagef("--arch is required (mamba, mamba2, gpt_neox, llama or olmo)")
 	default:
-		return precision.Policy{}, usagef("--arch %q: want mamba, mamba2, gpt_neox or llama", o.arch)
+		return precision.Policy{}, usagef("--arch %q: want mamba, mamba2, gpt_neox, llama or olmo", o.arch)
 	}
 	if o.mode != "train" && o.mode != "infer" {
 		return precision.Policy{}, usagef("--mode %q: want train or infer", o.mode)

@@ -48,8 +48,12 @@ func buildBenchModel(o *benchOpts) (lm.Model, error) {
 		}
 		m.Init(o.seed)
 		return m, nil
-	case "llama":
-		m, err := transformer.NewLlama(transformer.DefaultLlama(o.vocab, o.d, o.layers, heads))
+	case "llama", "olmo":
+		c := transformer.DefaultLlama(o.vocab, o.d, o.layers, heads)
+		if o.arch == "olmo" {
+			c = transformer.DefaultOLMo(o.vocab, o.d, o.layers, heads)
+		}
+		m, err := transformer.NewLlama(c)
 		if err != nil {
 			return nil, err
 		}

@@ -23,7 +23,8 @@ It is the contract other tools compare against PyTorch (DESIGN section 8).
 Reads:
   --model DIR      an HF model directory: config.json plus model.safetensors
                    or model.safetensors.index.json with its shards (F32, F16 or
-                   BF16); any registered architecture (see model_type), and
+                   BF16), or pytorch_model.bin (read weights-only, nothing in
+                   it runs); any registered architecture (see model_type), and
                    plain mamba_ssm directories
   --adapter DIR    optional PEFT LoRA adapter (adapter_config.json and
                    adapter_model.safetensors); every declared adapter is

@@ -19,7 +19,11 @@ var cmdRun = &Command{
 	Long: `Run loads an experiment file (as validate does), expands its sweep into
 trials and runs each into results/runs/<experiment>/<trial-key>/: the
 resolved config (config.json, with its hash), provenance.json, log.jsonl,
-summary.json, checkpoints/ and, written last, DONE.
+summary.json, checkpoints/ and, written last, DONE. An experiment whose
+local files (checkpoint directories, datasets, tokenizers) are not all on
+disk is refused before anything runs, each missing file listed with its
+download command (configs/paper/paths.toml names them for the paper's
+experiments).
 
 A trial with DONE is skipped, so a second run is a no-op. A trial without
 it (the run was killed or interrupted) resumes from its latest checkpoint

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ssmlab/ssmlab/experiments"
@@ -31,6 +32,13 @@ sizes beyond 2^34 parameters, and trials whose estimated memory (model,
 gradients, optimizer state, a step's activations) exceeds this machine's
 available memory, are errors. SSMLAB_MEMORY=64GB (or unlimited) overrides
 the available memory.
+
+Local files a file names (checkpoint directories, datasets, tokenizers) are
+looked for too. Missing ones do not make a file invalid (the configs are
+checked as written, so CI validates configs/paper without the real
+checkpoints); they are listed under the file's line, each with the
+huggingface-cli command that downloads it when the model or dataset names
+its Hub source, and ssmlab run refuses such a file before doing any work.
 
 Example:
   ssmlab validate configs/*.toml configs/models/*.toml
@@ -84,20 +92,42 @@ func runValidate(_ *Command, files []string) error {
 	return nil
 }
 
-// validateFile loads f under each profile and describes it in one line.
+// validateFile loads f under each profile and describes it in one line,
+// followed by the local files it names that are missing (under any of the
+// profiles).
 func validateFile(f string, profiles []string) (string, []string, error) {
+	line, keys, missing, err := validateProfiles(f, profiles)
+	if err != nil || len(missing) == 0 {
+		return line, keys, err
+	}
+	line += fmt.Sprintf("; %d local file(s) missing (ssmlab run refuses until they exist):", len(missing))
+	for _, m := range missing {
+		line += "\n  " + m
+	}
+	return line, keys, nil
+}
+
+func validateProfiles(f string, profiles []string) (string, []string, []string, error) {
 	var counts []string
 	var keys []string
+	seen := map[string]bool{}
+	var missing []string
 	for i, p := range profiles {
-		e, err := experiments.Load(f, p)
+		e, miss, err := experiments.LoadAllowMissing(f, p)
+		for _, m := range miss {
+			if s := m.String(); !seen[s] {
+				seen[s] = true
+				missing = append(missing, s)
+			}
+		}
 		if err != nil {
 			if i > 0 {
-				return "", nil, fmt.Errorf("%v (profile %s)", err, p)
+				return "", nil, nil, fmt.Errorf("%v (profile %s)", err, p)
 			}
-			return "", nil, err
+			return "", nil, nil, err
 		}
 		if e.Preset {
-			return fmt.Sprintf("%s: ok, preset", f), nil, nil
+			return fmt.Sprintf("%s: ok, preset", f), nil, nil, nil
 		}
 		counts = append(counts, fmt.Sprintf("%s %d", p, len(e.Trials)))
 		if i == 0 || p == "default" {
@@ -111,8 +141,9 @@ func validateFile(f string, profiles []string) (string, []string, error) {
 			if !*validateKeys {
 				keys = nil
 			}
-			return line, keys, nil
+			sort.Strings(missing)
+			return line, keys, missing, nil
 		}
 	}
-	return "", nil, nil
+	return "", nil, nil, nil
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Architectures a model spec may name.
-var Architectures = []string{"mamba", "mamba2", "gpt_neox", "llama", "rnn"}
+var Architectures = []string{"mamba", "mamba2", "gpt_neox", "llama", "olmo", "rnn"}
 
 // Model is one [models.NAME] table: an architecture with sizes, trained from
 // scratch, or an HF checkpoint directory. Zero sizes take the documented
@@ -16,12 +16,17 @@ var Architectures = []string{"mamba", "mamba2", "gpt_neox", "llama", "rnn"}
 // models packages: V vocab, D width, L layers, N state, E inner, K conv,
 // R dt rank, H heads.
 type Model struct {
-	// Arch is mamba, mamba2, gpt_neox, llama or rnn (the unstable control).
+	// Arch is mamba, mamba2, gpt_neox, llama, olmo or rnn (the unstable control).
 	// With Path it may be left out and is read from config.json.
 	Arch string `toml:"arch" json:"arch,omitempty"`
-	// Path is an HF model directory (config.json + model.safetensors).
-	// When set, the sizes come from its config.json and must not be given.
+	// Path is an HF model directory (config.json + model.safetensors or
+	// pytorch_model.bin). When set, the sizes come from its config.json and
+	// must not be given.
 	Path string `toml:"path" json:"path,omitempty"`
+	// Source is the Hugging Face Hub repository Path is downloaded from
+	// ("state-spaces/mamba-130m-hf"): validate and run print the download
+	// command for a missing Path. It does not change the model (not hashed).
+	Source string `toml:"source" json:"-"`
 	// Family and Size label the model in figures (default: Arch and the
 	// parameter count); they do not change the model.
 	Family string `toml:"family" json:"family,omitempty"`
@@ -38,10 +43,10 @@ type Model struct {
 	DtRank  int `toml:"dt_rank" json:"dt_rank,omitempty"`   // R; 0: ceil(D/16)
 	HeadDim int `toml:"head_dim" json:"head_dim,omitempty"` // mamba2 head width P; 0: 64, or E if smaller
 
-	// Transformers (gpt_neox, llama).
+	// Transformers (gpt_neox, llama, olmo).
 	Heads     int     `toml:"heads" json:"heads,omitempty"`           // H
-	KVHeads   int     `toml:"kv_heads" json:"kv_heads,omitempty"`     // llama GQA; 0: Heads
-	FFN       int     `toml:"ffn" json:"ffn,omitempty"`               // MLP width; 0: 4D (gpt_neox), 256-rounded 8D/3 (llama)
+	KVHeads   int     `toml:"kv_heads" json:"kv_heads,omitempty"`     // llama/olmo GQA; 0: Heads
+	FFN       int     `toml:"ffn" json:"ffn,omitempty"`               // MLP width; 0: 4D (gpt_neox), 256-rounded 8D/3 (llama, olmo)
 	RotaryPct float64 `toml:"rotary_pct" json:"rotary_pct,omitempty"` // gpt_neox rotary fraction; 0: 0.25
 	MaxSeq    int     `toml:"max_seq" json:"max_seq,omitempty"`       // longest sequence; 0: 2048
 
@@ -71,7 +76,7 @@ func (m *Model) Fill() {
 			def(&m.DState, 64)
 			def(&m.HeadDim, min(64, m.Expand*m.DModel))
 		}
-	case "gpt_neox", "llama":
+	case "gpt_neox", "llama", "olmo":
 		def(&m.KVHeads, m.Heads)
 		def(&m.MaxSeq, 2048)
 		if m.Arch == "gpt_neox" {
@@ -112,10 +117,10 @@ func (m *Model) check() (field string, err error) {
 	if m.Arch != "rnn" && m.Layers <= 0 {
 		return "layers", fmt.Errorf("layers must be positive")
 	}
-	if (m.Arch == "gpt_neox" || m.Arch == "llama") && (m.Heads <= 0 || m.DModel%m.Heads != 0) {
+	if (m.Arch == "gpt_neox" || m.Arch == "llama" || m.Arch == "olmo") && (m.Heads <= 0 || m.DModel%m.Heads != 0) {
 		return "heads", fmt.Errorf("heads must be positive and divide d_model (%d)", m.DModel)
 	}
-	if m.Arch == "llama" && m.Heads%m.KVHeads != 0 {
+	if (m.Arch == "llama" || m.Arch == "olmo") && m.Heads%m.KVHeads != 0 {
 		return "kv_heads", fmt.Errorf("kv_heads must divide heads (%d)", m.Heads)
 	}
 	if m.Arch == "rnn" && !(m.Radius > 0 && m.Radius <= math.MaxFloat64) {

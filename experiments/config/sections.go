@@ -63,6 +63,11 @@ type Dataset struct {
 	// HF dataset directory; read locally, never downloaded.
 	Path  string `toml:"path" json:"path,omitempty"`
 	Split string `toml:"split" json:"split,omitempty"` // HF split; "": train
+	// Source is the Hub dataset repository Path is downloaded from
+	// ("tatsu-lab/alpaca"), optionally with a folder of it
+	// ("allenai/ai2_arc/ARC-Easy"), for the download command of a missing
+	// Path; not hashed.
+	Source string `toml:"source" json:"-"`
 	// Families selects task families of a built-in suite; empty: all.
 	Families []string `toml:"families" json:"families,omitempty"`
 	Seed     int64    `toml:"seed" json:"seed"` // generator seed (held fixed across trials)

@@ -41,8 +41,11 @@ func specConfig(spec *config.Model, vocab int) (archConfig, error) {
 		c := transformer.DefaultGPTNeoX(V, spec.DModel, spec.Layers, spec.Heads)
 		c.I, c.RotaryPct = spec.FFN, spec.RotaryPct
 		return c, nil
-	case "llama":
+	case "llama", "olmo":
 		c := transformer.DefaultLlama(V, spec.DModel, spec.Layers, spec.Heads)
+		if spec.Arch == "olmo" {
+			c = transformer.DefaultOLMo(V, spec.DModel, spec.Layers, spec.Heads)
+		}
 		c.KVHeads, c.I = spec.KVHeads, spec.FFN
 		return c, nil
 	case "rnn":

@@ -27,6 +27,7 @@ func TestFootprintParamsMatchModels(t *testing.T) {
 		{Arch: "mamba2", DModel: 32, Layers: 2, Vocab: 40, DState: 16, HeadDim: 16},
 		{Arch: "gpt_neox", DModel: 32, Layers: 2, Heads: 4, Vocab: 60},
 		{Arch: "llama", DModel: 32, Layers: 2, Heads: 4, KVHeads: 2, Vocab: 60},
+		{Arch: "olmo", DModel: 32, Layers: 2, Heads: 4, Vocab: 60},
 		{Arch: "rnn", DModel: 16, Vocab: 20},
 	} {
 		spec.Fill()
@@ -42,7 +43,7 @@ func TestFootprintParamsMatchModels(t *testing.T) {
 			t.Errorf("%s %+v: Footprint says %v parameters, the model has %d", spec.Arch, spec, f.Params, ParamCount(m))
 		}
 	}
-	for _, arch := range []string{"mamba", "mamba2", "gpt_neox", "llama"} {
+	for _, arch := range []string{"mamba", "mamba2", "gpt_neox", "llama", "olmo"} {
 		for _, dir := range testfix.Dirs(t, arch) {
 			m, err := hf.Load(dir)
 			if err != nil {

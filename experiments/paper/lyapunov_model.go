@@ -98,7 +98,7 @@ func resolveModel(c *experiments.Context, t *config.Trial, p *LyapunovParams) (s
 // subjectLabel names the subject in legends: the spec's family (or the
 // architecture's name) and whether it is trained.
 func subjectLabel(spec *config.Model, s subject) string {
-	name := map[string]string{"mamba": "Mamba", "mamba2": "Mamba-2", "gpt_neox": "GPT-NeoX", "llama": "Llama", "ssmlab_rnn": "tanh RNN"}[s.arch]
+	name := map[string]string{"mamba": "Mamba", "mamba2": "Mamba-2", "gpt_neox": "GPT-NeoX", "llama": "Llama", "olmo": "OLMo", "ssmlab_rnn": "tanh RNN"}[s.arch]
 	if spec.Family != "" {
 		name = spec.Family
 	}

@@ -105,6 +105,10 @@ func TestBadConfigsAndCheckpoints(t *testing.T) {
 		"missing weight": {"llama", func(c map[string]any) { c["num_hidden_layers"] = 3 }, "missing weights model.layers.2"},
 		"extra weight":   {"gpt_neox", func(c map[string]any) { c["num_hidden_layers"] = 1 }, `unexpected tensor "gpt_neox.layers.1`},
 		"bias absent":    {"llama", func(c map[string]any) { c["attention_bias"] = true }, "missing weights model.layers.0.self_attn.k_proj.bias"},
+		"olmo clip":      {"olmo", func(c map[string]any) { c["clip_qkv"] = -1.0 }, "clip_qkv -1 must be positive"},
+		"olmo act":       {"olmo", func(c map[string]any) { c["hidden_act"] = "gelu" }, `hidden_act "gelu" is not implemented for olmo`},
+		"olmo untied":    {"olmo", func(c map[string]any) { c["tie_word_embeddings"] = false }, "missing weights lm_head.weight"},
+		"olmo size":      {"olmo", func(c map[string]any) { delete(c, "intermediate_size") }, `missing "intermediate_size"`},
 	}
 	for name, tc := range cases {
 		dir := fixtureCopy(t, tc.model, tc.edit)
@@ -127,7 +131,12 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	nc.Tied, nc.ParallelResidual, nc.RotaryPct = true, false, 0.5
 	neox, _ := transformer.NewGPTNeoX(nc)
 	neox.Init(4)
-	models := []lm.Model{load(t, testfix.Dirs(t, "gpt_neox")[0]), load(t, testfix.Dirs(t, "llama")[0]), tied, neox}
+	oc := transformer.DefaultOLMo(16, 8, 1, 2)
+	oc.ClipQKV, oc.KVHeads, oc.PadID = 0.5, 1, -1
+	olmo, _ := transformer.NewLlama(oc)
+	olmo.Init(5)
+	models := []lm.Model{load(t, testfix.Dirs(t, "gpt_neox")[0]), load(t, testfix.Dirs(t, "llama")[0]),
+		load(t, testfix.Dirs(t, "olmo")[0]), tied, neox, olmo}
 	for _, m := range models {
 		dir := filepath.Join(t.TempDir(), "out")
 		if err := hf.Save(dir, m); err != nil {
@@ -143,6 +152,13 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 	if c := tied.Cfg; c.PadID != 0 || !c.Tied {
 		t.Fatal("config changed")
+	}
+	dir := filepath.Join(t.TempDir(), "olmo")
+	if err := hf.Save(dir, olmo); err != nil {
+		t.Fatal(err)
+	}
+	if back := load(t, dir).(*transformer.Llama); back.Arch() != "olmo" || back.Cfg != oc {
+		t.Errorf("olmo config after round trip: %+v, want %+v", back.Cfg, oc)
 	}
 }
 

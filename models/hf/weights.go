@@ -12,6 +12,7 @@ import (
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/safetensors"
 	"github.com/ssmlab/ssmlab/models/tensor"
+	"github.com/ssmlab/ssmlab/models/torchckpt"
 )
 
 // WeightRules adapt name matching to one architecture's checkpoints.
@@ -30,10 +31,44 @@ type WeightRules struct {
 const (
 	singleFile = "model.safetensors"
 	indexFile  = "model.safetensors.index.json"
+	binFile    = "pytorch_model.bin"
+	binIndex   = "pytorch_model.bin.index.json"
 )
 
+// source is one weight file opened for reading tensor by tensor: a
+// safetensors file or a PyTorch pickle checkpoint.
+type source interface {
+	Names() []string
+	// ReadInto reads a tensor, into buf when it is large enough.
+	ReadInto(name string, buf []byte) (safetensors.Tensor, error)
+	Close() error
+}
+
+// torchSource adapts a PyTorch checkpoint to source.
+type torchSource struct{ *torchckpt.File }
+
+func (s torchSource) ReadInto(name string, buf []byte) (safetensors.Tensor, error) {
+	return s.TensorInto(name, buf)
+}
+
+// openSource opens a safetensors file, or a PyTorch checkpoint (read by the
+// weights-only pickle reader) when the name ends in .bin.
+func openSource(path string) (source, error) {
+	if strings.HasSuffix(path, ".bin") {
+		f, err := torchckpt.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		return torchSource{f}, nil
+	}
+	return safetensors.Open(path)
+}
+
 // LoadWeights fills params from dir's model.safetensors (or the shards
-// named by model.safetensors.index.json), converting F16/BF16 to float32.
+// named by model.safetensors.index.json), or else from pytorch_model.bin
+// (or its shards), converting F16/BF16 to float32. Tensors are read one at
+// a time and decoded straight into the parameters, so loading needs the
+// model's float32 weights plus the largest tensor of the file.
 func LoadWeights(dir string, params []*nn.Param, rules WeightRules) error {
 	files, err := weightFiles(dir)
 	if err != nil {
@@ -45,32 +80,8 @@ func LoadWeights(dir string, params []*nn.Param, rules WeightRules) error {
 	}
 	loaded := map[string]string{} // canonical name -> file it came from
 	for _, path := range files {
-		f, err := safetensors.ReadFile(path)
-		if err != nil {
+		if err := loadFile(path, byName, loaded, params, rules); err != nil {
 			return err
-		}
-		for _, name := range f.Names() {
-			canon := canonical(name, rules.Aliases)
-			p, ok := byName[canon]
-			if !ok {
-				if ignored(canon, rules.Ignore) || rules.Tied[canon] != "" {
-					continue
-				}
-				return fmt.Errorf("%s: unexpected tensor %q: this %s model has no such parameter", path, name, archOf(params))
-			}
-			if prev, dup := loaded[canon]; dup {
-				return fmt.Errorf("%s: tensor %q is also in %s", path, name, prev)
-			}
-			t, _ := f.Get(name)
-			if !tensor.SameShape(t.Shape, p.Value.Shape) {
-				return fmt.Errorf("%s: tensor %q has shape %v, the config implies %v", path, name, t.Shape, p.Value.Shape)
-			}
-			x, err := t.Float32()
-			if err != nil {
-				return fmt.Errorf("%s: %v", path, err)
-			}
-			copy(p.Value.Data, x)
-			loaded[canon] = path
 		}
 	}
 	var missing []string
@@ -87,6 +98,41 @@ func LoadWeights(dir string, params []*nn.Param, rules WeightRules) error {
 			missing = missing[:3]
 		}
 		return fmt.Errorf("%s: missing weights %s%s", strings.Join(files, ", "), strings.Join(missing, ", "), more)
+	}
+	return nil
+}
+
+func loadFile(path string, byName map[string]*nn.Param, loaded map[string]string, params []*nn.Param, rules WeightRules) error {
+	f, err := openSource(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var buf []byte // one read buffer for the file: peak memory is the weights plus the largest tensor
+	for _, name := range f.Names() {
+		canon := canonical(name, rules.Aliases)
+		p, ok := byName[canon]
+		if !ok {
+			if ignored(canon, rules.Ignore) || rules.Tied[canon] != "" {
+				continue
+			}
+			return fmt.Errorf("%s: unexpected tensor %q: this %s model has no such parameter", path, name, archOf(params))
+		}
+		if prev, dup := loaded[canon]; dup {
+			return fmt.Errorf("%s: tensor %q is also in %s", path, name, prev)
+		}
+		t, err := f.ReadInto(name, buf)
+		if err != nil {
+			return err
+		}
+		buf = t.Data
+		if !tensor.SameShape(t.Shape, p.Value.Shape) {
+			return fmt.Errorf("%s: tensor %q has shape %v, the config implies %v", path, name, t.Shape, p.Value.Shape)
+		}
+		if err := t.DecodeFloat32(p.Value.Data); err != nil {
+			return fmt.Errorf("%s: %v", path, err)
+		}
+		loaded[canon] = path
 	}
 	return nil
 }
@@ -116,23 +162,26 @@ func archOf(params []*nn.Param) string {
 	return "model"
 }
 
-// weightFiles returns model.safetensors, or the shards of the index.
+// weightFiles returns model.safetensors, or the shards of its index, or
+// else pytorch_model.bin or the shards of its index.
 func weightFiles(dir string) ([]string, error) {
-	single := filepath.Join(dir, singleFile)
-	if _, err := os.Stat(single); err == nil {
-		return []string{single}, nil
+	for _, pair := range [][2]string{{singleFile, indexFile}, {binFile, binIndex}} {
+		single := filepath.Join(dir, pair[0])
+		if _, err := os.Stat(single); err == nil {
+			return []string{single}, nil
+		}
+		idx := filepath.Join(dir, pair[1])
+		if _, err := os.Stat(idx); err == nil {
+			return shardFiles(dir, idx)
+		}
 	}
-	idx := filepath.Join(dir, indexFile)
+	return nil, fmt.Errorf("%s: no %s, %s, %s or %s", dir, singleFile, indexFile, binFile, binIndex)
+}
+
+// shardFiles returns the files named by an index's weight_map.
+func shardFiles(dir, idx string) ([]string, error) {
 	raw, err := os.ReadFile(idx)
 	if err != nil {
-		if os.IsNotExist(err) {
-			for _, pt := range []string{"pytorch_model.bin", "pytorch_model.bin.index.json"} {
-				if _, e := os.Stat(filepath.Join(dir, pt)); e == nil {
-					return nil, fmt.Errorf("%s: weights are in %s (PyTorch pickle), which ssmlab does not read; convert them to %s (e.g. save_pretrained(dir, safe_serialization=True) in transformers)", dir, pt, singleFile)
-				}
-			}
-			return nil, fmt.Errorf("%s: no %s or %s", dir, singleFile, indexFile)
-		}
 		return nil, err
 	}
 	var ix struct {
@@ -169,7 +218,7 @@ func SaveWeights(dir string, params []*nn.Param, skip map[string]bool, meta map[
 			continue
 		}
 		seen[p.Name] = true
-		ts = append(ts, safetensors.F32Tensor(p.Name, p.Value.Shape, p.Value.Data))
+		ts = append(ts, safetensors.F32Values(p.Name, p.Value.Shape, p.Value.Data)) // encoded while written: no copy of the weights
 	}
 	if meta == nil {
 		meta = map[string]string{"format": "pt"}
@@ -190,13 +239,13 @@ func CheckHeaders(dir string, params float64) error {
 	}
 	var n float64
 	for _, path := range files {
-		ts, err := safetensors.ReadHeader(path)
+		shapes, err := headerShapes(path)
 		if err != nil {
 			return err
 		}
-		for _, t := range ts {
+		for _, shape := range shapes {
 			v := 1.0
-			for _, d := range t.Shape {
+			for _, d := range shape {
 				v *= float64(d)
 			}
 			n += v
@@ -206,4 +255,31 @@ func CheckHeaders(dir string, params float64) error {
 		return fmt.Errorf("%s: config.json implies %.4g parameters, but the weights files hold only %.4g values: config.json does not describe these weights", dir, params, n)
 	}
 	return nil
+}
+
+// headerShapes lists a weights file's tensor shapes without reading their
+// data: a safetensors header, or a PyTorch checkpoint's pickle.
+func headerShapes(path string) ([][]int, error) {
+	if strings.HasSuffix(path, ".bin") {
+		f, err := torchckpt.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		var shapes [][]int
+		for _, name := range f.Names() {
+			shape, _, _ := f.Shape(name)
+			shapes = append(shapes, shape)
+		}
+		return shapes, nil
+	}
+	ts, err := safetensors.ReadHeader(path)
+	if err != nil {
+		return nil, err
+	}
+	shapes := make([][]int, len(ts))
+	for i, t := range ts {
+		shapes[i] = t.Shape
+	}
+	return shapes, nil
 }

@@ -20,7 +20,7 @@ import (
 // differentiates, with the same policy.
 type Model interface {
 	// Arch names the architecture as HF's model_type does: "mamba",
-	// "mamba2", "gpt_neox", "llama", or "ssmlab_rnn" (the tanh RNN control).
+	// "mamba2", "gpt_neox", "llama", "olmo", or "ssmlab_rnn" (the tanh RNN control).
 	Arch() string
 	// VocabSize is the number of logits per position.
 	VocabSize() int

@@ -245,7 +245,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	dir := writeDir(t, `{"d_model": 32, "n_layer": 2, "vocab_size": 64}`, nil)
 	os.WriteFile(filepath.Join(dir, "pytorch_model.bin"), []byte("pickle"), 0o644)
-	if _, err := hf.Load(dir); err == nil || !strings.Contains(err.Error(), "convert them to model.safetensors") {
+	if _, err := hf.Load(dir); err == nil || !strings.Contains(err.Error(), "pytorch_model.bin: not a PyTorch checkpoint") {
 		t.Errorf("pytorch_model.bin: %v", err)
 	}
 }

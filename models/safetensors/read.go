@@ -22,6 +22,18 @@ type Tensor struct {
 	DType DType
 	Shape []int
 	Data  []byte
+	// F32, when set (with DType F32 and Data nil), holds the values to
+	// write: they are encoded piece by piece while the file is written, so
+	// saving a model needs no byte copy of its weights. Readers leave it nil.
+	F32 []float32
+}
+
+// size is the tensor's byte length in the file.
+func (t *Tensor) size() int {
+	if t.F32 != nil {
+		return 4 * len(t.F32)
+	}
+	return len(t.Data)
 }
 
 // File is a parsed safetensors file.
@@ -57,63 +69,80 @@ func Parse(name string, buf []byte) (*File, error) {
 	if n > uint64(len(buf)-8) {
 		return nil, bad("header length %d runs past the end of the %d-byte file (truncated?)", n, len(buf))
 	}
-	header, data := buf[8:8+n], buf[8+n:]
+	f, spans, err := layout(name, buf[8:8+n], uint64(len(buf))-8-n)
+	if err != nil {
+		return nil, err
+	}
+	data := buf[8+n:]
+	for _, s := range spans {
+		f.byName[s.name].Data = data[s.begin:s.end:s.end]
+	}
+	return f, nil
+}
+
+type span struct {
+	name       string
+	begin, end uint64
+}
+
+// layout validates header against a data buffer of dataLen bytes: every
+// tensor's dtype, shape and offsets, no overlaps, no gaps. The tensors of
+// the returned File have no Data yet; spans (in data order) locate it.
+func layout(name string, header []byte, dataLen uint64) (*File, []span, error) {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%s: not a valid safetensors file: %s", name, fmt.Sprintf(format, a...))
+	}
 	entries, meta, err := parseHeader(header)
 	if err != nil {
-		return nil, bad("header: %v", err)
+		return nil, nil, bad("header: %v", err)
 	}
 	f := &File{Path: name, Metadata: meta, byName: make(map[string]*Tensor, len(entries))}
-	type span struct {
-		name       string
-		begin, end uint64
-	}
 	spans := make([]span, 0, len(entries))
 	for _, e := range entries {
 		h := e.info
 		size := h.DType.Size()
 		if size == 0 {
-			return nil, bad("tensor %q: unknown dtype %q", e.name, h.DType)
+			return nil, nil, bad("tensor %q: unknown dtype %q", e.name, h.DType)
 		}
 		if len(h.Offsets) != 2 {
-			return nil, bad("tensor %q: data_offsets must be [begin, end]", e.name)
+			return nil, nil, bad("tensor %q: data_offsets must be [begin, end]", e.name)
 		}
 		begin, end := h.Offsets[0], h.Offsets[1]
-		if begin > end || end > uint64(len(data)) {
-			return nil, bad("tensor %q: data_offsets [%d, %d] outside the %d data bytes", e.name, begin, end, len(data))
+		if begin > end || end > dataLen {
+			return nil, nil, bad("tensor %q: data_offsets [%d, %d] outside the %d data bytes", e.name, begin, end, dataLen)
 		}
 		numel := uint64(1)
 		for _, d := range h.Shape {
 			if d < 0 {
-				return nil, bad("tensor %q: negative dimension in shape %v", e.name, h.Shape)
+				return nil, nil, bad("tensor %q: negative dimension in shape %v", e.name, h.Shape)
 			}
 			if d > 0 && numel > math.MaxUint64/uint64(d) {
-				return nil, bad("tensor %q: shape %v overflows", e.name, h.Shape)
+				return nil, nil, bad("tensor %q: shape %v overflows", e.name, h.Shape)
 			}
 			numel *= uint64(d)
 		}
 		if numel > math.MaxUint64/uint64(size) || numel*uint64(size) != end-begin {
-			return nil, bad("tensor %q: shape %v x %s needs %d bytes, data_offsets give %d", e.name, h.Shape, h.DType, numel*uint64(size), end-begin)
+			return nil, nil, bad("tensor %q: shape %v x %s needs %d bytes, data_offsets give %d", e.name, h.Shape, h.DType, numel*uint64(size), end-begin)
 		}
-		t := &Tensor{Name: e.name, DType: h.DType, Shape: h.Shape, Data: data[begin:end:end]}
-		f.byName[e.name] = t
+		f.byName[e.name] = &Tensor{Name: e.name, DType: h.DType, Shape: h.Shape}
 		spans = append(spans, span{e.name, begin, end})
 	}
 	sort.SliceStable(spans, func(i, j int) bool { return spans[i].begin < spans[j].begin })
 	var pos uint64
 	for _, s := range spans {
 		if s.begin < pos {
-			return nil, bad("tensor %q: data_offsets [%d, %d] overlap the previous tensor", s.name, s.begin, s.end)
+			return nil, nil, bad("tensor %q: data_offsets [%d, %d] overlap the previous tensor", s.name, s.begin, s.end)
 		}
 		if s.begin > pos {
-			return nil, bad("tensor %q: gap of %d bytes before it in the data", s.name, s.begin-pos)
+			return nil, nil, bad("tensor %q: gap of %d bytes before it in the data", s.name, s.begin-pos)
 		}
 		pos = s.end
 		f.names = append(f.names, s.name)
 	}
-	if pos != uint64(len(data)) {
-		return nil, bad("%d trailing data bytes belong to no tensor", uint64(len(data))-pos)
+	if pos != dataLen {
+		return nil, nil, bad("%d trailing data bytes belong to no tensor", dataLen-pos)
 	}
-	return f, nil
+	return f, spans, nil
 }
 
 type headerInfo struct {
@@ -230,32 +259,47 @@ func (f *File) Int64(name string) ([]int64, []int, error) {
 
 // Float32 converts the tensor's data to float32.
 func (t *Tensor) Float32() ([]float32, error) {
+	es := t.DType.Size()
+	if es == 0 {
+		es = 1
+	}
+	out := make([]float32, len(t.Data)/es)
+	if err := t.DecodeFloat32(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DecodeFloat32 converts the tensor's data (F32, F16, BF16 or F64) into
+// dst, which must hold exactly its elements: loaders decode straight into
+// parameters, with no intermediate copy.
+func (t *Tensor) DecodeFloat32(dst []float32) error {
 	d := t.Data
+	if es := t.DType.Size(); es == 0 || len(d) != es*len(dst) {
+		return fmt.Errorf("tensor %q: %d bytes of %s do not fill %d values", t.Name, len(d), t.DType, len(dst))
+	}
 	switch t.DType {
 	case F32:
-		out := make([]float32, len(d)/4)
-		for i := range out {
-			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(d[4*i:]))
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(d[4*i:]))
 		}
-		return out, nil
+		return nil
 	case F16, BF16:
-		out := make([]float32, len(d)/2)
 		widen := precision.FromFP16Bits
 		if t.DType == BF16 {
 			widen = precision.FromBF16Bits
 		}
-		for i := range out {
-			out[i] = widen(binary.LittleEndian.Uint16(d[2*i:]))
+		for i := range dst {
+			dst[i] = widen(binary.LittleEndian.Uint16(d[2*i:]))
 		}
-		return out, nil
+		return nil
 	case F64:
-		out := make([]float32, len(d)/8)
-		for i := range out {
-			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(d[8*i:])))
+		for i := range dst {
+			dst[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(d[8*i:])))
 		}
-		return out, nil
+		return nil
 	}
-	return nil, fmt.Errorf("tensor %q: dtype %s is not a float type", t.Name, t.DType)
+	return fmt.Errorf("tensor %q: dtype %s is not a float type", t.Name, t.DType)
 }
 
 // Int64 converts the tensor's data to int64.

@@ -1,6 +1,7 @@
 package safetensors
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"os"
@@ -149,4 +150,30 @@ func FuzzParse(f *testing.F) {
 			tt.Int64()
 		}
 	})
+}
+
+// Tensors given as float32 values are written exactly as their encoded
+// form would be.
+func TestF32ValuesWriteLikeF32Tensor(t *testing.T) {
+	x := make([]float32, 40000) // more than one encoding chunk
+	for i := range x {
+		x[i] = float32(i) * 0.37
+	}
+	dir := t.TempDir()
+	a, b := dir+"/a.safetensors", dir+"/b.safetensors"
+	if err := WriteFile(a, []Tensor{F32Tensor("w", []int{200, 200}, x), I64Tensor("i", []int{2}, []int64{1, 2})}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(b, []Tensor{F32Values("w", []int{200, 200}, x), I64Tensor("i", []int{2}, []int64{1, 2})}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ra, _ := os.ReadFile(a)
+	rb, _ := os.ReadFile(b)
+	if !bytes.Equal(ra, rb) {
+		t.Fatal("F32Values and F32Tensor files differ")
+	}
+	bad := Tensor{Name: "w", DType: F16, Shape: []int{1}, F32: []float32{1}}
+	if err := WriteFile(dir+"/c.safetensors", []Tensor{bad}, nil); err == nil {
+		t.Error("F32 values with dtype F16 were written")
+	}
 }

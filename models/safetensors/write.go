@@ -108,8 +108,11 @@ func encodeHeader(tensors []Tensor, meta map[string]string) (*encoded, error) {
 		if shape == nil {
 			shape = []int{}
 		}
-		header[t.Name] = headerInfo{DType: t.DType, Shape: shape, Offsets: []uint64{off, off + uint64(len(t.Data))}}
-		off += uint64(len(t.Data))
+		if t.F32 != nil && (t.DType != F32 || t.Data != nil) {
+			return nil, fmt.Errorf("tensor %q: F32 values need dtype F32 and no Data", t.Name)
+		}
+		header[t.Name] = headerInfo{DType: t.DType, Shape: shape, Offsets: []uint64{off, off + uint64(t.size())}}
+		off += uint64(t.size())
 	}
 	h, err := json.Marshal(header)
 	if err != nil {
@@ -130,10 +133,31 @@ func (e *encoded) writeTo(w io.Writer) error {
 	if _, err := w.Write(e.header); err != nil {
 		return err
 	}
+	var buf []byte
 	for _, t := range e.sorted {
-		if _, err := w.Write(t.Data); err != nil {
-			return err
+		if t.F32 == nil {
+			if _, err := w.Write(t.Data); err != nil {
+				return err
+			}
+			continue
+		}
+		for lo := 0; lo < len(t.F32); lo += 1 << 14 {
+			x := t.F32[lo:min(len(t.F32), lo+1<<14)]
+			buf = buf[:0]
+			for _, v := range x {
+				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			}
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// F32Values is a tensor whose float32 values are encoded while it is
+// written (see Tensor.F32): x must not change until the write returns.
+func F32Values(name string, shape []int, x []float32) Tensor {
+	checkLen(name, shape, len(x))
+	return Tensor{Name: name, DType: F32, Shape: append([]int(nil), shape...), F32: x}
 }

@@ -70,6 +70,30 @@ type LlamaConfig struct {
 	PadID                   int     // pad_token_id, or -1: that embedding row gets no gradient
 	InitRange               float64 // initializer_range
 	MaxPos                  int     // max_position_embeddings (informational)
+
+	// OLMo v1 (HF model_type "olmo") is this stack with two changes:
+	// LayerNorm without weight or bias in place of RMSNorm (eps 1e-5), and
+	// q, k, v clamped to [-ClipQKV, ClipQKV] after their projections.
+	OLMo          bool    // Arch() is "olmo"
+	ParamFreeNorm bool    // OlmoLayerNorm: no norm parameters
+	ClipQKV       float64 // clip_qkv; 0 = off
+}
+
+// DefaultOLMo returns HF OlmoConfig's defaults for the non-size keys:
+// Llama's stack with a parameter-free LayerNorm (eps 1e-5), untied head,
+// no clipping, I = 3·D (callers set intermediate_size).
+func DefaultOLMo(vocab, d, layers, heads int) LlamaConfig {
+	c := DefaultLlama(vocab, d, layers, heads)
+	c.OLMo, c.ParamFreeNorm, c.NormEps = true, true, 1e-5
+	c.PadID = 1
+	return c
+}
+
+func (c LlamaConfig) arch() string {
+	if c.OLMo {
+		return "olmo"
+	}
+	return "llama"
 }
 
 // DefaultLlama returns HF LlamaConfig's defaults for the non-size keys, with
@@ -96,6 +120,9 @@ func (c LlamaConfig) Validate() error {
 	}
 	if c.HeadDim%2 != 0 {
 		return fmt.Errorf("head_dim %d must be even for rotary embeddings", c.HeadDim)
+	}
+	if c.ClipQKV < 0 {
+		return fmt.Errorf("clip_qkv must be positive, have %v", c.ClipQKV)
 	}
 	if c.PadID >= c.Vocab {
 		return fmt.Errorf("pad_token_id %d is outside the vocabulary [0, %d)", c.PadID, c.Vocab)
@@ -151,14 +178,18 @@ func (c LlamaConfig) Footprint() lm.Footprint {
 	D, I, V, L := float64(c.D), float64(c.I), float64(c.Vocab), float64(c.Layers)
 	q := float64(c.Heads) * float64(c.HeadDim)
 	kv := float64(c.KVHeads) * float64(c.HeadDim)
-	layer := 2*D + D*(q+2*kv) + q*D + 3*D*I
+	norms := D // each norm's weight; OLMo's LayerNorm has none
+	if c.ParamFreeNorm {
+		norms = 0
+	}
+	layer := 2*norms + D*(q+2*kv) + q*D + 3*D*I
 	if c.AttnBias {
 		layer += q + 2*kv + D
 	}
 	if c.MLPBias {
 		layer += 2*I + D
 	}
-	p := V*D + L*layer + D
+	p := V*D + L*layer + norms
 	if !c.Tied {
 		p += V * D
 	}

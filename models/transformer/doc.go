@@ -1,5 +1,6 @@
 // Package transformer holds the Transformer baselines of the harness:
-// GPT-NeoX (the Pythia architecture) and Llama, with hand-written Forward and
+// GPT-NeoX (the Pythia architecture) and Llama (with OLMo v1 as a Llama
+// variant: parameter-free LayerNorm, clip_qkv), with hand-written Forward and
 // Backward, an incremental decoder with a KV cache, and from-scratch
 // initialisation as Hugging Face does it. It imports nn, tensor, precision
 // and lm only; config.json mapping lives in models/hf.

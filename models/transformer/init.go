@@ -39,11 +39,14 @@ func (m *Llama) Init(seed uint64) {
 		clear(m.Embed.W.Value.Data[p*m.Cfg.D : (p+1)*m.Cfg.D])
 	}
 	for _, l := range m.Layers {
-		fill(l.Norm1.W, 1)
-		fill(l.Norm2.W, 1)
+		for _, w := range append(l.Norm1.Params(), l.Norm2.Params()...) {
+			fill(w, 1)
+		}
 		initLinears(r, std, l.Q, l.K, l.V, l.O, l.MLP.Gate, l.MLP.Up, l.MLP.Down)
 	}
-	fill(m.Norm.W, 1)
+	for _, w := range m.Norm.Params() {
+		fill(w, 1)
+	}
 	if !m.Cfg.Tied {
 		normal(r, m.Head.W, std)
 	}

@@ -13,7 +13,7 @@ type Llama struct {
 	Cfg    LlamaConfig
 	Embed  *nn.Embedding // model.embed_tokens (V, D)
 	Layers []*LlamaLayer // model.layers.{i}
-	Norm   *nn.RMSNorm   // model.norm
+	Norm   *Norm         // model.norm (no parameters in OLMo)
 	Head   *nn.Linear    // lm_head (V, D), no bias; shares Embed.W when tied
 
 	train, step llamaRun
@@ -25,6 +25,7 @@ type llamaRun struct {
 	ids    []int
 	hs     [][]float32 // L+1 residual streams (B·T, D)
 	hn, nr []float32   // final norm output (B·T, D) and rstd (B·T)
+	nm     []float32   // final norm mean (B·T; OLMo's LayerNorm)
 	layers []llamaActs
 	d0, d1 []float32 // backward ping-pong (B·T, D)
 	logits []float32 // (B·T, V), returned: the model's until the next call
@@ -40,14 +41,14 @@ func NewLlama(cfg LlamaConfig) (*Llama, error) {
 	D, hd, eps := cfg.D, cfg.HeadDim, float32(cfg.NormEps)
 	m := &Llama{Cfg: cfg,
 		Embed: nn.NewEmbedding("model.embed_tokens", cfg.Vocab, D),
-		Norm:  nn.NewRMSNorm("model.norm", D, eps),
+		Norm:  newNorm("model.norm", D, eps, cfg.ParamFreeNorm),
 	}
 	rot := NewRotary(hd, cfg.RopeTheta)
 	for i := 0; i < cfg.Layers; i++ {
 		p := fmt.Sprintf("model.layers.%d.", i)
 		m.Layers = append(m.Layers, &LlamaLayer{
-			Norm1: nn.NewRMSNorm(p+"input_layernorm", D, eps),
-			Norm2: nn.NewRMSNorm(p+"post_attention_layernorm", D, eps),
+			Norm1: newNorm(p+"input_layernorm", D, eps, cfg.ParamFreeNorm),
+			Norm2: newNorm(p+"post_attention_layernorm", D, eps, cfg.ParamFreeNorm),
 			Q:     nn.NewLinear(p+"self_attn.q_proj", D, cfg.Heads*hd, cfg.AttnBias),
 			K:     nn.NewLinear(p+"self_attn.k_proj", D, cfg.KVHeads*hd, cfg.AttnBias),
 			V:     nn.NewLinear(p+"self_attn.v_proj", D, cfg.KVHeads*hd, cfg.AttnBias),
@@ -56,6 +57,7 @@ func NewLlama(cfg LlamaConfig) (*Llama, error) {
 				Up:   nn.NewLinear(p+"mlp.up_proj", D, cfg.I, cfg.MLPBias),
 				Down: nn.NewLinear(p+"mlp.down_proj", cfg.I, D, cfg.MLPBias)},
 			core: newCore(cfg.Heads, cfg.KVHeads, hd, rot),
+			clip: float32(cfg.ClipQKV),
 		})
 	}
 	if cfg.Tied {
@@ -66,8 +68,8 @@ func NewLlama(cfg LlamaConfig) (*Llama, error) {
 	return m, nil
 }
 
-// Arch implements lm.Model.
-func (m *Llama) Arch() string { return "llama" }
+// Arch implements lm.Model: "llama", or "olmo" for an OLMo config.
+func (m *Llama) Arch() string { return m.Cfg.arch() }
 
 // VocabSize implements lm.Model.
 func (m *Llama) VocabSize() int { return m.Cfg.Vocab }
@@ -76,16 +78,16 @@ func (m *Llama) VocabSize() int { return m.Cfg.Vocab }
 func (m *Llama) Params() []*nn.Param {
 	ps := []*nn.Param{m.Embed.W}
 	for _, l := range m.Layers {
-		ps = append(ps, l.Norm1.W)
+		ps = append(ps, l.Norm1.Params()...)
 		for _, lin := range []*nn.Linear{l.Q, l.K, l.V, l.O} {
 			ps = append(ps, lin.Params()...)
 		}
-		ps = append(ps, l.Norm2.W)
+		ps = append(ps, l.Norm2.Params()...)
 		for _, lin := range []*nn.Linear{l.MLP.Gate, l.MLP.Up, l.MLP.Down} {
 			ps = append(ps, lin.Params()...)
 		}
 	}
-	ps = append(ps, m.Norm.W)
+	ps = append(ps, m.Norm.Params()...)
 	if !m.Cfg.Tied {
 		ps = append(ps, m.Head.W)
 	}
@@ -142,7 +144,7 @@ func (m *Llama) forwardFrom(pol precision.Policy, r *llamaRun) []float32 {
 // head applies the final RMSNorm and lm_head to the last residual stream.
 func (m *Llama) head(pol precision.Policy, r *llamaRun) []float32 {
 	n := r.B * r.T
-	m.Norm.Forward(r.hn, r.nr, r.hs[len(m.Layers)], n)
+	m.Norm.Forward(r.hn, r.nm, r.nr, r.hs[len(m.Layers)], n)
 	pureAct(pol, r.hn)
 	r.logits = tensor.Grow(r.logits, n*m.Cfg.Vocab)
 	m.Head.Forward(pol, r.logits, r.hn, n)
@@ -157,7 +159,7 @@ func (m *Llama) Backward(pol precision.Policy, dlogits []float32) {
 	n, L, D := r.B*r.T, len(m.Layers), m.Cfg.D
 	grow(n*D, &r.d0, &r.d1)
 	m.Head.Backward(pol, r.d1, dlogits, r.hn, n)
-	m.Norm.Backward(r.d0, r.d1, r.hs[L], r.nr, n)
+	m.Norm.Backward(r.d0, r.d1, r.hs[L], r.nm, r.nr, n)
 	for i := L - 1; i >= 0; i-- {
 		r.bw.swapLlama(&r.layers[i])
 		m.Layers[i].backward(pol, &r.layers[i], r.d1, r.d0, r.B, r.T)
@@ -207,5 +209,5 @@ func (r *llamaRun) alloc(m *Llama, B, T int) {
 		r.hs[i] = tensor.Grow(r.hs[i], n*m.Cfg.D)
 	}
 	grow(n*m.Cfg.D, &r.hn)
-	grow(n, &r.nr)
+	grow(n, &r.nr, &r.nm)
 }

@@ -10,18 +10,21 @@ import (
 // h = x + Attn(RMSNorm1(x)), y = h + SwiGLU(RMSNorm2(h)), attention with
 // separate q/k/v projections and nKV ≤ nH key/value heads.
 type LlamaLayer struct {
-	Norm1      *nn.RMSNorm // input_layernorm
-	Norm2      *nn.RMSNorm // post_attention_layernorm
-	Q, K, V, O *nn.Linear  // self_attn.{q,k,v,o}_proj: (nH·hd, D), (nKV·hd, D) twice, (D, nH·hd)
-	MLP        swiGLU      // mlp.{gate,up,down}_proj
+	Norm1      *Norm      // input_layernorm
+	Norm2      *Norm      // post_attention_layernorm
+	Q, K, V, O *nn.Linear // self_attn.{q,k,v,o}_proj: (nH·hd, D), (nKV·hd, D) twice, (D, nH·hd)
+	MLP        swiGLU     // mlp.{gate,up,down}_proj
 
 	core *core
+	clip float32 // OLMo's clip_qkv: q, k, v clamped to [-clip, clip]; 0 = off
 }
 
 // llamaActs holds one layer's activations (n = B·T rows) and scratch.
 type llamaActs struct {
 	x, h           []float32 // (n, D) layer input (not owned), x + attention
 	n1, n2, r1, r2 []float32 // norm outputs (n, D) and rstd (n)
+	m1, m2         []float32 // norm means (n; OLMo's LayerNorm)
+	clipped        []bool    // clip_qkv: which of qp, kp, vp (in order) were clamped
 	qp, kp, vp     []float32 // projections (n, nH·hd), (n, nKV·hd) ×2
 	att            attnActs
 	ao, mo         []float32 // (n, D) o_proj and MLP outputs
@@ -32,16 +35,16 @@ type llamaActs struct {
 }
 
 func (l *LlamaLayer) forward(pol precision.Policy, a *llamaActs, y, x []float32, B, T int, kv kvView) {
-	n, D := B*T, l.Norm1.D
+	n, D := B*T, l.Norm1.Dim()
 	grow(n*D, &a.n1, &a.n2, &a.ao, &a.mo, &a.h)
-	grow(n, &a.r1, &a.r2)
+	grow(n, &a.r1, &a.r2, &a.m1, &a.m2)
 	a.x = x
-	l.Norm1.Forward(a.n1, a.r1, x, n)
+	l.Norm1.Forward(a.n1, a.m1, a.r1, x, n)
 	pureAct(pol, a.n1)
 	l.attention(pol, a, B, T, kv)
 	tensor.Add(a.h, x, a.ao)
 	pureAct(pol, a.h)
-	l.Norm2.Forward(a.n2, a.r2, a.h, n)
+	l.Norm2.Forward(a.n2, a.m2, a.r2, a.h, n)
 	pureAct(pol, a.n2)
 	l.MLP.forward(pol, &a.mlp, a.mo, a.n2, n)
 	tensor.Add(y, a.h, a.mo)
@@ -63,6 +66,9 @@ func (l *LlamaLayer) attention(pol precision.Policy, a *llamaActs, B, T int, kv 
 	l.Q.Forward(pol, a.qp, a.n1, n)
 	l.K.Forward(pol, a.kp, a.n1, n)
 	l.V.Forward(pol, a.vp, a.n1, n)
+	if l.clip > 0 {
+		a.clipped = clipQKV(pol, a.clipped, l.clip, a.qp, a.kp, a.vp)
+	}
 	lq, lkv := l.layouts()
 	toHeads(a.att.q, a.qp, lq, B, T, c.nH, c.hd, T, 0)
 	toHeads(kv.k, a.kp, lkv, B, T, c.nKV, c.hd, kv.S, kv.off)
@@ -78,13 +84,13 @@ func (l *LlamaLayer) backward(pol precision.Policy, a *llamaActs, dx, dy []float
 	copy(a.dyh, dy) // the gradient reaching the 16-bit MLP output
 	pol.Act(a.dyh)
 	l.MLP.backward(pol, &a.mlp, a.dn, a.dyh, a.n2, n)
-	l.Norm2.Backward(a.dh, a.dn, a.h, a.r2, n)
+	l.Norm2.Backward(a.dh, a.dn, a.h, a.m2, a.r2, n)
 	tensor.AddTo(a.dh, dy) // d h: residual path plus the MLP branch
 	pureAct(pol, a.dh)
 	copy(a.dyh, a.dh)
 	pol.Act(a.dyh)
 	l.attentionBackward(pol, a, a.dyh, B, T)
-	l.Norm1.Backward(dx, a.dn, a.x, a.r1, n)
+	l.Norm1.Backward(dx, a.dn, a.x, a.m1, a.r1, n)
 	tensor.AddTo(dx, a.dh)
 	pureAct(pol, dx)
 }
@@ -102,9 +108,56 @@ func (l *LlamaLayer) attentionBackward(pol precision.Policy, a *llamaActs, dao [
 	fromHeads(a.dqp, a.att.dq, lq, B, T, c.nH, c.hd)
 	fromHeads(a.dkp, a.att.dk, lkv, B, T, c.nKV, c.hd)
 	fromHeads(a.dvp, a.att.dv, lkv, B, T, c.nKV, c.hd)
+	if l.clip > 0 {
+		unclip(a.clipped, a.dqp, a.dkp, a.dvp)
+	}
 	l.Q.Backward(pol, a.dn, a.dqp, a.n1, n)
 	l.K.Backward(pol, a.dtmp, a.dkp, a.n1, n)
 	tensor.AddTo(a.dn, a.dtmp)
 	l.V.Backward(pol, a.dtmp, a.dvp, a.n1, n)
 	tensor.AddTo(a.dn, a.dtmp)
+}
+
+// clipQKV clamps each of xs to [-c, c] in place (torch.clamp_, as
+// OlmoAttention applies clip_qkv to the q, k and v projections) and
+// records in mask, which it returns, the elements it moved. Under a 16-bit
+// policy the clamped values are rounded like the projection they replace.
+func clipQKV(pol precision.Policy, mask []bool, c float32, xs ...[]float32) []bool {
+	total := 0
+	for _, x := range xs {
+		total += len(x)
+	}
+	if cap(mask) < total {
+		mask = make([]bool, total)
+	}
+	mask = mask[:total]
+	at := 0
+	for _, x := range xs {
+		for i, v := range x {
+			out := v > c || v < -c
+			mask[at+i] = out
+			if v > c {
+				x[i] = c
+			} else if v < -c {
+				x[i] = -c
+			}
+		}
+		pol.Act(x)
+		at += len(x)
+	}
+	return mask
+}
+
+// unclip zeroes the gradient of the clamped elements (torch.clamp passes
+// the gradient only where min ≤ x ≤ max).
+func unclip(mask []bool, dxs ...[]float32) {
+	at := 0
+	for _, dx := range dxs {
+		for i := range dx {
+			if mask[at+i] {
+				dx[i] = 0
+			}
+		}
+		at += len(dx)
+	}
 }

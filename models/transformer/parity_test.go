@@ -30,7 +30,7 @@ func run(m lm.Model, pol precision.Policy, ids []int, B, T int) ([]float32, floa
 // Logits, loss and every gradient agree with HF transformers on every
 // fixture under testdata/fixtures (fp32).
 func TestFixtureParity(t *testing.T) {
-	for _, arch := range []string{"gpt_neox", "llama"} {
+	for _, arch := range []string{"gpt_neox", "llama", "olmo"} {
 		for _, dir := range testfix.Dirs(t, arch) {
 			t.Run(testfix.Name(dir), func(t *testing.T) {
 				m, err := hf.Load(dir)
@@ -70,7 +70,7 @@ func TestFixtureParity(t *testing.T) {
 // SDPA attention does not round the scores), so the check is on the size
 // of the deviation.
 func TestHalfPrecisionDeviationMatchesAutocast(t *testing.T) {
-	for _, arch := range []string{"gpt_neox", "llama"} {
+	for _, arch := range []string{"gpt_neox", "llama", "olmo"} {
 		for _, dir := range testfix.Dirs(t, arch) {
 			m, err := hf.Load(dir)
 			if err != nil {

@@ -25,7 +25,7 @@ import (
 var (
 	familyOrder  = []string{"Mamba", "Mamba-2", "GPT-NeoX (Pythia)", "Llama"}
 	familyColors = map[string]int{"Mamba": 0, "Mamba-2": 2, "GPT-NeoX (Pythia)": 1, "Llama": 3}
-	archFamily   = map[string]string{"mamba": "Mamba", "mamba2": "Mamba-2", "gpt_neox": "GPT-NeoX (Pythia)", "llama": "Llama"}
+	archFamily   = map[string]string{"mamba": "Mamba", "mamba2": "Mamba-2", "gpt_neox": "GPT-NeoX (Pythia)", "llama": "Llama", "olmo": "OLMo"}
 )
 
 // familyOf is a model's family label: the summary's, else its arch's.
@@ -76,7 +76,7 @@ func familyColor(f string) int {
 	return []int{4, 5, 6}[h.Sum32()%3]
 }
 
-func isTransformer(arch string) bool { return arch == "gpt_neox" || arch == "llama" }
+func isTransformer(arch string) bool { return arch == "gpt_neox" || arch == "llama" || arch == "olmo" }
 
 // sides returns what a Mamba-vs-Transformers claim compares: the first
 // family of arch mamba ("" if none) and every Transformer family.

@@ -167,7 +167,7 @@ func nanInterval() bootstrap.Interval {
 // parameter count; a Llama when there is no GPT-NeoX.
 func referenceFor(m *iclModel, models []*iclModel) *iclModel {
 	var best *iclModel
-	for _, arch := range []string{"gpt_neox", "llama"} {
+	for _, arch := range []string{"gpt_neox", "llama", "olmo"} {
 		for _, r := range models {
 			if r.arch != arch || r.stage != m.stage || r == m {
 				continue

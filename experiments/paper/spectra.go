@@ -1,0 +1,166 @@
+package paper
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/metrics/lyapunov"
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/mamba"
+	"github.com/ssmlab/ssmlab/models/mamba2"
+	"github.com/ssmlab/ssmlab/models/precision"
+)
+
+// Spectra is the kind "spectra" (configs/paper/spectra.toml): the exact
+// Lyapunov spectrum of every layer of a Mamba or Mamba-2 model, usually a
+// real checkpoint, along windows of real text, where the paper measured
+// random layers only. A forward pass per window gives each layer's step
+// sizes Δ; with A = −exp(A_log) the exponents are exactly
+// λ_{d,n} = A_{d,n}·mean_t Δ_{t,d} (see summary.Spectra). summary.json is a
+// summary.Spectra; everything runs in fp32 and is deterministic.
+type Spectra struct{}
+
+// SpectraParams is [params] of kind spectra.
+type SpectraParams struct {
+	// Text is the [data] entry the windows are cut from: a dataset with a
+	// text (or input_ids) column and its tokenizer, or the built-in corpus.
+	Text      string `toml:"text" json:"text"`
+	Sequences int    `toml:"sequences" json:"sequences"` // windows measured (the first ones of the text)
+	SeqLen    int    `toml:"seq_len" json:"seq_len"`     // tokens per window
+	Batch     int    `toml:"batch" json:"batch"`         // windows per forward pass
+}
+
+func init() { experiments.RegisterKind("spectra", Spectra{}) }
+
+// NewParams implements experiments.ParamsKind.
+func (Spectra) NewParams() any {
+	return &SpectraParams{Sequences: 16, SeqLen: 1024, Batch: 1}
+}
+
+// Version implements experiments.Versioned.
+func (Spectra) Version() string { return "1" }
+
+// Check implements experiments.Checker.
+func (Spectra) Check(t *config.Trial) error {
+	p := t.Params.(*SpectraParams)
+	switch {
+	case t.Model == nil:
+		return fmt.Errorf("spectra needs a model: set model (a [models.NAME]) or sweep it")
+	case t.Model.Path == "" && t.Model.Arch != "mamba" && t.Model.Arch != "mamba2":
+		return fmt.Errorf("model %s: spectra measures Mamba and Mamba-2 layers, not %s", t.ModelName, t.Model.Arch)
+	case p.Sequences < 1 || p.SeqLen < 2 || p.Batch < 1:
+		return fmt.Errorf("params: need sequences >= 1, seq_len >= 2 and batch >= 1")
+	}
+	if _, ok := t.Data[p.Text]; !ok {
+		return fmt.Errorf("params.text %q is not a [data] entry", p.Text)
+	}
+	return CheckModel(t.Model)
+}
+
+// Run implements experiments.Kind.
+func (Spectra) Run(c *experiments.Context) error {
+	t := c.Trial
+	p := t.Params.(*SpectraParams)
+	m, err := BuildModel(t.Model, 0, uint64(t.Seed))
+	if err != nil {
+		return err
+	}
+	d := t.Data[p.Text]
+	text, err := loadCorpus(d, p.SeqLen)
+	if err != nil {
+		return err
+	}
+	if len(text.Rows) < p.Sequences {
+		return fmt.Errorf("%s: %d windows of %d tokens, params.sequences asks for %d", text.Name, len(text.Rows), p.SeqLen, p.Sequences)
+	}
+	if text.Vocab > m.VocabSize() {
+		return fmt.Errorf("%s: the tokenizer's %d ids exceed model %s's vocabulary of %d", text.Name, text.Vocab, t.ModelName, m.VocabSize())
+	}
+	s := summary.Spectra{Model: modelInfo(t, m), Text: text.Name, Sequences: p.Sequences, SeqLen: p.SeqLen}
+	var all [][]float32 // per layer, every exponent of every window
+	for lo := 0; lo < p.Sequences; lo += p.Batch {
+		if err := c.Err(); err != nil {
+			return err
+		}
+		hi := min(p.Sequences, lo+p.Batch)
+		var ids []int
+		for _, r := range text.Rows[lo:hi] {
+			ids = append(ids, r...)
+		}
+		lambda, zeta, n, err := LayerSpectra(m, ids, hi-lo, p.SeqLen)
+		if err != nil {
+			return err
+		}
+		s.Exponents = n
+		if all == nil {
+			all = make([][]float32, len(lambda))
+			s.Layers = make([]summary.LayerSpectrum, len(lambda))
+		}
+		for l := range lambda {
+			all[l] = append(all[l], lambda[l]...)
+			for _, z := range zeta[l] {
+				s.Layers[l].Zeta = append(s.Layers[l].Zeta, summary.Float(z))
+			}
+		}
+		c.Progress.Update(hi, p.Sequences)
+	}
+	for l := range s.Layers {
+		ls := &s.Layers[l]
+		ls.Layer = l
+		zs := summary.F64(ls.Zeta)
+		var sum float64
+		for _, z := range zs {
+			sum += z
+		}
+		ls.ZetaMean = summary.Float(sum / float64(len(zs)))
+		ls.ZetaMin, ls.ZetaMax = summary.Float(slices.Min(zs)), summary.Float(slices.Max(zs))
+		xs := make([]float64, len(all[l]))
+		for i, v := range all[l] {
+			xs[i] = float64(v)
+		}
+		ls.Lambda01 = summary.Float(summary.Quantile(xs, 0.01))
+		ls.Lambda50 = summary.Float(summary.Quantile(xs, 0.5))
+		ls.Lambda99 = summary.Float(summary.Quantile(xs, 0.99))
+		if err := c.Log.Write(map[string]any{"layer": l, "zeta_mean": ls.ZetaMean, "zeta_max": ls.ZetaMax}); err != nil {
+			return err
+		}
+	}
+	return c.WriteSummary(s)
+}
+
+// LayerSpectra runs m (Mamba or Mamba-2) in fp32 on ids (B windows of T
+// tokens) and returns, per layer, the exact exponents of every window
+// (B·E·N for Mamba, B·H for Mamba-2, window-major), ζ per window, and the
+// number of exponents per window.
+func LayerSpectra(m lm.Model, ids []int, B, T int) (lambda, zeta [][]float32, perWindow int, err error) {
+	switch mm := m.(type) {
+	case *mamba.Model:
+		mm.Forward(precision.FP32Policy, ids, B, T)
+		for l, delta := range mm.Deltas() {
+			mx := mm.Layers[l].Mixer
+			E, N := mx.ALog.Value.Shape[0], mx.ALog.Value.Shape[1]
+			lam, z := lyapunov.ExactSpectrumBatch(lyapunov.AFromLog(mx.ALog.Value.Data), E, N, delta, B, T)
+			lambda, zeta, perWindow = append(lambda, lam), append(zeta, z), E*N
+		}
+	case *mamba2.Model:
+		mm.Forward(precision.FP32Policy, ids, B, T)
+		lambda, zeta = mm.LyapunovSpectra()
+		if len(lambda) > 0 {
+			perWindow = len(lambda[0]) / B
+		}
+	default:
+		return nil, nil, 0, fmt.Errorf("spectra: %s has no state-space layers (Mamba and Mamba-2 only)", m.Arch())
+	}
+	for l := range zeta {
+		for _, z := range zeta[l] {
+			if math.IsNaN(float64(z)) {
+				return nil, nil, 0, fmt.Errorf("spectra: layer %d: exponent is NaN", l)
+			}
+		}
+	}
+	return lambda, zeta, perWindow, nil
+}
