@@ -1,0 +1,90 @@
+package benchmarks
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+type expected struct {
+	Task string `json:"task"`
+	DocRequests
+}
+
+func readExpected(t *testing.T) map[string][]DocRequests {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "tasks", "expected_requests.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][]DocRequests{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var e expected
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		out[e.Task] = append(out[e.Task], e.DocRequests)
+	}
+	return out
+}
+
+// TestRequestsMatchLMEval: the zero-shot requests of every task, read from
+// the Hub's Parquet shards (and ARC-Easy from an HF datasets cache file),
+// equal those lm-evaluation-harness builds from the same rows.
+func TestRequestsMatchLMEval(t *testing.T) {
+	want := readExpected(t)
+	if len(want) != 8 {
+		t.Fatalf("expected_requests.jsonl covers %d tasks, want 8", len(want))
+	}
+	paths := map[string]string{}
+	for task := range want {
+		paths[task] = filepath.Join("testdata", "tasks", task)
+	}
+	paths["arc_easy (hf cache)"] = filepath.Join("testdata", "tasks", "arc_easy", "hf_cache", "0.0.0", "0123456789abcdef", "ai2_arc-test.arrow")
+	paths["arc_easy (hf cache folder)"] = filepath.Join("testdata", "tasks", "arc_easy", "hf_cache")
+	paths["piqa (one file)"] = filepath.Join("testdata", "tasks", "piqa", "validation-00000-of-00001.parquet")
+	for label, path := range paths {
+		name, _, _ := strings.Cut(label, " ")
+		spec, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		task, err := spec.Load(path, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", label, err)
+		}
+		got, err := Requests(task, 0, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", label, err)
+		}
+		if !reflect.DeepEqual(got, want[name]) {
+			t.Errorf("%s: requests differ\n got %+v\nwant %+v", label, got, want[name])
+		}
+	}
+}
+
+func TestMissingData(t *testing.T) {
+	spec, _ := Lookup("mmlu_anatomy")
+	_, err := spec.Locate(t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), filepath.Join("mmlu", "anatomy")) ||
+		!strings.Contains(err.Error(), "huggingface-cli download cais/mmlu --repo-type dataset") {
+		t.Errorf("missing mmlu data: %v", err)
+	}
+	arc, _ := Lookup("arc_easy")
+	if _, err := arc.Load(filepath.Join("testdata", "tasks", "arc_easy"), 1); err == nil || !strings.Contains(err.Error(), "train split") {
+		t.Errorf("1-shot arc without train: %v", err)
+	}
+	if _, err := arc.Load(filepath.Join("testdata", "tasks", "piqa"), 0); err == nil || !strings.Contains(err.Error(), "piqa: no column") {
+		t.Errorf("arc on piqa rows: %v", err)
+	}
+	if _, err := Lookup("hellaswg"); err == nil || !strings.Contains(err.Error(), "did you mean hellaswag") {
+		t.Errorf("typo: %v", err)
+	}
+}
