@@ -42,7 +42,14 @@ func (s *Spec) Locate(root string) (string, error) {
 // settings. It reads the eval split, and with k > 0 the few-shot split,
 // which for a single file is looked for next to it. A path holding one
 // split serves as the eval split whatever its name.
-func (s *Spec) Load(path string, k int) (*lmeval.Task, error) {
+func (s *Spec) Load(path string, k int) (*lmeval.Task, error) { return s.load(path, k, true) }
+
+// LoadAnyShots is Load with the few-shot split read where present: a task
+// whose prompts are built later at several k. Without the split, k > 0
+// fails then, naming it.
+func (s *Spec) LoadAnyShots(path string) (*lmeval.Task, error) { return s.load(path, 1, false) }
+
+func (s *Spec) load(path string, k int, needShots bool) (*lmeval.Task, error) {
 	d, err := arrowio.Find(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -66,6 +73,9 @@ func (s *Spec) Load(path string, k int) (*lmeval.Task, error) {
 			if near, err := arrowio.Find(filepath.Dir(path)); err == nil {
 				files, ok = split(near, s.Fewshot)
 			}
+		}
+		if !ok && !needShots {
+			return s.Task(splits)
 		}
 		if !ok {
 			return nil, fmt.Errorf("task %s: %d-shot prompts draw from the %s split, which %s does not hold; fetch the data with: %s",
