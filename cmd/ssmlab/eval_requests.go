@@ -22,7 +22,8 @@ lambada_openai. It runs no model.
 
 Tasks: arc_easy, arc_challenge, hellaswag, piqa, winogrande, lambada_openai,
 openbookqa and mmlu_<subject> (57 subjects, e.g. mmlu_college_physics), with
-lm-eval's templates, splits and few-shot samplers (docs/lmeval.md).
+lm-eval's templates, splits and few-shot samplers (README: Scoring real
+benchmarks).
 
 Reads:
   --data PATH      a Parquet file, an Arrow stream file (HF datasets cache)
