@@ -15,9 +15,9 @@ type expected struct {
 	DocRequests
 }
 
-func readExpected(t *testing.T) map[string][]DocRequests {
+func readExpected(t *testing.T, dir string) map[string][]DocRequests {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "tasks", "expected_requests.jsonl"))
+	f, err := os.Open(filepath.Join(dir, "expected_requests.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,33 +39,36 @@ func readExpected(t *testing.T) map[string][]DocRequests {
 // the Hub's Parquet shards (and ARC-Easy from an HF datasets cache file),
 // equal those lm-evaluation-harness builds from the same rows.
 func TestRequestsMatchLMEval(t *testing.T) {
-	want := readExpected(t)
-	if len(want) != 8 {
-		t.Fatalf("expected_requests.jsonl covers %d tasks, want 8", len(want))
-	}
-	paths := map[string]string{}
-	for task := range want {
-		paths[task] = filepath.Join("testdata", "tasks", task)
-	}
-	paths["arc_easy (hf cache)"] = filepath.Join("testdata", "tasks", "arc_easy", "hf_cache", "0.0.0", "0123456789abcdef", "ai2_arc-test.arrow")
-	paths["arc_easy (hf cache folder)"] = filepath.Join("testdata", "tasks", "arc_easy", "hf_cache")
-	paths["piqa (one file)"] = filepath.Join("testdata", "tasks", "piqa", "validation-00000-of-00001.parquet")
-	for label, path := range paths {
-		name, _, _ := strings.Cut(label, " ")
-		spec, err := Lookup(name)
-		if err != nil {
-			t.Fatal(err)
+	// tasks: the generator's seed 0; seed1: its seed 1 (other rows)
+	for _, dir := range []string{filepath.Join("testdata", "tasks"), filepath.Join("testdata", "seed1")} {
+		want := readExpected(t, dir)
+		if len(want) != 8 {
+			t.Fatalf("%s: expected_requests.jsonl covers %d tasks, want 8", dir, len(want))
 		}
-		task, err := spec.Load(path, 0)
-		if err != nil {
-			t.Fatalf("%s: %v", label, err)
+		paths := map[string]string{}
+		for task := range want {
+			paths[task] = filepath.Join(dir, task)
 		}
-		got, err := Requests(task, 0, 0)
-		if err != nil {
-			t.Fatalf("%s: %v", label, err)
-		}
-		if !reflect.DeepEqual(got, want[name]) {
-			t.Errorf("%s: requests differ\n got %+v\nwant %+v", label, got, want[name])
+		paths["arc_easy (hf cache)"] = filepath.Join(dir, "arc_easy", "hf_cache", "0.0.0", "0123456789abcdef", "ai2_arc-test.arrow")
+		paths["arc_easy (hf cache folder)"] = filepath.Join(dir, "arc_easy", "hf_cache")
+		paths["piqa (one file)"] = filepath.Join(dir, "piqa", "validation-00000-of-00001.parquet")
+		for label, path := range paths {
+			name, _, _ := strings.Cut(label, " ")
+			spec, err := Lookup(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			task, err := spec.Load(path, 0)
+			if err != nil {
+				t.Fatalf("%s: %v", label, err)
+			}
+			got, err := Requests(task, 0, 0)
+			if err != nil {
+				t.Fatalf("%s: %v", label, err)
+			}
+			if !reflect.DeepEqual(got, want[name]) {
+				t.Errorf("%s %s: requests differ\n got %+v\nwant %+v", dir, label, got, want[name])
+			}
 		}
 	}
 }
