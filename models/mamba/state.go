@@ -1,7 +1,8 @@
 package mamba
 
 import (
-	"github.com/ssmlab/ssmlab/models/internal/kern"
+	"github.com/ssmlab/ssmlab/models/precision"
+	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
 // FinalState returns the recurrent state after the last Forward: what a
@@ -12,31 +13,86 @@ func (m *Model) FinalState() *State {
 	if m.batch == 0 {
 		panic("mamba: FinalState without Forward")
 	}
-	B, L := m.batch, m.length
-	s := m.NewState(B)
+	s := m.NewState(m.batch)
 	for i, blk := range m.Layers {
-		mx := blk.Mixer
-		E, N, K := mx.E, mx.N, mx.K
-		G, gs := numGroups(E), N*kern.Lanes
-		st := s.Layers[i]
-		for b := 0; b < B; b++ {
-			// the last K−1 conv inputs x (in_proj's first half), zeros before t = 0
-			for k := 0; k < K-1; k++ {
-				if t := L - (K - 1) + k; t >= 0 {
-					copy(st.Conv[(b*(K-1)+k)*E:(b*(K-1)+k+1)*E], mx.xz[(b*L+t)*2*E:(b*L+t)*2*E+E])
-				}
-			}
-			// the scan's running states, (G, N, 8) by groups of channels
-			h := mx.so.h[b*G*gs : (b+1)*G*gs]
-			for e := 0; e < E; e++ {
-				g, lane := e/kern.Lanes, e%kern.Lanes
-				for n := 0; n < N; n++ {
-					st.SSM[(b*E+e)*N+n] = h[g*gs+n*kern.Lanes+lane]
-				}
+		blk.Mixer.finalState(s.Layers[i], m.batch, m.length)
+	}
+	return s
+}
+
+// finalState copies the state after the mixer's last Forward (B
+// sequences of L tokens) into st.
+func (mx *Mixer) finalState(st LayerState, B, L int) {
+	E, N, K := mx.E, mx.N, mx.K
+	for b := 0; b < B; b++ {
+		// the last K−1 conv inputs x (in_proj's first half), zeros before t = 0
+		for k := 0; k < K-1; k++ {
+			if t := L - (K - 1) + k; t >= 0 {
+				copy(st.Conv[(b*(K-1)+k)*E:(b*(K-1)+k+1)*E], mx.xz[(b*L+t)*2*E:(b*L+t)*2*E+E])
 			}
 		}
 	}
-	return s
+	toGroups(mx.so.h, st.SSM, B, E, N, false) // the scan's running states
+}
+
+// Infer is Forward without the training tape: the layers share one set of
+// activation buffers, so memory is the weights plus one layer's
+// activations, the residual stream and the logits. The logits equal
+// Forward's. It leaves the last Forward's activations alone (Backward may
+// still follow it). The logits belong to the caller.
+func (m *Model) Infer(pol precision.Policy, ids []int, B, T int) []float32 {
+	logits, _ := m.infer(pol, ids, B, T, false)
+	return logits
+}
+
+// Prefill runs prompts (B sequences of T tokens) as Infer does and returns
+// the logits of each one's last position (B, V), which predict the next
+// token, and the state from which Step continues them.
+func (m *Model) Prefill(pol precision.Policy, ids []int, B, T int) ([]float32, *State) {
+	return m.infer(pol, ids, B, T, true)
+}
+
+func (m *Model) infer(pol precision.Policy, ids []int, B, T int, prefill bool) ([]float32, *State) {
+	n, D := B*T, m.Cfg.D
+	res, normed, mix, rstd := make([]float32, n*D), make([]float32, n*D), make([]float32, n*D), make([]float32, n)
+	var st *State
+	if prefill {
+		st = m.NewState(B)
+	}
+	m.Emb.ForwardPolicy(pol, res, ids)
+	scratch := &Mixer{}
+	for i, b := range m.Layers {
+		b.Norm.Forward(normed, rstd, res, n)
+		mx := b.Mixer
+		mx.swapActs(scratch) // mx computes in the shared buffers; its own wait in scratch
+		mx.Forward(pol, mix, normed, B, T)
+		if prefill {
+			mx.finalState(st.Layers[i], B, T)
+		}
+		mx.swapActs(scratch)
+		tensor.AddTo(res, mix)
+	}
+	rows := n
+	if prefill { // the last position of each sequence only
+		for b := 0; b < B; b++ {
+			copy(res[b*D:(b+1)*D], res[(b*T+T-1)*D:(b*T+T)*D])
+		}
+		rows = B
+	}
+	hf := make([]float32, rows*D)
+	m.NormF.Forward(hf, rstd[:rows], res[:rows*D], rows)
+	logits := make([]float32, rows*m.Cfg.Vocab)
+	m.Head.Forward(pol, logits, hf, rows)
+	return logits, st
+}
+
+// swapActs exchanges the Forward activations (and the shape and input they
+// belong to) of m and o.
+func (m *Mixer) swapActs(o *Mixer) {
+	m.batch, o.batch, m.length, o.length, m.in, o.in = o.batch, m.batch, o.length, m.length, o.in, m.in
+	m.xz, o.xz, m.xc, o.xc, m.u, o.u = o.xz, m.xz, o.xc, m.xc, o.u, m.u
+	m.dbl, o.dbl, m.dt, o.dt, m.bm, o.bm, m.cm, o.cm = o.dbl, m.dbl, o.dt, m.dt, o.bm, m.bm, o.cm, m.cm
+	m.dtr, o.dtr, m.sc, o.sc, m.so, o.so = o.dtr, m.dtr, o.sc, m.sc, o.so, m.so
 }
 
 // Rows returns a state of len(rows) sequences, row r a copy of sequence

@@ -44,3 +44,50 @@ func TestFinalStateContinuesForward(t *testing.T) {
 		}
 	}
 }
+
+// Infer and Prefill give Forward's logits and final state without
+// touching the activations a Backward of the last Forward reads.
+func TestInferMatchesForward(t *testing.T) {
+	c := tinyConfig()
+	c.K = 4
+	m := tiny(t, c, 3)
+	r := rand.New(rand.NewPCG(4, 5))
+	B, T, V := 2, 70, c.Vocab
+	ids := randIDs(r, B*T, V)
+	for _, pol := range []precision.Policy{precision.FP32Policy, precision.BF16AMP} {
+		want := append([]float32(nil), m.Forward(pol, ids, B, T)...)
+		wantSt := m.FinalState()
+		m.Infer(pol, randIDs(r, 3*5, V), 3, 5) // another shape in between
+		got := m.Infer(pol, ids, B, T)
+		last, st := m.Prefill(pol, ids, B, T)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%v: Infer logit %d = %v, Forward %v", pol, i, got[i], want[i])
+			}
+		}
+		for b := 0; b < B; b++ {
+			for v := 0; v < V; v++ {
+				if last[b*V+v] != want[(b*T+T-1)*V+v] {
+					t.Fatalf("%v: Prefill b=%d v=%d: %v, Forward %v", pol, b, v, last[b*V+v], want[(b*T+T-1)*V+v])
+				}
+			}
+		}
+		for l := range st.Layers {
+			for i, x := range st.Layers[l].SSM {
+				if x != wantSt.Layers[l].SSM[i] {
+					t.Fatalf("%v: layer %d state %d: %v, FinalState %v", pol, l, i, x, wantSt.Layers[l].SSM[i])
+				}
+			}
+			for i, x := range st.Layers[l].Conv {
+				if x != wantSt.Layers[l].Conv[i] {
+					t.Fatalf("%v: layer %d conv %d: %v, FinalState %v", pol, l, i, x, wantSt.Layers[l].Conv[i])
+				}
+			}
+		}
+		// the Forward's activations are intact: its FinalState is unchanged
+		again := m.FinalState()
+		if again.Layers[1].SSM[3] != wantSt.Layers[1].SSM[3] || again.B != B {
+			t.Fatalf("%v: Infer changed the last Forward's activations", pol)
+		}
+	}
+}

@@ -150,7 +150,12 @@ func full(m lm.Model, o Options, pairs []Pair, idx []int, out []Result) {
 		for b, j := range js {
 			copy(ids[b*T:], j.input)
 		}
-		logits := m.Forward(o.Policy, ids, len(js), T)
+		var logits []float32
+		if inf, ok := m.(inferer); ok {
+			logits = inf.Infer(o.Policy, ids, len(js), T)
+		} else {
+			logits = m.Forward(o.Policy, ids, len(js), T)
+		}
 		for b, j := range js {
 			r := Result{Greedy: true}
 			for k, tok := range pairs[j.i].Cont {
@@ -160,6 +165,11 @@ func full(m lm.Model, o Options, pairs []Pair, idx []int, out []Result) {
 			out[j.i] = r
 		}
 	}
+}
+
+// inferer is a model with a forward pass that keeps no training tape.
+type inferer interface {
+	Infer(pol precision.Policy, ids []int, B, T int) []float32
 }
 
 // sharer scores groups of pairs with one context each.

@@ -68,9 +68,7 @@ func (r recurrent) run(o Options, pairs []Pair, groups [][]int, out []Result) {
 type mambaRec struct{ m *mamba.Model }
 
 func (r mambaRec) prefill(pol precision.Policy, ctx []int) ([]float32, any) {
-	logits := r.m.Forward(pol, ctx, 1, len(ctx))
-	V := r.m.VocabSize()
-	return append([]float32(nil), logits[(len(ctx)-1)*V:]...), r.m.FinalState()
+	return r.m.Prefill(pol, ctx, 1, len(ctx))
 }
 
 func (r mambaRec) gather(sts []any) any {
