@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ssmlab/ssmlab/datasets/arrowio"
 )
 
 type expected struct {
@@ -89,5 +91,38 @@ func TestMissingData(t *testing.T) {
 	}
 	if _, err := Lookup("hellaswg"); err == nil || !strings.Contains(err.Error(), "did you mean hellaswag") {
 		t.Errorf("typo: %v", err)
+	}
+}
+
+// A save_to_disk folder (data-00000-of-00001.arrow, an Arrow stream, with
+// state.json naming it and the split) reads like the hub shard it was
+// written from.
+func TestSaveToDiskFolder(t *testing.T) {
+	want := readExpected(t, filepath.Join("testdata", "tasks"))
+	for _, task := range []string{"arc_challenge", "hellaswag", "mmlu_high_school_computer_science"} {
+		spec, _ := Lookup(task)
+		tab, err := arrowio.ReadTable(filepath.Join("testdata", "tasks", task, spec.Eval+"-00000-of-00001.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), task)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := arrowio.WriteFile(filepath.Join(dir, "data-00000-of-00001.arrow"), tab, arrowio.Stream); err != nil {
+			t.Fatal(err)
+		}
+		state := `{"_data_files": [{"filename": "data-00000-of-00001.arrow"}], "_split": "` + spec.Eval + `"}`
+		if err := os.WriteFile(filepath.Join(dir, "state.json"), []byte(state), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		loaded, err := spec.Load(dir, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Requests(loaded, 0, 0)
+		if err != nil || !reflect.DeepEqual(got, want[task]) {
+			t.Errorf("%s from save_to_disk: %v\n got %+v\nwant %+v", task, err, got, want[task])
+		}
 	}
 }

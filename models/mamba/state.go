@@ -35,11 +35,18 @@ func (mx *Mixer) finalState(st LayerState, B, L int) {
 	toGroups(mx.so.h, st.SSM, B, E, N, false) // the scan's running states
 }
 
+// inferBufs are the activations of Infer and Prefill, reused across calls.
+type inferBufs struct {
+	scratch                        Mixer     // the mixer activations every layer computes in
+	res, normed, mix, rstd, hf, lg []float32 // residual, norm and mixer outputs, logits
+}
+
 // Infer is Forward without the training tape: the layers share one set of
 // activation buffers, so memory is the weights plus one layer's
 // activations, the residual stream and the logits. The logits equal
-// Forward's. It leaves the last Forward's activations alone (Backward may
-// still follow it). The logits belong to the caller.
+// Forward's and belong to the model until the next Infer or Prefill. It
+// leaves the last Forward's activations alone (Backward may still follow
+// it).
 func (m *Model) Infer(pol precision.Policy, ids []int, B, T int) []float32 {
 	logits, _ := m.infer(pol, ids, B, T, false)
 	return logits
@@ -47,43 +54,42 @@ func (m *Model) Infer(pol precision.Policy, ids []int, B, T int) []float32 {
 
 // Prefill runs prompts (B sequences of T tokens) as Infer does and returns
 // the logits of each one's last position (B, V), which predict the next
-// token, and the state from which Step continues them.
+// token (the model's until the next Infer or Prefill), and the state from
+// which Step continues them.
 func (m *Model) Prefill(pol precision.Policy, ids []int, B, T int) ([]float32, *State) {
 	return m.infer(pol, ids, B, T, true)
 }
 
 func (m *Model) infer(pol precision.Policy, ids []int, B, T int, prefill bool) ([]float32, *State) {
-	n, D := B*T, m.Cfg.D
-	res, normed, mix, rstd := make([]float32, n*D), make([]float32, n*D), make([]float32, n*D), make([]float32, n)
+	n, D, f := B*T, m.Cfg.D, &m.inf
+	f.res, f.normed, f.mix, f.rstd = tensor.Grow(f.res, n*D), tensor.Grow(f.normed, n*D), tensor.Grow(f.mix, n*D), tensor.Grow(f.rstd, n)
 	var st *State
 	if prefill {
 		st = m.NewState(B)
 	}
-	m.Emb.ForwardPolicy(pol, res, ids)
-	scratch := &Mixer{}
+	m.Emb.ForwardPolicy(pol, f.res, ids)
 	for i, b := range m.Layers {
-		b.Norm.Forward(normed, rstd, res, n)
+		b.Norm.Forward(f.normed, f.rstd, f.res, n)
 		mx := b.Mixer
-		mx.swapActs(scratch) // mx computes in the shared buffers; its own wait in scratch
-		mx.Forward(pol, mix, normed, B, T)
+		mx.swapActs(&f.scratch) // mx computes in the shared buffers; its own wait in scratch
+		mx.Forward(pol, f.mix, f.normed, B, T)
 		if prefill {
 			mx.finalState(st.Layers[i], B, T)
 		}
-		mx.swapActs(scratch)
-		tensor.AddTo(res, mix)
+		mx.swapActs(&f.scratch)
+		tensor.AddTo(f.res, f.mix)
 	}
 	rows := n
 	if prefill { // the last position of each sequence only
 		for b := 0; b < B; b++ {
-			copy(res[b*D:(b+1)*D], res[(b*T+T-1)*D:(b*T+T)*D])
+			copy(f.res[b*D:(b+1)*D], f.res[(b*T+T-1)*D:(b*T+T)*D])
 		}
 		rows = B
 	}
-	hf := make([]float32, rows*D)
-	m.NormF.Forward(hf, rstd[:rows], res[:rows*D], rows)
-	logits := make([]float32, rows*m.Cfg.Vocab)
-	m.Head.Forward(pol, logits, hf, rows)
-	return logits, st
+	f.hf, f.lg = tensor.Grow(f.hf, rows*D), tensor.Grow(f.lg, rows*m.Cfg.Vocab)
+	m.NormF.Forward(f.hf, f.rstd[:rows], f.res[:rows*D], rows)
+	m.Head.Forward(pol, f.lg, f.hf, rows)
+	return f.lg, st
 }
 
 // swapActs exchanges the Forward activations (and the shape and input they

@@ -58,7 +58,7 @@ func TestInferMatchesForward(t *testing.T) {
 		want := append([]float32(nil), m.Forward(pol, ids, B, T)...)
 		wantSt := m.FinalState()
 		m.Infer(pol, randIDs(r, 3*5, V), 3, 5) // another shape in between
-		got := m.Infer(pol, ids, B, T)
+		got := append([]float32(nil), m.Infer(pol, ids, B, T)...)
 		last, st := m.Prefill(pol, ids, B, T)
 		for i := range want {
 			if got[i] != want[i] {
