@@ -130,8 +130,9 @@ func TestFewshotWinogrande(t *testing.T) {
 }
 
 // LAMBADA draws its shots from its only split, test, without dropping the
-// eval doc (its fewshot_split is unset, test_split is test); the target
-// already begins with a space and the target delimiter is empty.
+// eval doc (its fewshot_split is unset, test_split is test); a shot is the
+// context, the default target delimiter " " and the target, which begins
+// with its own space; the request's continuation is the target alone.
 func TestFewshotLambada(t *testing.T) {
 	var docs []lmeval.Doc
 	for i := range 8 {
@@ -142,7 +143,7 @@ func TestFewshotLambada(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shot := func(i int) string { return fmt.Sprintf("story %d ends with word%d\n\n", i, i) }
+	shot := func(i int) string { return fmt.Sprintf("story %d ends with  word%d\n\n", i, i) }
 	draws := [][]int{{7, 0, 6, 5, 4}, {1, 0, 2, 7, 6}, {0, 6, 7, 2, 3}}
 	var want []string
 	for d, idx := range draws {

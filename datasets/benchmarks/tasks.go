@@ -15,28 +15,25 @@ import (
 // Spec is one lm-eval task: where the Hub serves it, which splits it
 // evaluates on and draws shots from, how rows become docs, what it scores.
 type Spec struct {
-	Name       string
-	Repo       string // Hub dataset repository (lm-eval's dataset_path)
-	Config     string // its config (dataset_name); "default" when it has none
-	Output     lmeval.Output
-	Eval       string // the split scored: test_split, else validation_split
-	Fewshot    string // the split shots come from
-	Exclude    bool   // lm-eval passes the eval doc to the sampler (fewshot_split == test_split)
-	FirstN     bool   // first_n sampler (MMLU)
-	Metrics    []string
-	Version    float64 // the task YAML's metadata.version
-	Desc       string  // description, prepended verbatim
-	convert    func(t *arrowio.Table) ([]lmeval.Doc, error)
-	noTargetSp bool
+	Name    string
+	Repo    string // Hub dataset repository (lm-eval's dataset_path)
+	Config  string // its config (dataset_name); "default" when it has none
+	Output  lmeval.Output
+	Eval    string // the split scored: test_split, else validation_split
+	Fewshot string // the split shots come from
+	Exclude bool   // lm-eval passes the eval doc to the sampler (fewshot_split == test_split)
+	FirstN  bool   // first_n sampler (MMLU)
+	Metrics []string
+	Version float64 // the task YAML's metadata.version
+	Desc    string  // description, prepended verbatim
+	convert func(t *arrowio.Table) ([]lmeval.Doc, error)
 }
 
-// TargetDelimiter is the task's target_delimiter.
-func (s *Spec) TargetDelimiter() string {
-	if s.noTargetSp {
-		return ""
-	}
-	return " "
-}
+// TargetDelimiter is the task's target_delimiter: " " for every task here.
+// LAMBADA keeps the default too, so its shots read "context" + " " +
+// " word" (two spaces, as lm-eval writes them) while its request's
+// continuation is the target alone.
+func (s *Spec) TargetDelimiter() string { return " " }
 
 var accNorm = []string{"acc", "acc_norm"}
 
@@ -52,7 +49,7 @@ var specs = map[string]*Spec{
 	"hellaswag":      {Name: "hellaswag", Repo: "Rowan/hellaswag", Config: "default", Eval: "validation", Fewshot: "train", Exclude: true, Metrics: accNorm, Version: 1, convert: hellaswagDocs},
 	"piqa":           {Name: "piqa", Repo: "baber/piqa", Config: "default", Eval: "validation", Fewshot: "train", Exclude: true, Metrics: accNorm, Version: 1, convert: piqaDocs},
 	"winogrande":     {Name: "winogrande", Repo: "allenai/winogrande", Config: "winogrande_xl", Output: lmeval.MultipleInput, Eval: "validation", Fewshot: "train", Exclude: true, Metrics: []string{"acc"}, Version: 1, convert: winograndeDocs},
-	"lambada_openai": {Name: "lambada_openai", Repo: "EleutherAI/lambada_openai", Config: "default", Output: lmeval.Loglikelihood, Eval: "test", Fewshot: "test", Metrics: []string{"perplexity", "acc"}, Version: 1, convert: lambadaDocs, noTargetSp: true},
+	"lambada_openai": {Name: "lambada_openai", Repo: "EleutherAI/lambada_openai", Config: "default", Output: lmeval.Loglikelihood, Eval: "test", Fewshot: "test", Metrics: []string{"perplexity", "acc"}, Version: 1, convert: lambadaDocs},
 	"openbookqa":     {Name: "openbookqa", Repo: "allenai/openbookqa", Config: "main", Eval: "test", Fewshot: "train", Metrics: accNorm, Version: 1, convert: obqaDocs},
 }
 
