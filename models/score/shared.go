@@ -1,6 +1,8 @@
 package score
 
 import (
+	"sort"
+
 	"github.com/ssmlab/ssmlab/models/mamba"
 	"github.com/ssmlab/ssmlab/models/mamba2"
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -26,6 +28,16 @@ type recurrent struct {
 }
 
 func (r recurrent) run(o Options, pairs []Pair, groups [][]int, out []Result) {
+	// groups of similar continuation lengths step together: fewer pad steps
+	longest := func(g []int) int {
+		n := 0
+		for _, i := range g {
+			n = max(n, len(pairs[i].Cont))
+		}
+		return n
+	}
+	groups = append([][]int(nil), groups...)
+	sort.SliceStable(groups, func(a, b int) bool { return longest(groups[a]) > longest(groups[b]) })
 	for lo := 0; lo < len(groups); {
 		var rows []int // pairs stepped together
 		var sts []any
