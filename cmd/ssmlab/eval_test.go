@@ -13,6 +13,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/datasets/tokenizer"
 	"github.com/ssmlab/ssmlab/models/hf"
+	"github.com/ssmlab/ssmlab/models/lora"
 	"github.com/ssmlab/ssmlab/models/mamba"
 )
 
@@ -256,5 +257,45 @@ func TestEvalErrors(t *testing.T) {
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("%v: wrote %s on error", c.args, out)
 		}
+	}
+}
+
+// --adapter applies a PEFT LoRA adapter: a non-zero one moves the logged
+// log-likelihoods, and model_args records it.
+func TestEvalAdapter(t *testing.T) {
+	model := tinyMambaDir(t)
+	m, err := hf.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := lora.Apply(m, lora.Config{R: 2, Alpha: 4, TargetModules: []string{"in_proj", "out_proj"}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range a.Params() {
+		for i := range p.Value.Data {
+			p.Value.Data[i] += 0.05 * float32(i%7-3)
+		}
+	}
+	adapter := filepath.Join(t.TempDir(), "adapter")
+	if err := a.Save(adapter); err != nil {
+		t.Fatal(err)
+	}
+	lls := func(extra ...string) (string, []samplesLine) {
+		out := filepath.Join(t.TempDir(), "res.json")
+		args := append([]string{"eval", "--model", model, "--tasks", "piqa", "--data", taskData, "--output", out, "--log-samples"}, extra...)
+		if code, _, errs := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, errs)
+		}
+		b, _ := os.ReadFile(out)
+		return string(b), readSamples(t, samplesPath(out, "piqa"))
+	}
+	res, with := lls("--adapter", adapter)
+	_, without := lls()
+	if with[0].Resps[0][0] == without[0].Resps[0][0] {
+		t.Error("the adapter did not change the log-likelihoods")
+	}
+	if !strings.Contains(res, "peft="+adapter) {
+		t.Error("model_args does not name the adapter")
 	}
 }
