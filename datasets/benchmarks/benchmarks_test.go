@@ -126,3 +126,39 @@ func TestSaveToDiskFolder(t *testing.T) {
 		}
 	}
 }
+
+// Shots come from the train shard beside the test shard, whether the path
+// is the folder or the test file.
+func TestShotsFromTrainShard(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join("testdata", "tasks", "arc_easy", "test-00000-of-00001.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, split := range []string{"train", "test"} {
+		if err := os.WriteFile(filepath.Join(dir, split+"-00000-of-00001.parquet"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spec, _ := Lookup("arc_easy")
+	zero, err := spec.Load(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, docs, _ := zero.Eval()
+	for _, path := range []string{dir, filepath.Join(dir, "test-00000-of-00001.parquet")} {
+		task, err := spec.Load(path, 2)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		ctxs, err := task.Contexts(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// CPython: random.Random(1234).sample(range(6), 2) = [3, 0]
+		want := docs[3].Text + " " + docs[3].Target() + "\n\n" + docs[0].Text + " " + docs[0].Target() + "\n\n" + docs[0].Text
+		if ctxs[0] != want {
+			t.Errorf("%s: doc 0 context\n got %q\nwant %q", path, ctxs[0], want)
+		}
+	}
+}
