@@ -117,7 +117,13 @@ func editDistance(a, b string) int {
 // columns reads the named columns of t as strings, lists of strings or
 // int64s, by the type of the destination.
 func columns(t *arrowio.Table, cols map[string]any) error {
-	for name, dst := range cols {
+	names := make([]string, 0, len(cols))
+	for name := range cols {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the first missing column by name, every time
+	for _, name := range names {
+		dst := cols[name]
 		var err error
 		switch d := dst.(type) {
 		case *[]string:
