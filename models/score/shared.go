@@ -98,9 +98,7 @@ func (r mambaRec) step(pol precision.Policy, st any, ids []int) []float32 {
 type mamba2Rec struct{ m *mamba2.Model }
 
 func (r mamba2Rec) prefill(pol precision.Policy, ctx []int) ([]float32, any) {
-	logits := r.m.Forward(pol, ctx, 1, len(ctx))
-	V := r.m.VocabSize()
-	return append([]float32(nil), logits[(len(ctx)-1)*V:]...), r.m.FinalState()
+	return r.m.Prefill(pol, ctx, 1, len(ctx))
 }
 
 func (r mamba2Rec) gather(sts []any) any {
