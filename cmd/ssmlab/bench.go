@@ -32,7 +32,7 @@ A train step is what a user's PyTorch loop does (tools/torch_anchor.py):
 zero the gradients, forward, next-token cross-entropy, backward, AdamW
 update (lr 1e-4, weight decay 0.01; fp16 adds dynamic loss scaling). An
 infer step is one forward pass over the whole batch (logits of every
-position), as model(input_ids) under no_grad; a Mamba then keeps no
+position), as model(input_ids) under no_grad; a Mamba or Mamba-2 then keeps no
 training tape (one layer's activations at a time).
 
 Output keys:

@@ -38,7 +38,7 @@ Writes OUT (safetensors, replaced atomically; nothing is written on error):
                    parameter, named as in the checkpoint, or with an adapter
                    as in the adapter file (base_model.model.<module>.lora_A.weight)
 
-Without --grads a Mamba runs without keeping the activations a backward
+Without --grads a Mamba or Mamba-2 runs without keeping the activations a backward
 pass needs (memory: the weights, one layer's activations and the logits).
 
 --precision fp16 or bf16 runs under PyTorch-autocast semantics (16-bit matmul
