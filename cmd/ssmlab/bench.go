@@ -32,7 +32,8 @@ A train step is what a user's PyTorch loop does (tools/torch_anchor.py):
 zero the gradients, forward, next-token cross-entropy, backward, AdamW
 update (lr 1e-4, weight decay 0.01; fp16 adds dynamic loss scaling). An
 infer step is one forward pass over the whole batch (logits of every
-position), as model(input_ids) under no_grad.
+position), as model(input_ids) under no_grad; a Mamba or Mamba-2 then keeps no
+training tape (one layer's activations at a time).
 
 Output keys:
   tokens_per_s          batch x seq x steps / time of the timed steps
@@ -378,7 +379,13 @@ func newBenchStep(m lm.Model, pol precision.Policy, train bool, ids []int, B, T 
 
 func (s *benchStep) run() {
 	if !s.train {
-		s.logits = s.m.Forward(s.pol, s.ids, s.B, s.T)
+		if inf, ok := s.m.(interface {
+			Infer(precision.Policy, []int, int, int) []float32
+		}); ok {
+			s.logits = inf.Infer(s.pol, s.ids, s.B, s.T) // no_grad: no training tape
+		} else {
+			s.logits = s.m.Forward(s.pol, s.ids, s.B, s.T)
+		}
 		return
 	}
 	nn.ZeroGrads(s.opt.Params)

@@ -39,6 +39,9 @@ Writes OUT (safetensors, replaced atomically; nothing is written on error):
                    parameter, named as in the checkpoint, or with an adapter
                    as in the adapter file (base_model.model.<module>.lora_A.weight)
 
+Without --grads a Mamba or Mamba-2 runs without keeping the activations a backward
+pass needs (memory: the weights, one layer's activations and the logits).
+
 --precision fp16 or bf16 runs under PyTorch-autocast semantics (16-bit matmul
 operands and results, fp32 master weights, scan state, norms and loss); the
 gradients are of the unscaled loss.
@@ -85,7 +88,14 @@ func runForward(modelDir, adapterDir, input, out string, grads bool, pol precisi
 	}
 	trainable := nn.Trainable(params)
 	nn.ZeroGrads(trainable)
-	logits := m.Forward(pol, ids, B, T)
+	var logits []float32
+	if inf, ok := m.(interface {
+		Infer(precision.Policy, []int, int, int) []float32
+	}); ok && !grads {
+		logits = inf.Infer(pol, ids, B, T) // same logits, no training tape
+	} else {
+		logits = m.Forward(pol, ids, B, T)
+	}
 	ts := []safetensors.Tensor{safetensors.F32Tensor("logits", []int{B, T, V}, logits)}
 	var dlogits []float32
 	if grads {

@@ -2,6 +2,7 @@ package arrowio
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -17,7 +18,8 @@ type Value interface {
 // Column reads the named column of t as []T. Integer columns widen without
 // loss (an int32 column reads as int64), float32 reads as float64, string
 // accepts large_string, and a list type accepts list, large_list and
-// fixed_size_list. A missing column, a type that does not convert, or a
+// fixed_size_list. "parent.field" reads a field of a struct column. A
+// missing column, a type that does not convert, or a
 // null value is an error naming the file and the column, e.g.
 //
 //	data.arrow: column "answer": want int64, have string
@@ -27,11 +29,10 @@ func Column[T Value](t *Table, name string) (_ []T, err error) {
 			err = fmt.Errorf("%s: column %q: cannot read: %v", t.Path, name, r)
 		}
 	}()
-	idx := t.Schema.FieldIndices(name)
-	if len(idx) == 0 {
-		return nil, fmt.Errorf("%s: no column %q%s (columns: %v)", t.Path, name, suggest.Hint(name, t.ColumnNames()), t.ColumnNames())
+	idx, child, dt, err := resolve(t, name)
+	if err != nil {
+		return nil, err
 	}
-	dt := t.Schema.Field(idx[0]).Type
 	get, want := getter[T](dt)
 	if get == nil {
 		return nil, fmt.Errorf("%s: column %q: want %s, have %s", t.Path, name, want, TypeName(dt))
@@ -39,9 +40,16 @@ func Column[T Value](t *Table, name string) (_ []T, err error) {
 	out := make([]T, 0, t.NumRows())
 	row := 0
 	for ri, rec := range t.Records {
-		col := rec.Column(idx[0])
+		col := rec.Column(idx)
+		var parent arrow.Array
+		if child >= 0 {
+			parent, col = col, col.(*array.Struct).Field(child)
+		}
 		for i := range int(rec.NumRows()) {
 			v, ok := get(col, i)
+			if parent != nil && parent.IsNull(i) {
+				ok = false
+			}
 			if !ok {
 				return nil, fmt.Errorf("%s: column %q: row %d is null or holds a null element", t.files[ri], name, row)
 			}
@@ -50,6 +58,33 @@ func Column[T Value](t *Table, name string) (_ []T, err error) {
 		}
 	}
 	return out, nil
+}
+
+// resolve finds column name of t: a top-level column, or "parent.field",
+// a field of a struct column (the Hub's ARC choices.text). child is -1 for
+// a top-level column.
+func resolve(t *Table, name string) (idx, child int, dt arrow.DataType, err error) {
+	if i := t.Schema.FieldIndices(name); len(i) > 0 {
+		return i[0], -1, t.Schema.Field(i[0]).Type, nil
+	}
+	if parent, field, ok := strings.Cut(name, "."); ok {
+		if i := t.Schema.FieldIndices(parent); len(i) > 0 {
+			st, isStruct := t.Schema.Field(i[0]).Type.(*arrow.StructType)
+			if !isStruct {
+				return 0, 0, nil, fmt.Errorf("%s: column %q is %s, not a struct with field %q", t.Path, parent, TypeName(t.Schema.Field(i[0]).Type), field)
+			}
+			c, found := st.FieldIdx(field)
+			if !found {
+				var names []string
+				for _, f := range st.Fields() {
+					names = append(names, f.Name)
+				}
+				return 0, 0, nil, fmt.Errorf("%s: struct column %q has no field %q%s (fields: %v)", t.Path, parent, field, suggest.Hint(field, names), names)
+			}
+			return i[0], c, st.Field(c).Type, nil
+		}
+	}
+	return 0, 0, nil, fmt.Errorf("%s: no column %q%s (columns: %v)", t.Path, name, suggest.Hint(name, t.ColumnNames()), t.ColumnNames())
 }
 
 // getter returns a function reading row i of an array of type dt as T, or

@@ -46,7 +46,7 @@ func TestContextsMatchLMEval(t *testing.T) {
 			"Q: t1\nA: x\n\nQ: t2\nA: x\n\nQ: t0\nA:",
 			"Q: t0\nA: x\n\nQ: t2\nA: x\n\nQ: t1\nA:",
 			"Q: t0\nA: x\n\nQ: t1\nA: x\n\nQ: t2\nA:"}},
-		{"description and seed", func(t *Task) { t.Description, t.FewshotSeed = "Map each word.", 7 }, 3, []string{
+		{"description and seed", func(t *Task) { t.Description, t.FewshotSeed = "Map each word.\n\n", 7 }, 3, []string{
 			"Map each word.\n\nQ: ef\nA: z\n\nQ: cd\nA: y\n\nQ: gh\nA: x\n\nQ: t0\nA:"}},
 		{"first_n", func(t *Task) { t.Sampler = FirstN }, 2, []string{
 			"Q: ab\nA: x\n\nQ: cd\nA: y\n\nQ: t0\nA:"}},

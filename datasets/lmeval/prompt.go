@@ -5,11 +5,18 @@ import (
 	"strings"
 )
 
-// Contexts returns the k-shot context of every eval doc, in order:
+// Contexts returns the k-shot context of every eval doc, in order, as
+// lm-eval's fewshot_context renders it without a chat template:
 //
-//	[Description + FewshotDelimiter] +
-//	k x (Text(shot) + TargetDelimiter + Target(shot) + FewshotDelimiter) +
+//	Description +
+//	k x (shot question + TargetDelimiter + shot answer + FewshotDelimiter) +
 //	Text(doc)
+//
+// where a shot's question is its Text (a MultipleInput doc's gold context)
+// and its answer its gold choice (a MultipleInput doc's Cont). A string
+// answer that is empty is written without either delimiter, as lm-eval's
+// build_qa_turn does; an index answer always has them. A MultipleInput
+// doc's context stops before Text: each request appends its own choice.
 func (t *Task) Contexts(k int) ([]string, error) {
 	shots, err := t.Shots(k)
 	if err != nil {
@@ -25,8 +32,10 @@ func (t *Task) Contexts(k int) ([]string, error) {
 
 // Shots returns the k shots of every eval doc, in order. One sampler,
 // seeded with FewshotSeed, draws the shots of all docs in turn, as lm-eval
-// does. When the few-shot split is the eval split, k+1 docs are drawn and
-// any equal to the eval doc dropped before keeping k.
+// does. With ExcludeEval (or a FewshotSplit naming the eval split) the
+// random sampler draws k+1 docs and drops any equal to the eval doc before
+// keeping k, and first_n skips docs equal to it; lm-eval asserts that k
+// remain, and so do we.
 func (t *Task) Shots(k int) ([][]Doc, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
@@ -36,18 +45,18 @@ func (t *Task) Shots(k int) ([][]Doc, error) {
 		return nil, err
 	}
 	var pool []Doc
-	same := false
+	exclude := false
 	if k > 0 {
 		var fsName string
 		if fsName, pool, err = t.Fewshot(); err != nil {
 			return nil, err
 		}
-		same = fsName == evalName
+		exclude = t.ExcludeEval || (t.FewshotSplit != "" && fsName == evalName)
 	}
 	rng := NewPyRandom(t.FewshotSeed)
 	out := make([][]Doc, len(docs))
 	for i, doc := range docs {
-		if out[i], err = t.shots(rng, pool, doc, k, same); err != nil {
+		if out[i], err = t.shots(rng, pool, doc, k, exclude); err != nil {
 			return nil, fmt.Errorf("task %s: doc %d: %v", t.Name, i, err)
 		}
 	}
@@ -55,49 +64,61 @@ func (t *Task) Shots(k int) ([][]Doc, error) {
 }
 
 // shots draws the k shots of doc from pool.
-func (t *Task) shots(rng *PyRandom, pool []Doc, doc Doc, k int, same bool) ([]Doc, error) {
+func (t *Task) shots(rng *PyRandom, pool []Doc, doc Doc, k int, exclude bool) ([]Doc, error) {
 	if k == 0 {
 		return nil, nil
 	}
-	n := k
-	if same {
-		n = k + 1
-	}
-	var idx []int
+	var shots []Doc
 	switch t.Sampler {
 	case FirstN:
-		if n > len(pool) {
-			return nil, fmt.Errorf("first_n: %d shots requested, %d few-shot docs", n, len(pool))
+		for _, d := range pool {
+			if !exclude || !d.equal(doc) {
+				shots = append(shots, d)
+			}
 		}
-		for i := range n {
-			idx = append(idx, i)
+		if k > len(shots) {
+			return nil, fmt.Errorf("first_n: %d shots requested, %d few-shot docs", k, len(shots))
 		}
+		return shots[:k], nil
 	default:
-		var err error
-		if idx, err = rng.Sample(len(pool), n); err != nil {
+		n := k
+		if exclude {
+			n = k + 1
+		}
+		idx, err := rng.Sample(len(pool), n)
+		if err != nil {
 			return nil, err
 		}
-	}
-	var shots []Doc
-	for _, j := range idx {
-		if !pool[j].equal(doc) && len(shots) < k {
-			shots = append(shots, pool[j])
+		for _, j := range idx {
+			if (!exclude || !pool[j].equal(doc)) && len(shots) < k {
+				shots = append(shots, pool[j])
+			}
 		}
+		if len(shots) != k {
+			return nil, fmt.Errorf("%d shots left of %d after dropping the eval doc", len(shots), k)
+		}
+		return shots, nil
 	}
-	return shots, nil
 }
 
 // context renders shots and the doc (without its answer).
 func (t *Task) context(shots []Doc, doc Doc) string {
 	var b strings.Builder
-	if t.Description != "" {
-		b.WriteString(t.Description + t.FewshotDelimiter)
-	}
+	b.WriteString(t.Description)
 	for _, s := range shots {
-		// The gold is an index (doc_to_target of a multiple-choice task),
-		// so lm-eval writes the delimiters even for an empty choice.
-		b.WriteString(s.Text + t.TargetDelimiter + s.Target() + t.FewshotDelimiter)
+		q, a := s.Text, s.Target()
+		if t.Output == MultipleInput {
+			q, a = s.Choices[s.Gold], s.Cont
+		}
+		b.WriteString(q)
+		// MultipleChoice answers are indices (lm-eval writes the delimiters
+		// even for an empty choice); the others are strings.
+		if a != "" || t.Output == MultipleChoice {
+			b.WriteString(t.TargetDelimiter + a + t.FewshotDelimiter)
+		}
 	}
-	b.WriteString(doc.Text)
+	if t.Output != MultipleInput {
+		b.WriteString(doc.Text)
+	}
 	return b.String()
 }

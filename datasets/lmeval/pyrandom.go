@@ -124,3 +124,9 @@ func (r *PyRandom) Sample(n, k int) ([]int, error) {
 	}
 	return out, nil
 }
+
+// Float64 is random.random(): 53 random bits (genrand_res53).
+func (r *PyRandom) Float64() float64 {
+	a, b := r.Uint32()>>5, r.Uint32()>>6
+	return (float64(a)*67108864 + float64(b)) * (1.0 / 9007199254740992.0)
+}

@@ -1,6 +1,7 @@
 package lmeval
 
 import (
+	"math"
 	"reflect"
 	"testing"
 )
@@ -40,5 +41,24 @@ func TestPyRandomMatchesCPython(t *testing.T) {
 	}
 	if _, err := NewPyRandom(1).Sample(3, 4); err == nil {
 		t.Error("sample larger than population: no error")
+	}
+}
+
+// The expected values were printed by CPython 3.11: random.Random(0)'s
+// first two random() draws, and lm-eval's bootstrap_stderr(perplexity, xs,
+// iters) for 3000 and 10 iterations.
+func TestBootstrapMatchesCPython(t *testing.T) {
+	r := NewPyRandom(0)
+	if a, b := r.Float64(), r.Float64(); a != 0.8444218515250481 || b != 0.7579544029403025 {
+		t.Errorf("random() x2 = %v %v", a, b)
+	}
+	xs := []float64{-1.5, -0.25, -3.0, -2.0, -0.5}
+	for _, c := range []struct {
+		iters int
+		want  float64
+	}{{3000, 2.288415333423153}, {10, 2.11439466797798}} {
+		if got := BootstrapStderr(Perplexity, xs, c.iters); math.Abs(got-c.want) > 1e-12*c.want {
+			t.Errorf("bootstrap %d: %v, want %v", c.iters, got, c.want)
+		}
 	}
 }

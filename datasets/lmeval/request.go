@@ -17,7 +17,9 @@ type Request struct {
 }
 
 // Requests returns the requests of every eval doc at k shots, doc by doc,
-// choice by choice.
+// choice by choice: (context, TargetDelimiter + choice) for a
+// MultipleChoice doc, (context + choice, TargetDelimiter + Cont) for a
+// MultipleInput doc, (context, target) for a Loglikelihood doc.
 func (t *Task) Requests(k int) ([]Request, error) {
 	ctxs, err := t.Contexts(k)
 	if err != nil {
@@ -27,7 +29,14 @@ func (t *Task) Requests(k int) ([]Request, error) {
 	var out []Request
 	for i, d := range docs {
 		for c, choice := range d.Choices {
-			out = append(out, Request{Doc: i, Choice: c, Context: ctxs[i], Continuation: t.TargetDelimiter + choice})
+			r := Request{Doc: i, Choice: c, Context: ctxs[i], Continuation: t.TargetDelimiter + choice}
+			switch t.Output {
+			case MultipleInput:
+				r.Context, r.Continuation = ctxs[i]+choice, t.TargetDelimiter+d.Cont
+			case Loglikelihood:
+				r.Continuation = choice // lm-eval's loglikelihood request has no delimiter
+			}
+			out = append(out, r)
 		}
 	}
 	return out, nil

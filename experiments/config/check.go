@@ -47,6 +47,9 @@ func checkSettings(s *Settings, mg *merged, top string) error {
 		if d.Builtin != "" && !contains(Builtins, d.Builtin) {
 			return at("data", n, "builtin")("[data.%s]: unknown builtin %q (want one of %v)%s", n, d.Builtin, Builtins, suggest.Hint(d.Builtin, Builtins))
 		}
+		if len(d.Tasks) > 0 && d.Path == "" {
+			return at("data", n, "tasks")("[data.%s]: tasks are read from path/<task>; set path to the folder holding them", n)
+		}
 		if d.Profile != "" && !contains(SuiteProfiles, d.Profile) {
 			return at("data", n, "profile")("[data.%s]: unknown suite profile %q (want one of %v)", n, d.Profile, SuiteProfiles)
 		}

@@ -75,6 +75,10 @@ type Dataset struct {
 	Vocab    int      `toml:"vocab" json:"vocab,omitempty"`
 	// Tokenizer is a tokenizer.json; "": the built-in tokenizer.
 	Tokenizer string `toml:"tokenizer" json:"tokenizer,omitempty"`
+	// Tasks names lm-eval benchmarks (arc_easy, hellaswag, winogrande,
+	// mmlu, mmlu_<subject>, ...; see ssmlab eval) for the multiple-choice
+	// kinds, read from Path/<task> with lm-eval's prompts and samplers.
+	Tasks []string `toml:"tasks" json:"tasks,omitempty"`
 }
 
 // Builtins are the parts of the built-in suite a [data] entry may name;

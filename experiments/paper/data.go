@@ -7,6 +7,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/datasets"
 	"github.com/ssmlab/ssmlab/datasets/arrowio"
+	"github.com/ssmlab/ssmlab/datasets/benchmarks"
 	"github.com/ssmlab/ssmlab/datasets/lmeval"
 	"github.com/ssmlab/ssmlab/datasets/suite"
 	"github.com/ssmlab/ssmlab/datasets/tokenizer"
@@ -176,11 +177,46 @@ func loadTasks(d config.Dataset) ([]*lmeval.Task, tokenizer.Tokenizer, error) {
 			}
 		}
 		return tasks, tok, nil
+	case len(d.Tasks) > 0:
+		tasks, err := benchmarkTasks(d.Path, d.Tasks)
+		return tasks, tok, err
 	case d.Path != "":
 		tasks, err := datasets.LoadMCTasks(d.Path)
 		return tasks, tok, err
 	}
 	return nil, nil, fmt.Errorf("builtin %q is not a multiple-choice dataset (want mc, or a path)", d.Builtin)
+}
+
+// benchmarkTasks loads lm-eval benchmarks by name (groups expand to their
+// subjects) from root/<task>, with their few-shot splits where present.
+// LAMBADA is scored by ssmlab eval: these kinds compare choices.
+func benchmarkTasks(root string, names []string) ([]*lmeval.Task, error) {
+	var out []*lmeval.Task
+	for _, name := range names {
+		leaves := benchmarks.GroupTasks(name)
+		if leaves == nil {
+			leaves = []string{name}
+		}
+		for _, leaf := range leaves {
+			spec, err := benchmarks.Lookup(leaf)
+			if err != nil {
+				return nil, err
+			}
+			if spec.Output == lmeval.Loglikelihood {
+				return nil, fmt.Errorf("task %s has no choices to compare; score it with ssmlab eval", leaf)
+			}
+			dir, err := spec.Locate(root)
+			if err != nil {
+				return nil, err
+			}
+			t, err := spec.LoadAnyShots(dir)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // loadInstructions returns instruction-tuning examples: the suite's

@@ -35,6 +35,7 @@ type Model struct {
 	mix           []float32   // (B, L, D) a mixer output
 	dres, dtmp    []float32   // (B, L, D) Backward scratch
 	dnormed       []float32   // (B, L, D) Backward scratch, shared by the blocks
+	inf           inferBufs   // Infer's and Prefill's buffers, separate from Forward's
 }
 
 // NewZero returns a model with every weight zero except the norms (1):

@@ -2,7 +2,6 @@ package mamba
 
 import (
 	"github.com/ssmlab/ssmlab/models/internal/kern"
-	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -141,16 +140,4 @@ func actParallel(pol precision.Policy, x []float32) {
 		return
 	}
 	tensor.Parallel(len(x), 1<<14, func(lo, hi int) { pol.Act(x[lo:hi]) })
-}
-
-// stepChannel advances the state h (N) of one channel by one token and
-// returns y_t before the gate and Δ_t: the recurrent Step's scan (scanRef's
-// arithmetic; Forward's vectorised scan agrees within float32 rounding).
-func stepChannel(h, A, Bt, Ct []float32, u, dt, bias, d float32) (y, delta float32) {
-	delta = nn.Softplus(dt + bias)
-	for n := range h {
-		h[n] = kern.Exp(delta*A[n])*h[n] + delta*Bt[n]*u
-		y += h[n] * Ct[n]
-	}
-	return y + d*u, delta
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // scanRef is the specification: the plain loops of selective_scan_ref over
-// a full (B, E, N) state, written independently of stepChannel.
+// a full (B, E, N) state, written independently of the scan kernels.
 func scanRef(pol precision.Policy, in *scanIn, out *scanOut) {
 	newScanOut(in, out)
 	E, N, L := in.E, in.N, in.L

@@ -1,6 +1,7 @@
 package mamba
 
 import (
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -49,6 +50,7 @@ type stepScratch struct {
 	ypre          []float32 // (B, E)
 	normed, rstd  []float32 // (B, D), (B) of the block's norm
 	mix           []float32 // (B, D)
+	at, al2, h    []float32 // A by groups, A·log2(e), states by groups (the scan kernel's layouts)
 }
 
 // Step feeds one token per sequence (ids, B of them) through the model,
@@ -87,7 +89,7 @@ func (b *Block) Step(pol precision.Policy, res []float32, st LayerState, B int) 
 
 // Step is the mixer's recurrent form (mamba_ssm Mamba.step): out (B, D)
 // for the normed input in (B, D) of one token, advancing st in place. The
-// arithmetic is Forward's: the same rounding points and stepChannel.
+// arithmetic is Forward's: the same rounding points and scan kernel.
 func (mx *Mixer) Step(pol precision.Policy, out, in []float32, st LayerState, B int) {
 	s := &mx.step
 	E, N, R := mx.E, mx.N, mx.R
@@ -105,16 +107,58 @@ func (mx *Mixer) Step(pol precision.Policy, out, in []float32, st LayerState, B 
 	mx.XProj.Forward(pol, s.dbl, s.u, B)
 	splitCols(s.dbl, B, part{s.dt, R}, part{s.bm, N}, part{s.cm, N})
 	mx.DtProj.Forward(pol, s.dtr, s.dt, B)
-	A, Dsk, bias := mx.A(), mx.Dskip.Value.Data, mx.DtBias.Value.Data
+	mx.stepScan(st.SSM, B)
+	pol.Act(s.y) // selective_scan returns its output in the input dtype
+	mx.OutProj.Forward(pol, out, s.y, B)
+}
+
+// stepScan advances the scan states ssm (B, E, N) by one token with
+// Forward's vectorised kernel (kern.ScanFwd over one step), in parallel
+// over (sequence, group of 8 channels), writing Δ, y before the gate and
+// the gated y (not rounded) into the step scratch.
+func (mx *Mixer) stepScan(ssm []float32, B int) {
+	s := &mx.step
+	E, N := mx.E, mx.N
+	G, gs := numGroups(E), N*kern.Lanes
+	s.at = groupA(s.at, mx.A(), E, N)
+	s.al2 = tensor.Grow(s.al2, len(s.at))
+	for i, v := range s.at {
+		s.al2[i] = v * kern.Log2E
+	}
+	s.h = tensor.Grow(s.h, B*G*gs)
+	clear(s.h)
+	toGroups(s.h, ssm, B, E, N, true)
+	Dsk, bias := mx.Dskip.Value.Data, mx.DtBias.Value.Data
+	tensor.Parallel(B*G, 1, func(lo, hi int) {
+		for w := lo; w < hi; w++ {
+			b, g := w/G, w%G
+			e0, o := g*kern.Lanes, b*E+g*kern.Lanes
+			f := kern.Fwd{H: s.h[w*gs : (w+1)*gs], AT: s.at[g*gs:], AL2: s.al2[g*gs:], Bias: bias[e0:], D: Dsk[e0:],
+				Bm: s.bm[b*N:], Cm: s.cm[b*N:], Dt: s.dtr[o:], U: s.u[o:], Z: s.z[o:], Delta: s.delta[o:], YPre: s.ypre[o:], Y: s.y[o:],
+				Len: 1, N: N, E: E, W: min(kern.Lanes, E-e0), ZS: E}
+			kern.ScanFwd(&f)
+		}
+	})
+	toGroups(s.h, ssm, B, E, N, false)
+}
+
+// toGroups copies states between the (B, E, N) layout of LayerState and
+// the kernel's (B, G, N, 8) groups: into h if in, else out of it.
+func toGroups(h, ssm []float32, B, E, N int, in bool) {
+	G, gs := numGroups(E), N*kern.Lanes
 	for b := 0; b < B; b++ {
-		Bt, Ct := s.bm[b*N:(b+1)*N], s.cm[b*N:(b+1)*N]
 		for e := 0; e < E; e++ {
-			i := b*E + e
-			s.ypre[i], s.delta[i] = stepChannel(st.SSM[i*N:(i+1)*N], A[e*N:(e+1)*N], Bt, Ct, s.u[i], s.dtr[i], bias[e], Dsk[e])
-			s.y[i] = pol.Compute.Round(s.ypre[i] * silu(s.z[i]))
+			g, lane := e/kern.Lanes, e%kern.Lanes
+			for n := 0; n < N; n++ {
+				hi, si := (b*G+g)*gs+n*kern.Lanes+lane, (b*E+e)*N+n
+				if in {
+					h[hi] = ssm[si]
+				} else {
+					ssm[si] = h[hi]
+				}
+			}
 		}
 	}
-	mx.OutProj.Forward(pol, out, s.y, B)
 }
 
 // convStep is one output of the causal conv from the stored last K−1

@@ -32,6 +32,7 @@ type Model struct {
 	hf, rstdF []float32   // final norm output and its rstd
 	logits    []float32
 	mixerOut  []float32
+	inf       inferBufs // Infer's and Prefill's buffers, separate from Forward's
 }
 
 // New returns a model with zero weights; call Init for a from-scratch

@@ -38,25 +38,107 @@ func (m *Model) FinalState() *State {
 	if m.b == 0 {
 		panic("mamba2: FinalState without Forward")
 	}
-	c := m.cfg
-	B, L, C, K := m.b, m.l, c.ConvDim(), c.K
-	s := m.NewState(B)
-	PN := c.HeadDim * c.N
+	s := m.NewState(m.b)
 	for i, blk := range m.Layers {
-		x := blk.Mixer
-		for b := 0; b < B; b++ {
-			for k := 0; k < K-1; k++ {
-				if t := L - (K - 1) + k; t >= 0 {
-					copy(s.Conv[i][(b*(K-1)+k)*C:(b*(K-1)+k+1)*C], x.xbcIn[(b*L+t)*C:(b*L+t+1)*C])
-				}
-			}
-		}
-		nc := NumChunks(L, c.ChunkSize)
-		for bh := 0; bh < B*c.H(); bh++ {
-			copy(s.SSM[i][bh*PN:(bh+1)*PN], x.states[(bh*(nc+1)+nc)*PN:(bh*(nc+1)+nc+1)*PN])
-		}
+		blk.Mixer.finalState(s.Conv[i], s.SSM[i], m.b, m.l)
 	}
 	return s
+}
+
+// finalState copies the state after the mixer's last Forward (B
+// sequences of L tokens) into conv and ssm.
+func (x *Mixer) finalState(conv, ssm []float32, B, L int) {
+	c := x.cfg
+	C, K, PN := c.ConvDim(), c.K, c.HeadDim*c.N
+	for b := 0; b < B; b++ {
+		for k := 0; k < K-1; k++ {
+			if t := L - (K - 1) + k; t >= 0 {
+				copy(conv[(b*(K-1)+k)*C:(b*(K-1)+k+1)*C], x.xbcIn[(b*L+t)*C:(b*L+t+1)*C])
+			}
+		}
+	}
+	nc := NumChunks(L, c.ChunkSize)
+	for bh := 0; bh < B*c.H(); bh++ {
+		copy(ssm[bh*PN:(bh+1)*PN], x.states[(bh*(nc+1)+nc)*PN:(bh*(nc+1)+nc+1)*PN])
+	}
+}
+
+// inferBufs are the activations of Infer and Prefill, reused across calls.
+type inferBufs struct {
+	mixer                 Mixer // the mixer activations every layer computes in
+	block                 Block // the block's norm activations, likewise
+	h, out, hf, rstdF, lg []float32
+}
+
+// Infer is Forward without the training tape: the layers share one set of
+// activation buffers, so memory is the weights plus one layer's
+// activations, the residual stream and the logits. The logits equal
+// Forward's and belong to the model until the next Infer or Prefill. It
+// leaves the last Forward's activations alone (Backward may still follow
+// it).
+func (m *Model) Infer(pol precision.Policy, ids []int, B, T int) []float32 {
+	logits, _ := m.infer(pol, ids, B, T, false)
+	return logits
+}
+
+// Prefill runs prompts (B sequences of T tokens) as Infer does and returns
+// the logits of each one's last position (B, V), which predict the next
+// token (the model's until the next Infer or Prefill), and the state from
+// which Step continues them.
+func (m *Model) Prefill(pol precision.Policy, ids []int, B, T int) ([]float32, *State) {
+	return m.infer(pol, ids, B, T, true)
+}
+
+func (m *Model) infer(pol precision.Policy, ids []int, B, T int, prefill bool) ([]float32, *State) {
+	if len(ids) != B*T {
+		panic(fmt.Sprintf("mamba2: %d ids for shape [%d, %d]", len(ids), B, T))
+	}
+	D, n, f := m.cfg.D, B*T, &m.inf
+	f.h, f.out = tensor.Grow(f.h, n*D), tensor.Grow(f.out, n*D)
+	var st *State
+	if prefill {
+		st = m.NewState(B)
+	}
+	m.Embed.Forward(f.h, ids)
+	for i, b := range m.Layers {
+		b.swapActs(&f.block) // b and its mixer compute in the shared buffers
+		b.Mixer.swapActs(&f.mixer)
+		b.forward(pol, f.out, f.h, B, T)
+		if prefill {
+			b.Mixer.finalState(st.Conv[i], st.SSM[i], B, T)
+		}
+		b.Mixer.swapActs(&f.mixer)
+		b.swapActs(&f.block)
+		tensor.AddTo(f.h, f.out) // residual, fp32
+		if pol.PureWeights && !m.cfg.ResidualFP32 {
+			pol.Act(f.h)
+		}
+	}
+	rows := n
+	if prefill { // the last position of each sequence only
+		for b := 0; b < B; b++ {
+			copy(f.h[b*D:(b+1)*D], f.h[(b*T+T-1)*D:(b*T+T)*D])
+		}
+		rows = B
+	}
+	f.hf, f.rstdF, f.lg = tensor.Grow(f.hf, rows*D), tensor.Grow(f.rstdF, rows), tensor.Grow(f.lg, rows*m.cfg.Vocab)
+	m.NormF.Forward(f.hf, f.rstdF, f.h[:rows*D], rows)
+	m.Head.Forward(pol, f.lg, f.hf, rows)
+	return f.lg, st
+}
+
+// swapActs exchanges the Forward activations of b and o (not the mixer's).
+func (b *Block) swapActs(o *Block) {
+	b.normIn, o.normIn, b.xn, o.xn, b.rstd, o.rstd = o.normIn, b.normIn, o.xn, b.xn, o.rstd, b.rstd
+}
+
+// swapActs exchanges the Forward activations (and the shape and input they
+// belong to) of x and o.
+func (x *Mixer) swapActs(o *Mixer) {
+	x.b, o.b, x.l, o.l, x.u, o.u = o.b, x.b, o.l, x.l, o.u, x.u
+	x.proj, o.proj, x.xbcIn, o.xbcIn, x.conv, o.conv, x.x, o.x = o.proj, x.proj, o.xbcIn, x.xbcIn, o.conv, x.conv, o.x, x.x
+	x.bm, o.bm, x.cm, o.cm, x.dt, o.dt, x.states, o.states = o.bm, x.bm, o.cm, x.cm, o.dt, x.dt, o.states, x.states
+	x.y, o.y, x.gated, o.gated, x.rstd, o.rstd, x.normed, o.normed = o.y, x.y, o.gated, x.gated, o.rstd, x.rstd, o.normed, x.normed
 }
 
 // Step feeds one token per sequence (ids (B)) through the recurrence,

@@ -57,3 +57,25 @@ func (c *Cache) check(ids []int, layers, nKV, hd int) int {
 	}
 	return len(ids) / c.B
 }
+
+// Repeat returns a cache of c.B·r sequences, each of c's repeated r times
+// in a row, with c's positions: the choices of one prompt continue from
+// one copy each.
+func (c *Cache) Repeat(r int) *Cache {
+	out := newCache(c.B*r, len(c.k), c.nKV, c.hd)
+	out.Len, out.cap = c.Len, c.Len
+	for l := range c.k {
+		out.k[l], out.v[l] = make([]float32, out.B*c.nKV*c.Len*c.hd), make([]float32, out.B*c.nKV*c.Len*c.hd)
+		for b := 0; b < c.B; b++ {
+			for h := 0; h < c.nKV; h++ {
+				src := (b*c.nKV + h) * c.cap * c.hd
+				for j := 0; j < r; j++ {
+					dst := ((b*r+j)*c.nKV + h) * c.Len * c.hd
+					copy(out.k[l][dst:dst+c.Len*c.hd], c.k[l][src:src+c.Len*c.hd])
+					copy(out.v[l][dst:dst+c.Len*c.hd], c.v[l][src:src+c.Len*c.hd])
+				}
+			}
+		}
+	}
+	return out
+}

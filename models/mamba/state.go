@@ -1,0 +1,122 @@
+package mamba
+
+import (
+	"github.com/ssmlab/ssmlab/models/precision"
+	"github.com/ssmlab/ssmlab/models/tensor"
+)
+
+// FinalState returns the recurrent state after the last Forward: what a
+// Step from NewState would hold after those tokens, so Step continues the
+// sequences (a prompt run once as a matrix product, then continued
+// token by token, as scoring shared-context choices does).
+func (m *Model) FinalState() *State {
+	if m.batch == 0 {
+		panic("mamba: FinalState without Forward")
+	}
+	s := m.NewState(m.batch)
+	for i, blk := range m.Layers {
+		blk.Mixer.finalState(s.Layers[i], m.batch, m.length)
+	}
+	return s
+}
+
+// finalState copies the state after the mixer's last Forward (B
+// sequences of L tokens) into st.
+func (mx *Mixer) finalState(st LayerState, B, L int) {
+	E, N, K := mx.E, mx.N, mx.K
+	for b := 0; b < B; b++ {
+		// the last K−1 conv inputs x (in_proj's first half), zeros before t = 0
+		for k := 0; k < K-1; k++ {
+			if t := L - (K - 1) + k; t >= 0 {
+				copy(st.Conv[(b*(K-1)+k)*E:(b*(K-1)+k+1)*E], mx.xz[(b*L+t)*2*E:(b*L+t)*2*E+E])
+			}
+		}
+	}
+	toGroups(mx.so.h, st.SSM, B, E, N, false) // the scan's running states
+}
+
+// inferBufs are the activations of Infer and Prefill, reused across calls.
+type inferBufs struct {
+	scratch                        Mixer     // the mixer activations every layer computes in
+	res, normed, mix, rstd, hf, lg []float32 // residual, norm and mixer outputs, logits
+}
+
+// Infer is Forward without the training tape: the layers share one set of
+// activation buffers, so memory is the weights plus one layer's
+// activations, the residual stream and the logits. The logits equal
+// Forward's and belong to the model until the next Infer or Prefill. It
+// leaves the last Forward's activations alone (Backward may still follow
+// it).
+func (m *Model) Infer(pol precision.Policy, ids []int, B, T int) []float32 {
+	logits, _ := m.infer(pol, ids, B, T, false)
+	return logits
+}
+
+// Prefill runs prompts (B sequences of T tokens) as Infer does and returns
+// the logits of each one's last position (B, V), which predict the next
+// token (the model's until the next Infer or Prefill), and the state from
+// which Step continues them.
+func (m *Model) Prefill(pol precision.Policy, ids []int, B, T int) ([]float32, *State) {
+	return m.infer(pol, ids, B, T, true)
+}
+
+func (m *Model) infer(pol precision.Policy, ids []int, B, T int, prefill bool) ([]float32, *State) {
+	n, D, f := B*T, m.Cfg.D, &m.inf
+	f.res, f.normed, f.mix, f.rstd = tensor.Grow(f.res, n*D), tensor.Grow(f.normed, n*D), tensor.Grow(f.mix, n*D), tensor.Grow(f.rstd, n)
+	var st *State
+	if prefill {
+		st = m.NewState(B)
+	}
+	m.Emb.ForwardPolicy(pol, f.res, ids)
+	for i, b := range m.Layers {
+		b.Norm.Forward(f.normed, f.rstd, f.res, n)
+		mx := b.Mixer
+		mx.swapActs(&f.scratch) // mx computes in the shared buffers; its own wait in scratch
+		mx.Forward(pol, f.mix, f.normed, B, T)
+		if prefill {
+			mx.finalState(st.Layers[i], B, T)
+		}
+		mx.swapActs(&f.scratch)
+		tensor.AddTo(f.res, f.mix)
+	}
+	rows := n
+	if prefill { // the last position of each sequence only
+		for b := 0; b < B; b++ {
+			copy(f.res[b*D:(b+1)*D], f.res[(b*T+T-1)*D:(b*T+T)*D])
+		}
+		rows = B
+	}
+	f.hf, f.lg = tensor.Grow(f.hf, rows*D), tensor.Grow(f.lg, rows*m.Cfg.Vocab)
+	m.NormF.Forward(f.hf, f.rstd[:rows], f.res[:rows*D], rows)
+	m.Head.Forward(pol, f.lg, f.hf, rows)
+	return f.lg, st
+}
+
+// swapActs exchanges the Forward activations (and the shape and input they
+// belong to) of m and o.
+func (m *Mixer) swapActs(o *Mixer) {
+	m.batch, o.batch, m.length, o.length, m.in, o.in = o.batch, m.batch, o.length, m.length, o.in, m.in
+	m.xz, o.xz, m.xc, o.xc, m.u, o.u = o.xz, m.xz, o.xc, m.xc, o.u, m.u
+	m.dbl, o.dbl, m.dt, o.dt, m.bm, o.bm, m.cm, o.cm = o.dbl, m.dbl, o.dt, m.dt, o.bm, m.bm, o.cm, m.cm
+	m.dtr, o.dtr, m.sc, o.sc, m.so, o.so = o.dtr, m.dtr, o.sc, m.sc, o.so, m.so
+}
+
+// Rows returns a state of len(rows) sequences, row r a copy of sequence
+// rows[r] of the states they name (src[r] and its sequence index idx[r]).
+func Rows(src []*State, idx []int) *State {
+	if len(src) == 0 || len(src) != len(idx) {
+		panic("mamba: Rows needs one index per source state")
+	}
+	R := len(src)
+	out := &State{B: R, Layers: make([]LayerState, len(src[0].Layers))}
+	for l := range out.Layers {
+		c, h := len(src[0].Layers[l].Conv)/src[0].B, len(src[0].Layers[l].SSM)/src[0].B
+		out.Layers[l] = LayerState{Conv: make([]float32, R*c), SSM: make([]float32, R*h)}
+		for r, s := range src {
+			i := idx[r]
+			copy(out.Layers[l].Conv[r*c:(r+1)*c], s.Layers[l].Conv[i*c:(i+1)*c])
+			copy(out.Layers[l].SSM[r*h:(r+1)*h], s.Layers[l].SSM[i*h:(i+1)*h])
+		}
+	}
+	return out
+}
