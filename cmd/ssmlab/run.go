@@ -82,7 +82,11 @@ func describeReport(rep *experiments.Report, shard string) string {
 	if shard != "" {
 		scope = fmt.Sprintf("%d of %d trials (shard %s)", rep.Selected, rep.Total, shard)
 	}
-	return fmt.Sprintf("%s: %s, %d ran, %d already done; results in %s/", rep.Experiment, scope, rep.Ran, rep.Skipped, rep.Dir)
+	elsewhere := ""
+	if rep.Elsewhere > 0 {
+		elsewhere = fmt.Sprintf(", %d running elsewhere (skipped)", rep.Elsewhere)
+	}
+	return fmt.Sprintf("%s: %s, %d ran, %d already done%s; results in %s/", rep.Experiment, scope, rep.Ran, rep.Skipped, elsewhere, rep.Dir)
 }
 
 // parseShard reads "i/n"; "" means the whole sweep.

@@ -31,7 +31,7 @@ type Record struct {
 
 // appendRecord adds one JSON line to path, flushed before returning.
 func appendRecord(path string, r Record) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := fsx.OpenAppend(path)
 	if err != nil {
 		return err
 	}
