@@ -96,7 +96,7 @@ func (c *Checkpoints) records() []ckptRecord {
 		if !strings.HasPrefix(n, "step-") || !strings.HasSuffix(n, ".json") {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(c.dir, n))
+		b, err := fsx.ReadFile(filepath.Join(c.dir, n))
 		var r ckptRecord
 		if err != nil || json.Unmarshal(b, &r) != nil {
 			continue

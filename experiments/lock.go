@@ -41,7 +41,7 @@ func tryLock(path string) (*heldLock, lockInfo, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		var info lockInfo
-		if b, err := os.ReadFile(path); err == nil {
+		if b, err := fsx.ReadFile(path); err == nil {
 			json.Unmarshal(b, &info)
 		}
 		return nil, info, nil
@@ -104,7 +104,7 @@ func abandoned(path string, info lockInfo) bool {
 // writes are atomic and deterministic, so the result is the same.
 func breakLock(path string, info lockInfo) {
 	var now lockInfo
-	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &now) == nil && now == info {
+	if b, err := fsx.ReadFile(path); err == nil && json.Unmarshal(b, &now) == nil && now == info {
 		os.Remove(path)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ssmlab/ssmlab/experiments/store"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -106,7 +107,7 @@ func startProvenance(dir string, seed int64, hash string, command []string) (*Pr
 		Seed: seed, ConfigHash: hash,
 		Start: time.Now().UTC().Truncate(time.Millisecond), Status: "running",
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, store.ProvenanceFile)); err == nil {
+	if b, err := fsx.ReadFile(filepath.Join(dir, store.ProvenanceFile)); err == nil {
 		var old Provenance
 		if json.Unmarshal(b, &old) == nil && old.ConfigHash == hash {
 			if old.Status == "running" {

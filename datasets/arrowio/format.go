@@ -5,9 +5,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // Format is the on-disk encoding of a data file.
@@ -70,7 +71,7 @@ var (
 
 // DetectFormat reads the first bytes of path and says which format it is in.
 func DetectFormat(path string) (Format, error) {
-	f, err := os.Open(path)
+	f, err := fsx.Open(path)
 	if err != nil {
 		return 0, err
 	}

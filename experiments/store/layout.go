@@ -79,7 +79,7 @@ func WriteConfig(dir string, c Config) error {
 // ReadConfig reads dir/config.json; ok is false if there is none.
 func ReadConfig(dir string) (c Config, ok bool, err error) {
 	p := filepath.Join(dir, ConfigFile)
-	b, err := os.ReadFile(p)
+	b, err := fsx.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Config{}, false, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/safetensors"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -123,7 +124,7 @@ func weightFiles(dir string) ([]string, error) {
 		return []string{single}, nil
 	}
 	idx := filepath.Join(dir, indexFile)
-	raw, err := os.ReadFile(idx)
+	raw, err := fsx.ReadFile(idx)
 	if err != nil {
 		if os.IsNotExist(err) {
 			for _, pt := range []string{"pytorch_model.bin", "pytorch_model.bin.index.json"} {

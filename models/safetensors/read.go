@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"sort"
 
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
 
@@ -33,7 +33,7 @@ type File struct {
 
 // ReadFile reads and validates path.
 func ReadFile(path string) (*File, error) {
-	buf, err := os.ReadFile(path)
+	buf, err := fsx.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func appendRecord(path string, r Record) error {
 // (a process killed mid-write). A line that does not parse anywhere else
 // is an error naming the file and line.
 func ReadLog(path string) ([]Record, error) {
-	b, err := os.ReadFile(path)
+	b, err := fsx.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, nil
