@@ -99,5 +99,7 @@ func detect(name string, head []byte) (Format, error) {
 		// A stream written before Arrow 0.15 starts with the bare length.
 		return Stream, nil
 	}
-	return 0, fmt.Errorf("%s: not Arrow or Parquet data (starts with % x)", name, head[:min(len(head), 4)])
+	// The error shows none of the file's bytes: name may be a link to
+	// any file at all.
+	return 0, fmt.Errorf("%s: not Arrow or Parquet data (no Arrow or Parquet magic number at its start)", name)
 }
