@@ -73,6 +73,8 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 	if opt.Shards <= 0 {
 		opt.Shards = 1
 	}
+	// No write below the results folder goes through a planted link.
+	defer fsx.Guard(opt.Results)()
 	if opt.Shard < 0 || opt.Shard >= opt.Shards {
 		return nil, fmt.Errorf("shard %d/%d: want 0 <= i < n", opt.Shard, opt.Shards)
 	}

@@ -20,9 +20,13 @@ import (
 // renaming it into place only if write and the sync succeed. On any error
 // the temporary file is removed and an existing file at path is untouched.
 // A symbolic link (or anything but a regular file) at path is refused: the
-// file it points to is never written.
+// file it points to is never written; so is a linked folder on the way to
+// path inside a Guard-ed tree.
 func WriteAtomic(path string, write func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
+	if err := checkGuarded(path); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -78,6 +82,9 @@ func OpenWrite(path string) (*os.File, error) { return openWrite(path, 0) }
 func OpenAppend(path string) (*os.File, error) { return openWrite(path, os.O_APPEND) }
 
 func openWrite(path string, flag int) (*os.File, error) {
+	if err := checkGuarded(path); err != nil {
+		return nil, err
+	}
 	if oNoFollow == 0 && isSymlink(path) {
 		return nil, symlinkError(path)
 	}

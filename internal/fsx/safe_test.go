@@ -170,3 +170,34 @@ func TestCleanTemps(t *testing.T) {
 		t.Fatalf("missing dir: %v, %v", removed, err)
 	}
 }
+
+// Inside a guarded tree, a linked folder anywhere between the root and a
+// file stops writes (a model folder of an artifact, say); outside one,
+// writes go on as before.
+func TestGuardRefusesLinkedFoldersBelowRoot(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	os.MkdirAll(filepath.Join(root, "artifacts", "a"), 0o755)
+	if err := os.Symlink(outside, filepath.Join(root, "artifacts", "a", "model")); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(root, "artifacts", "a", "model", "config.json")
+	release := Guard(root)
+	err := WriteFileAtomic(target, []byte("{}"))
+	if !errors.Is(err, ErrSymlink) || !strings.Contains(err.Error(), filepath.Join("a", "model")) {
+		t.Errorf("WriteFileAtomic: err = %v", err)
+	}
+	if f, err := OpenAppend(target); !errors.Is(err, ErrSymlink) {
+		if f != nil {
+			f.Close()
+		}
+		t.Errorf("OpenAppend: err = %v", err)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Errorf("written through the link: %v", ents)
+	}
+	release()
+	release() // twice is harmless
+	if err := WriteFileAtomic(target, []byte("{}")); err != nil {
+		t.Errorf("unguarded: %v", err)
+	}
+}
