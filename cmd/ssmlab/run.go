@@ -27,6 +27,13 @@ and ends with the same files as an uninterrupted run. A trial directory made
 by a different config is refused with the settings that changed; --force
 reruns the selected trials from scratch, replacing what is there.
 
+A process holds a trial's lock (.<trial-key>.lock beside it) while it runs
+it: another run of the same config skips that trial ("running elsewhere (pid
+N on host H)") instead of running it twice; a lock left by a dead process is
+taken over, and the temporary files of the killed run are removed. Result
+files are never written through a symbolic link planted in the results
+folder (the folder itself may be one).
+
 Shared artifacts such as pretrained base models go to results/artifacts/,
 keyed by a hash of what produced them, and are built once for every trial,
 experiment and shard that needs them.
