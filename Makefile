@@ -14,10 +14,10 @@ FUZZMINTIME ?= 200x
 # Results record the commit this binary was built from, taken from its
 # build info: go build embeds it (-buildvcs=true) in a git clone. In a git
 # worktree, where go build cannot, the commit is linked in (-X) instead.
-# git runs only here, at build time, in this checkout; ssmlab never runs it.
-GITCOMMIT := $(shell git rev-parse HEAD 2>/dev/null)
-GITDIRTY  := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo true)
-VCSFLAGS  := -buildvcs=true -ldflags '-X github.com/ssmlab/ssmlab/experiments.linkedCommit=$(GITCOMMIT) -X github.com/ssmlab/ssmlab/experiments.linkedDirty=$(GITDIRTY)'
+# git runs only here, for make build, in this checkout; ssmlab never runs it.
+GITCOMMIT = $(shell git rev-parse HEAD 2>/dev/null)
+GITDIRTY  = $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo true)
+VCSFLAGS  = -buildvcs=true -ldflags '-X github.com/ssmlab/ssmlab/experiments.linkedCommit=$(GITCOMMIT) -X github.com/ssmlab/ssmlab/experiments.linkedDirty=$(GITDIRTY)'
 
 .PHONY: all build test unit fuzz reproduce bench figures validate vet fmt clean
 
