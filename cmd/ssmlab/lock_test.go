@@ -61,3 +61,18 @@ func TestTwoRunsOfOneConfigRunEachTrialOnce(t *testing.T) {
 	}
 	sameFiles(t, files(t, ref), files(t, res))
 }
+
+// A 300-character experiment name fails validate (one line naming the
+// file and line), not the run with "file name too long".
+func TestValidateRefusesLongNames(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "long.toml")
+	body := "name = \"" + strings.Repeat("x", 300) + "\"\nkind = \"selftest\"\n"
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "validate", p)
+	if code != 1 || !strings.Contains(errs, p+":1: name") || !strings.Contains(errs, "is 300 bytes; at most 128") ||
+		strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
