@@ -3,7 +3,6 @@ package experiments
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/store"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // Builder makes one kind of shared artifact, such as a pretrained base
@@ -107,7 +107,7 @@ func (r *runner) ensure(parent context.Context, a *artifact) error {
 			r.mu.Unlock()
 			return fmt.Errorf("artifact %s needs itself (a cycle of artifact specs)", a.dir)
 		}
-		if err := os.MkdirAll(a.dir, 0o755); err != nil {
+		if err := fsx.MkdirUnder(r.opt.Results, a.dir); err != nil {
 			r.mu.Unlock()
 			return err
 		}
@@ -185,6 +185,10 @@ func (r *runner) build(parent context.Context, a *artifact) error {
 		return nil // finished by another process between our check and the lock
 	}
 	label := "artifact " + filepath.Join(a.name, filepath.Base(a.dir))
+	// Temporary files in a.dir are a killed build's: the lock is ours.
+	if _, err := fsx.CleanTemps(a.dir); err != nil {
+		return fmt.Errorf("%s: %w", label, err)
+	}
 	fmt.Fprintf(r.opt.Stderr, "%s: building\n", label)
 	err := r.execute(parent, a.dir, a.cfg, 0, label, false, func(c *Context) error {
 		c.Spec = a.cfg.Trial

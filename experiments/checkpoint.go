@@ -42,11 +42,11 @@ func (c *Checkpoints) Path(step int) string {
 // all but the Keep latest. A run killed during Save leaves the previous
 // checkpoint as the latest.
 func (c *Checkpoints) Save(step int, write func(tmp string) error) error {
-	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+	if err := fsx.MkdirUnder(filepath.Dir(c.dir), c.dir); err != nil {
 		return err
 	}
 	final := c.Path(step)
-	tmp := filepath.Join(c.dir, fmt.Sprintf(".tmp-step-%09d", step))
+	tmp := filepath.Join(c.dir, fmt.Sprintf("%sstep-%09d", fsx.TempDirPrefix, step))
 	os.RemoveAll(tmp)
 	if err := write(tmp); err != nil {
 		os.RemoveAll(tmp)
@@ -96,7 +96,7 @@ func (c *Checkpoints) records() []ckptRecord {
 		if !strings.HasPrefix(n, "step-") || !strings.HasSuffix(n, ".json") {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(c.dir, n))
+		b, err := fsx.ReadFile(filepath.Join(c.dir, n))
 		var r ckptRecord
 		if err != nil || json.Unmarshal(b, &r) != nil {
 			continue

@@ -3,10 +3,14 @@ package experiments
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // Timings of the artifact lock protocol; tests shorten them.
@@ -37,7 +41,7 @@ func tryLock(path string) (*heldLock, lockInfo, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		var info lockInfo
-		if b, err := os.ReadFile(path); err == nil {
+		if b, err := fsx.ReadFile(path); err == nil {
 			json.Unmarshal(b, &info)
 		}
 		return nil, info, nil
@@ -100,7 +104,44 @@ func abandoned(path string, info lockInfo) bool {
 // writes are atomic and deterministic, so the result is the same.
 func breakLock(path string, info lockInfo) {
 	var now lockInfo
-	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &now) == nil && now == info {
+	if b, err := fsx.ReadFile(path); err == nil && json.Unmarshal(b, &now) == nil && now == info {
 		os.Remove(path)
+	}
+}
+
+func (i lockInfo) String() string {
+	if i.PID == 0 {
+		return "holder not recorded yet"
+	}
+	return fmt.Sprintf("pid %d on host %s", i.PID, i.Host)
+}
+
+// trialLockPath is the lock of the trial in dir: .<key>.lock beside dir,
+// not in it, so that --force can set dir aside while holding the lock.
+func trialLockPath(dir string) string {
+	return filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".lock")
+}
+
+// lockTrial takes the lock of the trial in dir. If a live process holds
+// it, the lock is nil and holder says who; a lock left by a dead process
+// (see abandoned) is taken over.
+func (r *runner) lockTrial(dir, label string) (*heldLock, lockInfo, error) {
+	if err := fsx.MkdirUnder(r.opt.Results, filepath.Dir(dir)); err != nil {
+		return nil, lockInfo{}, err
+	}
+	path := trialLockPath(dir)
+	for try := 0; ; try++ {
+		held, holder, err := tryLock(path)
+		if held != nil || err != nil {
+			return held, holder, err
+		}
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) && try < 3 {
+			continue // released between our two looks
+		}
+		if try >= 3 || !abandoned(path, holder) {
+			return nil, holder, nil
+		}
+		fmt.Fprintf(r.opt.Stderr, "%s: taking over the lock left by %s\n", label, holder)
+		breakLock(path, holder)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // Log appends JSON objects, one per line, to a trial's log.jsonl. Each
@@ -22,7 +24,7 @@ type Log struct {
 // openLog opens path for appending after truncating it to keep bytes
 // (what the latest checkpoint saw; 0 without checkpoints).
 func openLog(path string, keep int64) (*Log, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := fsx.OpenWrite(path)
 	if err != nil {
 		return nil, err
 	}

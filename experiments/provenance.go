@@ -3,15 +3,13 @@ package experiments
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/ssmlab/ssmlab/experiments/store"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -19,7 +17,7 @@ import (
 // Provenance is provenance.json: what produced a trial or artifact. A
 // resumed run records the attempts before it under Earlier.
 type Provenance struct {
-	Commit     string `json:"commit"`
+	Commit     string `json:"commit"` // from the binary's build info (see Build), or "unknown"
 	Dirty      bool   `json:"dirty"`
 	GoVersion  string `json:"go_version"`
 	GOOS       string `json:"goos"`
@@ -48,53 +46,69 @@ type Used struct {
 	Dir  string `json:"dir"`
 }
 
-var vcsOnce struct {
-	sync.Once
-	commit string
-	dirty  bool
+// Build is what the binary knows of its own source, from the build info
+// that go build embeds: the module version ("(devel)" for a build from a
+// checkout) and, for a build inside a git checkout (make build), the
+// commit, whether the tree had changes and the commit's time. Nothing is
+// ever asked of git at run time: a repository in the working directory is
+// not necessarily ssmlab's, and git runs commands that a repository's
+// config names (core.fsmonitor). Without build info the commit is "unknown".
+type Build struct {
+	Version string // module version, "(devel)" for a checkout, "unknown" without build info
+	Commit  string // git commit, or "unknown"
+	Dirty   bool   // the checkout had uncommitted changes
+	Time    string // the commit's time (RFC 3339), or ""
 }
 
-// vcs returns the git commit the binary was built from (build info), or
-// else the one of the working directory (git rev-parse), or "unknown".
-func vcs() (string, bool) {
-	vcsOnce.Do(func() {
-		vcsOnce.commit = "unknown"
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range bi.Settings {
-				switch s.Key {
-				case "vcs.revision":
-					vcsOnce.commit = s.Value
-				case "vcs.modified":
-					vcsOnce.dirty = s.Value == "true"
-				}
-			}
+// The Makefile links these in (-ldflags -X) for builds where go build
+// cannot embed version control info (a git worktree); build info wins.
+var linkedCommit, linkedDirty string
+
+// ReadBuild returns the binary's Build.
+func ReadBuild() Build {
+	bi, ok := debug.ReadBuildInfo()
+	b := buildOf(bi, ok)
+	if b.Commit == "unknown" && linkedCommit != "" {
+		b.Commit, b.Dirty = linkedCommit, linkedDirty == "true"
+	}
+	return b
+}
+
+func buildOf(bi *debug.BuildInfo, ok bool) Build {
+	b := Build{Version: "unknown", Commit: "unknown"}
+	if !ok || bi == nil {
+		return b
+	}
+	if bi.Main.Version != "" {
+		b.Version = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			b.Commit = s.Value
+		case "vcs.modified":
+			b.Dirty = s.Value == "true"
+		case "vcs.time":
+			b.Time = s.Value
 		}
-		if vcsOnce.commit != "unknown" {
-			return
-		}
-		if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
-			vcsOnce.commit = strings.TrimSpace(string(out))
-			st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output()
-			vcsOnce.dirty = err == nil && len(strings.TrimSpace(string(st))) > 0
-		}
-	})
-	return vcsOnce.commit, vcsOnce.dirty
+	}
+	return b
 }
 
 // startProvenance records this attempt in dir/provenance.json, keeping the
 // attempts of earlier, interrupted runs.
 func startProvenance(dir string, seed int64, hash string, command []string) (*Provenance, error) {
 	host, _ := os.Hostname()
-	commit, dirty := vcs()
+	build := ReadBuild()
 	p := &Provenance{
-		Commit: commit, Dirty: dirty, GoVersion: runtime.Version(), GOOS: runtime.GOOS,
+		Commit: build.Commit, Dirty: build.Dirty, GoVersion: runtime.Version(), GOOS: runtime.GOOS,
 		GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0), Hostname: host,
 		BLAS: tensor.Default().Name(), Command: command,
 		Matmul: map[string]string{"fp16": tensor.MatmulPath(precision.FP16), "bf16": tensor.MatmulPath(precision.BF16)}, Kernels: tensor.Kernels(),
 		Seed: seed, ConfigHash: hash,
 		Start: time.Now().UTC().Truncate(time.Millisecond), Status: "running",
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, store.ProvenanceFile)); err == nil {
+	if b, err := fsx.ReadFile(filepath.Join(dir, store.ProvenanceFile)); err == nil {
 		var old Provenance
 		if json.Unmarshal(b, &old) == nil && old.ConfigHash == hash {
 			if old.Status == "running" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/store"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // Options control a run.
@@ -43,6 +44,7 @@ type Report struct {
 	Selected   int    // trials in this shard
 	Ran        int    // trials run (or resumed) to DONE
 	Skipped    int    // trials already DONE
+	Elsewhere  int    // trials skipped because another process is running them
 }
 
 type runner struct {
@@ -73,6 +75,8 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 	if opt.Shards <= 0 {
 		opt.Shards = 1
 	}
+	// No write below the results folder goes through a planted link.
+	defer fsx.Guard(opt.Results)()
 	if opt.Shard < 0 || opt.Shard >= opt.Shards {
 		return nil, fmt.Errorf("shard %d/%d: want 0 <= i < n", opt.Shard, opt.Shards)
 	}
@@ -105,45 +109,71 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 	}
 	for i, t := range mine {
 		label := fmt.Sprintf("[%d/%d] %s %s", i+1, len(mine), e.Name, t.Key)
-		ran, err := r.runTrial(ctx, k, t, label)
+		out, err := r.runTrial(ctx, k, t, label)
 		if err != nil {
 			return rep, err
 		}
-		if ran {
+		switch out {
+		case trialRan:
 			rep.Ran++
-		} else {
+		case trialDone:
 			rep.Skipped++
+		case trialElsewhere:
+			rep.Elsewhere++
 		}
 	}
 	return rep, nil
 }
 
-// runTrial runs one trial unless it is DONE; ran is false when skipped.
-func (r *runner) runTrial(ctx context.Context, k Kind, t *config.Trial, label string) (ran bool, err error) {
+// What runTrial did with a trial.
+type trialOutcome int
+
+const (
+	trialRan       trialOutcome = iota // ran (or resumed) to DONE
+	trialDone                          // DONE already
+	trialElsewhere                     // another live process holds its lock
+)
+
+// runTrial runs one trial unless it is DONE or another process is running
+// it. It holds the trial's lock (see lockTrial) from the decision to the end.
+func (r *runner) runTrial(ctx context.Context, k Kind, t *config.Trial, label string) (trialOutcome, error) {
 	dir := store.RunDir(r.opt.Results, t.Experiment, t.Key)
 	inputs, err := r.fp.of(t)
 	if err != nil {
-		return false, fmt.Errorf("trial %s: %v", t.Key, err)
+		return 0, fmt.Errorf("trial %s: %v", t.Key, err)
 	}
 	cfg, err := store.NewConfig(t, kindVersion(k), inputs...)
 	if err != nil {
-		return false, fmt.Errorf("trial %s: config: %v", t.Key, err)
+		return 0, fmt.Errorf("trial %s: config: %v", t.Key, err)
 	}
+	lock, holder, err := r.lockTrial(dir, label)
+	if err != nil {
+		return 0, fmt.Errorf("trial %s: %w", t.Key, err)
+	}
+	if lock == nil {
+		fmt.Fprintf(r.opt.Stderr, "%s: running elsewhere (%s), skipped\n", label, holder)
+		return trialElsewhere, nil
+	}
+	defer lock.release()
 	skip, err := r.prepare(dir, cfg)
 	if err != nil || skip {
 		if skip {
 			fmt.Fprintf(r.opt.Stderr, "%s: done already, skipped\n", label)
 		}
-		return false, err
+		return trialDone, err
+	}
+	// Temporary files in dir are a killed run's: the lock is ours.
+	if _, err := fsx.CleanTemps(dir); err != nil {
+		return 0, fmt.Errorf("trial %s: %w", t.Key, err)
 	}
 	err = r.execute(ctx, dir, cfg, t.Seed, label, true, func(c *Context) error {
 		c.Trial = t
 		return k.Run(c)
 	})
 	if err != nil {
-		return false, fmt.Errorf("trial %s: %w", t.Key, err)
+		return 0, fmt.Errorf("trial %s: %w", t.Key, err)
 	}
-	return true, nil
+	return trialRan, nil
 }
 
 // prepare decides what to do with a trial directory: skip it (DONE, same
@@ -170,7 +200,7 @@ func (r *runner) prepare(dir string, cfg store.Config) (skip bool, err error) {
 // discard moves dir aside and deletes it, so a crash midway leaves no
 // half-deleted trial under its key.
 func discard(dir string) error {
-	trash := filepath.Join(filepath.Dir(dir), fmt.Sprintf(".trash-%s-%d", filepath.Base(dir), time.Now().UnixNano()))
+	trash := filepath.Join(filepath.Dir(dir), fmt.Sprintf("%s%d-%d", fsx.TrashPrefix, os.Getpid(), time.Now().UnixNano()))
 	if err := os.Rename(dir, trash); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil
@@ -184,7 +214,7 @@ func discard(dir string) error {
 // marking the directory DONE when fn succeeds. Shared by trials and
 // artifacts.
 func (r *runner) execute(ctx context.Context, dir string, cfg store.Config, seed int64, label string, trial bool, fn func(*Context) error) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fsx.MkdirUnder(r.opt.Results, dir); err != nil {
 		return err
 	}
 	if err := store.WriteConfig(dir, cfg); err != nil {

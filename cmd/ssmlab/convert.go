@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"io"
 	"os"
 	"path/filepath"
@@ -110,7 +111,7 @@ func convertModel(in, out string) (err error) {
 }
 
 func copyFile(dst, src string) error {
-	r, err := os.Open(src)
+	r, err := fsx.Open(src)
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,7 @@ func runReproduce(_ *Command, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	elsewhere := 0
 	for _, e := range suite {
 		fmt.Fprintf(stderr, "reproduce: %s (%s, %d trials, profile %s)\n", e.Name, e.File, len(e.Trials), *reproProfile)
 		rep, err := experiments.Run(ctx, e, experiments.Options{Results: *reproResults, Force: *reproForce, Stderr: stderr})
@@ -65,6 +66,10 @@ func runReproduce(_ *Command, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", e.File, err)
 		}
+		elsewhere += rep.Elsewhere
+	}
+	if elsewhere > 0 {
+		return fmt.Errorf("%d trials are being run by another process; run reproduce again once they finish to build %s/", elsewhere, *reproPaper)
 	}
 	fig := experiments.Figures()
 	if fig == nil {

@@ -31,6 +31,13 @@ and ends with the same files as an uninterrupted run. A trial directory made
 by a different config is refused with the settings that changed; --force
 reruns the selected trials from scratch, replacing what is there.
 
+A process holds a trial's lock (.<trial-key>.lock beside it) while it runs
+it: another run of the same config skips that trial ("running elsewhere (pid
+N on host H)") instead of running it twice; a lock left by a dead process is
+taken over, and the temporary files of the killed run are removed. Result
+files are never written through a symbolic link planted in the results
+folder (the folder itself may be one).
+
 Shared artifacts such as pretrained base models go to results/artifacts/,
 keyed by a hash of what produced them (the spec, and the SHA-256 of every
 input file: a model given by path, a dataset, a tokenizer), and are built
@@ -98,7 +105,11 @@ func describeReport(rep *experiments.Report, shard string) string {
 	if shard != "" {
 		scope = fmt.Sprintf("%d of %d trials (shard %s)", rep.Selected, rep.Total, shard)
 	}
-	return fmt.Sprintf("%s: %s, %d ran, %d already done; results in %s/", rep.Experiment, scope, rep.Ran, rep.Skipped, rep.Dir)
+	elsewhere := ""
+	if rep.Elsewhere > 0 {
+		elsewhere = fmt.Sprintf(", %d running elsewhere (skipped)", rep.Elsewhere)
+	}
+	return fmt.Sprintf("%s: %s, %d ran, %d already done%s; results in %s/", rep.Experiment, scope, rep.Ran, rep.Skipped, elsewhere, rep.Dir)
 }
 
 // parseShard reads "i/n"; "" means the whole sweep.

@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"runtime"
-	"runtime/debug"
 
+	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
@@ -12,8 +12,10 @@ var cmdVersion = &Command{
 	Name:  "version",
 	Usage: "version",
 	Short: "print the build: version control revision, Go version, BLAS backends",
-	Long: `Version prints what this binary was built from and with: the git revision
-(and whether the tree was modified), the Go version, GOMAXPROCS and the matrix
+	Long: `Version prints what this binary was built from and with: the module version
+("(devel)" for a build from a checkout), the git commit that go build embedded
+(and whether the tree was modified; "unknown" for a binary built without
+version control info, as by go run or outside a checkout; git is never run), the Go version, GOMAXPROCS and the matrix
 backends compiled in, the default first. Results record the same facts as
 provenance.`,
 }
@@ -23,26 +25,23 @@ func init() {
 		if len(args) > 0 {
 			return usagef("version takes no arguments")
 		}
-		rev, dirty := "unknown", false
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range bi.Settings {
-				switch s.Key {
-				case "vcs.revision":
-					rev = s.Value
-				case "vcs.modified":
-					dirty = s.Value == "true"
-				}
-			}
-		}
-		if dirty {
+		b := experiments.ReadBuild()
+		rev := "commit " + b.Commit
+		if b.Dirty {
 			rev += " (modified)"
+		}
+		if b.Time != "" {
+			rev += " of " + b.Time
+		}
+		if b.Commit == "unknown" {
+			rev += " (built without version control info: build with make build, or go build -buildvcs=true in a git checkout)"
 		}
 		var names []string
 		for _, b := range tensor.Backends() {
 			names = append(names, b.Name())
 		}
-		fmt.Fprintf(stdout, "ssmlab %s\ngo %s %s/%s GOMAXPROCS=%d\nblas %s (available: %v)\n",
-			rev, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), tensor.Default().Name(), names)
+		fmt.Fprintf(stdout, "ssmlab %s, %s\ngo %s %s/%s GOMAXPROCS=%d\nblas %s (available: %v)\n",
+			b.Version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), tensor.Default().Name(), names)
 		return nil
 	}
 	register(cmdVersion)

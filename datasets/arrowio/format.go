@@ -5,9 +5,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // Format is the on-disk encoding of a data file.
@@ -70,7 +71,7 @@ var (
 
 // DetectFormat reads the first bytes of path and says which format it is in.
 func DetectFormat(path string) (Format, error) {
-	f, err := os.Open(path)
+	f, err := fsx.Open(path)
 	if err != nil {
 		return 0, err
 	}
@@ -98,5 +99,7 @@ func detect(name string, head []byte) (Format, error) {
 		// A stream written before Arrow 0.15 starts with the bare length.
 		return Stream, nil
 	}
-	return 0, fmt.Errorf("%s: not Arrow or Parquet data (starts with % x)", name, head[:min(len(head), 4)])
+	// The error shows none of the file's bytes: name may be a link to
+	// any file at all.
+	return 0, fmt.Errorf("%s: not Arrow or Parquet data (no Arrow or Parquet magic number at its start)", name)
 }

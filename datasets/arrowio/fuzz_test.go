@@ -11,6 +11,9 @@ import (
 // (and every value can then be rendered) or fails with one line naming the
 // file; it never panics, hangs or exhausts memory.
 func fuzzRead(t *testing.T, name string, data []byte) {
+	if len(data) > maxFuzzInput {
+		return
+	}
 	tab, err := ReadBytes(name, data)
 	if err != nil {
 		if msg := err.Error(); !strings.HasPrefix(msg, name+": ") || strings.Contains(msg, "\n") {
@@ -48,13 +51,31 @@ func addSeeds(f *testing.F, formats ...Format) {
 	}
 }
 
+// Caps that keep each fuzz execution fast (thousands a second), so a short
+// run explores instead of waiting on a few huge inputs: inputs beyond
+// maxFuzzInput bytes are skipped, and no buffer may exceed fuzzAllocLimit
+// (a declared size beyond it gets the same one-line error as beyond the
+// real limit, which TestTruncatedAndCorrupt covers).
+const (
+	maxFuzzInput   = 64 << 10
+	fuzzAllocLimit = 1 << 20
+)
+
+func fuzzLimits(f *testing.F) {
+	old := minAllocLimit
+	minAllocLimit = fuzzAllocLimit
+	f.Cleanup(func() { minAllocLimit = old })
+}
+
 func FuzzReadArrow(f *testing.F) {
+	fuzzLimits(f)
 	addSeeds(f, Stream, File)
 	f.Add([]byte("\xff\xff\xff\xff\x10\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, "fuzz.arrow", data) })
 }
 
 func FuzzReadParquet(f *testing.F) {
+	fuzzLimits(f)
 	addSeeds(f, Parquet)
 	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, "fuzz.parquet", data) })

@@ -10,7 +10,8 @@ import (
 )
 
 // minAllocLimit is the smallest per-buffer allocation limit; see newAlloc.
-const minAllocLimit = 64 << 20
+// The fuzz targets lower it, so that no input spends its time allocating.
+var minAllocLimit = 64 << 20
 
 // tooLarge is panicked by boundedAlloc and recovered by guard.
 type tooLarge struct{ size, limit int }

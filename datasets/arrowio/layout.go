@@ -19,7 +19,11 @@ func findDict(path string) (*Dataset, error) {
 	}
 	d := &Dataset{Path: path, Layout: "save_to_disk_dict"}
 	for _, name := range dd.Splits {
-		sub, err := findSaved(filepath.Join(path, name))
+		dir, err := within(path, name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: split %q: %v", filepath.Join(path, "dataset_dict.json"), name, err)
+		}
+		sub, err := findSaved(dir)
 		if err != nil {
 			return nil, err
 		}
@@ -29,6 +33,29 @@ func findDict(path string) (*Dataset, error) {
 		return nil, fmt.Errorf("%s: dataset_dict.json lists no splits", filepath.Join(path, "dataset_dict.json"))
 	}
 	return d, nil
+}
+
+// within returns root/name, where name must be one file or folder name
+// (no separators, not . or ..) whose path, links resolved, stays inside
+// root: a dataset's own files name its splits and data files, and reading
+// them must not reach outside it.
+func within(root, name string) (string, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || filepath.IsAbs(name) || filepath.VolumeName(name) != "" {
+		return "", fmt.Errorf("not a name inside the dataset folder")
+	}
+	p := filepath.Join(root, name)
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return p, nil // missing: reading it says so
+	}
+	top, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", err
+	}
+	if rel, err := filepath.Rel(top, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("a link to %s, outside the dataset folder", real)
+	}
+	return p, nil
 }
 
 // findSaved reads a save_to_disk Dataset folder: state.json names the data
@@ -49,10 +76,11 @@ func findSaved(path string) (*Dataset, error) {
 		s.Name = *st.Split
 	}
 	for _, f := range st.DataFiles {
-		if f.Filename == "" || strings.ContainsAny(f.Filename, `/\`) {
-			return nil, fmt.Errorf("%s: bad data file name %q", statePath, f.Filename)
+		file, err := within(path, f.Filename)
+		if err != nil {
+			return nil, fmt.Errorf("%s: data file %q: %v", statePath, f.Filename, err)
 		}
-		s.Files = append(s.Files, filepath.Join(path, f.Filename))
+		s.Files = append(s.Files, file)
 	}
 	if len(s.Files) == 0 {
 		return nil, fmt.Errorf("%s: lists no data files", statePath)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // BatchRows is the number of rows per record batch this package writes, and
@@ -29,14 +31,14 @@ type Reader struct {
 // Open opens a data file, detecting its format from its first bytes, and
 // reads its schema.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s: is a folder; use Find or Load for dataset folders", path)
+	}
+	f, err := fsx.Open(path) // a regular file: a named pipe would block
 	if err != nil {
 		return nil, err
 	}
 	st, err := f.Stat()
-	if err == nil && st.IsDir() {
-		err = fmt.Errorf("%s: is a folder; use Find or Load for dataset folders", path)
-	}
 	if err != nil {
 		f.Close()
 		return nil, err

@@ -3,10 +3,11 @@ package tokenizer
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // readComponents checks the normalizer, pre-tokenizer, post-processor and
@@ -68,7 +69,7 @@ func describe(c *component) string {
 // special_tokens_map.json in dir; it may be a string or {"content": ...}.
 func siblingEOS(dir string) (string, bool) {
 	for _, name := range []string{"tokenizer_config.json", "special_tokens_map.json"} {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+		b, err := fsx.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			continue
 		}

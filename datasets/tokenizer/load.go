@@ -3,9 +3,10 @@ package tokenizer
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // tokenizerJSON is the part of HF's tokenizer.json that BPE reads.
@@ -45,7 +46,7 @@ type bpeModel struct {
 // the field. The EOS id is eos_token of a tokenizer_config.json or
 // special_tokens_map.json beside the file, else <|endoftext|>, else -1.
 func Load(path string) (*BPE, error) {
-	b, err := os.ReadFile(path)
+	b, err := fsx.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

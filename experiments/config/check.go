@@ -20,6 +20,9 @@ func checkSettings(s *Settings, mg *merged, top string) error {
 	if s.Kind != "" && s.Name == "" {
 		return &Error{File: top, Msg: "an experiment needs name = \"...\" (its directory under results/runs/)"}
 	}
+	if err := checkNameLengths(s, at); err != nil {
+		return err
+	}
 	if s.Kind != "" && !nameRE.MatchString(s.Name) {
 		return at("name")("name %q: want lower-case letters, digits, '_' and '-' (it names results/runs/<name>/)", s.Name)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/internal/suggest"
 )
 
@@ -32,7 +33,7 @@ type layer struct {
 // stack holds the absolute paths of the files being read, for cycles.
 func readLayers(path, root string, stack []string) ([]*layer, error) {
 	abs, _ := filepath.Abs(path)
-	src, err := os.ReadFile(path)
+	src, err := fsx.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &Error{File: path, Msg: "no such file"}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // Result is one finished trial as Collect reads it back.
@@ -86,7 +88,7 @@ func readResult(dir string) (Result, error) {
 		return Result{}, fmt.Errorf("%s: %v", filepath.Join(dir, ConfigFile), err)
 	}
 	p := filepath.Join(dir, SummaryFile)
-	sum, err := os.ReadFile(p)
+	sum, err := fsx.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Result{}, fmt.Errorf("%s: missing, though the trial is marked DONE", p)
 	}

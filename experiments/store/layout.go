@@ -28,8 +28,17 @@ func RunDir(results, experiment, key string) string {
 	return filepath.Join(results, "runs", experiment, key)
 }
 
-// ArtifactDir is results/artifacts/<name>/<label>-<hash>/ (no label: the hash).
+// MaxLabelLen bounds the label part of an artifact folder's name. Labels
+// join several names (a fine-tuned model's is base_method_precision_seed),
+// so a long one is cut; the hash after it still tells artifacts apart.
+const MaxLabelLen = 160
+
+// ArtifactDir is results/artifacts/<name>/<label>-<hash>/ (no label: the
+// hash), with the label cut to MaxLabelLen bytes.
 func ArtifactDir(results, name, label, hash string) string {
+	if len(label) > MaxLabelLen {
+		label = label[:MaxLabelLen]
+	}
 	base := hash
 	if label != "" {
 		base = label + "-" + hash
@@ -84,7 +93,7 @@ func WriteConfig(dir string, c Config) error {
 // ReadConfig reads dir/config.json; ok is false if there is none.
 func ReadConfig(dir string) (c Config, ok bool, err error) {
 	p := filepath.Join(dir, ConfigFile)
-	b, err := os.ReadFile(p)
+	b, err := fsx.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Config{}, false, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/internal/membudget"
 	"github.com/ssmlab/ssmlab/internal/suggest"
 	"github.com/ssmlab/ssmlab/models/lm"
@@ -47,7 +48,7 @@ func ModelTypes() []string {
 // Bare NaN/Infinity written by Python are rewritten (see pythonJSON).
 func ReadConfig(dir string) ([]byte, string, error) {
 	path := filepath.Join(dir, "config.json")
-	raw, err := os.ReadFile(path)
+	raw, err := fsx.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
 			if st, e := os.Stat(dir); e != nil || !st.IsDir() {

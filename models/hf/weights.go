@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/safetensors"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -180,7 +181,7 @@ func weightFiles(dir string) ([]string, error) {
 
 // shardFiles returns the files named by an index's weight_map.
 func shardFiles(dir, idx string) ([]string, error) {
-	raw, err := os.ReadFile(idx)
+	raw, err := fsx.ReadFile(idx)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ const (
 // for trainers to refuse.
 func Load(m lm.Model, dir string) (*Adapters, error) {
 	path := filepath.Join(dir, configFile)
-	raw, err := os.ReadFile(path)
+	raw, err := fsx.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
 			if st, e := os.Stat(dir); e != nil || !st.IsDir() {

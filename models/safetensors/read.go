@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
 
@@ -46,7 +46,7 @@ type File struct {
 
 // ReadFile reads and validates path.
 func ReadFile(path string) (*File, error) {
-	buf, err := os.ReadFile(path)
+	buf, err := fsx.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +327,7 @@ func (t *Tensor) Int64() ([]int64, error) {
 // tensors have nil Data. It reads at most MaxHeader bytes, whatever the
 // file's size.
 func ReadHeader(path string) ([]Tensor, error) {
-	f, err := os.Open(path)
+	f, err := fsx.Open(path)
 	if err != nil {
 		return nil, err
 	}

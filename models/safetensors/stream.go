@@ -3,6 +3,7 @@ package safetensors
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"io"
 	"os"
 )
@@ -22,7 +23,7 @@ type Reader struct {
 
 // Open parses path's header and checks the layout against the file size.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	f, err := fsx.Open(path)
 	if err != nil {
 		return nil, err
 	}

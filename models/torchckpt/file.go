@@ -4,8 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -31,7 +31,7 @@ type File struct {
 // state dict of tensors needs is an error naming it.
 func Open(path string) (*File, error) {
 	head := make([]byte, 4)
-	if fh, err := os.Open(path); err != nil {
+	if fh, err := fsx.Open(path); err != nil {
 		return nil, err
 	} else {
 		_, err = io.ReadFull(fh, head)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"io"
 	"os"
 
@@ -24,7 +25,7 @@ var legacyMagic = []byte{0x80, 2, 0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 
 const maxLegacyHead = 64 << 20
 
 func openLegacy(path string) (*File, error) {
-	fh, err := os.Open(path)
+	fh, err := fsx.Open(path)
 	if err != nil {
 		return nil, err
 	}

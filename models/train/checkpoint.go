@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 
 	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/models/nn"
@@ -87,7 +86,7 @@ func saveCheckpoint(path, arch string, step int, params []*nn.Param, opt *optim.
 // returns the step to continue from. It refuses a checkpoint of another
 // format version, architecture, parameter set, frozen base or config.
 func loadCheckpoint(path, arch string, params []*nn.Param, opt *optim.AdamW, sc *precision.LossScaler, cfg string) (int, error) {
-	buf, err := os.ReadFile(path)
+	buf, err := fsx.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}

@@ -31,7 +31,7 @@ type Record struct {
 
 // appendRecord adds one JSON line to path, flushed before returning.
 func appendRecord(path string, r Record) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := fsx.OpenAppend(path)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func appendRecord(path string, r Record) error {
 // (a process killed mid-write). A line that does not parse anywhere else
 // is an error naming the file and line.
 func ReadLog(path string) ([]Record, error) {
-	b, err := os.ReadFile(path)
+	b, err := fsx.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, nil
