@@ -40,18 +40,20 @@ fuzz:
 	    $(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$d || exit 1; \
 	  done; done
 
-# Each profile keeps its own results (their configs differ); paper/ is
-# rebuilt from the profile just run.
+# Each profile keeps its own results (their configs differ). The default
+# profile rebuilds the committed paper/; any other writes its report into
+# $(RESULTS)/paper (ignored by git), so a quick run never overwrites paper/.
 RESULTS ?= results/$(PROFILE)
+PAPER   ?= $(if $(filter default,$(PROFILE)),paper,$(RESULTS)/paper)
 
 reproduce: build
-	$(BIN) reproduce --profile $(PROFILE) --results $(RESULTS) --paper paper
+	$(BIN) reproduce --profile $(PROFILE) --results $(RESULTS) --paper $(PAPER)
 
 bench: build
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchtime 2s ./models/...
 
 figures: build
-	$(BIN) figures --results $(RESULTS) --paper paper
+	$(BIN) figures --results $(RESULTS) --paper $(PAPER)
 
 CONFIGS := $(wildcard configs/*.toml configs/*/*.toml)
 

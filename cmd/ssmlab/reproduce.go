@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/ssmlab/ssmlab/experiments"
@@ -25,6 +26,9 @@ with the figures step, when this build has one.
 Profiles: quick is the CI-sized run (minutes), default the embedded CPU
 scale, full the large one. Results of different profiles differ in config,
 so they go to different --results directories, or --force replaces them.
+Without --paper, the default profile rebuilds paper/ and any other profile
+writes into <results>/paper, so a quick run never overwrites the committed
+report with CI-sized numbers.
 
 Example:
   ssmlab reproduce --profile quick --results results/quick`,
@@ -34,7 +38,7 @@ var (
 	reproProfile = cmdReproduce.Flag.String("profile", "default", "profile: quick, default or full")
 	reproConfigs = cmdReproduce.Flag.String("configs", "configs", "directory of experiment files")
 	reproResults = cmdReproduce.Flag.String("results", "results", "results directory")
-	reproPaper   = cmdReproduce.Flag.String("paper", "paper", "where figures, tables and REPORT.md go")
+	reproPaper   = cmdReproduce.Flag.String("paper", "", "where figures, tables and REPORT.md go (default: paper for the default profile, <results>/paper otherwise)")
 	reproForce   = cmdReproduce.Flag.Bool("force", false, "rerun every trial from scratch, replacing results")
 )
 
@@ -54,6 +58,7 @@ func runReproduce(_ *Command, args []string) error {
 	if len(suite) == 0 {
 		return fmt.Errorf("%s: no experiment files (*.toml with a kind)", *reproConfigs)
 	}
+	paper := paperDir(*reproPaper, *reproProfile, *reproResults)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	for _, e := range suite {
@@ -68,12 +73,24 @@ func runReproduce(_ *Command, args []string) error {
 	}
 	fig := experiments.Figures()
 	if fig == nil {
-		fmt.Fprintf(stderr, "reproduce: this build has no figures step yet; %s/ is complete, %s/ was not rebuilt\n", *reproResults, *reproPaper)
+		fmt.Fprintf(stderr, "reproduce: this build has no figures step yet; %s/ is complete, %s/ was not rebuilt\n", *reproResults, paper)
 		return nil
 	}
-	if err := fig(ctx, *reproResults, *reproPaper); err != nil {
+	if err := fig(ctx, *reproResults, paper); err != nil {
 		return fmt.Errorf("figures: %w", err)
 	}
-	fmt.Fprintf(stdout, "figures, tables and report in %s/\n", *reproPaper)
+	fmt.Fprintf(stdout, "figures, tables and report in %s/\n", paper)
 	return nil
+}
+
+// paperDir is where reproduce writes the report: --paper if given, else
+// paper/ for the default profile and <results>/paper for the others.
+func paperDir(flag, profile, results string) string {
+	switch {
+	case flag != "":
+		return flag
+	case profile == "default":
+		return "paper"
+	}
+	return filepath.Join(results, "paper")
 }

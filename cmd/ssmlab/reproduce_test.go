@@ -66,3 +66,18 @@ func TestReproduceRunsEveryExperimentThenFigures(t *testing.T) {
 		t.Errorf("duplicate names: %d %q", code, errs)
 	}
 }
+
+// Only the default profile writes the committed paper/ unless --paper says
+// otherwise; the others write beside their results.
+func TestReproducePaperDir(t *testing.T) {
+	for _, c := range []struct{ flag, profile, results, want string }{
+		{"", "default", "results/default", "paper"},
+		{"", "quick", "results/quick", filepath.Join("results/quick", "paper")},
+		{"", "full", "/r", "/r/paper"},
+		{"out", "quick", "results/quick", "out"},
+	} {
+		if got := paperDir(c.flag, c.profile, c.results); got != c.want {
+			t.Errorf("paperDir(%q, %q, %q) = %q, want %q", c.flag, c.profile, c.results, got, c.want)
+		}
+	}
+}

@@ -101,3 +101,38 @@ func readResult(dir string) (Result, error) {
 	}
 	return Result{Key: t.Key, Axes: t.Axes, Dir: dir, Config: c.Trial, Summary: sum}, nil
 }
+
+// Experiments lists the experiments under results/runs/ that have at least
+// one finished trial, sorted. A missing results folder is an error naming
+// it; a folder with no finished trial gives none.
+func Experiments(results string) ([]string, error) {
+	if st, err := os.Stat(results); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such results folder", results)
+		}
+		return nil, err
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("%s: not a folder", results)
+	}
+	ents, err := os.ReadDir(filepath.Join(results, "runs"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		trials, err := os.ReadDir(filepath.Join(results, "runs", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range trials {
+			if t.IsDir() && Done(filepath.Join(results, "runs", e.Name(), t.Name())) {
+				out = append(out, e.Name())
+				break
+			}
+		}
+	}
+	return out, nil
+}
