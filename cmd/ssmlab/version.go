@@ -23,20 +23,8 @@ func init() {
 		if len(args) > 0 {
 			return usagef("version takes no arguments")
 		}
-		rev, dirty := "unknown", false
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range bi.Settings {
-				switch s.Key {
-				case "vcs.revision":
-					rev = s.Value
-				case "vcs.modified":
-					dirty = s.Value == "true"
-				}
-			}
-		}
-		if dirty {
-			rev += " (modified)"
-		}
+		bi, _ := debug.ReadBuildInfo()
+		rev := buildRevision(bi)
 		var names []string
 		for _, b := range tensor.Backends() {
 			names = append(names, b.Name())
@@ -46,4 +34,32 @@ func init() {
 		return nil
 	}
 	register(cmdVersion)
+}
+
+// buildRevision describes the code a binary was built from: the VCS
+// revision Go embedded (with " (modified)" for a dirty tree), else the
+// module version of a `go install module@version`, else "unknown" with
+// how to get it (a -buildvcs=false build, or one outside a repository).
+func buildRevision(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "unknown (no build information in this binary)"
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	switch {
+	case rev != "" && dirty:
+		return rev + " (modified)"
+	case rev != "":
+		return rev
+	case bi.Main.Version != "" && bi.Main.Version != "(devel)":
+		return bi.Main.Version
+	}
+	return "unknown (built without version control information, e.g. -buildvcs=false or outside a git checkout; make build records it)"
 }
