@@ -162,3 +162,19 @@ func TestRunUsageErrors(t *testing.T) {
 		t.Errorf("missing file: %d %q", code, errs)
 	}
 }
+
+// validate says when a file includes one outside its tree (an absolute
+// include).
+func TestValidateNotesIncludesOutsideTheTree(t *testing.T) {
+	presets := filepath.Join(t.TempDir(), "p.toml")
+	os.WriteFile(presets, []byte("seed = 3\n"), 0o644)
+	dir := filepath.Join(t.TempDir(), "configs")
+	os.MkdirAll(dir, 0o755)
+	src, _ := os.ReadFile("../../experiments/testdata/selftest.toml")
+	f := filepath.Join(dir, "x.toml")
+	os.WriteFile(f, append([]byte("include = [\""+filepath.ToSlash(presets)+"\"]\n"), src...), 0o644)
+	code, out, errs := runCLI(t, "validate", f)
+	if code != 0 || !strings.Contains(out, "note: "+f+" includes "+presets+", outside") {
+		t.Errorf("validate: %d %q %q", code, out, errs)
+	}
+}

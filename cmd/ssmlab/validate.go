@@ -90,7 +90,11 @@ func validateFile(f string, profiles []string) (string, []string, error) {
 			return "", nil, err
 		}
 		if e.Preset {
-			return fmt.Sprintf("%s: ok, preset", f), nil, nil
+			line := fmt.Sprintf("%s: ok, preset", f)
+			for _, o := range e.Outside {
+				line += "\n  note: " + o
+			}
+			return line, nil, nil
 		}
 		counts = append(counts, fmt.Sprintf("%s %d", p, len(e.Trials)))
 		if i == 0 || p == "default" {
@@ -101,6 +105,9 @@ func validateFile(f string, profiles []string) (string, []string, error) {
 		}
 		if i == len(profiles)-1 {
 			line := fmt.Sprintf("%s: ok, experiment %s (kind %s), trials: %s", f, e.Name, e.Kind, strings.Join(counts, ", "))
+			for _, o := range e.Outside {
+				line += "\n  note: " + o
+			}
 			if !*validateKeys {
 				keys = nil
 			}

@@ -33,6 +33,9 @@ type Experiment struct {
 	Settings
 	Params any
 	Trials []Trial
+	// Outside lists the includes of files outside the experiment file's
+	// tree (absolute includes), one line each, for validate to show.
+	Outside []string
 }
 
 // Load reads, strict-checks, merges and expands an experiment file (or
@@ -44,7 +47,8 @@ func Load(path string, opt Options) (*Experiment, error) {
 	if !contains(Profiles, opt.Profile) {
 		return nil, fmt.Errorf("unknown profile %q (want one of %v)%s", opt.Profile, Profiles, suggest.Hint(opt.Profile, Profiles))
 	}
-	layers, err := readLayers(path, configsRoot(path), nil)
+	var outside []string
+	layers, err := readLayers(path, treeRoot(path), nil, &outside)
 	if err != nil {
 		return nil, err
 	}
@@ -52,11 +56,10 @@ func Load(path string, opt Options) (*Experiment, error) {
 	if _, err := toml.Decode(string(defaultsTOML), &def.raw); err != nil {
 		panic("defaults.toml: " + err.Error())
 	}
-	mg := newMerged()
-	for _, l := range append([]*layer{def}, layers...) {
-		mg.add(l.raw, nil, func(rel []string) origin { return origin{l, rel} })
+	mg, err := mergeLayers(def, layers, path, opt.Profile)
+	if err != nil {
+		return nil, err
 	}
-	delete(mg.m, "include")
 	kind, _ := mg.m["kind"].(string)
 	newParams, err := paramsFor(mg, path, kind, opt)
 	if err != nil {
@@ -67,10 +70,7 @@ func Load(path string, opt Options) (*Experiment, error) {
 			return nil, err
 		}
 	}
-	e := &Experiment{File: path, Profile: opt.Profile, Preset: kind == ""}
-	if err := applyProfile(mg, path, opt.Profile); err != nil {
-		return nil, err
-	}
+	e := &Experiment{File: path, Profile: opt.Profile, Preset: kind == "", Outside: outside}
 	if e.Settings, e.Params, err = decode(mg, path, newParams); err != nil {
 		return nil, err
 	}
@@ -103,10 +103,48 @@ func paramsFor(mg *merged, path, kind string, opt Options) (func() any, error) {
 	return func() any { return opt.Params(kind) }, nil
 }
 
-// applyProfile merges [profile.NAME] over the rest and drops [profile].
-func applyProfile(mg *merged, path, name string) error {
-	profs, _ := mg.m["profile"].(map[string]any)
-	delete(mg.m, "profile")
+// mergeLayers merges the layers of a load in precedence order, lowest
+// first:
+//
+//	defaults < the presets (in include order) < the presets' [profile.NAME]
+//	  < the file < the file's [profile.NAME]
+//
+// so a value the user's own file sets is never replaced by a preset's
+// profile section (a preset's quick eval shots do not beat the shots the
+// experiment asks for), while the file's own profile section still has
+// the last word.
+func mergeLayers(def *layer, layers []*layer, path, profile string) (*merged, error) {
+	all := append([]*layer{def}, layers...)
+	for _, l := range all {
+		if err := checkProfiles(l); err != nil {
+			return nil, err
+		}
+	}
+	mg := newMerged()
+	plain := func(l *layer) {
+		mg.add(without(l.raw, "profile", "include"), nil, func(rel []string) origin { return origin{l, rel} })
+	}
+	section := func(l *layer) {
+		profs, _ := l.raw["profile"].(map[string]any)
+		p, _ := profs[profile].(map[string]any)
+		mg.add(p, nil, func(rel []string) origin { return origin{l, append([]string{"profile", profile}, rel...)} })
+	}
+	top := all[len(all)-1]
+	for _, l := range all[:len(all)-1] {
+		plain(l)
+	}
+	for _, l := range all[:len(all)-1] {
+		section(l)
+	}
+	plain(top)
+	section(top)
+	return mg, nil
+}
+
+// checkProfiles checks a layer's [profile] tables: known names, and no
+// name or kind inside.
+func checkProfiles(l *layer) error {
+	profs, _ := l.raw["profile"].(map[string]any)
 	names := make([]string, 0, len(profs))
 	for n := range profs {
 		names = append(names, n)
@@ -114,20 +152,28 @@ func applyProfile(mg *merged, path, name string) error {
 	sort.Strings(names)
 	for _, n := range names {
 		if !contains(Profiles, n) {
-			return mg.errAt(path, []string{"profile", n}, "unknown profile %q (want one of %v)%s", n, Profiles, suggest.Hint(n, Profiles))
+			return errAt(l.file, l.src, []string{"profile", n}, "unknown profile %q (want one of %v)%s", n, Profiles, suggest.Hint(n, Profiles))
 		}
 		p, _ := profs[n].(map[string]any)
 		for _, k := range []string{"name", "kind"} {
 			if _, ok := p[k]; ok {
-				return mg.errAt(path, []string{"profile", n, k}, "a profile cannot change %s", k)
+				return errAt(l.file, l.src, []string{"profile", n, k}, "a profile cannot change %s", k)
 			}
 		}
 	}
-	p, _ := profs[name].(map[string]any)
-	mg.add(p, nil, func(rel []string) origin {
-		return mg.origins[pathKey(append([]string{"profile", name}, rel...))]
-	})
 	return nil
+}
+
+// without returns t less the named top-level keys (t is not changed).
+func without(t map[string]any, keys ...string) map[string]any {
+	out := make(map[string]any, len(t))
+	for k, v := range t {
+		out[k] = v
+	}
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
 }
 
 // decode turns the merged table into Settings and params. Each file was
