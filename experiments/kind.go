@@ -99,10 +99,11 @@ func kindVersion(k Kind) string {
 }
 
 // LoadOptions are the config.Options that check files against the
-// registered kinds and their params.
-func LoadOptions(profile string) config.Options {
+// registered kinds and their params, with command-line overrides sets.
+func LoadOptions(profile string, sets ...string) config.Options {
 	return config.Options{
 		Profile: profile,
+		Sets:    sets,
 		Kinds:   Kinds(),
 		Params: func(kind string) any {
 			if k, err := lookupKind(kind); err == nil {
@@ -116,9 +117,10 @@ func LoadOptions(profile string) config.Options {
 }
 
 // Load reads an experiment file against the registered kinds and checks
-// every trial with its kind's Checker.
-func Load(path, profile string) (*config.Experiment, error) {
-	e, err := config.Load(path, LoadOptions(profile))
+// every trial with its kind's Checker; sets are command-line overrides
+// (key=value, TOML values) merged over everything else.
+func Load(path, profile string, sets ...string) (*config.Experiment, error) {
+	e, err := config.Load(path, LoadOptions(profile, sets...))
 	if err != nil || e.Preset {
 		return e, err
 	}

@@ -13,7 +13,7 @@ import (
 
 var cmdReproduce = &Command{
 	Name:  "reproduce",
-	Usage: "reproduce [--profile quick|default|full] [--configs DIR] [--results DIR] [--paper DIR] [--force]",
+	Usage: "reproduce [--profile quick|default|full] [--configs DIR] [--results DIR] [--paper DIR] [--force] [--set key=value]...",
 	Short: "run every experiment in configs/, then rebuild figures and report",
 	Long: `Reproduce runs every experiment file directly in the configs directory
 (configs/*.toml; presets live in its subdirectories) under one profile, in
@@ -28,7 +28,8 @@ scale, full the large one. Results of different profiles differ in config,
 so they go to different --results directories, or --force replaces them.
 Without --paper, the default profile rebuilds paper/ and any other profile
 writes into <results>/paper, so a quick run never overwrites the committed
-report with CI-sized numbers.
+report with CI-sized numbers. --set key=value overrides a setting in every
+experiment file, as run's does.
 
 Example:
   ssmlab reproduce --profile quick --results results/quick`,
@@ -40,6 +41,7 @@ var (
 	reproResults = cmdReproduce.Flag.String("results", "results", "results directory")
 	reproPaper   = cmdReproduce.Flag.String("paper", "", "where figures, tables and REPORT.md go (default: paper for the default profile, <results>/paper otherwise)")
 	reproForce   = cmdReproduce.Flag.Bool("force", false, "rerun every trial from scratch, replacing results")
+	reproSets    = setFlag(&cmdReproduce.Flag)
 )
 
 func init() {
@@ -51,7 +53,7 @@ func runReproduce(_ *Command, args []string) error {
 	if len(args) > 0 {
 		return usagef("reproduce takes no arguments")
 	}
-	suite, err := experiments.LoadSuite(*reproConfigs, *reproProfile)
+	suite, err := experiments.LoadSuite(*reproConfigs, *reproProfile, *reproSets...)
 	if err != nil {
 		return err
 	}

@@ -178,3 +178,28 @@ func TestValidateNotesIncludesOutsideTheTree(t *testing.T) {
 		t.Errorf("validate: %d %q %q", code, out, errs)
 	}
 }
+
+// run --set changes the trials (a new sweep, new params); validate --print
+// shows the merged config with each value's source.
+func TestRunSetAndValidatePrint(t *testing.T) {
+	results := t.TempDir()
+	code, out, errs := runCLI(t, "run", "../../experiments/testdata/selftest.toml", "--profile", "quick", "--results", results,
+		"--set", "sweep.seed=[5]", "--set", "params.steps=3")
+	if code != 0 || !strings.Contains(out, "selftest: 2 trials, 2 ran") {
+		t.Fatalf("run --set: %d %q %q", code, out, errs)
+	}
+	cfg, err := os.ReadFile(filepath.Join(results, "runs", "selftest", "precision=fp32_seed=5", "config.json"))
+	if err != nil || !strings.Contains(string(cfg), `"steps": 3`) {
+		t.Errorf("config.json of the --set trial: %v\n%s", err, cfg)
+	}
+	code, out, errs = runCLI(t, "validate", "--print", "--profile", "quick", "--set", "params.dim=8", "../../experiments/testdata/selftest.toml")
+	for _, want := range []string{"# ../../experiments/testdata/selftest.toml, profile quick", "params.dim = 8", "# command line (--set params.dim=8)",
+		"params.steps = 12", "# profile quick (../../experiments/testdata/selftest.toml:20)", "# file (../../experiments/testdata/selftest.toml:", "# default ("} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("validate --print: %d, no %q in\n%s%s", code, want, out, errs)
+		}
+	}
+	if code, _, errs := runCLI(t, "validate", "--set", "params.dimm=8", "../../experiments/testdata/selftest.toml"); code != 1 || !strings.Contains(errs, "did you mean dim?") {
+		t.Errorf("validate --set with a typo: %d %q", code, errs)
+	}
+}

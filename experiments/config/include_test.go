@@ -120,3 +120,50 @@ func TestProfileSectionsOfPresetsDoNotBeatTheFile(t *testing.T) {
 		t.Errorf("the file's own quick section: shots %s, want [0 2]", got)
 	}
 }
+
+// --set values beat the file and every profile, are checked like a file's
+// lines, and Values says where each setting came from.
+func TestSetOverridesAndSources(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "configs")
+	writeFiles(t, dir, map[string]string{
+		"train/eval.toml": "[eval]\nshots = [0, 5]\n[profile.quick.eval]\nitems = 3\n",
+		"x.toml":          "name = \"x\"\nkind = \"fake\"\ninclude = [\"train/eval.toml\"]\n[eval]\nbatch_size = 4\n[profile.quick]\nseed = 7\n",
+	})
+	opt := testOpts
+	opt.Profile = "quick"
+	opt.Sets = []string{"eval.shots=[0,1]", "train.steps=200", "seed=9", "precision=bf16"}
+	e, err := Load(filepath.Join(dir, "x.toml"), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(e.Eval.Shots) != "[0 1]" || e.Train.Steps != 200 || e.Seed != 9 || e.Precision.String() != "bf16" {
+		t.Errorf("shots %v steps %d seed %d precision %v", e.Eval.Shots, e.Train.Steps, e.Seed, e.Precision)
+	}
+	src := map[string]string{}
+	for _, v := range e.Values {
+		src[v.Key] = v.TOML + " # " + v.Source
+	}
+	for key, want := range map[string]string{
+		"eval.shots":      "[0, 1] # command line (--set eval.shots=[0,1])",
+		"eval.items":      "3 # profile quick (" + filepath.Join(dir, "train/eval.toml") + ":4)",
+		"eval.batch_size": "4 # file (" + filepath.Join(dir, "x.toml") + ":5)",
+		"eval.bootstrap":  "1000 # default (" + DefaultsFile + ":",
+		"method":          `"full" # default (`,
+	} {
+		if !strings.HasPrefix(src[key], want) {
+			t.Errorf("%s: %q, want %q...", key, src[key], want)
+		}
+	}
+	for set, want := range map[string]string{
+		"train.stpes=3":        `--set train.stpes=3: unknown key "stpes" in [train] (did you mean steps?)`,
+		"train.steps=\"many\"": `--set train.steps="many": train.steps: wrong type: must be an integer`,
+		"eval.shots=[0,":       `is not a TOML value`,
+		"steps":                `want key=value`,
+		"profile.quick.seed=1": `profile cannot be set from the command line`,
+	} {
+		opt.Sets = []string{set}
+		if _, err := Load(filepath.Join(dir, "x.toml"), opt); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--set %s: %v, want %q", set, err, want)
+		}
+	}
+}

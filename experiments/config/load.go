@@ -16,6 +16,9 @@ type Options struct {
 	Profile string
 	// Kinds are the registered kind names; nil skips the check.
 	Kinds []string
+	// Sets are command-line overrides "key=value" (TOML values), merged
+	// last, each strict-checked like a file.
+	Sets []string
 	// Params returns a new pointer to the params struct of kind, holding the
 	// kind's defaults (a pointer to an empty struct if it takes none). Nil:
 	// [params] is decoded into a map and not checked.
@@ -33,6 +36,9 @@ type Experiment struct {
 	Settings
 	Params any
 	Trials []Trial
+	// Values are the resolved settings (before the sweep), each with its
+	// source, for validate --print.
+	Values []Value
 	// Outside lists the includes of files outside the experiment file's
 	// tree (absolute includes), one line each, for validate to show.
 	Outside []string
@@ -56,7 +62,14 @@ func Load(path string, opt Options) (*Experiment, error) {
 	if _, err := toml.Decode(string(defaultsTOML), &def.raw); err != nil {
 		panic("defaults.toml: " + err.Error())
 	}
-	mg, err := mergeLayers(def, layers, path, opt.Profile)
+	for _, a := range opt.Sets {
+		l, err := setLayer(a)
+		if err != nil {
+			return nil, err
+		}
+		layers = append(layers, l)
+	}
+	mg, err := mergeLayers(def, layers, path, opt.Profile, len(opt.Sets))
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +83,7 @@ func Load(path string, opt Options) (*Experiment, error) {
 			return nil, err
 		}
 	}
-	e := &Experiment{File: path, Profile: opt.Profile, Preset: kind == "", Outside: outside}
+	e := &Experiment{File: path, Profile: opt.Profile, Preset: kind == "", Outside: outside, Values: mg.values(path)}
 	if e.Settings, e.Params, err = decode(mg, path, newParams); err != nil {
 		return nil, err
 	}
@@ -107,13 +120,13 @@ func paramsFor(mg *merged, path, kind string, opt Options) (func() any, error) {
 // first:
 //
 //	defaults < the presets (in include order) < the presets' [profile.NAME]
-//	  < the file < the file's [profile.NAME]
+//	  < the file < the file's [profile.NAME] < --set (sets, the last layers)
 //
 // so a value the user's own file sets is never replaced by a preset's
 // profile section (a preset's quick eval shots do not beat the shots the
 // experiment asks for), while the file's own profile section still has
 // the last word.
-func mergeLayers(def *layer, layers []*layer, path, profile string) (*merged, error) {
+func mergeLayers(def *layer, layers []*layer, path, profile string, sets int) (*merged, error) {
 	all := append([]*layer{def}, layers...)
 	for _, l := range all {
 		if err := checkProfiles(l); err != nil {
@@ -129,6 +142,8 @@ func mergeLayers(def *layer, layers []*layer, path, profile string) (*merged, er
 		p, _ := profs[profile].(map[string]any)
 		mg.add(p, nil, func(rel []string) origin { return origin{l, append([]string{"profile", profile}, rel...)} })
 	}
+	cli := all[len(all)-sets:]
+	all = all[:len(all)-sets]
 	top := all[len(all)-1]
 	for _, l := range all[:len(all)-1] {
 		plain(l)
@@ -138,6 +153,9 @@ func mergeLayers(def *layer, layers []*layer, path, profile string) (*merged, er
 	}
 	plain(top)
 	section(top)
+	for _, l := range cli {
+		plain(l)
+	}
 	return mg, nil
 }
 
