@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 )
 
 // Row is one row of the tidy results table: column name to value, a
@@ -15,7 +16,8 @@ type Row map[string]any
 // Tidy turns a finished trial into rows of one grain: one row per shot
 // count k (when the summary has "shots") and per element of each array of
 // tables in the summary (precisions, task families, Lyapunov units...),
-// with every scalar of the summary and the trial's sweep values as columns.
+// with every scalar of the summary, the trial's sweep values (axis.NAME)
+// and its kind, seed, precision, model and method (config.NAME) as columns.
 //
 // Nested tables become dotted columns (model.name, train.final_loss).
 // Number arrays as long as "shots" are read as one value per shot count.
@@ -33,6 +35,14 @@ func Tidy(experiment string, r Result) ([]Row, error) {
 		return nil, fmt.Errorf("%s: summary: %v", r.Dir, err)
 	}
 	base := Row{"experiment": experiment, "trial": r.Key}
+	var cfg map[string]any
+	if json.Unmarshal(r.Config, &cfg) == nil {
+		for _, k := range []string{"kind", "seed", "precision", "model_name", "method_name"} {
+			if v, ok := scalar(cfg[k]); ok {
+				base["config."+strings.TrimSuffix(k, "_name")] = v
+			}
+		}
+	}
 	for _, a := range r.Axes {
 		if v, ok := scalar(a.Value); ok {
 			base["axis."+a.Name] = v
