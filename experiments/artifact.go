@@ -141,7 +141,11 @@ func (r *runner) build(parent context.Context, a *artifact) error {
 		return nil // finished by another process between our check and the lock
 	}
 	label := "artifact " + filepath.Join(a.name, filepath.Base(a.dir))
-	fmt.Fprintf(r.opt.Stderr, "%s: building\n", label)
+	if _, err := os.Stat(filepath.Join(a.dir, store.ProvenanceFile)); err == nil {
+		fmt.Fprintf(r.opt.Stderr, "%s: resuming an interrupted build\n", label)
+	} else {
+		fmt.Fprintf(r.opt.Stderr, "%s: building\n", label)
+	}
 	err := r.execute(parent, a.dir, a.cfg, 0, label, false, func(c *Context) error {
 		c.Spec = a.cfg.Trial
 		return a.b.Build(c)

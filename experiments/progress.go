@@ -64,3 +64,53 @@ func (p *Progress) Printf(format string, a ...any) {
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, "%s: %s\n", p.label, fmt.Sprintf(format, a...))
 }
+
+// Tracker times the trials of a run, or of a whole reproduce, for the
+// elapsed time and ETA on each trial's closing line. Trials already done
+// count towards the total but not towards the rate, so a resumed run's
+// ETA is not fooled by the trials it skipped.
+type Tracker struct {
+	mu    sync.Mutex
+	name  string
+	total int
+	done  int           // trials finished or skipped
+	ran   int           // trials run here
+	busy  time.Duration // time spent running them
+	start time.Time
+	now   func() time.Time
+}
+
+// NewTracker tracks total trials under name ("reproduce", an experiment).
+func NewTracker(name string, total int) *Tracker {
+	return &Tracker{name: name, total: total, start: time.Now(), now: time.Now}
+}
+
+// finish records a trial: ran it for took, or skipped it.
+func (t *Tracker) finish(took time.Duration, ran bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.done++
+	if ran {
+		t.ran++
+		t.busy += took
+	}
+}
+
+// String is "NAME 3/8, elapsed 12s, ETA 20s" (no ETA before a trial ran).
+func (t *Tracker) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := fmt.Sprintf("%s %d/%d, elapsed %s", t.name, t.done, t.total, roundDur(t.now().Sub(t.start)))
+	if left := t.total - t.done; left > 0 && t.ran > 0 {
+		s += ", ETA " + roundDur(t.busy/time.Duration(t.ran)*time.Duration(left))
+	}
+	return s
+}
+
+// roundDur rounds to what a person reads: 40ms, 12s, 3m5s.
+func roundDur(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(10 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}

@@ -33,6 +33,9 @@ type Options struct {
 	ProgressEvery time.Duration
 	// Command is recorded in provenance (default os.Args).
 	Command []string
+	// Overall, if set, also counts this run's trials (a reproduce of
+	// several experiments), for its ETA on every trial's closing line.
+	Overall *Tracker
 }
 
 // Report says what a run did.
@@ -101,14 +104,26 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 		}
 		return rep, err
 	}
+	exp := NewTracker(e.Name, len(mine))
 	for i, t := range mine {
 		label := fmt.Sprintf("[%d/%d] %s %s", i+1, len(mine), e.Name, t.Key)
+		began := time.Now()
 		ran, err := r.runTrial(ctx, k, t, label)
 		if err != nil {
 			return rep, err
 		}
+		took := time.Since(began)
+		exp.finish(took, ran)
+		if r.opt.Overall != nil {
+			r.opt.Overall.finish(took, ran)
+		}
 		if ran {
 			rep.Ran++
+			line := fmt.Sprintf("%s: done in %s (%s", label, roundDur(took), exp)
+			if r.opt.Overall != nil {
+				line += "; " + r.opt.Overall.String()
+			}
+			fmt.Fprintln(r.opt.Stderr, line+")")
 		} else {
 			rep.Skipped++
 		}
@@ -130,6 +145,7 @@ func (r *runner) runTrial(ctx context.Context, k Kind, t *config.Trial, label st
 		}
 		return false, err
 	}
+	fmt.Fprintf(r.opt.Stderr, "%s: started\n", label)
 	err = r.execute(ctx, dir, cfg, t.Seed, label, true, func(c *Context) error {
 		c.Trial = t
 		return k.Run(c)

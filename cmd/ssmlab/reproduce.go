@@ -63,15 +63,18 @@ func runReproduce(_ *Command, args []string) error {
 	paper := paperDir(*reproPaper, *reproProfile, *reproResults)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	total := 0
+	for _, e := range suite {
+		total += len(e.Trials)
+	}
+	overall := experiments.NewTracker("reproduce", total)
 	for _, e := range suite {
 		fmt.Fprintf(stderr, "reproduce: %s (%s, %d trials, profile %s)\n", e.Name, e.File, len(e.Trials), *reproProfile)
-		rep, err := experiments.Run(ctx, e, experiments.Options{Results: *reproResults, Force: *reproForce, Stderr: stderr})
-		if rep != nil {
-			fmt.Fprintln(stdout, describeReport(rep, ""))
-		}
+		rep, err := experiments.Run(ctx, e, experiments.Options{Results: *reproResults, Force: *reproForce, Stderr: stderr, Overall: overall})
 		if err != nil {
 			return fmt.Errorf("%s: %w", e.File, err)
 		}
+		fmt.Fprintln(stdout, describeReport(rep, ""))
 	}
 	fig := experiments.Figures()
 	if fig == nil {

@@ -78,10 +78,11 @@ func runRun(_ *Command, args []string) error {
 	rep, err := experiments.Run(ctx, e, experiments.Options{
 		Results: *runResults, Shard: shard, Shards: shards, Force: *runForce, Stderr: stderr,
 	})
-	if rep != nil {
-		fmt.Fprintln(stdout, describeReport(rep, *runShard))
+	if err != nil {
+		return err
 	}
-	return err
+	fmt.Fprintln(stdout, describeReport(rep, *runShard))
+	return nil
 }
 
 func describeReport(rep *experiments.Report, shard string) string {

@@ -203,3 +203,16 @@ func TestRunSetAndValidatePrint(t *testing.T) {
 		t.Errorf("validate --set with a typo: %d %q", code, errs)
 	}
 }
+
+// A failed run prints no summary line ("N trials, 0 ran") on stdout.
+func TestRunSummaryOnlyOnSuccess(t *testing.T) {
+	results := t.TempDir()
+	args := []string{"run", "../../experiments/testdata/selftest.toml", "--profile", "quick", "--results", results, "--set", "sweep.seed=[0]"}
+	if code, out, errs := runCLI(t, append(args, "--set", "params.steps=3")...); code != 0 || !strings.Contains(out, "2 ran") {
+		t.Fatalf("first run: %d %q %q", code, out, errs)
+	}
+	code, out, errs := runCLI(t, append(args, "--set", "params.steps=4")...) // same trials, another config: refused
+	if code != 1 || out != "" || !strings.Contains(errs, "different config") {
+		t.Errorf("failed run: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}

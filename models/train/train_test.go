@@ -190,11 +190,15 @@ func TestResumeAfterCrashIsBitIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := newBigram(16, 8, 4)
-	again := &Trainer{Model: m, Data: markov{2, 8, 16}, Config: cfg(10, "fp16"), Dir: broken}
+	var progress strings.Builder
+	again := &Trainer{Model: m, Data: markov{2, 8, 16}, Config: cfg(10, "fp16"), Dir: broken, Progress: &progress, Label: "base: "}
 	if _, err := again.Run(); err != nil {
 		t.Fatal(err)
 	}
 	sameRun(t, whole, broken, ref.Model.(*bigram), m)
+	if !strings.HasPrefix(progress.String(), "base: resuming from step 3 of 10") {
+		t.Errorf("a resumed run does not say so: %q", progress.String())
+	}
 }
 
 // TestKill9 kills a training process at a random moment and restarts it.

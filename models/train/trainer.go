@@ -91,6 +91,9 @@ func (t *Trainer) setup() (start int, err error) {
 		if err != nil {
 			return 0, err
 		}
+		if t.Progress != nil && start < t.Config.Steps {
+			fmt.Fprintf(t.Progress, "%sresuming from step %d of %d (checkpoint)\n", t.Label, start, t.Config.Steps)
+		}
 	}
 	return start, truncateLog(filepath.Join(t.Dir, "log.jsonl"), start)
 }
