@@ -98,7 +98,11 @@ func (finetuneBuilder) Build(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
-	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}}
+	val, err := validationData(spec.Data, spec.Train.BatchSize, spec.Train.SeqLen)
+	if err != nil {
+		return err
+	}
+	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Val: val, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}}
 	s, err := tr.Run()
 	if err != nil {
 		return err

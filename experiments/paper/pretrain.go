@@ -8,6 +8,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/experiments/store"
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
@@ -53,11 +54,11 @@ func trainConfig(tc config.Train, pol precision.Policy, spec any) (train.Config,
 		return train.Config{}, err
 	}
 	return train.Config{
-		Steps: tc.Steps, Accum: 1, Policy: pol, ClipNorm: tc.GradClip, CkptEvery: tc.CheckpointEvery,
+		Steps: tc.Steps, Accum: 1, Policy: pol, ClipNorm: tc.GradClip, CkptEvery: tc.CheckpointEvery, LogEvery: tc.LogEvery,
 		Schedule: optim.Schedule{Kind: tc.Schedule, Peak: tc.LearningRate, Warmup: tc.WarmupSteps, Total: tc.Steps,
 			MinRatio: tc.MinLRRatio},
 		AdamW:      optim.AdamWConfig{Beta1: tc.Beta1, Beta2: tc.Beta2, Eps: tc.Eps, WeightDecay: tc.WeightDecay},
-		ConfigJSON: string(raw),
+		ConfigJSON: string(store.KeyJSON(raw)), // log_every may change between a kill and the resume
 	}, nil
 }
 
@@ -89,7 +90,11 @@ func (pretrainBuilder) Build(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
-	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}}
+	val, err := validationData(spec.Data, spec.Train.BatchSize, spec.Train.SeqLen)
+	if err != nil {
+		return err
+	}
+	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Val: val, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}}
 	s, err := tr.Run()
 	if err != nil {
 		return err

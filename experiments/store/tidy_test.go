@@ -1,8 +1,11 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +38,32 @@ func TestTidy(t *testing.T) {
 	cols := Columns(rows)
 	if cols[0] != "experiment" || cols[1] != "trial" || cols[2] != "part" {
 		t.Errorf("columns %v", cols)
+	}
+}
+
+// log_every only changes reporting: it does not enter the hash, and a
+// config at its default hashes as before it was left out.
+func TestLogEveryIsNotKeyed(t *testing.T) {
+	type train struct {
+		Steps    int `json:"steps"`
+		LogEvery int `json:"log_every"`
+	}
+	type spec struct {
+		Train    train `json:"train"`
+		Pretrain train `json:"pretrain"`
+	}
+	a, _ := NewConfig(spec{train{5, 10}, train{7, 10}}, "1")
+	b, _ := NewConfig(spec{train{5, 1}, train{7, 25}}, "1")
+	c, _ := NewConfig(spec{train{6, 10}, train{7, 10}}, "1")
+	if a.Hash != b.Hash || a.Hash == c.Hash {
+		t.Errorf("hashes: log_every 10 %s, other log_every %s, other steps %s", a.Hash, b.Hash, c.Hash)
+	}
+	raw, _ := json.Marshal(spec{train{5, 10}, train{7, 10}})
+	h := sha256.Sum256(append([]byte("1\n"), raw...))
+	if a.Hash != "sha256:"+hex.EncodeToString(h[:]) {
+		t.Error("a config at the default log_every no longer hashes as it used to")
+	}
+	if !strings.Contains(string(b.Trial), `"log_every":25`) {
+		t.Errorf("config.json lost the real value: %s", b.Trial)
 	}
 }
