@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,5 +155,43 @@ func TestBuildReportMissingResultsAndStaleFiles(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(paper); len(ents) != 3 {
 		t.Errorf("paper/ holds %d entries, want figures, tables, REPORT.md", len(ents))
+	}
+}
+
+// Every finished training run under artifacts/ gets a loss-curve figure
+// (train and validation loss), listed in REPORT.md; logs of the older
+// per-step layout are drawn too.
+func TestBuildDrawsTrainingCurves(t *testing.T) {
+	results := userResults(t)
+	write := func(kind, name, log string, done bool) {
+		dir := filepath.Join(results, "artifacts", kind, name)
+		os.MkdirAll(filepath.Join(dir, "train"), 0o755)
+		os.WriteFile(filepath.Join(dir, "train", "log.jsonl"), []byte(log), 0o644)
+		if done {
+			store.MarkDone(dir, "sha256:x")
+		}
+	}
+	write("pretrain", "m_seed=0-abc", `{"step":10,"train_loss":5,"val_loss":4.5}`+"\n"+`{"step":20,"train_loss":4,"val_loss":3.9}`+"\n", true)
+	write("finetune", "m_full_fp32_seed=0-def", `{"step":0,"loss":3}`+"\n"+`{"step":1,"loss":2.5}`+"\n", true)
+	write("pretrain", "unfinished-123", `{"step":10,"train_loss":5}`+"\n", false)
+	paper := t.TempDir()
+	if err := Build(results, paper); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"loss_pretrain_m_seed=0-abc.png", "loss_pretrain_m_seed=0-abc.svg", "loss_finetune_m_full_fp32_seed=0-def.png"} {
+		if _, err := os.Stat(filepath.Join(paper, "figures", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(paper, "figures", "loss_pretrain_unfinished-123.png")); err == nil {
+		t.Error("an unfinished run got a figure")
+	}
+	md, _ := os.ReadFile(filepath.Join(paper, "REPORT.md"))
+	if !strings.Contains(string(md), "(figures/loss_pretrain_m_seed=0-abc.png)") || !strings.Contains(string(md), "| 2 runs |") {
+		t.Errorf("REPORT.md does not list the curves:\n%s", md)
+	}
+	train, val, err := readCurve(filepath.Join(results, "artifacts", "finetune", "m_full_fp32_seed=0-def", "train", "log.jsonl"))
+	if err != nil || fmt.Sprint(train.X, train.Y) != "[1 2] [3 2.5]" || len(val.X) != 0 {
+		t.Errorf("older layout: %v %v %v %v", train.X, train.Y, val.X, err)
 	}
 }

@@ -99,6 +99,13 @@ func Build(results, paper string) error {
 	if err != nil {
 		return err
 	}
+	curves, err := trainingCurves(results, out)
+	if err != nil {
+		return err
+	}
+	if curves != nil {
+		claims = append(claims, *curves)
+	}
 	for _, d := range []string{"figures", "tables"} {
 		if err := swapDir(filepath.Join(paper, d), filepath.Join(tmp, d)); err != nil {
 			return err
