@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/ssmlab/ssmlab/datasets/tokenizer"
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/summary"
@@ -116,6 +117,9 @@ func (finetuneBuilder) Build(ctx *experiments.Context) error {
 		adapters.Detach()
 	}
 	if err := hf.Save(ctx.Path("model"), base); err != nil {
+		return err
+	}
+	if err := tokenizer.SaveHF(ctx.Path("model"), tok); err != nil {
 		return err
 	}
 	return ctx.WriteSummary(summary.Finetune{Arch: base.Arch(), Params: ParamCount(base), Trainable: trainable,

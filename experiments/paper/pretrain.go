@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/datasets/tokenizer"
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/store"
@@ -100,6 +101,13 @@ func (pretrainBuilder) Build(ctx *experiments.Context) error {
 		return err
 	}
 	if err := hf.Save(ctx.Path("model"), m); err != nil {
+		return err
+	}
+	tok, err := tokenizerOf(spec.Data)
+	if err != nil {
+		return err
+	}
+	if err := tokenizer.SaveHF(ctx.Path("model"), tok); err != nil {
 		return err
 	}
 	return ctx.WriteSummary(summary.Base{Arch: m.Arch(), Params: ParamCount(m), Train: trainSummary(s),
