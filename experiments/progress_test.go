@@ -59,3 +59,30 @@ func TestRunPrintsTrialStartAndEnd(t *testing.T) {
 		t.Errorf("second run:\n%s", out)
 	}
 }
+
+// On a terminal, steps redraw one bar line in place; any other line clears
+// it first; the last step ends it with a newline. Elsewhere (a file, a
+// pipe) there are only plain lines.
+func TestProgressBarOnATerminal(t *testing.T) {
+	var buf strings.Builder
+	p := newProgress(&buf, "[1/1] x k", 10*time.Second)
+	p.w.tty = true
+	now := time.Unix(0, 0)
+	p.now = func() time.Time { return now }
+	p.Step(5, 20, "loss 3.1")
+	now = now.Add(time.Second)
+	p.Printf("a message")
+	now = now.Add(time.Second)
+	p.Step(20, 20, "loss 2.0")
+	want := "\r\033[K[1/1] x k: [#####...............] 5/20 loss 3.1" + "\r\033[K" + "[1/1] x k: a message\n" +
+		"\r\033[K[1/1] x k: [####################] 20/20 loss 2.0\n"
+	if buf.String() != want {
+		t.Errorf("got  %q\nwant %q", buf.String(), want)
+	}
+	var file strings.Builder
+	q := newProgress(&file, "[1/1] x k", 10*time.Second)
+	q.Step(20, 20, "loss 2.0")
+	if file.String() != "[1/1] x k: step 20/20 (100%), loss 2.0\n" {
+		t.Errorf("not a terminal: %q", file.String())
+	}
+}

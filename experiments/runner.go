@@ -65,6 +65,7 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 	if opt.Stderr == nil {
 		opt.Stderr = os.Stderr
 	}
+	opt.Stderr = newScreen(opt.Stderr) // progress bars on a terminal are cleared before other lines
 	if opt.ProgressEvery == 0 {
 		opt.ProgressEvery = 10 * time.Second
 	}

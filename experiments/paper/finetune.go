@@ -103,7 +103,7 @@ func (finetuneBuilder) Build(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
-	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Val: val, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}}
+	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Val: val, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}, Step: ctx.Progress.Step}
 	s, err := tr.Run()
 	if err != nil {
 		return err

@@ -36,6 +36,11 @@ type Trainer struct {
 	Dir      string
 	Progress io.Writer // progress lines (stderr); nil for none
 	Label    string    // prefix of progress lines
+	// Step, if set, receives every step's progress (step of total, and
+	// loss, lr, tokens/s and ETA as text) instead of Progress, which then
+	// gets only messages such as "resuming from step N"; the caller
+	// rate-limits (a terminal bar, or a line every few seconds).
+	Step func(step, total int, detail string)
 
 	// InjectOverflow, if set, is called after each backward with the step
 	// number; returning true turns one gradient into +Inf (tests of the fp16
@@ -149,6 +154,7 @@ func (t *Trainer) Run() (Summary, error) {
 	pol := cfg.Policy
 	mem := newPeakTracker()
 	prog := newProgress(t.Progress, t.Label, cfg.Steps, cfg.ProgressSec)
+	prog.step = t.Step
 	for step := start; step < cfg.Steps; step++ {
 		if t.Ctx != nil {
 			if err := t.Ctx.Err(); err != nil {
