@@ -200,7 +200,7 @@ func clone(r Row) Row {
 // trial, part, index, k, precision, family, task, the sweep axes, then the
 // rest by name.
 func Columns(rows []Row) []string {
-	first := []string{"experiment", "trial", "status", "part", "index", "k", "precision", "family", "task"}
+	first := []string{"experiment", "trial", "part", "index", "k", "precision", "family", "task"}
 	seen := map[string]bool{}
 	for _, r := range rows {
 		for k := range r {
