@@ -115,10 +115,13 @@ func TestBuildReportUserExperiment(t *testing.T) {
 		t.Fatal(err)
 	}
 	md, _ := os.ReadFile(filepath.Join(paper, "REPORT.md"))
-	if !strings.Contains(string(md), "Experiments with results: my_sweep (1 trials)") || !strings.Contains(string(md), "tables/my_sweep.md") {
+	if !strings.Contains(string(md), "Experiments with results: my_sweep (1 trials)") || !strings.Contains(string(md), "tables/experiment_my_sweep.md") {
 		t.Errorf("REPORT.md does not list my_sweep:\n%s", md)
 	}
-	tab, err := os.ReadFile(filepath.Join(paper, "tables", "my_sweep.md"))
+	if _, err := os.Stat(filepath.Join(paper, "figures", "experiment_my_sweep.png")); err != nil || !strings.Contains(string(md), "figures/experiment_my_sweep.png") {
+		t.Errorf("no per-shot figure for my_sweep: %v", err)
+	}
+	tab, err := os.ReadFile(filepath.Join(paper, "tables", "experiment_my_sweep.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
