@@ -21,7 +21,7 @@ import (
 
 var cmdResults = &Command{
 	Name:  "results",
-	Usage: "results [--results DIR] [--format csv|parquet|jsonl] [--out FILE] [--experiment NAME]",
+	Usage: "results [--results DIR] [--format csv|parquet|jsonl] [--out FILE] [--experiment NAME] [--tasks=false]",
 	Short: "every finished trial's metrics as one tidy table (CSV, Parquet, JSON lines)",
 	Long: `Results reads the finished trials under --results and writes one tidy
 table: one row per trial, shot count k and part of its summary (each
@@ -38,6 +38,11 @@ every metric as a column. Columns:
   config.NAME            its kind, seed, precision, model and method
   anything else          the summary's metrics, nested names dotted
                          (model.params, train.final_loss, rows.acc)
+
+Below those, each trial that evaluated models on tasks gets one row per
+task, shot count and evaluation it used (part "task": task, family, k,
+precision, scores.model naming the evaluated model, acc and acc_norm as
+means over the task's docs, docs); --tasks=false leaves them out.
 
 Per-item raw scores and notes are left out. Non-finite numbers (diverged
 runs) stay NaN or ±Inf. Missing values are empty (CSV) or null.
@@ -58,6 +63,7 @@ var (
 	resFormat  = cmdResults.Flag.String("format", "csv", "csv, parquet or jsonl")
 	resOut     = cmdResults.Flag.String("out", "", "file to write (default: stdout)")
 	resExp     = cmdResults.Flag.String("experiment", "", "only this experiment")
+	resTasks   = cmdResults.Flag.Bool("tasks", true, "add per-task rows (part \"task\") from the evaluations each trial used")
 )
 
 func init() {
@@ -96,6 +102,13 @@ func runResultsCmd(_ *Command, args []string) error {
 				return err
 			}
 			rows = append(rows, rr...)
+			if *resTasks {
+				tr, err := store.TaskRows(e, r)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, tr...)
+			}
 		}
 		if err := printStatus(e); err != nil {
 			return err

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -65,5 +67,33 @@ func TestLogEveryIsNotKeyed(t *testing.T) {
 	}
 	if !strings.Contains(string(b.Trial), `"log_every":25`) {
 		t.Errorf("config.json lost the real value: %s", b.Trial)
+	}
+}
+
+// TaskRows reads the evaluations a trial used (found under its results
+// folder even when provenance names another path) into per-task rows.
+func TestTaskRows(t *testing.T) {
+	results := t.TempDir()
+	dir := RunDir(results, "exp", "model=m")
+	art := filepath.Join(results, "artifacts", "evalscores", "m_fp16-abc")
+	os.MkdirAll(dir, 0o755)
+	os.MkdirAll(art, 0o755)
+	os.WriteFile(filepath.Join(dir, ProvenanceFile), []byte(`{"artifacts": [{"name": "evalscores", "dir": "/elsewhere/artifacts/evalscores/m_fp16-abc"},
+		{"name": "pretrain", "dir": "/elsewhere/artifacts/pretrain/m-1"}]}`), 0o644)
+	os.WriteFile(filepath.Join(art, SummaryFile), []byte(`{"model": "m", "precision": "fp16", "tasks": [
+		{"task": "case/upper", "family": "case", "k": 0, "acc": [1, 0, 0, 1], "acc_norm": [1, 1, 0, 1]},
+		{"task": "case/upper", "family": "case", "k": 3, "acc": [1, 1, 1, 1], "acc_norm": [1, 1, 1, 1]}]}`), 0o644)
+	cfg, _ := json.Marshal(map[string]any{"seed": 1})
+	rows, err := TaskRows("exp", Result{Key: "model=m", Axes: []Axis{{"model", "m"}}, Dir: dir, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d rows: %v", len(rows), rows)
+	}
+	r := rows[0]
+	if r["part"] != "task" || r["task"] != "case/upper" || r["family"] != "case" || r["k"] != 0.0 || r["precision"] != "fp16" ||
+		r["acc"] != 0.5 || r["acc_norm"] != 0.75 || r["docs"] != 4.0 || r["axis.model"] != "m" || r["config.seed"] != 1.0 || r["scores.model"] != "m" {
+		t.Errorf("row %v", r)
 	}
 }
