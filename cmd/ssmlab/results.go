@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/ssmlab/ssmlab/datasets/arrowio"
 	"github.com/ssmlab/ssmlab/experiments/store"
 	"github.com/ssmlab/ssmlab/internal/fsx"
+	"github.com/ssmlab/ssmlab/internal/jsonnum"
 )
 
 var cmdResults = &Command{
@@ -215,8 +215,8 @@ func writeJSONL(w io.Writer, cols []string, rows []store.Row) error {
 			k, _ := json.Marshal(c)
 			b.Write(k)
 			b.WriteByte(':')
-			if f, isNum := v.(float64); isNum && (math.IsNaN(f) || math.IsInf(f, 0)) {
-				v = map[bool]string{true: "NaN", false: map[bool]string{true: "Infinity", false: "-Infinity"}[f > 0]}[math.IsNaN(f)]
+			if f, isNum := v.(float64); isNum {
+				v = jsonnum.Num(f) // NaN and ±Inf as the strings summaries use
 			}
 			val, err := json.Marshal(v)
 			if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ssmlab/ssmlab/datasets/arrowio"
+	"github.com/ssmlab/ssmlab/experiments/store"
 )
 
 // results writes the same rows as CSV, JSON lines and Parquet; the Parquet
@@ -75,5 +77,25 @@ func TestResultsRoundTrip(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "results", "--format", "xlsx"); code != 2 {
 		t.Errorf("--format xlsx: exit %d, want 2", code)
+	}
+}
+
+// Non-finite numbers survive every format: NaN and Infinity as JSON
+// strings, CSV as Go spells them (pandas reads NaN, inf).
+func TestResultsNonFinite(t *testing.T) {
+	rows := []store.Row{{"trial": "a", "loss": math.NaN()}, {"trial": "b", "loss": math.Inf(1)}, {"trial": "c"}}
+	cols := []string{"trial", "loss"}
+	var jl, cs strings.Builder
+	if err := writeRows(&jl, "jsonl", cols, rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeRows(&cs, "csv", cols, rows); err != nil {
+		t.Fatal(err)
+	}
+	if jl.String() != "{\"trial\":\"a\",\"loss\":\"NaN\"}\n{\"trial\":\"b\",\"loss\":\"Infinity\"}\n{\"trial\":\"c\"}\n" {
+		t.Errorf("jsonl: %q", jl.String())
+	}
+	if cs.String() != "trial,loss\na,NaN\nb,+Inf\nc,\n" {
+		t.Errorf("csv: %q", cs.String())
 	}
 }
