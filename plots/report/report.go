@@ -3,7 +3,8 @@
 // and LaTeX), and paper/REPORT.md, which sets every claim of the paper
 // beside the number this reproduction measured, the setting, and whether it
 // reproduces. It reads finished trials with experiments/store and their
-// summaries with experiments/summary; it runs no model.
+// summaries with experiments/summary, and the loss curves of the training
+// runs under results/artifacts; it runs no model.
 package report
 
 import (
