@@ -113,7 +113,8 @@ func resolveInclude(from, root, inc string) (path, incRoot string, err error) {
 		}
 		dir = filepath.Dir(dir)
 	}
-	return "", "", fmt.Errorf("include %q: no such file in %s or a folder above it up to %s%s", inc, relToWD(filepath.Dir(from)), root, suggest.Hint(inc, presetNames(root)))
+	return "", "", fmt.Errorf("include %q: no such file in %s or a folder above it up to the tree's root %s; copy the preset into the tree or include it by absolute path%s",
+		inc, relToWD(filepath.Dir(from)), rootAbs, suggest.Hint(inc, presetNames(root)))
 }
 
 // insideTree refuses a path whose real location (symlinks followed) is
@@ -196,14 +197,21 @@ func mustWD() string {
 	return wd
 }
 
-// presetNames lists the .toml files under root, for include did-you-means.
+// presetNames lists the .toml files under root, for include did-you-means:
+// at most three folders deep, hidden folders skipped, the first 500 (the
+// root may be the working folder, a home directory).
 func presetNames(root string) []string {
 	var names []string
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".toml") {
-			if rel, err := filepath.Rel(root, p); err == nil {
-				names = append(names, filepath.ToSlash(rel))
-			}
+		if err != nil || len(names) >= 500 {
+			return filepath.SkipDir
+		}
+		rel, _ := filepath.Rel(root, p)
+		if d.IsDir() && rel != "." && (strings.HasPrefix(d.Name(), ".") || strings.Count(rel, string(filepath.Separator)) >= 2) {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".toml") {
+			names = append(names, filepath.ToSlash(rel))
 		}
 		return nil
 	})
