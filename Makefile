@@ -59,18 +59,20 @@ fuzz:
 	    $(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) ./$$d || exit 1; \
 	  done; done
 
-# Each profile keeps its own results (their configs differ); paper/ is
-# rebuilt from the profile just run.
+# Each profile keeps its own results (their configs differ). The default
+# profile rebuilds the committed paper/; any other writes its report into
+# $(RESULTS)/paper (ignored by git), so a quick run never overwrites paper/.
 RESULTS ?= results/$(PROFILE)
+PAPER   ?= $(if $(filter default,$(PROFILE)),paper,$(RESULTS)/paper)
 
 reproduce: build
-	$(BIN) reproduce --profile $(PROFILE) --results $(RESULTS) --paper paper
+	$(BIN) reproduce --profile $(PROFILE) --results $(RESULTS) --paper $(PAPER)
 
 bench: build
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchtime 2s ./models/...
 
 figures: build
-	$(BIN) figures --results $(RESULTS) --paper paper
+	$(BIN) figures --results $(RESULTS) --paper $(PAPER)
 
 # configs/paper/*.toml name real checkpoints; validate lists the missing
 # ones with their download commands but passes (run refuses them).

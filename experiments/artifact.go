@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -189,7 +190,11 @@ func (r *runner) build(parent context.Context, a *artifact) error {
 	if _, err := fsx.CleanTemps(a.dir); err != nil {
 		return fmt.Errorf("%s: %w", label, err)
 	}
-	fmt.Fprintf(r.opt.Stderr, "%s: building\n", label)
+	if _, err := os.Stat(filepath.Join(a.dir, store.ProvenanceFile)); err == nil {
+		fmt.Fprintf(r.opt.Stderr, "%s: resuming an interrupted build\n", label)
+	} else {
+		fmt.Fprintf(r.opt.Stderr, "%s: building\n", label)
+	}
 	err := r.execute(parent, a.dir, a.cfg, 0, label, false, func(c *Context) error {
 		c.Spec = a.cfg.Trial
 		return a.b.Build(c)

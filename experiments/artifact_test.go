@@ -63,3 +63,23 @@ func TestArtifactsAreSharedAcrossExperiments(t *testing.T) {
 		t.Errorf("%d bases, want 3", len(bases))
 	}
 }
+
+// An artifact whose earlier build was interrupted says it resumes, not
+// that it builds.
+func TestInterruptedArtifactSaysResuming(t *testing.T) {
+	res := t.TempDir()
+	var log strings.Builder
+	r := &runner{opt: Options{Results: res, Stderr: &log, ProgressEvery: time.Hour, Shards: 1, Command: []string{"test"}}, building: map[string]bool{}}
+	a, err := r.artifact("selftest-base", selftestBase{Dim: 2, Steps: 3, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(a.dir, 0o755)
+	os.WriteFile(filepath.Join(a.dir, store.ProvenanceFile), []byte(`{"status": "interrupted"}`), 0o644)
+	if err := r.ensure(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "resuming an interrupted build") || strings.Contains(log.String(), ": building") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}

@@ -99,10 +99,11 @@ func kindVersion(k Kind) string {
 }
 
 // LoadOptions are the config.Options that check files against the
-// registered kinds and their params.
-func LoadOptions(profile string) config.Options {
+// registered kinds and their params, with command-line overrides sets.
+func LoadOptions(profile string, sets ...string) config.Options {
 	return config.Options{
 		Profile: profile,
+		Sets:    sets,
 		Kinds:   Kinds(),
 		Params: func(kind string) any {
 			if k, err := lookupKind(kind); err == nil {
@@ -116,11 +117,12 @@ func LoadOptions(profile string) config.Options {
 }
 
 // Load reads an experiment file against the registered kinds and checks
-// every trial with its kind's Checker. An experiment whose checkpoints,
-// datasets or tokenizers are not all on disk is refused with a
-// *MissingError listing each one, before anything runs.
-func Load(path, profile string) (*config.Experiment, error) {
-	e, missing, err := LoadAllowMissing(path, profile)
+// every trial with its kind's Checker; sets are command-line overrides
+// (key=value, TOML values) merged over everything else. An experiment
+// whose checkpoints, datasets or tokenizers are not all on disk is refused
+// with a *MissingError listing each one, before anything runs.
+func Load(path, profile string, sets ...string) (*config.Experiment, error) {
+	e, missing, err := LoadAllowMissing(path, profile, sets...)
 	if err == nil && len(missing) > 0 {
 		return nil, &MissingError{File: path, Missing: missing}
 	}
@@ -130,8 +132,8 @@ func Load(path, profile string) (*config.Experiment, error) {
 // LoadAllowMissing is Load for validate: local files that are not on disk
 // are returned rather than refused, and the kind checks only the trials
 // whose files are all there (a check may need to read them).
-func LoadAllowMissing(path, profile string) (*config.Experiment, []Missing, error) {
-	e, err := config.Load(path, LoadOptions(profile))
+func LoadAllowMissing(path, profile string, sets ...string) (*config.Experiment, []Missing, error) {
+	e, err := config.Load(path, LoadOptions(profile, sets...))
 	if err != nil || e.Preset {
 		return e, nil, err
 	}

@@ -34,6 +34,9 @@ type Options struct {
 	ProgressEvery time.Duration
 	// Command is recorded in provenance (default os.Args).
 	Command []string
+	// Overall, if set, also counts this run's trials (a reproduce of
+	// several experiments), for its ETA on every trial's closing line.
+	Overall *Tracker
 }
 
 // Report says what a run did.
@@ -66,6 +69,7 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 	if opt.Stderr == nil {
 		opt.Stderr = os.Stderr
 	}
+	opt.Stderr = newScreen(opt.Stderr) // progress bars on a terminal are cleared before other lines
 	if opt.ProgressEvery == 0 {
 		opt.ProgressEvery = 10 * time.Second
 	}
@@ -107,15 +111,28 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 		}
 		return rep, err
 	}
+	exp := NewTracker(e.Name, len(mine))
 	for i, t := range mine {
 		label := fmt.Sprintf("[%d/%d] %s %s", i+1, len(mine), e.Name, t.Key)
+		began := time.Now()
 		out, err := r.runTrial(ctx, k, t, label)
 		if err != nil {
 			return rep, err
 		}
+		took := time.Since(began)
+		ran := out == trialRan
+		exp.finish(took, ran)
+		if r.opt.Overall != nil {
+			r.opt.Overall.finish(took, ran)
+		}
 		switch out {
 		case trialRan:
 			rep.Ran++
+			line := fmt.Sprintf("%s: done in %s (%s", label, roundDur(took), exp)
+			if r.opt.Overall != nil {
+				line += "; " + r.opt.Overall.String()
+			}
+			fmt.Fprintln(r.opt.Stderr, line+")")
 		case trialDone:
 			rep.Skipped++
 		case trialElsewhere:
@@ -166,6 +183,7 @@ func (r *runner) runTrial(ctx context.Context, k Kind, t *config.Trial, label st
 	if _, err := fsx.CleanTemps(dir); err != nil {
 		return 0, fmt.Errorf("trial %s: %w", t.Key, err)
 	}
+	fmt.Fprintf(r.opt.Stderr, "%s: started\n", label)
 	err = r.execute(ctx, dir, cfg, t.Seed, label, true, func(c *Context) error {
 		c.Trial = t
 		return k.Run(c)

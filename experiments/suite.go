@@ -64,7 +64,8 @@ func ExperimentFiles(dir string) ([]string, error) {
 // LoadSuite loads every experiment file of a configs directory under a
 // profile, all before anything runs, and checks that their names (their
 // results directories) differ. Presets at the top level are left out.
-func LoadSuite(dir, profile string) ([]*config.Experiment, error) {
+// sets are command-line overrides (key=value) applied to every file.
+func LoadSuite(dir, profile string, sets ...string) ([]*config.Experiment, error) {
 	files, err := ExperimentFiles(dir)
 	if err != nil {
 		return nil, err
@@ -72,7 +73,7 @@ func LoadSuite(dir, profile string) ([]*config.Experiment, error) {
 	var out []*config.Experiment
 	byName := map[string]string{}
 	for _, f := range files {
-		e, err := Load(f, profile)
+		e, err := Load(f, profile, sets...)
 		if err != nil {
 			return nil, err
 		}

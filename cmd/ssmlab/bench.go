@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/ssmlab/ssmlab/metrics/efficiency"
@@ -184,13 +185,23 @@ func (o *benchOpts) check() (precision.Policy, error) {
 	if o.mode != "train" && o.mode != "infer" {
 		return precision.Policy{}, usagef("--mode %q: want train or infer", o.mode)
 	}
+	var missing, bad []string
 	for _, f := range []struct {
 		name string
 		v    int
 	}{{"--vocab", o.vocab}, {"--d-model", o.d}, {"--layers", o.layers}, {"--batch", o.batch}, {"--seq", o.seq}, {"--steps", o.steps}} {
-		if f.v <= 0 {
-			return precision.Policy{}, usagef("%s must be positive (got %d)", f.name, f.v)
+		switch {
+		case f.v == 0 && f.name != "--steps":
+			missing = append(missing, f.name)
+		case f.v <= 0:
+			bad = append(bad, fmt.Sprintf("%s (got %d)", f.name, f.v))
 		}
+	}
+	switch {
+	case len(missing) > 0 && len(bad) == 0:
+		return precision.Policy{}, usagef("%s required (positive sizes), e.g. --vocab 256 --d-model 64 --layers 2 --batch 4 --seq 128", strings.Join(missing, ", ")+plural(len(missing), " is", " are"))
+	case len(missing)+len(bad) > 0:
+		return precision.Policy{}, usagef("%s must be positive", strings.Join(append(bad, missing...), ", "))
 	}
 	if o.warmup < 0 || o.threads < 0 || o.dstate < 0 || o.nh < 0 {
 		return precision.Policy{}, usagef("--warmup, --threads, --d-state and --heads must not be negative")
@@ -393,4 +404,11 @@ func (s *benchStep) run() {
 	if !s.scaler.Update(s.scaler.Unscale(s.grads)) {
 		s.opt.Update(1e-4, s.pol)
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -123,9 +123,11 @@ func TestBenchFlagErrors(t *testing.T) {
 		{append([]string{"--arch", "mamba", "--mode", "decode"}, base...), `--mode "decode"`},
 		{append([]string{"--arch", "mamba", "--mode", "train", "--precision", "fp8"}, base...), "--precision"},
 		{append([]string{"--arch", "mamba", "--mode", "train", "--backend", "nosuch"}, base...), "--backend"},
-		{[]string{"--arch", "mamba", "--mode", "train", "--vocab", "32", "--d-model", "0", "--layers", "1", "--batch", "2", "--seq", "8"}, "--d-model must be positive"},
-		{append([]string{"--arch", "mamba", "--mode", "train", "--steps", "0"}, base...), "--steps must be positive"},
+		{[]string{"--arch", "mamba", "--mode", "train", "--vocab", "32", "--d-model", "0", "--layers", "1", "--batch", "2", "--seq", "8"}, "--d-model is required"},
+		{append([]string{"--arch", "mamba", "--mode", "train", "--steps", "0"}, base...), "--steps (got 0) must be positive"},
 		{append([]string{"--arch", "mamba", "--mode", "train", "--stpes", "3"}, base...), "did you mean --steps"},
+		{[]string{"--arch", "mamba", "--mode", "train"}, "--vocab, --d-model, --layers, --batch, --seq are required"},
+		{[]string{"--arch", "mamba", "--mode", "train", "--vocab", "32", "--d-model", "-1", "--batch", "2", "--seq", "8"}, "--d-model (got -1), --layers must be positive"},
 		{append([]string{"--arch", "mamba", "--mode", "train", "extra"}, base...), "no positional arguments"},
 	} {
 		code, out, errs := runCLI(t, append([]string{"bench"}, c.args...)...)

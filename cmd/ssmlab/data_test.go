@@ -89,7 +89,7 @@ func TestDataGenAndInfo(t *testing.T) {
 		t.Error("same seed, different manifest (file hashes)")
 	}
 	code, out, _ = runCLI(t, "data", "info", filepath.Join(dir, "mc", "shift"))
-	if code != 0 || !strings.Contains(out, "split test: 1 file(s)") || !strings.Contains(out, "choices: list<string>") {
+	if code != 0 || !strings.Contains(out, "split test: 48 rows in 1 file(s)") || !strings.Contains(out, "choices: list<string>") {
 		t.Errorf("data info: %d %q", code, out)
 	}
 	code, out, _ = runCLI(t, "data", "cat", "--split", "test", "--limit", "1", filepath.Join(dir, "mc", "shift"))
@@ -100,5 +100,25 @@ func TestDataGenAndInfo(t *testing.T) {
 		if code, _, _ := runCLI(t, append([]string{"data", "gen"}, args...)...); code != 2 {
 			t.Errorf("data gen %v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// data info reads the data gen output root and its mc/ folder as several
+// datasets (task families), each with its splits and row counts.
+func TestDataInfoOnSuiteFolders(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "suite")
+	if code, _, errs := runCLI(t, "data", "gen", "--out", out, "--profile", "quick"); code != 0 {
+		t.Fatalf("data gen: %s", errs)
+	}
+	code, info, errs := runCLI(t, "data", "info", out)
+	if code != 0 || !strings.Contains(info, "datasets") || !strings.Contains(info, filepath.Join(out, "pretrain")+" (folder)") {
+		t.Fatalf("data info root: %d %q %q", code, info, errs)
+	}
+	code, info, errs = runCLI(t, "data", "info", filepath.Join(out, "mc"))
+	if code != 0 || strings.Contains(info, "split affix") || !strings.Contains(info, filepath.Join(out, "mc", "affix")+" (folder)") {
+		t.Fatalf("data info mc: families are datasets, not splits: %d %q %q", code, info, errs)
+	}
+	if !strings.Contains(info, "split train: ") || !strings.Contains(info, "split test: ") || strings.Contains(info, ": 0 rows") || !strings.Contains(info, " rows in 1 file(s)") {
+		t.Errorf("data info mc: want train and test splits with row counts: %q", info)
 	}
 }

@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 
+	"github.com/ssmlab/ssmlab/datasets/tokenizer"
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/lora"
@@ -14,7 +17,7 @@ import (
 
 var cmdForward = &Command{
 	Name:  "forward",
-	Usage: "forward --model DIR [--adapter DIR] --input IN.safetensors --out OUT.safetensors [--grads] [--precision fp32|fp16|bf16]",
+	Usage: "forward --model DIR [--adapter DIR] (--input IN.safetensors --out OUT.safetensors | --text TEXT [--out OUT.safetensors]) [--grads] [--precision fp32|fp16|bf16]",
 	Short: "run a model on token ids and write logits, loss and gradients",
 	Long: `Forward runs one forward (and with --grads one backward) pass of a Hugging
 Face model directory on the token ids in IN and writes the results to OUT.
@@ -30,6 +33,9 @@ Reads:
                    adapter_model.safetensors); every declared adapter is
                    applied and the base weights are frozen
   --input IN       a safetensors file with input_ids, I64 or I32, [B, T]
+  --text TEXT      instead of --input: text, encoded with the model
+                   directory's tokenizer.json (models ssmlab trains carry
+                   theirs) into one sequence; --out is then optional
 
 Writes OUT (safetensors, replaced atomically; nothing is written on error):
   logits           F32 [B, T, V]
@@ -41,13 +47,15 @@ Writes OUT (safetensors, replaced atomically; nothing is written on error):
 
 Without --grads a Mamba or Mamba-2 runs without keeping the activations a backward
 pass needs (memory: the weights, one layer's activations and the logits).
+The loss is also printed on stdout, with the number of tokens and targets.
 
 --precision fp16 or bf16 runs under PyTorch-autocast semantics (16-bit matmul
 operands and results, fp32 master weights, scan state, norms and loss); the
 gradients are of the unscaled loss.
 
 Example:
-  ssmlab forward --model mamba-130m-hf --input ids.safetensors --out out.safetensors --grads`,
+  ssmlab forward --model mamba-130m-hf --input ids.safetensors --out out.safetensors --grads
+  ssmlab forward --model results/artifacts/pretrain/mamba-s_seed=0-*/model --text "3 -> 4; 5 -> 6"`,
 }
 
 func init() {
@@ -55,21 +63,55 @@ func init() {
 	io := modelIOFlags(f, "HF model `DIR`", "fp32, fp16 or bf16 (autocast semantics)")
 	adapter := f.String("adapter", "", "PEFT LoRA adapter `DIR`")
 	grads := f.Bool("grads", false, "also write the gradient of every trainable parameter")
+	text := f.String("text", "", "`TEXT` to run instead of --input, with the model's tokenizer")
 	cmdForward.Run = func(_ *Command, args []string) error {
+		if *text != "" {
+			if *io.input != "" {
+				return usagef("give --input or --text, not both")
+			}
+			if *io.model == "" {
+				return usagef("--model is required")
+			}
+			pol, err := io.policy("forward", args)
+			if err != nil {
+				return err
+			}
+			return runForwardText(*io.model, *adapter, *text, *io.out, *grads, pol)
+		}
 		pol, err := io.check("forward", args)
 		if err != nil {
 			return err
 		}
-		return runForward(*io.model, *adapter, *io.input, *io.out, *grads, pol)
+		ids, B, T, err := readIDs(*io.input)
+		if err != nil {
+			return err
+		}
+		return runForward(*io.model, *adapter, *io.input, ids, B, T, *io.out, *grads, pol)
 	}
 	register(cmdForward)
 }
 
-func runForward(modelDir, adapterDir, input, out string, grads bool, pol precision.Policy) error {
-	ids, B, T, err := readIDs(input)
+// runForwardText encodes text with the model directory's tokenizer and
+// runs it as one sequence.
+func runForwardText(modelDir, adapterDir, text, out string, grads bool, pol precision.Policy) error {
+	path := filepath.Join(modelDir, "tokenizer.json")
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("%s has no tokenizer.json to encode --text with; give token ids with --input (models ssmlab trains now carry their tokenizer)", modelDir)
+	}
+	tok, err := tokenizer.Load(path)
 	if err != nil {
 		return err
 	}
+	ids := tok.Encode(text)
+	if len(ids) == 0 {
+		return usagef("--text encodes to no tokens")
+	}
+	return runForward(modelDir, adapterDir, "--text", ids, 1, len(ids), out, grads, pol)
+}
+
+// runForward runs ids [B, T] (read from input, for messages) and writes
+// out ("" with --text: only the loss is printed).
+func runForward(modelDir, adapterDir, input string, ids []int, B, T int, out string, grads bool, pol precision.Policy) error {
 	m, err := hf.Load(modelDir)
 	if err != nil {
 		return err
@@ -113,7 +155,13 @@ func runForward(modelDir, adapterDir, input, out string, grads bool, pol precisi
 			ts = append(ts, safetensors.F32Tensor("grad."+p.Name, p.Value.Shape, p.Grad.Data))
 		}
 	}
-	return safetensors.WriteFile(out, ts, map[string]string{"format": "pt", "precision": pol.String()})
+	if out != "" {
+		if err := safetensors.WriteFile(out, ts, map[string]string{"format": "pt", "precision": pol.String()}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "loss %.6g (%d x %d tokens, %d targets, %s)\n", loss, B, T, count, pol)
+	return nil
 }
 
 // readIDs reads input_ids (I64 or I32, [B, T]) from path.

@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ssmlab/ssmlab/datasets/tokenizer"
 	"github.com/ssmlab/ssmlab/internal/testfix"
 	"github.com/ssmlab/ssmlab/models/safetensors"
 )
@@ -179,5 +181,42 @@ func TestForwardErrors(t *testing.T) {
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("%s: output file written", tc.name)
 		}
+	}
+}
+
+// --text encodes with the model directory's tokenizer and prints the loss,
+// the same as the token ids given by --input; without a tokenizer it says
+// what to do.
+func TestForwardText(t *testing.T) {
+	seed := testfix.SeedDirs(t)[0]
+	src := filepath.Join(seed, "mamba")
+	model := filepath.Join(t.TempDir(), "m")
+	os.MkdirAll(model, 0o755)
+	for _, f := range []string{"config.json", "model.safetensors"} {
+		b, _ := os.ReadFile(filepath.Join(src, f))
+		os.WriteFile(filepath.Join(model, f), b, 0o644)
+	}
+	text := "12 + 30 = 42, 7 - 2 = 5" // bytes below the fixture's vocabulary of 64
+	code, _, errs := runCLI(t, "forward", "--model", model, "--text", text)
+	if code != 1 || !strings.Contains(errs, "no tokenizer.json") {
+		t.Errorf("without a tokenizer: %d %q", code, errs)
+	}
+	if err := tokenizer.SaveHF(model, tokenizer.Bytes{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "forward", "--model", model, "--text", text)
+	if code != 0 || !strings.HasPrefix(out, "loss ") || !strings.Contains(out, fmt.Sprintf("1 x %d tokens", len(text))) {
+		t.Fatalf("--text: %d %q %q", code, out, errs)
+	}
+	ids := make([]int64, len(text))
+	for i := range text {
+		ids[i] = int64(text[i])
+	}
+	_, viaIDs, _ := runCLI(t, "forward", "--model", model, "--input", writeIDs(t, safetensors.I64, []int{1, len(text)}, ids), "--out", filepath.Join(t.TempDir(), "o.safetensors"))
+	if viaIDs != out {
+		t.Errorf("--text printed %q, --input of the same ids %q", out, viaIDs)
+	}
+	if code, _, _ := runCLI(t, "forward", "--model", model, "--text", text, "--input", "x.safetensors"); code != 2 {
+		t.Errorf("--text and --input: exit %d, want 2", code)
 	}
 }

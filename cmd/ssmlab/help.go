@@ -31,6 +31,10 @@ func runHelp(_ *Command, args []string) error {
 		return nil
 	}
 	c, rest := lookup(args)
+	if c == nil && len(args) == 1 && isGroup(args[0]) {
+		printGroupHelp(stdout, args[0])
+		return nil
+	}
 	if c == nil || len(rest) > 0 {
 		return usagef("no manual for %q%s", strings.Join(args, " "), suggest.Hint(args[0], commandNames()))
 	}
@@ -71,4 +75,27 @@ func printCommandHelp(w io.Writer, c *Command) {
 		}
 		fmt.Fprintln(w)
 	})
+}
+
+// groupManuals introduce command groups; each subcommand has its own.
+var groupManuals = map[string]string{
+	"data": `The data commands read datasets where they already are (Arrow IPC
+streams or files, Parquet files, HF save_to_disk or cache folders, folders
+of hub Parquet shards) and generate the built-in task suite as Arrow files.`,
+}
+
+// printGroupHelp prints a group's manual: its introduction and the usage
+// and summary of each subcommand.
+func printGroupHelp(w io.Writer, group string) {
+	fmt.Fprintf(w, "usage: ssmlab %s <command> [flags] [arguments]\n\n", group)
+	if m := groupManuals[group]; m != "" {
+		fmt.Fprintf(w, "%s\n\n", m)
+	}
+	fmt.Fprint(w, "Commands:\n")
+	for _, n := range commandNames() {
+		if strings.HasPrefix(n, group+" ") {
+			fmt.Fprintf(w, "  %-14s %s\n      ssmlab %s\n", n, commands[n].Short, commands[n].Usage)
+		}
+	}
+	fmt.Fprintf(w, "\nRun 'ssmlab help %s <command>' for a command's manual.\n", group)
 }

@@ -90,9 +90,13 @@ func run(args []string, out, errw io.Writer) (code int) {
 		args = []string{"help"}
 	}
 	cmd, rest := lookup(args)
+	if cmd == nil && isGroup(args[0]) && (len(args) == 1 || strings.HasPrefix(args[1], "-")) {
+		printGroupHelp(errw, args[0])
+		return 2
+	}
 	if cmd == nil {
 		fmt.Fprintf(errw, "ssmlab: unknown command %q%s; run 'ssmlab help' for the list\n",
-			strings.Join(args[:min(len(args), 2)], " "), suggest.Hint(args[0], commandNames()))
+			unknownName(args), suggest.Hint(unknownName(args), commandNames()))
 		return 2
 	}
 	name = "ssmlab " + cmd.Name
@@ -117,6 +121,25 @@ func run(args []string, out, errw io.Writer) (code int) {
 		return 1
 	}
 	return 0
+}
+
+// unknownName is the command a user tried to type: "data catt" for a
+// group's subcommand, else the first word alone (not the file after it).
+func unknownName(args []string) string {
+	if isGroup(args[0]) && len(args) > 1 {
+		return args[0] + " " + args[1]
+	}
+	return args[0]
+}
+
+// isGroup reports whether name is the first word of subcommands ("data").
+func isGroup(name string) bool {
+	for n := range commands {
+		if strings.HasPrefix(n, name+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // lookup finds the longest registered command name that prefixes args

@@ -69,3 +69,24 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("version: %d %q", code, out)
 	}
 }
+
+// A command group alone, or asked for help, prints the group's manual; a
+// mistyped command is suggested without the argument after it.
+func TestCommandGroupsAndSuggestions(t *testing.T) {
+	code, _, errs := runCLI(t, "data")
+	if code != 2 || !strings.Contains(errs, "usage: ssmlab data <command>") || !strings.Contains(errs, "data info") {
+		t.Errorf("ssmlab data: %d %q", code, errs)
+	}
+	code, out, _ := runCLI(t, "help", "data")
+	if code != 0 || !strings.Contains(out, "data gen") || !strings.Contains(out, "Parquet") {
+		t.Errorf("ssmlab help data: %d %q", code, out)
+	}
+	code, _, errs = runCLI(t, "runn", "configs/x.toml")
+	if code != 2 || !strings.Contains(errs, `unknown command "runn"`) || !strings.Contains(errs, "did you mean run?") {
+		t.Errorf("ssmlab runn x.toml: %d %q", code, errs)
+	}
+	code, _, errs = runCLI(t, "data", "catt", "x")
+	if code != 2 || !strings.Contains(errs, `unknown command "data catt"`) || !strings.Contains(errs, "did you mean data cat?") {
+		t.Errorf("ssmlab data catt: %d %q", code, errs)
+	}
+}

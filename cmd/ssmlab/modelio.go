@@ -30,6 +30,14 @@ func (m modelIO) check(name string, args []string) (precision.Policy, error) {
 	case *m.model == "" || *m.input == "" || *m.out == "":
 		return precision.Policy{}, usagef("--model, --input and --out are required")
 	}
+	return m.policy(name, args)
+}
+
+// policy checks there are no positional arguments and reads --precision.
+func (m modelIO) policy(name string, args []string) (precision.Policy, error) {
+	if len(args) > 0 {
+		return precision.Policy{}, usagef("%s takes no positional arguments (got %q)", name, args[0])
+	}
 	dt, err := precision.ParseDType(*m.prec)
 	if err != nil {
 		return precision.Policy{}, usagef("--precision: %v", err)

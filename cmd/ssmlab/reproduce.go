@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/ssmlab/ssmlab/experiments"
@@ -12,7 +13,7 @@ import (
 
 var cmdReproduce = &Command{
 	Name:  "reproduce",
-	Usage: "reproduce [--profile quick|default|full] [--configs DIR] [--results DIR] [--paper DIR] [--force]",
+	Usage: "reproduce [--profile quick|default|full] [--configs DIR] [--results DIR] [--paper DIR] [--force] [--set key=value]...",
 	Short: "run every experiment in configs/, then rebuild figures and report",
 	Long: `Reproduce runs every experiment file directly in the configs directory
 (configs/*.toml; presets live in its subdirectories) under one profile, in
@@ -25,6 +26,10 @@ with the figures step, when this build has one.
 Profiles: quick is the CI-sized run (minutes), default the embedded CPU
 scale, full the large one. Results of different profiles differ in config,
 so they go to different --results directories, or --force replaces them.
+Without --paper, the default profile rebuilds paper/ and any other profile
+writes into <results>/paper, so a quick run never overwrites the committed
+report with CI-sized numbers. --set key=value overrides a setting in every
+experiment file, as run's does.
 
 Example:
   ssmlab reproduce --profile quick --results results/quick`,
@@ -34,8 +39,9 @@ var (
 	reproProfile = cmdReproduce.Flag.String("profile", "default", "profile: quick, default or full")
 	reproConfigs = cmdReproduce.Flag.String("configs", "configs", "directory of experiment files")
 	reproResults = cmdReproduce.Flag.String("results", "results", "results directory")
-	reproPaper   = cmdReproduce.Flag.String("paper", "paper", "where figures, tables and REPORT.md go")
+	reproPaper   = cmdReproduce.Flag.String("paper", "", "where figures, tables and REPORT.md go (default: paper for the default profile, <results>/paper otherwise)")
 	reproForce   = cmdReproduce.Flag.Bool("force", false, "rerun every trial from scratch, replacing results")
+	reproSets    = setFlag(&cmdReproduce.Flag)
 )
 
 func init() {
@@ -47,38 +53,54 @@ func runReproduce(_ *Command, args []string) error {
 	if len(args) > 0 {
 		return usagef("reproduce takes no arguments")
 	}
-	suite, err := experiments.LoadSuite(*reproConfigs, *reproProfile)
+	suite, err := experiments.LoadSuite(*reproConfigs, *reproProfile, *reproSets...)
 	if err != nil {
 		return err
 	}
 	if len(suite) == 0 {
 		return fmt.Errorf("%s: no experiment files (*.toml with a kind)", *reproConfigs)
 	}
+	paper := paperDir(*reproPaper, *reproProfile, *reproResults)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	elsewhere := 0
+	total := 0
+	for _, e := range suite {
+		total += len(e.Trials)
+	}
+	overall := experiments.NewTracker("reproduce", total)
 	for _, e := range suite {
 		fmt.Fprintf(stderr, "reproduce: %s (%s, %d trials, profile %s)\n", e.Name, e.File, len(e.Trials), *reproProfile)
-		rep, err := experiments.Run(ctx, e, experiments.Options{Results: *reproResults, Force: *reproForce, Stderr: stderr})
-		if rep != nil {
-			fmt.Fprintln(stdout, describeReport(rep, ""))
-		}
+		rep, err := experiments.Run(ctx, e, experiments.Options{Results: *reproResults, Force: *reproForce, Stderr: stderr, Overall: overall})
 		if err != nil {
 			return fmt.Errorf("%s: %w", e.File, err)
 		}
+		fmt.Fprintln(stdout, describeReport(rep, ""))
 		elsewhere += rep.Elsewhere
 	}
 	if elsewhere > 0 {
-		return fmt.Errorf("%d trials are being run by another process; run reproduce again once they finish to build %s/", elsewhere, *reproPaper)
+		return fmt.Errorf("%d trials are being run by another process; run reproduce again once they finish to build %s/", elsewhere, paper)
 	}
 	fig := experiments.Figures()
 	if fig == nil {
-		fmt.Fprintf(stderr, "reproduce: this build has no figures step yet; %s/ is complete, %s/ was not rebuilt\n", *reproResults, *reproPaper)
+		fmt.Fprintf(stderr, "reproduce: this build has no figures step yet; %s/ is complete, %s/ was not rebuilt\n", *reproResults, paper)
 		return nil
 	}
-	if err := fig(ctx, *reproResults, *reproPaper); err != nil {
+	if err := fig(ctx, *reproResults, paper); err != nil {
 		return fmt.Errorf("figures: %w", err)
 	}
-	fmt.Fprintf(stdout, "figures, tables and report in %s/\n", *reproPaper)
+	fmt.Fprintf(stdout, "figures, tables and report in %s/\n", paper)
 	return nil
+}
+
+// paperDir is where reproduce writes the report: --paper if given, else
+// paper/ for the default profile and <results>/paper for the others.
+func paperDir(flag, profile, results string) string {
+	switch {
+	case flag != "":
+		return flag
+	case profile == "default":
+		return "paper"
+	}
+	return filepath.Join(results, "paper")
 }

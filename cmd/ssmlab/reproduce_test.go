@@ -66,3 +66,35 @@ func TestReproduceRunsEveryExperimentThenFigures(t *testing.T) {
 		t.Errorf("duplicate names: %d %q", code, errs)
 	}
 }
+
+// Only the default profile writes the committed paper/ unless --paper says
+// otherwise; the others write beside their results.
+func TestReproducePaperDir(t *testing.T) {
+	for _, c := range []struct{ flag, profile, results, want string }{
+		{"", "default", "results/default", "paper"},
+		{"", "quick", "results/quick", filepath.Join("results/quick", "paper")},
+		{"", "full", "/r", "/r/paper"},
+		{"out", "quick", "results/quick", "out"},
+	} {
+		if got := paperDir(c.flag, c.profile, c.results); got != c.want {
+			t.Errorf("paperDir(%q, %q, %q) = %q, want %q", c.flag, c.profile, c.results, got, c.want)
+		}
+	}
+}
+
+// reproduce --set applies to every experiment file.
+func TestReproduceSet(t *testing.T) {
+	configs := filepath.Join(t.TempDir(), "configs")
+	os.MkdirAll(configs, 0o755)
+	src, _ := os.ReadFile("../../experiments/testdata/selftest.toml")
+	os.WriteFile(filepath.Join(configs, "selftest.toml"), src, 0o644)
+	results := t.TempDir()
+	code, out, errs := runCLI(t, "reproduce", "--profile", "quick", "--configs", configs, "--results", results, "--paper", filepath.Join(results, "paper"),
+		"--set", "sweep.seed=[7]", "--set", "sweep.precision=[\"fp32\"]")
+	if code != 0 || !strings.Contains(out, "selftest: 1 trials, 1 ran") {
+		t.Fatalf("%d %q %q", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(results, "runs", "selftest", "precision=fp32_seed=7", "DONE")); err != nil {
+		t.Error(err)
+	}
+}

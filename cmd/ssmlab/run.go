@@ -14,7 +14,7 @@ import (
 
 var cmdRun = &Command{
 	Name:  "run",
-	Usage: "run FILE.toml [--shard i/n] [--force] [--profile P] [--results DIR]",
+	Usage: "run FILE.toml [--shard i/n] [--force] [--profile P] [--results DIR] [--set key=value]...",
 	Short: "run an experiment's trials into results/, resuming where it stopped",
 	Long: `Run loads an experiment file (as validate does), expands its sweep into
 trials and runs each into results/runs/<experiment>/<trial-key>/: the
@@ -60,9 +60,15 @@ sweep; their trial directories merge by key, with no merge step. Progress
 goes to stderr; the last line on stdout says where the results are.
 Ctrl-C (or SIGTERM) stops at the next step; run again to resume.
 
+--set key=value (repeatable) overrides one setting, the value in TOML
+(--set eval.shots=[0,1] --set train.steps=200 --set precision="bf16");
+it is checked like a line of the file and beats the file, its includes and
+every profile. 'ssmlab validate --print' shows the result.
+
 Example:
   ssmlab run configs/mp_inference.toml
-  ssmlab run configs/mp_inference.toml --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`,
+  ssmlab run configs/mp_inference.toml --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT
+  ssmlab run configs/icl_scale.toml --set eval.shots=[0,1] --set train.steps=200`,
 }
 
 var (
@@ -70,6 +76,7 @@ var (
 	runForce   = cmdRun.Flag.Bool("force", false, "rerun the selected trials from scratch, replacing their results")
 	runProfile = cmdRun.Flag.String("profile", "default", "profile: quick, default or full")
 	runResults = cmdRun.Flag.String("results", "results", "results directory")
+	runSets    = setFlag(&cmdRun.Flag)
 )
 
 func init() {
@@ -85,7 +92,7 @@ func runRun(_ *Command, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	e, err := experiments.Load(args[0], *runProfile)
+	e, err := experiments.Load(args[0], *runProfile, *runSets...)
 	if err != nil {
 		return err
 	}
@@ -94,10 +101,11 @@ func runRun(_ *Command, args []string) error {
 	rep, err := experiments.Run(ctx, e, experiments.Options{
 		Results: *runResults, Shard: shard, Shards: shards, Force: *runForce, Stderr: stderr,
 	})
-	if rep != nil {
-		fmt.Fprintln(stdout, describeReport(rep, *runShard))
+	if err != nil {
+		return err
 	}
-	return err
+	fmt.Fprintln(stdout, describeReport(rep, *runShard))
+	return nil
 }
 
 func describeReport(rep *experiments.Report, shard string) string {

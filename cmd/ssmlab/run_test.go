@@ -162,3 +162,57 @@ func TestRunUsageErrors(t *testing.T) {
 		t.Errorf("missing file: %d %q", code, errs)
 	}
 }
+
+// validate says when a file includes one outside its tree (an absolute
+// include).
+func TestValidateNotesIncludesOutsideTheTree(t *testing.T) {
+	presets := filepath.Join(t.TempDir(), "p.toml")
+	os.WriteFile(presets, []byte("seed = 3\n"), 0o644)
+	dir := filepath.Join(t.TempDir(), "configs")
+	os.MkdirAll(dir, 0o755)
+	src, _ := os.ReadFile("../../experiments/testdata/selftest.toml")
+	f := filepath.Join(dir, "x.toml")
+	os.WriteFile(f, append([]byte("include = [\""+filepath.ToSlash(presets)+"\"]\n"), src...), 0o644)
+	code, out, errs := runCLI(t, "validate", f)
+	if code != 0 || !strings.Contains(out, "note: "+f+" includes "+presets+", outside") {
+		t.Errorf("validate: %d %q %q", code, out, errs)
+	}
+}
+
+// run --set changes the trials (a new sweep, new params); validate --print
+// shows the merged config with each value's source.
+func TestRunSetAndValidatePrint(t *testing.T) {
+	results := t.TempDir()
+	code, out, errs := runCLI(t, "run", "../../experiments/testdata/selftest.toml", "--profile", "quick", "--results", results,
+		"--set", "sweep.seed=[5]", "--set", "params.steps=3")
+	if code != 0 || !strings.Contains(out, "selftest: 2 trials, 2 ran") {
+		t.Fatalf("run --set: %d %q %q", code, out, errs)
+	}
+	cfg, err := os.ReadFile(filepath.Join(results, "runs", "selftest", "precision=fp32_seed=5", "config.json"))
+	if err != nil || !strings.Contains(string(cfg), `"steps": 3`) {
+		t.Errorf("config.json of the --set trial: %v\n%s", err, cfg)
+	}
+	code, out, errs = runCLI(t, "validate", "--print", "--profile", "quick", "--set", "params.dim=8", "../../experiments/testdata/selftest.toml")
+	for _, want := range []string{"# ../../experiments/testdata/selftest.toml, profile quick", "params.dim = 8", "# command line (--set params.dim=8)",
+		"params.steps = 12", "# profile quick (../../experiments/testdata/selftest.toml:20)", "# file (../../experiments/testdata/selftest.toml:", "# default ("} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("validate --print: %d, no %q in\n%s%s", code, want, out, errs)
+		}
+	}
+	if code, _, errs := runCLI(t, "validate", "--set", "params.dimm=8", "../../experiments/testdata/selftest.toml"); code != 1 || !strings.Contains(errs, "did you mean dim?") {
+		t.Errorf("validate --set with a typo: %d %q", code, errs)
+	}
+}
+
+// A failed run prints no summary line ("N trials, 0 ran") on stdout.
+func TestRunSummaryOnlyOnSuccess(t *testing.T) {
+	results := t.TempDir()
+	args := []string{"run", "../../experiments/testdata/selftest.toml", "--profile", "quick", "--results", results, "--set", "sweep.seed=[0]"}
+	if code, out, errs := runCLI(t, append(args, "--set", "params.steps=3")...); code != 0 || !strings.Contains(out, "2 ran") {
+		t.Fatalf("first run: %d %q %q", code, out, errs)
+	}
+	code, out, errs := runCLI(t, append(args, "--set", "params.steps=4")...) // same trials, another config: refused
+	if code != 1 || out != "" || !strings.Contains(errs, "different config") {
+		t.Errorf("failed run: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,7 +12,7 @@ import (
 
 var cmdValidate = &Command{
 	Name:  "validate",
-	Usage: "validate [--profile P] [--keys] FILE.toml...",
+	Usage: "validate [--profile P] [--keys] [--print] [--set key=value]... FILE.toml...",
 	Short: "check experiment files and presets without running anything",
 	Long: `Validate strict-loads each file the way run would: includes, defaults,
 the profile, every [sweep] point expanded into a trial and checked by its
@@ -40,14 +41,24 @@ checkpoints); they are listed under the file's line, each with the
 huggingface-cli command that downloads it when the model or dataset names
 its Hub source, and ssmlab run refuses such a file before doing any work.
 
+--set key=value (repeatable) overrides a setting as run would, the value
+in TOML (--set eval.shots=[0,1] --set train.steps=200); it is checked like
+a line of the file and beats the file, its includes and every profile.
+--print shows the merged config of each file under --profile (default:
+default), one key per line with where its value came from: default,
+include, file, profile or command line.
+
 Example:
   ssmlab validate configs/*.toml configs/models/*.toml
-  ssmlab validate --keys --profile quick configs/mp_inference.toml`,
+  ssmlab validate --keys --profile quick configs/mp_inference.toml
+  ssmlab validate --print --profile quick --set eval.shots=[0,1] configs/icl_scale.toml`,
 }
 
 var (
 	validateProfile = cmdValidate.Flag.String("profile", "", "check only this profile (quick, default or full)")
 	validateKeys    = cmdValidate.Flag.Bool("keys", false, "list the trial keys of each experiment")
+	validatePrint   = cmdValidate.Flag.Bool("print", false, "print the merged config with the source of each value")
+	validateSets    = setFlag(&cmdValidate.Flag)
 )
 
 func init() {
@@ -62,6 +73,9 @@ func runValidate(_ *Command, files []string) error {
 	profiles := config.Profiles
 	if *validateProfile != "" {
 		profiles = []string{*validateProfile}
+	}
+	if *validatePrint {
+		return printResolved(files, *validateProfile, *validateSets)
 	}
 	if len(files) == 1 {
 		line, keys, err := validateFile(files[0], profiles)
@@ -113,7 +127,7 @@ func validateProfiles(f string, profiles []string) (string, []string, []string, 
 	seen := map[string]bool{}
 	var missing []string
 	for i, p := range profiles {
-		e, miss, err := experiments.LoadAllowMissing(f, p)
+		e, miss, err := experiments.LoadAllowMissing(f, p, *validateSets...)
 		for _, m := range miss {
 			if s := m.String(); !seen[s] {
 				seen[s] = true
@@ -127,7 +141,11 @@ func validateProfiles(f string, profiles []string) (string, []string, []string, 
 			return "", nil, nil, err
 		}
 		if e.Preset {
-			return fmt.Sprintf("%s: ok, preset", f), nil, nil, nil
+			line := fmt.Sprintf("%s: ok, preset", f)
+			for _, o := range e.Outside {
+				line += "\n  note: " + o
+			}
+			return line, nil, nil, nil
 		}
 		counts = append(counts, fmt.Sprintf("%s %d", p, len(e.Trials)))
 		if i == 0 || p == "default" {
@@ -138,6 +156,9 @@ func validateProfiles(f string, profiles []string) (string, []string, []string, 
 		}
 		if i == len(profiles)-1 {
 			line := fmt.Sprintf("%s: ok, experiment %s (kind %s), trials: %s", f, e.Name, e.Kind, strings.Join(counts, ", "))
+			for _, o := range e.Outside {
+				line += "\n  note: " + o
+			}
 			if !*validateKeys {
 				keys = nil
 			}
@@ -146,4 +167,54 @@ func validateProfiles(f string, profiles []string) (string, []string, []string, 
 		}
 	}
 	return "", nil, nil, nil
+}
+
+// printResolved prints the merged config of each file, one key per line
+// in TOML with its source as a comment.
+func printResolved(files []string, profile string, sets []string) error {
+	if profile == "" {
+		profile = "default"
+	}
+	for i, f := range files {
+		e, err := experiments.Load(f, profile, sets...)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		fmt.Fprintf(stdout, "# %s, profile %s\n", f, profile)
+		width := 0
+		for _, v := range e.Values {
+			width = max(width, len(v.Key)+3+len(v.TOML))
+		}
+		width = min(width, 60)
+		for _, v := range e.Values {
+			line := v.Key + " = " + v.TOML
+			fmt.Fprintf(stdout, "%-*s  # %s\n", width, line, v.Source)
+		}
+	}
+	return nil
+}
+
+// setFlag adds the repeatable --set key=value flag to fs.
+func setFlag(fs *flag.FlagSet) *setsValue {
+	v := new(setsValue)
+	fs.Var(v, "set", "override a setting, `key=value` with a TOML value (repeatable)")
+	return v
+}
+
+// setsValue collects --set flags. Setting "" (the default, which the
+// command line resets flags to before each parse) empties it.
+type setsValue []string
+
+func (s *setsValue) String() string { return "" }
+
+func (s *setsValue) Set(v string) error {
+	if v == "" {
+		*s = nil
+		return nil
+	}
+	*s = append(*s, v)
+	return nil
 }

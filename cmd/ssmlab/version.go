@@ -26,16 +26,7 @@ func init() {
 			return usagef("version takes no arguments")
 		}
 		b := experiments.ReadBuild()
-		rev := "commit " + b.Commit
-		if b.Dirty {
-			rev += " (modified)"
-		}
-		if b.Time != "" {
-			rev += " of " + b.Time
-		}
-		if b.Commit == "unknown" {
-			rev += " (built without version control info: build with make build, or go build -buildvcs=true in a git checkout)"
-		}
+		rev := revision(b)
 		var names []string
 		for _, b := range tensor.Backends() {
 			names = append(names, b.Name())
@@ -45,4 +36,21 @@ func init() {
 		return nil
 	}
 	register(cmdVersion)
+}
+
+// revision describes the code a binary was built from, saying how to get
+// the commit recorded when the build info has none (-buildvcs=false, or a
+// build outside a git checkout).
+func revision(b experiments.Build) string {
+	rev := "commit " + b.Commit
+	if b.Dirty {
+		rev += " (modified)"
+	}
+	if b.Time != "" {
+		rev += " of " + b.Time
+	}
+	if b.Commit == "unknown" {
+		rev += " (built without version control info: build with make build, or go build -buildvcs=true in a git checkout)"
+	}
+	return rev
 }

@@ -2,6 +2,7 @@ package arrowio
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -77,13 +78,58 @@ func findSplitFolders(path string, leaves []string) (*Dataset, error) {
 		rel = append(rel, r)
 	}
 	for _, l := range leaves {
-		if filepath.Dir(l) != filepath.Dir(leaves[0]) || exists(filepath.Join(l, "dataset_info.json")) || exists(filepath.Join(l, "state.json")) {
-			return nil, fmt.Errorf("%s: holds several datasets (%s); give the path of one", path, strings.Join(rel, ", "))
+		if filepath.Dir(l) != filepath.Dir(leaves[0]) || exists(filepath.Join(l, "dataset_info.json")) || exists(filepath.Join(l, "state.json")) || hasSplits(l) {
+			return nil, &SeveralError{Path: path, Leaves: leaves, rel: rel}
 		}
 		d.Splits = append(d.Splits, Split{filepath.Base(l), dataFiles(l)})
 	}
 	sortSplits(d.Splits)
 	return d, nil
+}
+
+// SeveralError is Find's answer for a folder holding several datasets
+// (the output root of `ssmlab data gen`, or its mc/ folder of task
+// families): FindAll reads each.
+type SeveralError struct {
+	Path   string
+	Leaves []string // the datasets' folders
+	rel    []string
+}
+
+func (e *SeveralError) Error() string {
+	return fmt.Sprintf("%s: holds several datasets (%s); give the path of one", e.Path, strings.Join(e.rel, ", "))
+}
+
+// hasSplits reports whether a folder's own data files name more than one
+// split (train.arrow and test.arrow): a dataset, not one split's shards.
+func hasSplits(dir string) bool {
+	names := map[string]bool{}
+	for _, f := range dataFiles(dir) {
+		names[splitOf(stem(f), nil, filepath.Base(dir))] = true
+	}
+	return len(names) > 1
+}
+
+// FindAll is Find for a path that may hold several datasets: one Dataset
+// each, with Path the dataset's folder.
+func FindAll(path string) ([]*Dataset, error) {
+	d, err := Find(path)
+	var several *SeveralError
+	if !errors.As(err, &several) {
+		if err != nil {
+			return nil, err
+		}
+		return []*Dataset{d}, nil
+	}
+	var out []*Dataset
+	for _, l := range several.Leaves {
+		d, err := Find(l)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // Split returns the named split; "" means the only split.

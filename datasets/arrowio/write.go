@@ -45,6 +45,19 @@ func WriteFile(path string, t *Table, f Format) (err error) {
 	})
 }
 
+// WriteTo writes t to w in format f (for a file, WriteFile is atomic).
+// Parquet and streams need no seeking; the Arrow file format does, so it
+// is refused here.
+func WriteTo(w io.Writer, t *Table, f Format) error {
+	switch f {
+	case Stream:
+		return writeIPC(ipc.NewWriter(w, ipc.WithSchema(t.Schema)), t)
+	case Parquet:
+		return writeParquet(w, t)
+	}
+	return fmt.Errorf("WriteTo: format %v needs a file (use WriteFile)", f)
+}
+
 type recordWriter interface {
 	Write(arrow.Record) error
 	Close() error

@@ -22,6 +22,7 @@ type BPE struct {
 	raw, normed  *matcher    // added tokens matched before / after normalizing
 	vocabSize    int
 	eos          int
+	path         string // the tokenizer.json it was loaded from, if any
 	mu           sync.Mutex
 	cache        map[string][]int
 }

@@ -54,6 +54,7 @@ func Load(path string) (*BPE, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.path = path
 	if eos, ok := siblingEOS(filepath.Dir(path)); ok {
 		for id, tok := range t.tokens {
 			if tok == eos && (t.eos < 0 || t.tokens[t.eos] != eos || id < t.eos) {

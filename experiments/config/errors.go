@@ -19,7 +19,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Line > 0 {
+	if e.Line > 0 && !strings.HasPrefix(e.File, setPrefix) {
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 	}
 	return e.File + ": " + e.Msg
@@ -51,7 +51,7 @@ func tomlError(file string, src []byte, err error) (*Error, string) {
 	line, _ := strconv.Atoi(m[1])
 	key, msg := m[2], m[3]
 	if t := badTypeRE.FindStringSubmatch(msg); t != nil {
-		msg = fmt.Sprintf("wrong type: want %s, got %s", article(t[2]), article(t[1]))
+		msg = fmt.Sprintf("wrong type: must be %s, not %s", humanType(t[2]), humanType(t[1]))
 	}
 	if key != "" {
 		if line == 0 && src != nil {
@@ -62,13 +62,26 @@ func tomlError(file string, src []byte, err error) (*Error, string) {
 	return &Error{File: file, Line: line, Msg: msg}, key
 }
 
-func article(t string) string {
-	t = strings.TrimPrefix(strings.ToLower(t), "primitive (string-like)")
+// humanType names a type of the toml package's messages (a TOML type or a
+// Go kind or type) the way a TOML file spells it.
+func humanType(t string) string {
+	t = strings.ToLower(strings.TrimSpace(t))
+	t = strings.TrimPrefix(t, "primitive (string-like)")
 	switch {
-	case t == "":
-		return "a string"
-	case strings.HasPrefix(t, "array") || strings.HasPrefix(t, "integer"):
-		return "an " + t
+	case t == "" || t == "string":
+		return "a string (\"...\")"
+	case strings.HasPrefix(t, "[]") || strings.HasPrefix(t, "slice") || strings.HasPrefix(t, "array"):
+		return "an array ([...])"
+	case strings.HasPrefix(t, "map") || strings.HasPrefix(t, "struct") || strings.HasPrefix(t, "table") || strings.HasPrefix(t, "inline"):
+		return "a table ({...} or [section])"
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+		return "an integer"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case strings.HasPrefix(t, "bool"):
+		return "true or false"
+	case strings.Contains(t, "time") || strings.Contains(t, "date"):
+		return "a date"
 	}
 	return "a " + t
 }

@@ -3,6 +3,7 @@ package config
 import (
 	_ "embed"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -30,8 +31,10 @@ type layer struct {
 
 // readLayers reads path and, depth first, the presets it includes, and
 // returns them in merge order (includes before the file that names them).
-// stack holds the absolute paths of the files being read, for cycles.
-func readLayers(path, root string, stack []string) ([]*layer, error) {
+// root is the folder tree path's relative includes resolve inside; stack
+// holds the absolute paths of the files being read, for cycles; outside
+// collects the absolute includes (files outside the tree) for validate.
+func readLayers(path, root string, stack []string, outside *[]string) ([]*layer, error) {
 	abs, _ := filepath.Abs(path)
 	src, err := fsx.ReadFile(path)
 	if err != nil {
@@ -52,21 +55,84 @@ func readLayers(path, root string, stack []string) ([]*layer, error) {
 		return nil, err
 	}
 	for _, inc := range incs {
-		p := filepath.Join(root, filepath.FromSlash(inc))
+		p, incRoot, err := resolveInclude(path, root, inc)
+		if err != nil {
+			return nil, errAt(path, src, []string{"include"}, "%v", err)
+		}
+		if incRoot != root {
+			*outside = append(*outside, fmt.Sprintf("%s includes %s, outside %s (an absolute include)", path, p, root))
+		}
 		pa, _ := filepath.Abs(p)
 		if i := indexOf(stack, pa); i >= 0 {
 			return nil, errAt(path, src, []string{"include"}, "include cycle: %s", cycle(stack[i:], pa))
 		}
-		if _, err := os.Stat(p); err != nil {
-			return nil, errAt(path, src, []string{"include"}, "include %q: no such file %s%s", inc, p, suggest.Hint(inc, presetNames(root)))
-		}
-		ls, err := readLayers(p, root, stack)
+		ls, err := readLayers(p, incRoot, stack, outside)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, ls...)
 	}
 	return append(out, l), nil
+}
+
+// resolveInclude finds the file an include of the file from names, and
+// the tree that file's own includes resolve in.
+//
+// An absolute include is that file, whose tree is its own (treeRoot). A
+// relative one must stay inside the including file's tree: it names no
+// "..", and is looked up in the including file's folder, then each folder
+// above it up to root, the first that has it winning (so a preset in
+// configs/train/ includes "data/suite.toml" from configs/data/). A file
+// reached through a symlink that leaves the tree is refused.
+func resolveInclude(from, root, inc string) (path, incRoot string, err error) {
+	if inc == "" {
+		return "", "", fmt.Errorf("include: an empty file name")
+	}
+	native := filepath.FromSlash(inc)
+	if filepath.IsAbs(native) {
+		p := filepath.Clean(native)
+		if _, err := os.Stat(p); err != nil {
+			return "", "", fmt.Errorf("include %q: no such file", inc)
+		}
+		return p, treeRoot(p), nil
+	}
+	if !filepath.IsLocal(native) {
+		return "", "", fmt.Errorf("include %q leaves %s; relative includes resolve inside the including file's tree, so name a file outside it by its absolute path", inc, root)
+	}
+	rootAbs, _ := filepath.Abs(root)
+	dir, _ := filepath.Abs(filepath.Dir(from))
+	for {
+		p := filepath.Join(dir, native)
+		if _, err := os.Stat(p); err == nil {
+			if err := insideTree(p, rootAbs); err != nil {
+				return "", "", fmt.Errorf("include %q: %v", inc, err)
+			}
+			return relToWD(p), root, nil
+		}
+		if dir == rootAbs || !strings.HasPrefix(dir, rootAbs+string(filepath.Separator)) {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	return "", "", fmt.Errorf("include %q: no such file in %s or a folder above it up to the tree's root %s; copy the preset into the tree or include it by absolute path%s",
+		inc, relToWD(filepath.Dir(from)), rootAbs, suggest.Hint(inc, presetNames(root)))
+}
+
+// insideTree refuses a path whose real location (symlinks followed) is
+// outside root's.
+func insideTree(p, root string) error {
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return err
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(realRoot, real); err != nil || !filepath.IsLocal(rel) {
+		return fmt.Errorf("%s resolves to %s, outside %s (through a symlink); include it by its absolute path if that is meant", p, real, root)
+	}
+	return nil
 }
 
 // includes returns the file's include list, checking its type.
@@ -91,9 +157,11 @@ func (l *layer) includes() ([]string, error) {
 	return out, nil
 }
 
-// configsRoot is the directory include paths are relative to: the nearest
-// enclosing directory named "configs", else the file's own directory.
-func configsRoot(path string) string {
+// treeRoot is the folder tree a file's relative includes resolve inside:
+// the nearest enclosing folder named "configs"; else the working folder,
+// if it holds the file (a copy of configs/ under another name, run from
+// its top); else the file's own folder.
+func treeRoot(path string) string {
 	dir := filepath.Dir(path)
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -101,15 +169,28 @@ func configsRoot(path string) string {
 	}
 	for d := abs; ; d = filepath.Dir(d) {
 		if filepath.Base(d) == "configs" {
-			if rel, err := filepath.Rel(mustWD(), d); err == nil && !strings.HasPrefix(rel, "..") {
-				return rel
-			}
-			return d
+			return relToWD(d)
 		}
 		if filepath.Dir(d) == d {
-			return dir
+			break
 		}
 	}
+	if wd := mustWD(); wd != "" && (abs == wd || strings.HasPrefix(abs, wd+string(filepath.Separator))) {
+		return "."
+	}
+	return dir
+}
+
+// relToWD shortens an absolute path below the working folder to a
+// relative one, for messages.
+func relToWD(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	if rel, err := filepath.Rel(mustWD(), p); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	return p
 }
 
 func mustWD() string {
@@ -117,14 +198,21 @@ func mustWD() string {
 	return wd
 }
 
-// presetNames lists the .toml files under root, for include did-you-means.
+// presetNames lists the .toml files under root, for include did-you-means:
+// at most three folders deep, hidden folders skipped, the first 500 (the
+// root may be the working folder, a home directory).
 func presetNames(root string) []string {
 	var names []string
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".toml") {
-			if rel, err := filepath.Rel(root, p); err == nil {
-				names = append(names, filepath.ToSlash(rel))
-			}
+		if err != nil || len(names) >= 500 {
+			return filepath.SkipDir
+		}
+		rel, _ := filepath.Rel(root, p)
+		if d.IsDir() && rel != "." && (strings.HasPrefix(d.Name(), ".") || strings.Count(rel, string(filepath.Separator)) >= 2) {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".toml") {
+			names = append(names, filepath.ToSlash(rel))
 		}
 		return nil
 	})

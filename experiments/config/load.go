@@ -16,6 +16,9 @@ type Options struct {
 	Profile string
 	// Kinds are the registered kind names; nil skips the check.
 	Kinds []string
+	// Sets are command-line overrides "key=value" (TOML values), merged
+	// last, each strict-checked like a file.
+	Sets []string
 	// Params returns a new pointer to the params struct of kind, holding the
 	// kind's defaults (a pointer to an empty struct if it takes none). Nil:
 	// [params] is decoded into a map and not checked.
@@ -33,6 +36,12 @@ type Experiment struct {
 	Settings
 	Params any
 	Trials []Trial
+	// Values are the resolved settings (before the sweep), each with its
+	// source, for validate --print.
+	Values []Value
+	// Outside lists the includes of files outside the experiment file's
+	// tree (absolute includes), one line each, for validate to show.
+	Outside []string
 }
 
 // Load reads, strict-checks, merges and expands an experiment file (or
@@ -44,7 +53,8 @@ func Load(path string, opt Options) (*Experiment, error) {
 	if !contains(Profiles, opt.Profile) {
 		return nil, fmt.Errorf("unknown profile %q (want one of %v)%s", opt.Profile, Profiles, suggest.Hint(opt.Profile, Profiles))
 	}
-	layers, err := readLayers(path, configsRoot(path), nil)
+	var outside []string
+	layers, err := readLayers(path, treeRoot(path), nil, &outside)
 	if err != nil {
 		return nil, err
 	}
@@ -52,11 +62,17 @@ func Load(path string, opt Options) (*Experiment, error) {
 	if _, err := toml.Decode(string(defaultsTOML), &def.raw); err != nil {
 		panic("defaults.toml: " + err.Error())
 	}
-	mg := newMerged()
-	for _, l := range append([]*layer{def}, layers...) {
-		mg.add(l.raw, nil, func(rel []string) origin { return origin{l, rel} })
+	for _, a := range opt.Sets {
+		l, err := setLayer(a)
+		if err != nil {
+			return nil, err
+		}
+		layers = append(layers, l)
 	}
-	delete(mg.m, "include")
+	mg, err := mergeLayers(def, layers, path, opt.Profile, len(opt.Sets))
+	if err != nil {
+		return nil, err
+	}
 	kind, _ := mg.m["kind"].(string)
 	newParams, err := paramsFor(mg, path, kind, opt)
 	if err != nil {
@@ -67,10 +83,7 @@ func Load(path string, opt Options) (*Experiment, error) {
 			return nil, err
 		}
 	}
-	e := &Experiment{File: path, Profile: opt.Profile, Preset: kind == ""}
-	if err := applyProfile(mg, path, opt.Profile); err != nil {
-		return nil, err
-	}
+	e := &Experiment{File: path, Profile: opt.Profile, Preset: kind == "", Outside: outside, Values: mg.values(path)}
 	if e.Settings, e.Params, err = decode(mg, path, newParams); err != nil {
 		return nil, err
 	}
@@ -103,10 +116,53 @@ func paramsFor(mg *merged, path, kind string, opt Options) (func() any, error) {
 	return func() any { return opt.Params(kind) }, nil
 }
 
-// applyProfile merges [profile.NAME] over the rest and drops [profile].
-func applyProfile(mg *merged, path, name string) error {
-	profs, _ := mg.m["profile"].(map[string]any)
-	delete(mg.m, "profile")
+// mergeLayers merges the layers of a load in precedence order, lowest
+// first:
+//
+//	defaults < the presets (in include order) < the presets' [profile.NAME]
+//	  < the file < the file's [profile.NAME] < --set (sets, the last layers)
+//
+// so a value the user's own file sets is never replaced by a preset's
+// profile section (a preset's quick eval shots do not beat the shots the
+// experiment asks for), while the file's own profile section still has
+// the last word.
+func mergeLayers(def *layer, layers []*layer, path, profile string, sets int) (*merged, error) {
+	all := append([]*layer{def}, layers...)
+	for _, l := range all {
+		if err := checkProfiles(l); err != nil {
+			return nil, err
+		}
+	}
+	mg := newMerged()
+	plain := func(l *layer) {
+		mg.add(without(l.raw, "profile", "include"), nil, func(rel []string) origin { return origin{l, rel} })
+	}
+	section := func(l *layer) {
+		profs, _ := l.raw["profile"].(map[string]any)
+		p, _ := profs[profile].(map[string]any)
+		mg.add(p, nil, func(rel []string) origin { return origin{l, append([]string{"profile", profile}, rel...)} })
+	}
+	cli := all[len(all)-sets:]
+	all = all[:len(all)-sets]
+	top := all[len(all)-1]
+	for _, l := range all[:len(all)-1] {
+		plain(l)
+	}
+	for _, l := range all[:len(all)-1] {
+		section(l)
+	}
+	plain(top)
+	section(top)
+	for _, l := range cli {
+		plain(l)
+	}
+	return mg, nil
+}
+
+// checkProfiles checks a layer's [profile] tables: known names, and no
+// name or kind inside.
+func checkProfiles(l *layer) error {
+	profs, _ := l.raw["profile"].(map[string]any)
 	names := make([]string, 0, len(profs))
 	for n := range profs {
 		names = append(names, n)
@@ -114,20 +170,28 @@ func applyProfile(mg *merged, path, name string) error {
 	sort.Strings(names)
 	for _, n := range names {
 		if !contains(Profiles, n) {
-			return mg.errAt(path, []string{"profile", n}, "unknown profile %q (want one of %v)%s", n, Profiles, suggest.Hint(n, Profiles))
+			return errAt(l.file, l.src, []string{"profile", n}, "unknown profile %q (want one of %v)%s", n, Profiles, suggest.Hint(n, Profiles))
 		}
 		p, _ := profs[n].(map[string]any)
 		for _, k := range []string{"name", "kind"} {
 			if _, ok := p[k]; ok {
-				return mg.errAt(path, []string{"profile", n, k}, "a profile cannot change %s", k)
+				return errAt(l.file, l.src, []string{"profile", n, k}, "a profile cannot change %s", k)
 			}
 		}
 	}
-	p, _ := profs[name].(map[string]any)
-	mg.add(p, nil, func(rel []string) origin {
-		return mg.origins[pathKey(append([]string{"profile", name}, rel...))]
-	})
 	return nil
+}
+
+// without returns t less the named top-level keys (t is not changed).
+func without(t map[string]any, keys ...string) map[string]any {
+	out := make(map[string]any, len(t))
+	for k, v := range t {
+		out[k] = v
+	}
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
 }
 
 // decode turns the merged table into Settings and params. Each file was

@@ -12,6 +12,7 @@ import (
 	"github.com/ssmlab/ssmlab/datasets/suite"
 	"github.com/ssmlab/ssmlab/datasets/tokenizer"
 	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/models/train"
 )
 
 // suites caches generated suites by seed and profile: generation is
@@ -274,4 +275,58 @@ func orName(d config.Dataset) string {
 		return d.Path
 	}
 	return "the suite's " + d.Builtin
+}
+
+// validationData is the held-out data a training run reports its
+// validation loss on: the suite's validation documents (corpus) or
+// instructions (instruct), batched like the training data with a fixed
+// seed. A dataset given by path has none here (nil): only its one split
+// is read.
+func validationData(d config.Dataset, B, T int) (train.Data, error) {
+	if d.Builtin != "corpus" && d.Builtin != "instruct" {
+		return nil, nil
+	}
+	s, err := suiteOf(d)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenizerOf(d)
+	if err != nil {
+		return nil, err
+	}
+	const seed = 0x76616c // "val"
+	if d.Builtin == "instruct" {
+		var ex []Example
+		for _, in := range s.InstructVal {
+			if wantFamily(d, in.Family) {
+				ex = append(ex, Example{Prompt: tok.Encode(suite.Compact(in)), Response: tok.Encode(in.Output)})
+			}
+		}
+		if len(ex) == 0 {
+			return nil, nil
+		}
+		return newSFTData(ex, B, T, tok.EOS(), seed)
+	}
+	pad := tokenizer.PAD
+	if _, isBytes := tok.(tokenizer.Bytes); !isBytes {
+		pad = tok.EOS()
+	}
+	var docs []string
+	for _, doc := range s.PretrainVal {
+		if wantFamily(d, doc.Family) {
+			docs = append(docs, doc.Text)
+		}
+	}
+	var rows [][]int
+	for _, r := range suite.Pack(docs, tok, T, pad) {
+		row := make([]int, len(r))
+		for j, v := range r {
+			row[j] = int(v)
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return newRowData(rows, B, T, pad, seed)
 }

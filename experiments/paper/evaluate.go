@@ -7,6 +7,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/datasets/lmeval"
 	"github.com/ssmlab/ssmlab/datasets/tokenizer"
+	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -63,7 +64,7 @@ type scored struct {
 // TaskScores per (task, k), tasks in order, k in spec order.
 func Evaluate(ctx context.Context, m lm.Model, pol precision.Policy, spec EvalSpec) ([]TaskScores, error) {
 	var out []TaskScores
-	for _, k := range spec.Shots {
+	for ki, k := range spec.Shots {
 		var reqs []scored
 		var base []int // index in out of each task at this k
 		for ti, t0 := range spec.Tasks {
@@ -102,6 +103,9 @@ func Evaluate(ctx context.Context, m lm.Model, pol precision.Policy, spec EvalSp
 		}
 		for _, i := range base {
 			finishScores(&out[i], spec.Tasks)
+		}
+		if c, ok := ctx.(*experiments.Context); ok && c.Progress != nil {
+			c.Progress.Step(ki+1, len(spec.Shots), fmt.Sprintf("shot counts evaluated (%d requests at k=%d)", len(reqs), k))
 		}
 	}
 	return out, nil

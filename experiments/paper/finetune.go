@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/ssmlab/ssmlab/datasets/tokenizer"
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/summary"
@@ -105,7 +106,11 @@ func (finetuneBuilder) Build(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
-	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}}
+	val, err := validationData(spec.Data, spec.Train.BatchSize, spec.Train.SeqLen)
+	if err != nil {
+		return err
+	}
+	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Val: val, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}, Step: ctx.Progress.Step}
 	s, err := tr.Run()
 	if err != nil {
 		return err
@@ -119,6 +124,9 @@ func (finetuneBuilder) Build(ctx *experiments.Context) error {
 		adapters.Detach()
 	}
 	if err := hf.Save(ctx.Path("model"), base); err != nil {
+		return err
+	}
+	if err := tokenizer.SaveHF(ctx.Path("model"), tok); err != nil {
 		return err
 	}
 	return ctx.WriteSummary(summary.Finetune{Arch: base.Arch(), Params: ParamCount(base), Trainable: trainable,

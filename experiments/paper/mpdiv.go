@@ -2,6 +2,7 @@ package paper
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
@@ -108,8 +109,12 @@ func (MPDiv) Run(ctx *experiments.Context) error {
 		}
 		row.MaxAbsLogit, row.MeanKL, row.ArgmaxFlip = summary.Num(ls.MaxAbsDiff), summary.Num(ls.MeanKL), summary.Num(ls.FlipRate)
 		out.Rows = append(out.Rows, row)
-		ctx.Progress.Printf("%s: %s diverges %.2f pp from fp32 (KL %.2g)", t.ModelName, pol, row.DivPP, row.MeanKL)
 	}
+	var divs []string
+	for _, row := range out.Rows[1:] { // the first row is fp32 itself
+		divs = append(divs, fmt.Sprintf("%s %.2f pp (KL %.2g)", row.Precision, row.DivPP, float64(row.MeanKL)))
+	}
+	ctx.Progress.Printf("%s: divergence from fp32: %s", t.ModelName, strings.Join(divs, ", "))
 	return ctx.WriteSummary(out)
 }
 

@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/datasets/tokenizer"
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/experiments/store"
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
@@ -53,11 +55,11 @@ func trainConfig(tc config.Train, pol precision.Policy, spec any) (train.Config,
 		return train.Config{}, err
 	}
 	return train.Config{
-		Steps: tc.Steps, Accum: 1, Policy: pol, ClipNorm: tc.GradClip, CkptEvery: tc.CheckpointEvery,
+		Steps: tc.Steps, Accum: 1, Policy: pol, ClipNorm: tc.GradClip, CkptEvery: tc.CheckpointEvery, LogEvery: tc.LogEvery,
 		Schedule: optim.Schedule{Kind: tc.Schedule, Peak: tc.LearningRate, Warmup: tc.WarmupSteps, Total: tc.Steps,
 			MinRatio: tc.MinLRRatio},
 		AdamW:      optim.AdamWConfig{Beta1: tc.Beta1, Beta2: tc.Beta2, Eps: tc.Eps, WeightDecay: tc.WeightDecay},
-		ConfigJSON: string(raw),
+		ConfigJSON: string(store.KeyJSON(raw)), // log_every may change between a kill and the resume
 	}, nil
 }
 
@@ -96,12 +98,23 @@ func (pretrainBuilder) Build(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
-	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}}
+	val, err := validationData(spec.Data, spec.Train.BatchSize, spec.Train.SeqLen)
+	if err != nil {
+		return err
+	}
+	tr := &train.Trainer{Ctx: ctx, Model: m, Data: data, Val: val, Config: cfg, Dir: ctx.Path("train"), Progress: progressWriter{ctx}, Step: ctx.Progress.Step}
 	s, err := tr.Run()
 	if err != nil {
 		return err
 	}
 	if err := hf.Save(ctx.Path("model"), m); err != nil {
+		return err
+	}
+	tok, err := tokenizerOf(spec.Data)
+	if err != nil {
+		return err
+	}
+	if err := tokenizer.SaveHF(ctx.Path("model"), tok); err != nil {
 		return err
 	}
 	return ctx.WriteSummary(summary.Base{Arch: m.Arch(), Params: ParamCount(m), Train: trainSummary(s),

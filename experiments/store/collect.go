@@ -103,3 +103,91 @@ func readResult(dir string) (Result, error) {
 	}
 	return Result{Key: t.Key, Axes: t.Axes, Dir: dir, Config: c.Trial, Summary: sum}, nil
 }
+
+// Experiments lists the experiments under results/runs/ that have at least
+// one finished trial, sorted. A missing results folder is an error naming
+// it; a folder with no finished trial gives none.
+func Experiments(results string) ([]string, error) {
+	if st, err := os.Stat(results); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such results folder", results)
+		}
+		return nil, err
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("%s: not a folder", results)
+	}
+	ents, err := os.ReadDir(filepath.Join(results, "runs"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		trials, err := os.ReadDir(filepath.Join(results, "runs", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range trials {
+			if t.IsDir() && Done(filepath.Join(results, "runs", e.Name(), t.Name())) {
+				out = append(out, e.Name())
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// Status is how far a trial directory got: "done" (DONE written), else
+// what its provenance.json last recorded: "running" (or killed before it
+// could say otherwise), "interrupted", "failed: ..."; "started" without
+// one.
+func Status(dir string) string {
+	if Done(dir) {
+		return "done"
+	}
+	var p struct {
+		Status string `json:"status"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, ProvenanceFile))
+	if err != nil || json.Unmarshal(b, &p) != nil || p.Status == "" {
+		return "started"
+	}
+	return p.Status
+}
+
+// Trials lists the trial directories of an experiment (hidden ones, such
+// as trash being deleted, left out), sorted.
+func Trials(results, experiment string) ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(results, "runs", experiment))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, filepath.Join(results, "runs", experiment, e.Name()))
+		}
+	}
+	return out, nil
+}
+
+// AllExperiments lists every experiment folder under results/runs/,
+// finished or not, sorted.
+func AllExperiments(results string) ([]string, error) {
+	if _, err := Experiments(results); err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(filepath.Join(results, "runs"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}

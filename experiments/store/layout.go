@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"github.com/ssmlab/ssmlab/internal/fsx"
 )
@@ -59,7 +60,8 @@ func MarkDone(dir, hash string) error {
 
 // Config is the content of config.json.
 type Config struct {
-	// Hash is "sha256:" and the hex digest of Version and Trial (compact JSON).
+	// Hash is "sha256:" and the hex digest of Version and KeyJSON(Trial)
+	// (compact JSON, settings that only change reporting at their defaults).
 	Hash string `json:"hash"`
 	// Version is the kind's (or builder's) version: a code change that
 	// invalidates old results bumps it.
@@ -80,9 +82,21 @@ func NewConfig(v any, version string, inputs ...Input) (Config, error) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n", version)
-	h.Write(b)
+	h.Write(KeyJSON(b))
 	hashInputs(h, inputs)
 	return Config{Hash: "sha256:" + hex.EncodeToString(h.Sum(nil)), Version: version, Trial: b, Inputs: inputs}, nil
+}
+
+// unkeyed matches the settings that change how a run reports, never what
+// it computes: log_every (how often the loss curve is logged).
+var unkeyed = regexp.MustCompile(`([{,])"log_every":-?[0-9]+`)
+
+// KeyJSON is the compact JSON b as a hash sees it: every setting that
+// only changes reporting is set to its default, so changing it reruns
+// nothing, and keys made before it was left out (when it was always the
+// default, 10) stay the same. Config.Trial keeps the real values.
+func KeyJSON(b []byte) []byte {
+	return unkeyed.ReplaceAll(b, []byte(`${1}"log_every":10`))
 }
 
 // WriteConfig writes config.json atomically.

@@ -16,6 +16,8 @@ type Config struct {
 	ClipNorm    float64          // global gradient-norm clip; 0 disables
 	Policy      precision.Policy // fp32, fp16, bf16 (+ -pure)
 	CkptEvery   int              // steps between checkpoints; 0 = only at the end
+	LogEvery    int              // steps between log.jsonl lines (and the last step); 0 or 1 = every step
+	ValBatches  int              // validation batches per log line when the Trainer has Val (default 4)
 	ConfigJSON  string           // the resolved experiment config, stored in checkpoints
 	ProgressSec float64          // seconds between progress lines (default 2)
 }
@@ -36,6 +38,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ProgressSec == 0 {
 		c.ProgressSec = 2
+	}
+	if c.ValBatches == 0 {
+		c.ValBatches = 4
 	}
 	return c.Schedule.Validate()
 }

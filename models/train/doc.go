@@ -1,8 +1,11 @@
 // Package train runs training loops for any lm.Model: gradient accumulation,
 // autocast policies with fp16 dynamic loss scaling, global-norm clipping,
 // AdamW on the trainable parameters only (LoRA leaves the base untouched and
-// allocates nothing for it), checkpoints and exact resume, log.jsonl and a
-// progress line.
+// allocates nothing for it), checkpoints and exact resume, and the run's
+// records in its folder: steps.jsonl (every optimizer step: Record),
+// log.jsonl and scalars.csv (the loss curve every log_every steps, with
+// validation loss when the run has validation data: LogLine; steps counted
+// from 1 as the progress line counts them) and a progress line.
 //
 // Determinism. Micro-batch i is a pure function of i (the Data interface),
 // so a checkpoint needs only the step, the weights, the optimizer and loss

@@ -79,7 +79,7 @@ func (d markov) Batch(i int) ([]int, []int) {
 
 func cfg(steps int, pol string) Config {
 	p, _ := precision.ParsePolicy(pol)
-	return Config{Steps: steps, Accum: 2, Policy: p, ClipNorm: 1, CkptEvery: 3,
+	return Config{Steps: steps, Accum: 2, Policy: p, ClipNorm: 1, CkptEvery: 3, LogEvery: 2,
 		Schedule: optim.Schedule{Kind: "cosine", Peak: 0.05, Warmup: 2}, AdamW: optim.AdamWConfig{WeightDecay: 0.01},
 		ConfigJSON: `{"test":true}`}
 }
@@ -163,9 +163,16 @@ func deterministic(t *testing.T, path string) []Record {
 
 func sameRun(t *testing.T, a, b string, ma, mb *bigram) {
 	t.Helper()
-	ra, rb := deterministic(t, filepath.Join(a, "log.jsonl")), deterministic(t, filepath.Join(b, "log.jsonl"))
+	ra, rb := deterministic(t, filepath.Join(a, StepsFile)), deterministic(t, filepath.Join(b, StepsFile))
 	ja, _ := json.Marshal(ra)
 	jb, _ := json.Marshal(rb)
+	for _, f := range []string{LogFile, ScalarsFile} {
+		ca, _ := os.ReadFile(filepath.Join(a, f))
+		cb, _ := os.ReadFile(filepath.Join(b, f))
+		if len(ca) == 0 || !bytes.Equal(ca, cb) {
+			t.Fatalf("%s differs after resume:\n%s\n%s", f, ca, cb)
+		}
+	}
 	if !bytes.Equal(ja, jb) {
 		t.Fatalf("logs differ:\n%s\n%s", ja, jb)
 	}
@@ -190,11 +197,15 @@ func TestResumeAfterCrashIsBitIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := newBigram(16, 8, 4)
-	again := &Trainer{Model: m, Data: markov{2, 8, 16}, Config: cfg(10, "fp16"), Dir: broken}
+	var progress strings.Builder
+	again := &Trainer{Model: m, Data: markov{2, 8, 16}, Config: cfg(10, "fp16"), Dir: broken, Progress: &progress, Label: "base: "}
 	if _, err := again.Run(); err != nil {
 		t.Fatal(err)
 	}
 	sameRun(t, whole, broken, ref.Model.(*bigram), m)
+	if !strings.HasPrefix(progress.String(), "base: resuming from step 3 of 10") {
+		t.Errorf("a resumed run does not say so: %q", progress.String())
+	}
 }
 
 // TestKill9 kills a training process at a random moment and restarts it.
@@ -219,7 +230,7 @@ func TestKill9ResumeIsBitIdentical(t *testing.T) {
 		}
 		if killAfter > 0 {
 			for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-				recs, _ := ReadLog(filepath.Join(dir, "log.jsonl"))
+				recs, _ := ReadLog(filepath.Join(dir, StepsFile))
 				if len(recs) >= killAfter {
 					break
 				}
@@ -234,7 +245,7 @@ func TestKill9ResumeIsBitIdentical(t *testing.T) {
 	}
 	runChild(whole, 0)
 	runChild(killed, 37)
-	if recs, _ := ReadLog(filepath.Join(killed, "log.jsonl")); len(recs) >= 120 {
+	if recs, _ := ReadLog(filepath.Join(killed, StepsFile)); len(recs) >= 120 {
 		t.Skip("the child finished before the kill landed")
 	}
 	runChild(killed, 0)
@@ -316,7 +327,7 @@ func TestCancelledRunStopsBetweenSteps(t *testing.T) {
 	if _, err := tr.Run(); err != context.Canceled {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	recs, _ := ReadLog(filepath.Join(dir, "log.jsonl"))
+	recs, _ := ReadLog(filepath.Join(dir, StepsFile))
 	if len(recs) != 8 {
 		t.Fatalf("%d steps logged, want 8 (stopped before step 8)", len(recs))
 	}
@@ -336,7 +347,7 @@ func TestLogKeepsNonFiniteNumbersAndRefusesCorruptLines(t *testing.T) {
 	if _, err := tr.Run(); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "log.jsonl")
+	path := filepath.Join(dir, StepsFile)
 	recs, err := ReadLog(path)
 	if err != nil || len(recs) != 6 {
 		t.Fatalf("%d records, %v", len(recs), err)
@@ -357,7 +368,7 @@ func TestLogKeepsNonFiniteNumbersAndRefusesCorruptLines(t *testing.T) {
 	}
 	bad := bytes.Replace(raw, []byte("\n"), []byte("\n\n"), 1)
 	os.WriteFile(path, bad, 0o644)
-	if _, err := ReadLog(path); err == nil || !strings.Contains(err.Error(), "log.jsonl:2: corrupt log line") {
+	if _, err := ReadLog(path); err == nil || !strings.Contains(err.Error(), "steps.jsonl:2: corrupt log line") {
 		t.Fatalf("corrupt middle line: %v", err)
 	}
 }
@@ -377,5 +388,66 @@ func TestMedian(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// log.jsonl and scalars.csv hold one line every LogEvery steps and at the
+// last, with the mean training loss of the steps since the previous line
+// and the validation loss; steps.jsonl keeps every step.
+func TestLogEveryAndCurves(t *testing.T) {
+	dir := t.TempDir()
+	c := cfg(20, "fp32")
+	c.LogEvery, c.ValBatches = 7, 2
+	tr := &Trainer{Model: newBigram(16, 8, 3), Data: markov{2, 8, 16}, Val: markov{3, 8, 16}, Config: c, Dir: dir}
+	if _, err := tr.Run(); err != nil {
+		t.Fatal(err)
+	}
+	steps, _ := ReadLog(filepath.Join(dir, StepsFile))
+	lines, err := ReadCurve(filepath.Join(dir, LogFile))
+	if err != nil || len(steps) != 20 || len(lines) != 3 {
+		t.Fatalf("%d steps, %d log lines (%v); want 20 and 3", len(steps), len(lines), err)
+	}
+	for i, want := range []struct{ step, from int }{{7, 0}, {14, 7}, {20, 14}} {
+		l := lines[i]
+		var sum float64
+		for _, r := range steps[want.from:want.step] {
+			sum += float64(r.Loss)
+		}
+		if l.Step != want.step || float64(l.TrainLoss) != sum/float64(want.step-want.from) || l.ValLoss == nil || !(*l.ValLoss > 0) {
+			t.Errorf("line %d: %+v, want step %d, mean loss %g and a validation loss", i, l, want.step, sum/float64(want.step-want.from))
+		}
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, ScalarsFile))
+	rows := strings.Split(strings.TrimSpace(string(csv)), "\n")
+	if len(rows) != 4 || rows[0] != "step,train_loss,val_loss,lr,grad_norm,tokens,skipped_total" || !strings.HasPrefix(rows[3], "20,") {
+		t.Errorf("scalars.csv:\n%s", csv)
+	}
+}
+
+// A run interrupted by an older build (per-step records in log.jsonl)
+// resumes with its steps moved to steps.jsonl and ends as an uninterrupted
+// run does.
+func TestResumeOfAnOlderStepLog(t *testing.T) {
+	whole, broken := t.TempDir(), t.TempDir()
+	ref := &Trainer{Model: newBigram(16, 8, 4), Data: markov{2, 8, 16}, Config: cfg(10, "fp32"), Dir: whole}
+	if _, err := ref.Run(); err != nil {
+		t.Fatal(err)
+	}
+	first := &Trainer{Model: newBigram(16, 8, 4), Data: markov{2, 8, 16}, Config: cfg(10, "fp32"), Dir: broken}
+	first.crashAt = 5
+	first.Run()
+	os.Remove(filepath.Join(broken, LogFile))
+	os.Remove(filepath.Join(broken, ScalarsFile))
+	os.Rename(filepath.Join(broken, StepsFile), filepath.Join(broken, LogFile)) // the older layout
+	m := newBigram(16, 8, 4)
+	again := &Trainer{Model: m, Data: markov{2, 8, 16}, Config: cfg(10, "fp32"), Dir: broken}
+	s, err := again.Run()
+	if err != nil || s.Steps != 10 {
+		t.Fatalf("%v, %d steps", err, s.Steps)
+	}
+	a, _ := ReadLog(filepath.Join(whole, StepsFile))
+	b, _ := ReadLog(filepath.Join(broken, StepsFile))
+	if len(a) != len(b) || a[9].Loss != b[9].Loss {
+		t.Errorf("steps differ: %d vs %d", len(a), len(b))
 	}
 }

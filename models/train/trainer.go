@@ -18,18 +18,29 @@ import (
 	"github.com/ssmlab/ssmlab/models/precision"
 )
 
-// Trainer trains Model on Data under Config, writing Dir/checkpoint.bin and
-// Dir/log.jsonl. Dir may be empty for an in-memory run (no files).
+// Trainer trains Model on Data under Config, writing in Dir checkpoint.bin,
+// steps.jsonl (every step), and log.jsonl and scalars.csv (the loss curve,
+// every Config.LogEvery steps). Dir may be empty for an in-memory run (no
+// files).
 type Trainer struct {
 	// Ctx, if set, stops the run between steps when cancelled (Ctrl-C):
 	// Run returns its error and the last checkpoint stays valid.
-	Ctx      context.Context
-	Model    lm.Model
-	Data     Data
+	Ctx   context.Context
+	Model lm.Model
+	Data  Data
+	// Val, if set, is validation data: log lines carry the mean loss of
+	// its first Config.ValBatches batches (forward only; training is
+	// unchanged).
+	Val      Data
 	Config   Config
 	Dir      string
 	Progress io.Writer // progress lines (stderr); nil for none
 	Label    string    // prefix of progress lines
+	// Step, if set, receives every step's progress (step of total, and
+	// loss, lr, tokens/s and ETA as text) instead of Progress, which then
+	// gets only messages such as "resuming from step N"; the caller
+	// rate-limits (a terminal bar, or a line every few seconds).
+	Step func(step, total int, detail string)
 
 	// InjectOverflow, if set, is called after each backward with the step
 	// number; returning true turns one gradient into +Inf (tests of the fp16
@@ -41,6 +52,7 @@ type Trainer struct {
 	params   []*nn.Param
 	inMemory []Record // the log of a run without Dir
 	crashAt  int      // tests: stop with errCrash after this many steps
+	win      window   // training losses since the last log line
 }
 
 var errCrash = errors.New("simulated crash")
@@ -86,13 +98,48 @@ func (t *Trainer) setup() (start int, err error) {
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return 0, err
 	}
+	if err := migrateStepLog(t.Dir); err != nil {
+		return 0, err
+	}
 	if _, err := os.Stat(t.CheckpointPath()); err == nil {
 		start, err = loadCheckpoint(t.CheckpointPath(), t.Model.Arch(), t.params, t.Opt, t.Scaler, t.Config.ConfigJSON)
 		if err != nil {
 			return 0, err
 		}
+		if t.Progress != nil && start < t.Config.Steps {
+			fmt.Fprintf(t.Progress, "%sresuming from step %d of %d (checkpoint)\n", t.Label, start, t.Config.Steps)
+		}
 	}
-	return start, truncateLog(filepath.Join(t.Dir, "log.jsonl"), start)
+	if err := truncateLog(filepath.Join(t.Dir, StepsFile), start); err != nil {
+		return 0, err
+	}
+	if err := truncateCurve(t.Dir, start); err != nil {
+		return 0, err
+	}
+	return start, t.refillWindow(start)
+}
+
+// refillWindow restores the training losses of the steps after the last
+// log line and before start, which a resumed run logs with its own.
+func (t *Trainer) refillWindow(start int) error {
+	t.win = window{}
+	if start == 0 {
+		return nil
+	}
+	logged := 0
+	if lines, err := ReadCurve(filepath.Join(t.Dir, LogFile)); err == nil && len(lines) > 0 {
+		logged = lines[len(lines)-1].Step
+	}
+	recs, err := ReadLog(filepath.Join(t.Dir, StepsFile))
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if r.Step >= logged && r.Step < start {
+			t.win.add(float64(r.Loss))
+		}
+	}
+	return nil
 }
 
 // Run trains from the last checkpoint in Dir (or from scratch) to
@@ -107,6 +154,7 @@ func (t *Trainer) Run() (Summary, error) {
 	pol := cfg.Policy
 	mem := newPeakTracker()
 	prog := newProgress(t.Progress, t.Label, cfg.Steps, cfg.ProgressSec)
+	prog.step = t.Step
 	for step := start; step < cfg.Steps; step++ {
 		if t.Ctx != nil {
 			if err := t.Ctx.Err(); err != nil {
@@ -155,19 +203,45 @@ func (t *Trainer) Run() (Summary, error) {
 	return t.summarize(mem.peak)
 }
 
-// record logs the step and writes a checkpoint when one is due.
+// record logs the step, a log line when one is due and then a checkpoint
+// when one is due (so a checkpoint always follows the lines it covers).
 func (t *Trainer) record(rec Record, step int, cfg Config) error {
 	if t.Dir == "" {
 		t.inMemory = append(t.inMemory, rec)
 		return nil
 	}
-	if err := appendRecord(filepath.Join(t.Dir, "log.jsonl"), rec); err != nil {
+	if err := appendRecord(filepath.Join(t.Dir, StepsFile), rec); err != nil {
 		return err
+	}
+	t.win.add(float64(rec.Loss))
+	if every := max(cfg.LogEvery, 1); (step+1)%every == 0 || step+1 == cfg.Steps {
+		line := LogLine{Step: step + 1, TrainLoss: Num(t.win.mean()), LR: rec.LR, GradNorm: rec.GradNorm, Tokens: rec.Tokens, SkipTotal: rec.SkipTotal}
+		if t.Val != nil {
+			v := Num(t.valLoss())
+			line.ValLoss = &v
+		}
+		if err := appendLogLine(t.Dir, line); err != nil {
+			return err
+		}
+		t.win = window{}
 	}
 	if (cfg.CkptEvery > 0 && (step+1)%cfg.CkptEvery == 0) || step+1 == cfg.Steps {
 		return saveCheckpoint(t.CheckpointPath(), t.Model.Arch(), step+1, t.params, t.Opt, t.Scaler, cfg.ConfigJSON)
 	}
 	return nil
+}
+
+// valLoss is the mean loss of the first ValBatches batches of Val under
+// the training precision, forward only.
+func (t *Trainer) valLoss() float64 {
+	B, T := t.Val.Shape()
+	var sum float64
+	n := max(t.Config.ValBatches, 1)
+	for i := 0; i < n; i++ {
+		ids, targets := t.Val.Batch(i)
+		sum += lm.Loss(t.Model, t.Config.Policy, ids, targets, B, T, false, 1)
+	}
+	return sum / float64(n)
 }
 
 // peakTracker samples the Go heap's live bytes and keeps the maximum.
@@ -194,7 +268,7 @@ func (t *Trainer) summarize(peak uint64) (Summary, error) {
 	recs := t.inMemory
 	if t.Dir != "" {
 		var err error
-		if recs, err = ReadLog(filepath.Join(t.Dir, "log.jsonl")); err != nil {
+		if recs, err = ReadLog(filepath.Join(t.Dir, StepsFile)); err != nil {
 			return Summary{}, err
 		}
 	}

@@ -1,10 +1,14 @@
 package report
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ssmlab/ssmlab/experiments/store"
+	"github.com/ssmlab/ssmlab/experiments/summary"
 )
 
 // The claims of the five paper experiments this package reports.
@@ -67,10 +71,12 @@ func TestBuildReportFromTrialDirs(t *testing.T) {
 	}
 }
 
-// Without results, every claim is listed as not run, with how to run it.
+// With only a user's own experiment, every paper claim is listed as not
+// run, with how to run it, and the user's experiment gets a table and a
+// section.
 func TestBuildReportWithoutResults(t *testing.T) {
 	paper := t.TempDir()
-	if err := Build(t.TempDir(), paper); err != nil {
+	if err := Build(userResults(t), paper); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(filepath.Join(paper, "REPORT.md"))
@@ -89,5 +95,106 @@ func TestBuildReportWithoutResults(t *testing.T) {
 		if !strings.Contains(md, s) {
 			t.Errorf("REPORT.md does not say how to run %s", s)
 		}
+	}
+}
+
+// userResults is a results folder holding one finished trial of a user's
+// own experiment "my_sweep" (no registered report).
+func userResults(t *testing.T) string {
+	results := t.TempDir()
+	m := synthModel("mamba-s", "mamba", "Mamba", 1000, 0)
+	sum := summary.MPFT{Model: m, Method: "full", Precision: "bf16", Shots: []int{0, 2}, Acc: []float64{0.25, 0.5}, RefAcc: []float64{0.25, 0.25}}
+	layoutTrials(t, results, "my_sweep", []store.Result{synthResult("my_sweep", ax("lr", 0.001), nil, sum)})
+	return results
+}
+
+// A user's experiment gets a table of its rows and a section in REPORT.md.
+func TestBuildReportUserExperiment(t *testing.T) {
+	paper := t.TempDir()
+	if err := Build(userResults(t), paper); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(filepath.Join(paper, "REPORT.md"))
+	if !strings.Contains(string(md), "Experiments with results: my_sweep (1 trials)") || !strings.Contains(string(md), "tables/experiment_my_sweep.md") {
+		t.Errorf("REPORT.md does not list my_sweep:\n%s", md)
+	}
+	if _, err := os.Stat(filepath.Join(paper, "figures", "experiment_my_sweep.png")); err != nil || !strings.Contains(string(md), "figures/experiment_my_sweep.png") {
+		t.Errorf("no per-shot figure for my_sweep: %v", err)
+	}
+	tab, err := os.ReadFile(filepath.Join(paper, "tables", "experiment_my_sweep.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// two shot counts: two rows, acc 0.25 then 0.5, the sweep value as a column
+	for _, want := range []string{"axis.lr", "| lr=0.001 | summary | 0 |", "| lr=0.001 | summary | 2 |", "| 0.5 |"} {
+		if !strings.Contains(string(tab), want) {
+			t.Errorf("table lacks %q:\n%s", want, tab)
+		}
+	}
+}
+
+// A missing or empty results folder is an error and leaves paper/ as it
+// was; a new build leaves no file of an older one beside it.
+func TestBuildReportMissingResultsAndStaleFiles(t *testing.T) {
+	paper := t.TempDir()
+	stale := filepath.Join(paper, "figures", "old_figure.png")
+	os.MkdirAll(filepath.Dir(stale), 0o755)
+	os.WriteFile(filepath.Join(paper, "REPORT.md"), []byte("old"), 0o644)
+	os.WriteFile(stale, []byte("png"), 0o644)
+	for _, results := range []string{filepath.Join(t.TempDir(), "DOES-NOT-EXIST"), t.TempDir()} {
+		err := Build(results, paper)
+		if err == nil || !strings.Contains(err.Error(), results) {
+			t.Errorf("Build(%s) = %v, want an error naming it", results, err)
+		}
+		if b, _ := os.ReadFile(filepath.Join(paper, "REPORT.md")); string(b) != "old" {
+			t.Errorf("REPORT.md was rewritten by a failed build: %.40q", b)
+		}
+	}
+	if err := Build(userResults(t), paper); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("a figure of the older build survived the new one")
+	}
+	if ents, _ := os.ReadDir(paper); len(ents) != 3 {
+		t.Errorf("paper/ holds %d entries, want figures, tables, REPORT.md", len(ents))
+	}
+}
+
+// Every finished training run under artifacts/ gets a loss-curve figure
+// (train and validation loss), listed in REPORT.md; logs of the older
+// per-step layout are drawn too.
+func TestBuildDrawsTrainingCurves(t *testing.T) {
+	results := userResults(t)
+	write := func(kind, name, log string, done bool) {
+		dir := filepath.Join(results, "artifacts", kind, name)
+		os.MkdirAll(filepath.Join(dir, "train"), 0o755)
+		os.WriteFile(filepath.Join(dir, "train", "log.jsonl"), []byte(log), 0o644)
+		if done {
+			store.MarkDone(dir, "sha256:x")
+		}
+	}
+	write("pretrain", "m_seed=0-abc", `{"step":10,"train_loss":5,"val_loss":4.5}`+"\n"+`{"step":20,"train_loss":4,"val_loss":3.9}`+"\n", true)
+	write("finetune", "m_full_fp32_seed=0-def", `{"step":0,"loss":3}`+"\n"+`{"step":1,"loss":2.5}`+"\n", true)
+	write("pretrain", "unfinished-123", `{"step":10,"train_loss":5}`+"\n", false)
+	paper := t.TempDir()
+	if err := Build(results, paper); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"loss_pretrain_m_seed=0-abc.png", "loss_pretrain_m_seed=0-abc.svg", "loss_finetune_m_full_fp32_seed=0-def.png"} {
+		if _, err := os.Stat(filepath.Join(paper, "figures", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(paper, "figures", "loss_pretrain_unfinished-123.png")); err == nil {
+		t.Error("an unfinished run got a figure")
+	}
+	md, _ := os.ReadFile(filepath.Join(paper, "REPORT.md"))
+	if !strings.Contains(string(md), "(figures/loss_pretrain_m_seed=0-abc.png)") || !strings.Contains(string(md), "| 2 runs |") {
+		t.Errorf("REPORT.md does not list the curves:\n%s", md)
+	}
+	train, val, err := readCurve(filepath.Join(results, "artifacts", "finetune", "m_full_fp32_seed=0-def", "train", "log.jsonl"))
+	if err != nil || fmt.Sprint(train.X, train.Y) != "[1 2] [3 2.5]" || len(val.X) != 0 {
+		t.Errorf("older layout: %v %v %v %v", train.X, train.Y, val.X, err)
 	}
 }

@@ -218,7 +218,7 @@ func TestLyapunovReportVerdictsSayWhatFailed(t *testing.T) {
 // Without results the report lists the claims as not run.
 func TestLyapunovPlaceholders(t *testing.T) {
 	paper := t.TempDir()
-	if err := Build(t.TempDir(), paper); err != nil {
+	if err := Build(userResults(t), paper); err != nil {
 		t.Fatal(err)
 	}
 	md, _ := os.ReadFile(filepath.Join(paper, "REPORT.md"))

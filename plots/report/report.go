@@ -3,11 +3,14 @@
 // and LaTeX), and paper/REPORT.md, which sets every claim of the paper
 // beside the number this reproduction measured, the setting, and whether it
 // reproduces. It reads finished trials with experiments/store and their
-// summaries with experiments/summary; it runs no model.
+// summaries with experiments/summary, and the loss curves of the training
+// runs under results/artifacts; it runs no model.
 package report
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -64,23 +67,69 @@ func Register(e Experiment) { registry = append(registry, e) }
 
 // Build writes paper/figures, paper/tables and paper/REPORT.md from results.
 // An experiment without results gets its placeholder claims marked "not
-// run"; a corrupt result is an error.
+// run"; an experiment of no registered report gets a generic table of its
+// trials; a corrupt result is an error. A results folder that is missing or
+// holds no finished trial is an error, and paper/ is left as it was.
+//
+// figures/ and tables/ are built in a temporary folder inside paper and
+// swapped in whole, so no file of an earlier build survives beside the new
+// report, and a failed build leaves the old one intact.
 func Build(results, paper string) error {
-	out := Out{Figures: filepath.Join(paper, "figures"), Tables: filepath.Join(paper, "tables")}
+	done, err := store.Experiments(results)
+	if err != nil {
+		return fmt.Errorf("%v; run experiments first (ssmlab run CONFIG --results %s, or make reproduce)", err, results)
+	}
+	if len(done) == 0 {
+		return fmt.Errorf("%s: no finished trials; run experiments first (ssmlab run CONFIG --results %s, or make reproduce)", results, results)
+	}
+	if err := os.MkdirAll(paper, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(paper, ".build-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	out := Out{Figures: filepath.Join(tmp, "figures"), Tables: filepath.Join(tmp, "tables")}
 	for _, d := range []string{out.Figures, out.Tables} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
 	}
+	claims, ran, err := buildAll(results, done, out)
+	if err != nil {
+		return err
+	}
+	curves, err := trainingCurves(results, out)
+	if err != nil {
+		return err
+	}
+	if curves != nil {
+		claims = append(claims, *curves)
+	}
+	for _, d := range []string{"figures", "tables"} {
+		if err := swapDir(filepath.Join(paper, d), filepath.Join(tmp, d)); err != nil {
+			return err
+		}
+	}
+	md := render(claims, ran, results)
+	return fsx.WriteFileAtomic(filepath.Join(paper, "REPORT.md"), []byte(md))
+}
+
+// buildAll runs every registered experiment's report, then the generic one
+// for each finished experiment no report knows.
+func buildAll(results string, done []string, out Out) ([]Claim, []string, error) {
 	exps := append([]Experiment(nil), registry...)
 	sort.SliceStable(exps, func(i, j int) bool { return exps[i].Order < exps[j].Order })
 	var claims []Claim
 	var ran []string
+	known := map[string]bool{}
 	for _, e := range exps {
+		known[e.Name] = true
 		var rs []store.Result
 		if _, err := os.Stat(filepath.Join(results, "runs", e.Name)); err == nil {
 			if rs, err = store.Collect(results, e.Name); err != nil {
-				return err
+				return nil, nil, err
 			}
 		}
 		if len(rs) == 0 {
@@ -93,13 +142,43 @@ func Build(results, paper string) error {
 		}
 		cs, err := e.Build(rs, out)
 		if err != nil {
-			return fmt.Errorf("report %s: %w", e.Name, err)
+			return nil, nil, fmt.Errorf("report %s: %w", e.Name, err)
 		}
 		claims = append(claims, cs...)
 		ran = append(ran, fmt.Sprintf("%s (%d trials)", e.Name, len(rs)))
 	}
-	md := render(claims, ran, results)
-	return fsx.WriteFileAtomic(filepath.Join(paper, "REPORT.md"), []byte(md))
+	for _, name := range done {
+		if known[name] {
+			continue
+		}
+		rs, err := store.Collect(results, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := genericClaim(name, rs, out)
+		if err != nil {
+			return nil, nil, fmt.Errorf("report %s: %w", name, err)
+		}
+		claims = append(claims, c)
+		ran = append(ran, fmt.Sprintf("%s (%d trials)", name, len(rs)))
+	}
+	return claims, ran, nil
+}
+
+// swapDir replaces dst by the folder src: dst is moved aside, src moved
+// in, and the old one removed.
+func swapDir(dst, src string) error {
+	old := dst + ".old"
+	if err := os.RemoveAll(old); err != nil {
+		return err
+	}
+	if err := os.Rename(dst, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Rename(src, dst); err != nil {
+		return err
+	}
+	return os.RemoveAll(old)
 }
 
 func render(claims []Claim, ran []string, results string) string {
