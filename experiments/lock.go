@@ -7,9 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
@@ -143,5 +146,34 @@ func (r *runner) lockTrial(dir, label string) (*heldLock, lockInfo, error) {
 		}
 		fmt.Fprintf(r.opt.Stderr, "%s: taking over the lock left by %s\n", label, holder)
 		breakLock(path, holder)
+	}
+}
+
+// trashPath is where discard sets dir aside before deleting it:
+// .trash-<host>-<pid>-<ns> beside it, so that a later run can tell the
+// leftovers of a process killed while deleting (cleanTrash).
+func trashPath(dir string) string {
+	return filepath.Join(filepath.Dir(dir), fmt.Sprintf("%s%s-%d-%d", fsx.TrashPrefix, trashHost(), os.Getpid(), time.Now().UnixNano()))
+}
+
+func trashHost() string {
+	host, _ := os.Hostname()
+	return config.SafeName(host)
+}
+
+// cleanTrash removes the folders in dir that discard set aside in a
+// process of this host that has died since.
+func cleanTrash(dir string) {
+	ents, _ := os.ReadDir(dir)
+	prefix := fsx.TrashPrefix + trashHost() + "-"
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok {
+			continue
+		}
+		pid, _, _ := strings.Cut(rest, "-")
+		if n, err := strconv.Atoi(pid); err == nil && n != os.Getpid() && !pidAlive(n) {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
 	}
 }

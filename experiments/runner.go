@@ -105,6 +105,7 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 		}
 	}
 	rep.Selected = len(mine)
+	cleanTrash(rep.Dir)
 	if err := r.prebuild(ctx, k, e.Trials); err != nil {
 		if ctx.Err() != nil {
 			err = errors.New("interrupted; run the same command again to resume")
@@ -218,7 +219,7 @@ func (r *runner) prepare(dir string, cfg store.Config) (skip bool, err error) {
 // discard moves dir aside and deletes it, so a crash midway leaves no
 // half-deleted trial under its key.
 func discard(dir string) error {
-	trash := filepath.Join(filepath.Dir(dir), fmt.Sprintf("%s%d-%d", fsx.TrashPrefix, os.Getpid(), time.Now().UnixNano()))
+	trash := trashPath(dir)
 	if err := os.Rename(dir, trash); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil

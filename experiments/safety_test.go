@@ -195,3 +195,30 @@ func TestKilledRunsTempFilesAreCleaned(t *testing.T) {
 	}
 	sameTrees(t, "resumed", tree(t, ref), tree(t, res))
 }
+
+// Folders that --force set aside are removed by the next run when the
+// process that was deleting them is dead; a live one's are left alone.
+func TestDeadProcessesTrashIsRemoved(t *testing.T) {
+	e, res := loadSelftest(t), t.TempDir()
+	exp := filepath.Join(res, "runs", e.Name)
+	host := trashHost()
+	dead := filepath.Join(exp, ".trash-"+host+"-"+itoa(deadPID(t))+"-1")
+	live := filepath.Join(exp, ".trash-"+host+"-"+itoa(os.Getppid())+"-2")
+	other := filepath.Join(exp, ".trash-"+host+"x-"+itoa(deadPID(t))+"-3") // another host
+	for _, d := range []string{dead, live, other} {
+		if err := os.MkdirAll(filepath.Join(d, "checkpoints"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := runIn(t, e, res, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left behind", dead)
+	}
+	for _, d := range []string{live, other} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("%s removed", d)
+		}
+	}
+}
