@@ -35,21 +35,21 @@ func buildBenchModel(o *benchOpts) (lm.Model, error) {
 		if e := c.E(); e%c.HeadDim != 0 {
 			c.HeadDim = e / max(1, heads)
 		}
-		m, err := mamba2.New(c)
+		m, err := mamba2.NewZero(c)
 		if err != nil {
 			return nil, err
 		}
 		m.Init(o.seed)
 		return m, nil
 	case "gpt_neox":
-		m, err := transformer.NewGPTNeoX(transformer.DefaultGPTNeoX(o.vocab, o.d, o.layers, heads))
+		m, err := transformer.NewGPTNeoXZero(transformer.DefaultGPTNeoXConfig(o.vocab, o.d, o.layers, heads))
 		if err != nil {
 			return nil, err
 		}
 		m.Init(o.seed)
 		return m, nil
 	case "llama":
-		m, err := transformer.NewLlama(transformer.DefaultLlama(o.vocab, o.d, o.layers, heads))
+		m, err := transformer.NewLlamaZero(transformer.DefaultLlamaConfig(o.vocab, o.d, o.layers, heads))
 		if err != nil {
 			return nil, err
 		}

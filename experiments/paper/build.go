@@ -37,34 +37,34 @@ func BuildModel(spec *config.Model, vocab int, seed uint64) (lm.Model, error) {
 	case "mamba2":
 		c := mamba2.DefaultConfig(V, spec.DModel, spec.Layers)
 		c.N, c.Expand, c.K, c.HeadDim = spec.DState, spec.Expand, spec.DConv, spec.HeadDim
-		m, err := mamba2.New(c)
+		m, err := mamba2.NewZero(c)
 		if err != nil {
 			return nil, err
 		}
 		m.Init(seed)
 		return m, nil
 	case "gpt_neox":
-		c := transformer.DefaultGPTNeoX(V, spec.DModel, spec.Layers, spec.Heads)
+		c := transformer.DefaultGPTNeoXConfig(V, spec.DModel, spec.Layers, spec.Heads)
 		c.I, c.RotaryPct = spec.FFN, spec.RotaryPct
-		m, err := transformer.NewGPTNeoX(c)
+		m, err := transformer.NewGPTNeoXZero(c)
 		if err != nil {
 			return nil, err
 		}
 		m.Init(seed)
 		return m, nil
 	case "llama":
-		c := transformer.DefaultLlama(V, spec.DModel, spec.Layers, spec.Heads)
+		c := transformer.DefaultLlamaConfig(V, spec.DModel, spec.Layers, spec.Heads)
 		c.KVHeads, c.I = spec.KVHeads, spec.FFN
-		m, err := transformer.NewLlama(c)
+		m, err := transformer.NewLlamaZero(c)
 		if err != nil {
 			return nil, err
 		}
 		m.Init(seed)
 		return m, nil
 	case "rnn":
-		c := rnn.Default(V, spec.DModel)
+		c := rnn.DefaultConfig(V, spec.DModel)
 		c.Radius = spec.Radius
-		m, err := rnn.New(c)
+		m, err := rnn.NewZero(c)
 		if err != nil {
 			return nil, err
 		}

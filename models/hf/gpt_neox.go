@@ -44,7 +44,7 @@ func GPTNeoXConfig(path string, raw []byte) (transformer.GPTNeoXConfig, error) {
 		"num_hidden_layers": j.Layers, "num_attention_heads": j.Heads, "intermediate_size": j.I}); err != nil {
 		return transformer.GPTNeoXConfig{}, fmt.Errorf("%s: %v", path, err)
 	}
-	c := transformer.DefaultGPTNeoX(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
+	c := transformer.DefaultGPTNeoXConfig(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
 	c.I = *j.I
 	if j.Act != nil && *j.Act != "gelu" {
 		return c, fmt.Errorf("%s: hidden_act %q is not implemented for gpt_neox (only \"gelu\", the exact erf GELU)", path, *j.Act)
@@ -70,7 +70,7 @@ func buildGPTNeoX(path string, raw []byte) (lm.Model, WeightRules, error) {
 	if err != nil {
 		return nil, WeightRules{}, err
 	}
-	m, err := transformer.NewGPTNeoX(cfg)
+	m, err := transformer.NewGPTNeoXZero(cfg)
 	if err != nil {
 		return nil, WeightRules{}, fmt.Errorf("%s: %v", path, err)
 	}

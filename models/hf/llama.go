@@ -47,7 +47,7 @@ func LlamaConfig(path string, raw []byte) (transformer.LlamaConfig, error) {
 		"num_hidden_layers": j.Layers, "num_attention_heads": j.Heads, "intermediate_size": j.I}); err != nil {
 		return transformer.LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
 	}
-	c := transformer.DefaultLlama(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
+	c := transformer.DefaultLlamaConfig(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
 	c.I = *j.I
 	if j.Act != nil && *j.Act != "silu" {
 		return c, fmt.Errorf("%s: hidden_act %q is not implemented for llama (only \"silu\")", path, *j.Act)
@@ -80,7 +80,7 @@ func buildLlama(path string, raw []byte) (lm.Model, WeightRules, error) {
 	if err != nil {
 		return nil, WeightRules{}, err
 	}
-	m, err := transformer.NewLlama(cfg)
+	m, err := transformer.NewLlamaZero(cfg)
 	if err != nil {
 		return nil, WeightRules{}, fmt.Errorf("%s: %v", path, err)
 	}

@@ -228,7 +228,7 @@ func buildMamba2(path string, raw []byte) (lm.Model, WeightRules, error) {
 	if err != nil {
 		return nil, WeightRules{}, err
 	}
-	m, err := mamba2.New(c)
+	m, err := mamba2.NewZero(c)
 	if err != nil {
 		return nil, WeightRules{}, fmt.Errorf("%s: %v", path, err)
 	}

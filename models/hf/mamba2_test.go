@@ -90,7 +90,7 @@ func TestSaveMamba2RoundTrip(t *testing.T) {
 		c := mamba2.DefaultConfig(23, 16, 2)
 		c.HeadDim, c.Groups, c.N, c.ChunkSize, c.Bias, c.Untied = 8, 2, 4, 5, true, untied
 		c.DtLimit = [2]float64{0, math.Inf(1)}
-		m, err := mamba2.New(c)
+		m, err := mamba2.NewZero(c)
 		if err != nil {
 			t.Fatal(err)
 		}

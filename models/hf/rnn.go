@@ -62,7 +62,7 @@ func buildRNN(path string, raw []byte) (lm.Model, WeightRules, error) {
 	if err != nil {
 		return nil, WeightRules{}, err
 	}
-	m, err := rnn.New(cfg)
+	m, err := rnn.NewZero(cfg)
 	if err != nil {
 		return nil, WeightRules{}, fmt.Errorf("%s: %v", path, err)
 	}

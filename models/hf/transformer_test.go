@@ -119,13 +119,13 @@ func TestBadConfigsAndCheckpoints(t *testing.T) {
 // Save writes a directory that Load reads back to the same model, for
 // loaded checkpoints and tied from-scratch models alike.
 func TestSaveLoadRoundTrip(t *testing.T) {
-	lc := transformer.DefaultLlama(16, 8, 1, 2)
+	lc := transformer.DefaultLlamaConfig(16, 8, 1, 2)
 	lc.Tied, lc.KVHeads, lc.PadID, lc.AttnBias = true, 1, 0, true
-	tied, _ := transformer.NewLlama(lc)
+	tied, _ := transformer.NewLlamaZero(lc)
 	tied.Init(3)
-	nc := transformer.DefaultGPTNeoX(16, 8, 1, 2)
+	nc := transformer.DefaultGPTNeoXConfig(16, 8, 1, 2)
 	nc.Tied, nc.ParallelResidual, nc.RotaryPct = true, false, 0.5
-	neox, _ := transformer.NewGPTNeoX(nc)
+	neox, _ := transformer.NewGPTNeoXZero(nc)
 	neox.Init(4)
 	models := []lm.Model{load(t, testfix.Dirs(t, "gpt_neox")[0]), load(t, testfix.Dirs(t, "llama")[0]), tied, neox}
 	for _, m := range models {
@@ -148,9 +148,9 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 
 // The RNN control saves and loads like an HF directory; its config is strict.
 func TestRNNSaveLoad(t *testing.T) {
-	c := rnn.Default(20, 8)
+	c := rnn.DefaultConfig(20, 8)
 	c.Radius = 2
-	m, _ := rnn.New(c)
+	m, _ := rnn.NewZero(c)
 	m.Init(1)
 	dir := filepath.Join(t.TempDir(), "rnn")
 	if err := hf.Save(dir, m); err != nil {

@@ -27,7 +27,7 @@ func tinyConfig() Config {
 // weights (D, norms, biases) are perturbed so the tests see them.
 func tinyModel(t testing.TB, c Config, seed uint64) *Model {
 	t.Helper()
-	m, err := New(c)
+	m, err := NewZero(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,8 +280,8 @@ func TestSpectrumMatchesPerturbationGrowth(t *testing.T) {
 func TestInit(t *testing.T) {
 	c := DefaultConfig(32, 16, 3)
 	c.HeadDim, c.N = 8, 4
-	a, _ := New(c)
-	b, _ := New(c)
+	a, _ := NewZero(c)
+	b, _ := NewZero(c)
 	a.Init(1)
 	b.Init(1)
 	for i, p := range a.Params() {
