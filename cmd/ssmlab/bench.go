@@ -8,9 +8,11 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/ssmlab/ssmlab/metrics/efficiency"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/lora"
 	"github.com/ssmlab/ssmlab/models/nn"
@@ -22,9 +24,10 @@ import (
 
 var cmdBench = &Command{
 	Name:  "bench",
-	Usage: "bench --arch mamba|mamba2|gpt_neox|llama --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
+	Usage: "bench --arch ARCH --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
 	Short: "time training or inference steps of a from-scratch model",
-	Long: `Bench builds a freshly initialised model of the given architecture and size,
+	Long: `Bench builds a freshly initialised model of the given architecture (any
+registered one: mamba, mamba2, gpt_neox, llama, rnn) and size,
 runs --warmup untimed steps and then --steps timed ones on one fixed batch of
 random token ids, and prints one JSON object (DESIGN section 8).
 
@@ -77,9 +80,11 @@ seeing on average (T+1)/2 keys); training triples the mixing count.
 Elementwise work (norms, activations, softmax, loss, optimizer) is not
 counted.
 
-Flags --d-state (0: the architecture's default, 16 for mamba, 128 for
-mamba2) and --heads (0: max(1, D/32), the anchor's choice; Llama uses as
-many K/V heads) complete the size; --lora adapts every linear with rank 8,
+The model is the one an experiment config with these sizes builds (every
+other size takes its config default, see docs/architectures.md): --d-state
+(0: 16 for mamba, 64 for mamba2) and --heads (0: max(1, D/32), the
+anchor's choice; Llama uses as many K/V heads; Mamba-2 uses E/heads as its
+head width when 64 does not divide E) complete the size; --lora adapts every linear with rank 8,
 alpha 16 and freezes the base weights; --threads sets GOMAXPROCS (0 leaves
 it); --backend selects a GEMM backend by name.
 
@@ -135,7 +140,7 @@ type BenchResult struct {
 func init() {
 	f := &cmdBench.Flag
 	o := &benchOpts{}
-	f.StringVar(&o.arch, "arch", "", "`ARCH`: mamba, mamba2, gpt_neox or llama")
+	f.StringVar(&o.arch, "arch", "", "`ARCH`: a registered architecture (mamba, mamba2, gpt_neox, llama, rnn)")
 	f.IntVar(&o.vocab, "vocab", 0, "vocabulary size `V`")
 	f.IntVar(&o.d, "d-model", 0, "model width `D`")
 	f.IntVar(&o.layers, "layers", 0, "number of layers `L`")
@@ -173,12 +178,11 @@ func init() {
 
 // check validates the flags; every error is a usage error.
 func (o *benchOpts) check() (precision.Policy, error) {
-	switch o.arch {
-	case "mamba", "mamba2", "gpt_neox", "llama":
-	case "":
-		return precision.Policy{}, usagef("--arch is required (mamba, mamba2, gpt_neox or llama)")
-	default:
-		return precision.Policy{}, usagef("--arch %q: want mamba, mamba2, gpt_neox or llama", o.arch)
+	if o.arch == "" {
+		return precision.Policy{}, usagef("--arch is required (one of %s)", strings.Join(models.Names(), ", "))
+	}
+	if _, err := models.Get(o.arch); err != nil {
+		return precision.Policy{}, usagef("--arch %q: %v", o.arch, err)
 	}
 	if o.mode != "train" && o.mode != "infer" {
 		return precision.Policy{}, usagef("--mode %q: want train or infer", o.mode)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/models"
+
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/models/hf"
@@ -98,15 +100,12 @@ func resolveModel(c *experiments.Context, t *config.Trial, p *LyapunovParams) (s
 // subjectLabel names the subject in legends: the spec's family (or the
 // architecture's name) and whether it is trained.
 func subjectLabel(spec *config.Model, s subject) string {
-	name := map[string]string{"mamba": "Mamba", "mamba2": "Mamba-2", "gpt_neox": "GPT-NeoX", "llama": "Llama", "ssmlab_rnn": "tanh RNN"}[s.arch]
+	name := models.Label(s.arch)
 	if spec.Family != "" {
 		name = spec.Family
 	}
-	if name == "" {
-		name = s.arch
-	}
 	switch {
-	case s.arch == "ssmlab_rnn":
+	case models.IsKind(s.arch, models.Recurrent):
 		return fmt.Sprintf("%s ρ=%g", name, s.radius)
 	case s.trained:
 		return name + " (trained)"

@@ -15,6 +15,7 @@ import (
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/store"
 	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/hf"
 )
 
@@ -193,7 +194,7 @@ func TestLyapunovPretrainedNeedsData(t *testing.T) {
 // studied as a whole: every layer along its input, and the stacked model.
 func TestLyapunovCheckpoint(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "mamba-hf")
-	spec := config.Model{Arch: "mamba", DModel: 16, Layers: 3}
+	spec := config.Model{Arch: "mamba", Spec: models.Spec{DModel: 16, Layers: 3}}
 	spec.Fill()
 	m, err := BuildModel(&spec, 64, 9)
 	if err != nil {

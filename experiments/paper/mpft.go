@@ -47,7 +47,7 @@ func (MPFT) Check(t *config.Trial) error {
 	if err == nil {
 		_, err = scoresSpec(t, ModelRef{Finetune: &ft}, precision.FP32Policy)
 	}
-	if err == nil && t.Method.LoRA() && t.Model != nil && t.Model.Path == "" && len(t.Method.Targets[t.Model.Arch]) == 0 {
+	if err == nil && t.Method.LoRA() && t.Model != nil && t.Model.Path == "" && len(t.Method.TargetsFor(t.Model.Arch)) == 0 {
 		err = fmt.Errorf("method %s names no LoRA targets for arch %s", t.MethodName, t.Model.Arch)
 	}
 	return err

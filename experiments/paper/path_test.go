@@ -11,6 +11,7 @@ import (
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/hf"
 )
 
@@ -19,7 +20,7 @@ import (
 // k-shot scores come out as for a model trained here.
 func TestICLOnACheckpointGivenByPath(t *testing.T) {
 	dir := t.TempDir()
-	spec := config.Model{Arch: "gpt_neox", DModel: 16, Layers: 1, Heads: 2, Vocab: 264}
+	spec := config.Model{Arch: "gpt_neox", Spec: models.Spec{DModel: 16, Layers: 1, Heads: 2, Vocab: 264}}
 	spec.Fill()
 	m, err := BuildModel(&spec, 264, 5)
 	if err != nil {

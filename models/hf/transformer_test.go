@@ -78,7 +78,7 @@ func TestOlderConfigKeys(t *testing.T) {
 		}
 	}
 	raw, _ := os.ReadFile(filepath.Join(neox, "config.json"))
-	c, err := hf.GPTNeoXConfig("config.json", raw)
+	c, err := transformer.ParseGPTNeoXConfig("config.json", raw)
 	if err != nil || c.RotaryPct != 0.25 || c.RopeTheta != 10000 || !c.Bias {
 		t.Fatalf("%+v %v", c, err)
 	}
@@ -157,7 +157,7 @@ func TestRNNSaveLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	back := load(t, dir)
-	if back.Arch() != "ssmlab_rnn" || back.(*rnn.RNN).Cfg != c {
+	if back.Arch() != "rnn" || back.(*rnn.RNN).Cfg != c {
 		t.Fatalf("config after round trip: %+v", back.(*rnn.RNN).Cfg)
 	}
 	if e, _ := testfix.RelErr(logitsOf(t, back), logitsOf(t, m)); e != 0 {

@@ -38,7 +38,8 @@
 // parallel forward; and StepJVP, the Jacobian-vector product of the stacked
 // one-token map with respect to all states (and the input embedding).
 //
-// Checkpoints: the package registers model_type "mamba" with models/hf, so
+// Checkpoints: the package registers "mamba" with the models registry
+// (register.go), which hands its loader to models/hf, so
 // hf.Load reads HF Mamba directories (and plain mamba_ssm ones), and Save
 // writes a directory HF transformers loads. It must not import models/lora.
 package mamba

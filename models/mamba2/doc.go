@@ -64,6 +64,8 @@
 // A_h · mean_t dt_t (Theorem 1 of 2406.00209, scalar-A case); Spectrum
 // returns them per layer from the step sizes of the last forward pass.
 //
-// Imports: nn, tensor, precision, lm. Not hf (hf imports this package to
-// register "mamba2") and not lora.
+// Checkpoints and the registry: register.go adds "mamba2" to the models
+// registry (which hands its Load and Save, in hf.go, to models/hf).
+//
+// Imports: nn, tensor, precision, lm, hf, models. Not lora.
 package mamba2

@@ -10,7 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Config is the RNN's config.json (model_type "ssmlab_rnn", see models/hf).
+// Config is the RNN's config.json (model_type "rnn", see hf.go).
 type Config struct {
 	Vocab     int     `json:"vocab_size"`
 	D         int     `json:"embed_size"`        // width of x_t
@@ -129,7 +129,7 @@ func normal(r *rand.Rand, x []float32, std float64) {
 }
 
 // Arch implements lm.Model.
-func (m *RNN) Arch() string { return "ssmlab_rnn" }
+func (m *RNN) Arch() string { return Name }
 
 // VocabSize implements lm.Model.
 func (m *RNN) VocabSize() int { return m.Cfg.Vocab }

@@ -1,8 +1,10 @@
 // Package transformer holds the Transformer baselines of the harness:
 // GPT-NeoX (the Pythia architecture) and Llama, with hand-written Forward and
 // Backward, an incremental decoder with a KV cache, and from-scratch
-// initialisation as Hugging Face does it. It imports nn, tensor, precision
-// and lm only; config.json mapping lives in models/hf.
+// initialisation as Hugging Face does it. Both register themselves with the
+// models registry (register.go); their config.json mapping is in
+// hf_gpt_neox.go and hf_llama.go. It imports nn, tensor, precision, lm, hf
+// and models.
 //
 // Glossary (shape comments use these letters):
 //

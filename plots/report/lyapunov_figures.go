@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ssmlab/ssmlab/models"
+
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/plots"
 )
@@ -104,7 +106,7 @@ func unitWord(t lyapTrial, kind string) string {
 	switch {
 	case kind == summary.UnitLayer:
 		return "layers"
-	case t.s.Arch == "ssmlab_rnn":
+	case models.IsKind(t.s.Arch, models.Recurrent):
 		return "nets"
 	case t.s.Stats.Layers > 0:
 		return "stacks"
@@ -123,7 +125,7 @@ func lyapDeviationFigure(ts []lyapTrial) plots.Figure {
 		pick          pick
 	}{
 		{"recurrent state", "max |δ state| (log scale)", func(t lyapTrial) (string, string, bool) {
-			if t.s.Arch == "ssmlab_rnn" {
+			if models.IsKind(t.s.Arch, models.Recurrent) {
 				return summary.UnitModel, summary.QuantityState, true
 			}
 			return summary.UnitLayer, summary.QuantityState, layerSubject(t)

@@ -1,0 +1,48 @@
+package mamba
+
+import (
+	"github.com/ssmlab/ssmlab/models"
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/nn"
+)
+
+func init() {
+	models.Register(models.Arch{
+		Name: "mamba", Label: "Mamba", Order: 0, Kind: models.SSM,
+		Fill: func(s *models.Spec) {
+			def(&s.Expand, 2)
+			def(&s.DConv, 4)
+			def(&s.DtRank, (s.DModel+15)/16)
+			def(&s.DState, 16)
+		},
+		Check: func(s *models.Spec) (string, error) { return "", nil },
+		New: func(s models.Spec, seed uint64) (lm.Model, error) {
+			c := DefaultConfig(s.Vocab, s.DModel, s.Layers)
+			c.N, c.Expand, c.K, c.DtRank = s.DState, s.Expand, s.DConv, s.DtRank
+			return New(c, seed)
+		},
+		Load: loadHF,
+		Save: save,
+		FLOPs: func(lmm lm.Model, T int, f models.FLOPCounter) {
+			m := lmm.(*Model)
+			for _, b := range m.Layers {
+				x := b.Mixer
+				for _, l := range []*nn.Linear{x.InProj, x.XProj, x.DtProj, x.OutProj} {
+					f.Linear(l)
+				}
+				// depthwise conv and the selective scan
+				f.Mixing(2*float64(x.E*x.K) + 8*float64(x.E*x.N))
+			}
+			f.Linear(m.Head)
+		},
+		LoRATargets: []string{"in_proj", "x_proj", "dt_proj", "out_proj"},
+		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*Model).Emb },
+	})
+}
+
+// def sets *p to v when it is 0.
+func def(p *int, v int) {
+	if *p == 0 {
+		*p = v
+	}
+}

@@ -1,0 +1,68 @@
+package mamba2
+
+import (
+	"fmt"
+
+	"github.com/ssmlab/ssmlab/models"
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/nn"
+)
+
+func init() {
+	models.Register(models.Arch{
+		Name: "mamba2", Label: "Mamba-2", Order: 1, Kind: models.SSM,
+		Fill: func(s *models.Spec) {
+			def(&s.Expand, 2)
+			def(&s.DConv, 4)
+			def(&s.DtRank, (s.DModel+15)/16)
+			def(&s.DState, 64)
+			if s.HeadDim == 0 {
+				e := s.Expand * s.DModel
+				s.HeadDim = min(64, e)
+				// a width 64 does not divide: one head per attention head asked for
+				if s.HeadDim > 0 && e%s.HeadDim != 0 && s.Heads > 0 && e%s.Heads == 0 {
+					s.HeadDim = e / s.Heads
+				}
+			}
+		},
+		Check: func(s *models.Spec) (string, error) {
+			if e := s.Expand * s.DModel; s.HeadDim <= 0 || e%s.HeadDim != 0 {
+				return "head_dim", fmt.Errorf("head_dim %d must divide expand·d_model = %d", s.HeadDim, e)
+			}
+			return "", nil
+		},
+		New: func(s models.Spec, seed uint64) (lm.Model, error) {
+			c := DefaultConfig(s.Vocab, s.DModel, s.Layers)
+			c.N, c.Expand, c.K, c.HeadDim = s.DState, s.Expand, s.DConv, s.HeadDim
+			return New(c, seed)
+		},
+		Load: loadHF,
+		Save: func(dir string, m lm.Model) error {
+			mm, ok := m.(*Model)
+			if !ok {
+				return fmt.Errorf("mamba2: cannot save a %T", m)
+			}
+			return Save(dir, mm)
+		},
+		FLOPs: func(lmm lm.Model, T int, f models.FLOPCounter) {
+			m := lmm.(*Model)
+			c := m.Config()
+			for _, b := range m.Layers {
+				f.Linear(b.Mixer.InProj)
+				f.Linear(b.Mixer.OutProj)
+				// depthwise conv and the state-space dual scan
+				f.Mixing(2*float64(c.ConvDim()*c.K) + 8*float64(c.E()*c.N))
+			}
+			f.Linear(m.Head)
+		},
+		LoRATargets: []string{"in_proj", "out_proj"},
+		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*Model).Embed },
+	})
+}
+
+// def sets *p to v when it is 0.
+func def(p *int, v int) {
+	if *p == 0 {
+		*p = v
+	}
+}
