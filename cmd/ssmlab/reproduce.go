@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/plots/report"
 )
 
 var cmdReproduce = &Command{
@@ -66,12 +67,7 @@ func runReproduce(_ *Command, args []string) error {
 			return fmt.Errorf("%s: %w", e.File, err)
 		}
 	}
-	fig := experiments.Figures()
-	if fig == nil {
-		fmt.Fprintf(stderr, "reproduce: this build has no figures step yet; %s/ is complete, %s/ was not rebuilt\n", *reproResults, *reproPaper)
-		return nil
-	}
-	if err := fig(ctx, *reproResults, *reproPaper); err != nil {
+	if err := report.Build(*reproResults, *reproPaper); err != nil {
 		return fmt.Errorf("figures: %w", err)
 	}
 	fmt.Fprintf(stdout, "figures, tables and report in %s/\n", *reproPaper)

@@ -73,7 +73,7 @@ type LyapunovParams struct {
 	CheckpointEvery int `toml:"checkpoint_every" json:"checkpoint_every"` // draws between checkpoints
 
 	// Pretrained lists models studied after pretraining (the shared
-	// pretrain artifact; see PretrainedBase) rather than at initialisation.
+	// pretrain artifact; see pretrainedBase) rather than at initialisation.
 	Pretrained []string `toml:"pretrained" json:"pretrained"`
 }
 
