@@ -21,7 +21,7 @@ file name order, as 'ssmlab run' would: finished trials are skipped,
 interrupted ones resume, and shared artifacts (pretrained bases) are built
 once for all experiments. All files are loaded and checked before anything
 runs. Then it rebuilds paper/ (figures, tables, REPORT.md) from results/
-with the figures step, when this build has one.
+as 'ssmlab figures' does.
 
 Profiles: quick is the CI-sized run (minutes), default the embedded CPU
 scale, full the large one. Results of different profiles differ in config,
