@@ -81,9 +81,10 @@ func runLyapunov(modelDir, input, out string, pol precision.Policy) error {
 		}
 	case *mamba2.Model:
 		mm.Forward(pol, ids, B, T)
-		spec, maxes := mm.LyapunovSpectra()
-		for l := range spec {
-			add(l, spec[l], []int{B, len(spec[l]) / B}, maxes[l])
+		H := mm.Config().H()
+		for l := range mm.Layers {
+			spec, maxes := lyapunov.ScalarSpectrum(mm.DT(l), mm.A(l), B, T, H)
+			add(l, spec, []int{B, H}, maxes)
 		}
 	default:
 		return fmt.Errorf("%s: a %s model has no SSM state recurrence; lyapunov needs mamba or mamba2 (Transformers are compared by output-deviation growth in configs/lyapunov.toml)", modelDir, m.Arch())

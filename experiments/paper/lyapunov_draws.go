@@ -121,11 +121,11 @@ func (d *mamba2Draw) inputs(l int) [][]float32 {
 }
 
 // spectrum: every one of head h's P·N state entries has exponent
-// A_h·mean dt_h (mamba2.Spectrum); they are listed up to k times each.
+// A_h·mean dt_h (lyapunov.ScalarSpectrum); they are listed up to k times each.
 func (d *mamba2Draw) spectrum(l, from, to, k int) []float64 {
 	c := d.m.Config()
 	H := c.H()
-	lam, _ := mamba2.Spectrum(d.dt[l][from*H:to*H], d.a[l], 1, to-from, H)
+	lam, _ := lyapunov.ScalarSpectrum(d.dt[l][from*H:to*H], d.a[l], 1, to-from, H)
 	var out []float64
 	for _, v := range lam {
 		for range min(k, c.HeadDim*c.N) {

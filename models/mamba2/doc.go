@@ -61,8 +61,9 @@
 //
 // Lyapunov exponents. For a fixed input the state Jacobian of head h is
 // exp(dt_t A_h)·I, so every one of its P·N exponents equals
-// A_h · mean_t dt_t (Theorem 1 of 2406.00209, scalar-A case); Spectrum
-// returns them per layer from the step sizes of the last forward pass.
+// A_h · mean_t dt_t (Theorem 1 of 2406.00209, scalar-A case);
+// metrics/lyapunov.ScalarSpectrum computes them from a layer's step sizes
+// (Model.DT) and A (Model.A, the one place A = −exp(A_log) is formed).
 //
 // Checkpoints and the registry: register.go adds "mamba2" to the models
 // registry (which hands its Load and Save, in hf.go, to models/hf).

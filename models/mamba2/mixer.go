@@ -130,9 +130,7 @@ func (m *Mixer) Forward(pol precision.Policy, out, u []float32, batch, length in
 			}
 		}
 	})
-	for h, v := range m.ALog.Value.Data {
-		m.a[h] = -float32(math.Exp(float64(v)))
-	}
+	negExp(m.a, m.ALog.Value.Data)
 	if m.scan == Recurrent {
 		RecScan(m.y, m.states, m.x, m.dt, m.a, m.bm, m.cm, nil, d, c.ChunkSize)
 	} else {
@@ -266,4 +264,21 @@ func (m *Mixer) String() string {
 	c := m.cfg
 	return fmt.Sprintf("Mamba2Mixer(D=%d, E=%d, H=%d, P=%d, G=%d, N=%d, K=%d, Q=%d)",
 		c.D, c.E(), c.H(), c.HeadDim, c.Groups, c.N, c.K, c.ChunkSize)
+}
+
+// A returns the per-head A = −exp(A_log) (H), computed now into a new
+// slice (Forward keeps its own copy).
+func (m *Mixer) A() []float32 {
+	a := make([]float32, len(m.ALog.Value.Data))
+	negExp(a, m.ALog.Value.Data)
+	return a
+}
+
+// negExp writes a[h] = −exp(aLog[h]) (exp in float64, rounded once): the
+// one place Mamba-2 turns its stored A_log into A, as mamba_ssm's
+// A = -torch.exp(self.A_log.float()) does.
+func negExp(a, aLog []float32) {
+	for h, v := range aLog {
+		a[h] = -float32(math.Exp(float64(v)))
+	}
 }
