@@ -121,7 +121,7 @@ func (MPFT) Run(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
-	out.MaxAbsLogit, out.MeanKL, out.ArgmaxFlip = summary.Num(ls.MaxAbsDiff), summary.Num(ls.MeanKL), summary.Num(ls.FlipRate)
+	out.MaxAbsLogit, out.MeanKL, out.ArgmaxFlip = summary.Float(ls.MaxAbsDiff), summary.Float(ls.MeanKL), summary.Float(ls.FlipRate)
 	ctx.Progress.Printf("%s %s %s: %.2f pp from fp32 full fine-tuning (KL %.2g)", t.ModelName, t.MethodName, t.Precision, out.DivPP, out.MeanKL)
 	return ctx.WriteSummary(out)
 }

@@ -102,7 +102,7 @@ func (pretrainBuilder) Build(ctx *experiments.Context) error {
 }
 
 func trainSummary(s train.Summary) summary.Train {
-	return summary.Train{Steps: s.Steps, FinalLoss: summary.Num(s.FinalLoss), MeanLastLoss: summary.Num(s.MeanLastLoss), Skipped: s.Skipped,
+	return summary.Train{Steps: s.Steps, FinalLoss: summary.Float(s.FinalLoss), MeanLastLoss: summary.Float(s.MeanLastLoss), Skipped: s.Skipped,
 		Tokens: s.Tokens, TokensPerS: s.TokensPerS, PeakBytes: s.PeakBytes, BytesPerToken: s.BytesPerToken, Diverged: s.Diverged}
 }
 

@@ -59,9 +59,9 @@ type MPRow struct {
 	ItemFlip float64 `json:"item_flip"`
 	// Logit-level divergence from fp32 on the evaluation prompts (Inf or
 	// NaN when the 16-bit logits overflowed).
-	MaxAbsLogit Num `json:"max_abs_logit"`
-	MeanKL      Num `json:"mean_kl"`
-	ArgmaxFlip  Num `json:"argmax_flip"`
+	MaxAbsLogit Float `json:"max_abs_logit"`
+	MeanKL      Float `json:"mean_kl"`
+	ArgmaxFlip  Float `json:"argmax_flip"`
 }
 
 // MPFT is the summary.json of kind "mpft" (Fig. 1): one model fine-tuned
@@ -79,9 +79,9 @@ type MPFT struct {
 	ItemFlip  float64   `json:"item_flip"`
 	// Logit-level divergence from the fp32 full fine-tuned model (Inf or
 	// NaN when logits overflowed).
-	MaxAbsLogit Num   `json:"max_abs_logit"`
-	MeanKL      Num   `json:"mean_kl"`
-	ArgmaxFlip  Num   `json:"argmax_flip"`
+	MaxAbsLogit Float `json:"max_abs_logit"`
+	MeanKL      Float `json:"mean_kl"`
+	ArgmaxFlip  Float `json:"argmax_flip"`
 	Train       Train `json:"train"`
 }
 

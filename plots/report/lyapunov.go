@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/metrics/stats"
 	"github.com/ssmlab/ssmlab/models"
 
 	"github.com/ssmlab/ssmlab/experiments/store"
@@ -318,7 +319,7 @@ func medianQR(us []summary.LyapunovUnit, kind string) float64 {
 			v = append(v, float64(u.QR[len(u.QR)-1].Exponents[0]))
 		}
 	}
-	return summary.Quantile(v, 0.5)
+	return stats.Quantile(v, 0.5)
 }
 
 func modelZeta(us []summary.LyapunovUnit) summary.Float {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ssmlab/ssmlab/metrics/stats"
 	"github.com/ssmlab/ssmlab/models"
 
 	"github.com/ssmlab/ssmlab/experiments/summary"
@@ -269,8 +270,8 @@ func qrErrorSeries(t lyapTrial, color int) plots.Series {
 	s := plots.Series{Label: shortLabel(t.s.Label) + " layers", Points: true, Color: color}
 	for _, k := range steps {
 		v := by[k]
-		s.X, s.Y = append(s.X, float64(k)), append(s.Y, summary.Quantile(v, 0.5))
-		s.Lo, s.Hi = append(s.Lo, summary.Quantile(v, 0.1)), append(s.Hi, summary.Quantile(v, 0.9))
+		s.X, s.Y = append(s.X, float64(k)), append(s.Y, stats.Quantile(v, 0.5))
+		s.Lo, s.Hi = append(s.Lo, stats.Quantile(v, 0.1)), append(s.Hi, stats.Quantile(v, 0.9))
 	}
 	return s
 }
