@@ -39,6 +39,7 @@ type Mixer struct {
 	sc            scanIn
 	so            scanOut
 	step          stepScratch // the recurrent Step's activations
+	scan          Scan        // which selective-scan kernels Forward and Backward run
 }
 
 // newMixer allocates a zero mixer with HF parameter names under name.
@@ -105,7 +106,11 @@ func (m *Mixer) Forward(pol precision.Policy, out, in []float32, B, L int) {
 	m.DtProj.Forward(pol, m.dtr, m.dt, n) // dt_proj.weight @ dt; the bias goes into the scan
 	m.sc = scanIn{B: B, L: L, E: E, N: N, U: m.u, Dt: m.dtr, Z: m.xz[E:], ZS: 2 * E, Bm: m.bm, Cm: m.cm,
 		A: m.A(), Dskip: m.Dskip.Value.Data, Bias: m.DtBias.Value.Data}
-	scan(pol, &m.sc, &m.so)
+	if m.scan == Reference {
+		scanRef(pol, &m.sc, &m.so)
+	} else {
+		scan(pol, &m.sc, &m.so)
+	}
 	m.OutProj.Forward(pol, out, m.so.Y, n)
 }
 

@@ -157,3 +157,24 @@ func (m *Model) Backward(pol precision.Policy, dlogits []float32) {
 	}
 	m.Emb.BackwardPolicy(pol, m.dres, m.ids)
 }
+
+// Scan selects the selective-scan kernels a model runs.
+type Scan int
+
+const (
+	// Fused is the default: the chunked, vectorised scan and its backward
+	// (assembly where the CPU has it, SSMLAB_NOASM=1 for the Go kernels).
+	Fused Scan = iota
+	// Reference is the plain loops of mamba_ssm's selective_scan_ref and
+	// the first hand-written backward: the specification Fused is tested
+	// against, slower, equal up to float32 rounding.
+	Reference
+)
+
+// SetScan selects the scan kernels of every layer (Mamba-2's Model.SetScan
+// is the same switch).
+func (m *Model) SetScan(s Scan) {
+	for _, b := range m.Layers {
+		b.Mixer.scan = s
+	}
+}
