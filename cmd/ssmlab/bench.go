@@ -29,7 +29,7 @@ var cmdBench = &Command{
 	Long: `Bench builds a freshly initialised model of the given architecture (any
 registered one: mamba, mamba2, gpt_neox, llama, rnn) and size,
 runs --warmup untimed steps and then --steps timed ones on one fixed batch of
-random token ids, and prints one JSON object (DESIGN section 8).
+random token ids, and prints one JSON object (docs/commands.md).
 
 A train step is what a user's PyTorch loop does (tools/torch_anchor.py):
 zero the gradients, forward, next-token cross-entropy, backward, AdamW

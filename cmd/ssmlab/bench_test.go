@@ -11,7 +11,7 @@ import (
 )
 
 // Every architecture and mode prints one JSON object with the contract's
-// keys (DESIGN section 8) and sane values.
+// keys (docs/commands.md) and sane values.
 func TestBenchJSONContract(t *testing.T) {
 	cases := []struct{ arch, mode, prec string }{
 		{"mamba", "infer", "bf16"}, {"gpt_neox", "train", "bf16"}, {"gpt_neox", "infer", "fp32"}, {"llama", "train", "fp16"},

@@ -18,7 +18,7 @@ var cmdLyapunov = &Command{
 	Short: "write the exact Lyapunov exponents of each SSM layer along an input",
 	Long: `Lyapunov runs a Mamba or Mamba-2 model on the token ids in IN and writes
 the exact Lyapunov spectrum of every layer's state recurrence along that
-input (DESIGN section 6, Theorem 1 of arXiv 2406.00209).
+input (docs/metrics.md, Theorem 1 of arXiv 2406.00209).
 
 For a fixed input Mamba's state Jacobian is diagonal, dh_t/dh_{t-1} =
 diag(exp(Δ_t[d]·A[d,n])), so the exponents are exactly

@@ -21,7 +21,7 @@ func AFromLog(aLog []float32) []float32 {
 //
 //	lambda[d,n] = A[d,n] * mean_t delta[t,d]
 //
-// (anchors section 0). a is A (E, N), delta is (T, E); lambda is (E, N) and
+// (docs/metrics.md). a is A (E, N), delta is (T, E); lambda is (E, N) and
 // zeta = max over (d, n) of lambda, the layer's maximal exponent (<= 0 when
 // A < 0 and delta > 0). Means and products are taken in float64.
 func ExactSpectrum(a []float32, e, n int, delta []float32, t int) (lambda []float32, zeta float32) {

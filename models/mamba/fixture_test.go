@@ -82,7 +82,7 @@ func TestFixtureParity(t *testing.T) {
 }
 
 // The exact Lyapunov exponents of each layer, A[e,n]·mean_t Δ[b,t,e]
-// (DESIGN section 6), computed from Deltas and Mixer.A, equal the fixture's.
+// (docs/metrics.md), computed from Deltas and Mixer.A, equal the fixture's.
 func TestFixtureLyapunovFromDeltas(t *testing.T) {
 	for _, seed := range testfix.SeedDirs(t) {
 		f := loadFixture(t, seed)

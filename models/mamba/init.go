@@ -8,7 +8,7 @@ import (
 )
 
 // New returns a model initialised from scratch as mamba_ssm does it
-// (anchors A.3; mamba_simple.py Mamba.__init__ and mixer_seq_simple.py
+// (docs/models.md; mamba_simple.py Mamba.__init__ and mixer_seq_simple.py
 // _init_weights), deterministically from seed:
 //   - embedding ~ N(0, EmbedStd²) (0.02);
 //   - in_proj, x_proj, conv1d (weight and bias) and an untied lm_head keep

@@ -8,7 +8,7 @@ import (
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
-// Block is one residual layer: x ← x + Mixer(RMSNorm(x)) (anchors A.2; HF
+// Block is one residual layer: x ← x + Mixer(RMSNorm(x)) (docs/models.md; HF
 // MambaBlock, mamba_ssm Block with its add-then-norm rewritten as pre-norm,
 // which is the same function).
 type Block struct {

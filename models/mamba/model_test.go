@@ -190,7 +190,7 @@ func sameBits(t *testing.T, what string, m *Model, l0, l1 float64, g0, g1 [][]fl
 	}
 }
 
-// New follows mamba_ssm's rules (anchors A.3).
+// New follows mamba_ssm's rules (docs/models.md).
 func TestInitStatistics(t *testing.T) {
 	c := DefaultConfig(500, 64, 4)
 	m, err := New(c, 1)

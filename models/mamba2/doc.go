@@ -1,6 +1,6 @@
 // Package mamba2 is the Mamba-2 language model (Dao & Gu 2024, "Transformers
 // are SSMs", the SSD layer) as mamba_ssm's Mamba2 and Hugging Face's
-// Mamba2ForCausalLM define it (anchors.md B): embeddings, pre-norm residual
+// Mamba2ForCausalLM define it (docs/models.md): embeddings, pre-norm residual
 // blocks of RMSNorm + Mamba-2 mixer, a final RMSNorm and a tied lm_head.
 //
 // The mixer of one block, in order:
@@ -50,7 +50,7 @@
 // package follows HF for every G, so HF checkpoints with G > 1 reproduce HF's
 // outputs; a mamba_ssm-trained model with G > 1 would differ.
 //
-// Precision (DESIGN section 4; HF torch_forward under torch.autocast):
+// Precision (docs/precision.md; HF torch_forward under torch.autocast):
 // in_proj, conv1d, out_proj and lm_head round their operands and outputs to
 // the 16-bit type; the conv's SiLU output is rounded; softplus(dt + dt_bias),
 // exp(dt·A), the scan state, A, D and the D skip are float32 (the scan takes

@@ -22,7 +22,7 @@
 // are head-major, (B, nH, T, hd), so each (batch, head) is one contiguous
 // matrix for the matrix products.
 //
-// Precision (DESIGN section 4; what autocast does to HF's code):
+// Precision (docs/precision.md; what autocast does to HF's code):
 //   - every Linear and both attention products run in the 16-bit type:
 //     operands rounded, fp32 accumulation, result rounded;
 //   - rotary runs in fp32 on the 16-bit q, k (HF multiplies them by fp32

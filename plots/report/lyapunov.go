@@ -234,7 +234,7 @@ func withControlNotes(c Claim, ts []lyapTrial) Claim {
 		c.Notes = append(c.Notes, "Unstable control, the tanh RNN (per token; median over draws): "+strings.Join(rnn, "; ")+". Only ρ = 2 grows, as the figure shows.")
 	}
 	if len(seq)+len(stack) > 0 {
-		c.Notes = append(c.Notes, "Whole models after perturbing one input embedding by ±ε (Transformers have no fixed-size state, DESIGN section 6): "+strings.Join(append(seq, stack...), "; ")+".")
+		c.Notes = append(c.Notes, "Whole models after perturbing one input embedding by ±ε (Transformers have no fixed-size state, docs/metrics.md): "+strings.Join(append(seq, stack...), "; ")+".")
 	}
 	return c
 }
