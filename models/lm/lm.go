@@ -38,6 +38,22 @@ type Model interface {
 	Linears() map[string]*nn.Linear
 }
 
+// Mixer is one sequence-mixing layer of a residual stack: what Mamba's and
+// Mamba-2's mixers and self-attention (transformer.Attention) have in
+// common, so a stack may interleave them (models/hybrid). in and out are
+// (B, T, D), row-major; Forward keeps what Backward needs, so one forward
+// may be in flight per mixer. Backward writes dx, the gradient of in, for
+// the upstream gradient dout (on the compute grid under a 16-bit policy),
+// and accumulates every parameter gradient.
+type Mixer interface {
+	Forward(pol precision.Policy, out, in []float32, B, T int)
+	Backward(pol precision.Policy, dx, dout []float32)
+	// Params lists the mixer's parameters in a fixed order.
+	Params() []*nn.Param
+	// Linears returns the mixer's linear layers by module path.
+	Linears() map[string]*nn.Linear
+}
+
 // Embedder is implemented by models whose token embedding LoRA may adapt.
 type Embedder interface {
 	Embeddings() map[string]*nn.Embedding

@@ -47,7 +47,7 @@ func NewZero(c Config) (*Model, error) {
 		NormF: nn.NewRMSNorm("backbone.norm_f", c.D, c.Eps)}
 	for i := 0; i < c.Layers; i++ {
 		p := fmt.Sprintf("backbone.layers.%d", i)
-		m.Layers = append(m.Layers, &Block{Norm: nn.NewRMSNorm(p+".norm", c.D, c.Eps), Mixer: newMixer(p+".mixer", c)})
+		m.Layers = append(m.Layers, &Block{Norm: nn.NewRMSNorm(p+".norm", c.D, c.Eps), Mixer: NewMixer(c, p+".mixer")})
 	}
 	if c.Untied {
 		m.Head = nn.NewLinear("lm_head", c.D, c.Vocab, false)

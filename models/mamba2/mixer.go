@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/ssmlab/ssmlab/models/internal/kern"
+	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -282,3 +283,10 @@ func negExp(a, aLog []float32) {
 		a[h] = -float32(math.Exp(float64(v)))
 	}
 }
+
+// Linears returns the mixer's linear layers by module path.
+func (m *Mixer) Linears() map[string]*nn.Linear {
+	return map[string]*nn.Linear{m.InProj.Name: m.InProj, m.OutProj.Name: m.OutProj}
+}
+
+var _ lm.Mixer = (*Mixer)(nil)
