@@ -45,6 +45,10 @@ type Spec struct {
 
 	// RNN control: h_t = tanh(W h_{t-1} + U x_t), W scaled to this spectral radius.
 	Radius float64 `toml:"radius" json:"radius,omitempty"` // 0: 1.0
+
+	// Hybrid stacks: the mixer kinds (mamba, mamba2, attention) of the
+	// layers, a pattern repeated over Layers (0: one pass of the pattern).
+	Mixers []string `toml:"mixers" json:"mixers,omitempty"`
 }
 
 // Kind groups architectures the way the study compares them.

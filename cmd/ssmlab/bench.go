@@ -24,7 +24,7 @@ import (
 
 var cmdBench = &Command{
 	Name:  "bench",
-	Usage: "bench --arch ARCH --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
+	Usage: "bench --arch ARCH --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--mixers K,K,...] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
 	Short: "time training or inference steps of a from-scratch model",
 	Long: `Bench builds a freshly initialised model of the given architecture (any
 registered one: mamba, mamba2, gpt_neox, llama, rnn) and size,
@@ -84,7 +84,8 @@ The model is the one an experiment config with these sizes builds (every
 other size takes its config default, see docs/architectures.md): --d-state
 (0: 16 for mamba, 64 for mamba2) and --heads (0: max(1, D/32), the
 anchor's choice; Llama uses as many K/V heads; Mamba-2 uses E/heads as its
-head width when 64 does not divide E) complete the size; --lora adapts every linear with rank 8,
+head width when 64 does not divide E) and, for --arch hybrid, --mixers
+(the pattern of mixer kinds) complete the size; --lora adapts every linear with rank 8,
 alpha 16 and freezes the base weights; --threads sets GOMAXPROCS (0 leaves
 it); --backend selects a GEMM backend by name.
 
@@ -97,6 +98,7 @@ type benchOpts struct {
 	arch, mode, prec, backend          string
 	vocab, d, layers, batch, seq       int
 	steps, warmup, threads, dstate, nh int
+	mixers                             string
 	lora                               bool
 	seed                               uint64
 	cpuprofile, memprofile             string
@@ -152,6 +154,7 @@ func init() {
 	f.IntVar(&o.warmup, "warmup", 2, "untimed steps before them")
 	f.IntVar(&o.threads, "threads", 0, "GOMAXPROCS (0: leave it)")
 	f.IntVar(&o.dstate, "d-state", 0, "SSM state size (0: the architecture's default)")
+	f.StringVar(&o.mixers, "mixers", "", "hybrid: the mixer kinds of the layers, a comma-separated pattern repeated over --layers (e.g. mamba,mamba,attention)")
 	f.IntVar(&o.nh, "heads", 0, "attention heads (0: max(1, D/32))")
 	f.BoolVar(&o.lora, "lora", false, "LoRA rank 8 on every linear, base weights frozen")
 	f.StringVar(&o.backend, "backend", "", "GEMM backend `NAME` (default: the best built in)")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/lm"
@@ -18,7 +19,11 @@ func buildBenchModel(o *benchOpts) (lm.Model, error) {
 	if heads == 0 {
 		heads = max(1, o.d/32)
 	}
-	return models.New(o.arch, models.Spec{Vocab: o.vocab, DModel: o.d, Layers: o.layers, DState: o.dstate, Heads: heads}, o.seed)
+	s := models.Spec{Vocab: o.vocab, DModel: o.d, Layers: o.layers, DState: o.dstate, Heads: heads}
+	if o.mixers != "" {
+		s.Mixers = strings.Split(o.mixers, ",")
+	}
+	return models.New(o.arch, s, o.seed)
 }
 
 // benchFlops are analytic FLOPs per token (the formulas are in bench's manual).

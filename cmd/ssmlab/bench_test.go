@@ -23,7 +23,7 @@ func TestBenchJSONContract(t *testing.T) {
 	for _, c := range cases {
 		args := []string{"bench", "--arch", c.arch, "--vocab", "32", "--d-model", "32", "--layers", "1",
 			"--batch", "2", "--seq", "8", "--mode", c.mode, "--precision", c.prec, "--steps", "2", "--warmup", "1",
-			"--d-state", "4", "--heads", "2", "--threads", "2"}
+			"--d-state", "4", "--heads", "2", "--threads", "2", "--mixers", "mamba,attention"}
 		procs := runtime.GOMAXPROCS(0)
 		code, out, errs := runCLI(t, args...)
 		if code != 0 {

@@ -6,6 +6,7 @@
 package all
 
 import (
+	_ "github.com/ssmlab/ssmlab/models/hybrid"
 	_ "github.com/ssmlab/ssmlab/models/mamba"
 	_ "github.com/ssmlab/ssmlab/models/mamba2"
 	_ "github.com/ssmlab/ssmlab/models/rnn"

@@ -19,7 +19,8 @@ import (
 
 // tiny is one spec every architecture builds from: each reads the sizes it
 // knows and its Fill completes the rest.
-var tiny = models.Spec{Vocab: 24, DModel: 16, Layers: 2, DState: 4, HeadDim: 8, Heads: 2, Radius: 0.9}
+var tiny = models.Spec{Vocab: 24, DModel: 16, Layers: 3, DState: 4, HeadDim: 8, Heads: 2, Radius: 0.9,
+	Mixers: []string{"mamba", "attention", "mamba2"}}
 
 type flops struct {
 	linears int
