@@ -12,6 +12,7 @@ import (
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/models/hf"
+	"github.com/ssmlab/ssmlab/models/hybrid"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/mamba"
 	"github.com/ssmlab/ssmlab/models/mamba2"
@@ -73,6 +74,8 @@ func resolveModel(c *experiments.Context, t *config.Trial, p *LyapunovParams) (s
 		s.layersPerDraw = len(mm.Layers)
 	case *mamba2.Model:
 		s.layersPerDraw = len(mm.Layers)
+	case *hybrid.Model:
+		s.layersPerDraw = len(mm.SSMLayers())
 	case *rnn.RNN:
 		s.radius = mm.Cfg.Radius
 	}

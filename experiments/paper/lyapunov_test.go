@@ -229,3 +229,35 @@ func TestLyapunovCheckpoint(t *testing.T) {
 		t.Errorf("ζ <= 0 on %d/3 layers, bound %d/%d, stack %d/%d, stack QR %+v", st.NonPositive, st.BoundHeld, st.BoundTested, st.ModelBoundHeld, st.ModelBoundTested, st.ModelQR)
 	}
 }
+
+// A hybrid stack is studied like Mamba and Mamba-2: each of its SSM layers
+// (here two Mamba and one Mamba-2 layer between attention layers) along
+// its own input, with the exact ζ ≤ 0 and the perturbation bound; its
+// attention layers keep no fixed-size state, so no stacked unit.
+func TestLyapunovHybrid(t *testing.T) {
+	src := strings.Replace(withParamSrc(t), "[sweep]", "[models.jamba]\narch = \"hybrid\"\nmixers = [\"mamba\", \"attention\", \"mamba2\", \"mamba\"]\nd_model = 16\nd_state = 4\nhead_dim = 8\nheads = 2\n\n[sweep]", 1)
+	src = strings.Replace(src, `model = ["mamba-layer", "mamba2-layer", "mamba-lm", "gpt-neox", "rnn-0p5", "rnn-2"]`, `model = ["jamba"]`, 1)
+	path := filepath.Join(t.TempDir(), "lyapunov.toml")
+	os.WriteFile(path, []byte(src), 0o644)
+	e, err := experiments.Load(path, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := t.TempDir()
+	if _, err := experiments.Run(context.Background(), e, experiments.Options{Results: results, Stderr: io.Discard, Command: []string{"test"}}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := store.Collect(results, "lyapunov")
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("%d results, %v", len(rs), err)
+	}
+	var s summary.Lyapunov
+	json.Unmarshal(rs[0].Summary, &s)
+	st := s.Stats
+	if s.Arch != "hybrid" || s.Label != "Hybrid (init)" || st.Layers != 3*s.Settings.Draws || st.Models != 0 {
+		t.Fatalf("arch %q label %q: %d layers over %d draws, %d models", s.Arch, s.Label, st.Layers, s.Settings.Draws, st.Models)
+	}
+	if st.NonPositive != st.Layers || st.BoundHeld != st.BoundTested || st.BoundTested == 0 {
+		t.Errorf("ζ <= 0 on %d/%d layers, bound %d/%d", st.NonPositive, st.Layers, st.BoundHeld, st.BoundTested)
+	}
+}

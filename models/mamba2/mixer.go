@@ -290,3 +290,10 @@ func (m *Mixer) Linears() map[string]*nn.Linear {
 }
 
 var _ lm.Mixer = (*Mixer)(nil)
+
+// DT returns the step sizes dt (B, L, H) of the last Forward (after
+// softplus, dt_bias and the time-step limit); the slice is the mixer's.
+func (m *Mixer) DT() []float32 { return m.dt }
+
+// Config returns the mixer's configuration.
+func (m *Mixer) Config() Config { return m.cfg }
