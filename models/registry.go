@@ -10,7 +10,6 @@ package models
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 
 	"github.com/ssmlab/ssmlab/internal/suggest"
@@ -260,5 +259,10 @@ func IsKind(name string, k Kind) bool {
 	return ok && a.Kind == k
 }
 
-// HasTarget reports whether name is one of the entry's LoRA targets.
-func (a *Arch) HasTarget(name string) bool { return slices.Contains(a.LoRATargets, name) }
+// Default sets *p to v when it is 0: the rule every Fill applies to the
+// sizes a spec leaves out.
+func Default(p *int, v int) {
+	if *p == 0 {
+		*p = v
+	}
+}

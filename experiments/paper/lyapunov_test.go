@@ -203,24 +203,7 @@ func TestLyapunovCheckpoint(t *testing.T) {
 	if err := hf.Save(dir, m); err != nil {
 		t.Fatal(err)
 	}
-	src := strings.Replace(withParamSrc(t), "[sweep]", "[models.trained]\npath = \""+dir+"\"\nfamily = \"Mamba\"\n\n[sweep]", 1)
-	src = strings.Replace(src, `model = ["mamba-layer", "mamba2-layer", "mamba-lm", "gpt-neox", "rnn-0p5", "rnn-2"]`, `model = ["trained"]`, 1)
-	path := filepath.Join(t.TempDir(), "lyapunov.toml")
-	os.WriteFile(path, []byte(src), 0o644)
-	e, err := experiments.Load(path, "default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	results := t.TempDir()
-	if _, err := experiments.Run(context.Background(), e, experiments.Options{Results: results, Stderr: io.Discard, Command: []string{"test"}}); err != nil {
-		t.Fatal(err)
-	}
-	rs, err := store.Collect(results, "lyapunov")
-	if err != nil || len(rs) != 1 {
-		t.Fatalf("%d results, %v", len(rs), err)
-	}
-	var s summary.Lyapunov
-	json.Unmarshal(rs[0].Summary, &s)
+	s := runOneModel(t, "trained", "path = \""+dir+"\"\nfamily = \"Mamba\"")
 	st := s.Stats
 	if !s.Trained || s.Source != dir || s.Label != "Mamba (trained)" || s.Settings.Draws != 1 || st.Layers != 3 || st.Models != 1 {
 		t.Fatalf("trained %v, source %q, label %q, %d draws, %d layers, %d models", s.Trained, s.Source, s.Label, s.Settings.Draws, st.Layers, st.Models)
@@ -235,8 +218,22 @@ func TestLyapunovCheckpoint(t *testing.T) {
 // its own input, with the exact ζ ≤ 0 and the perturbation bound; its
 // attention layers keep no fixed-size state, so no stacked unit.
 func TestLyapunovHybrid(t *testing.T) {
-	src := strings.Replace(withParamSrc(t), "[sweep]", "[models.jamba]\narch = \"hybrid\"\nmixers = [\"mamba\", \"attention\", \"mamba2\", \"mamba\"]\nd_model = 16\nd_state = 4\nhead_dim = 8\nheads = 2\n\n[sweep]", 1)
-	src = strings.Replace(src, `model = ["mamba-layer", "mamba2-layer", "mamba-lm", "gpt-neox", "rnn-0p5", "rnn-2"]`, `model = ["jamba"]`, 1)
+	s := runOneModel(t, "jamba", "arch = \"hybrid\"\nmixers = [\"mamba\", \"attention\", \"mamba2\", \"mamba\"]\nd_model = 16\nd_state = 4\nhead_dim = 8\nheads = 2")
+	st := s.Stats
+	if s.Arch != "hybrid" || s.Label != "Hybrid (init)" || st.Layers != 3*s.Settings.Draws || st.Models != 0 {
+		t.Fatalf("arch %q label %q: %d layers over %d draws, %d models", s.Arch, s.Label, st.Layers, s.Settings.Draws, st.Models)
+	}
+	if st.NonPositive != st.Layers || st.BoundHeld != st.BoundTested || st.BoundTested == 0 {
+		t.Errorf("ζ <= 0 on %d/%d layers, bound %d/%d", st.NonPositive, st.Layers, st.BoundHeld, st.BoundTested)
+	}
+}
+
+// runOneModel runs testdata/lyapunov.toml on one model, the table
+// [models.<name>] with body added, and returns its summary.
+func runOneModel(t *testing.T, name, body string) summary.Lyapunov {
+	t.Helper()
+	src := strings.Replace(withParamSrc(t), "[sweep]", "[models."+name+"]\n"+body+"\n\n[sweep]", 1)
+	src = strings.Replace(src, `model = ["mamba-layer", "mamba2-layer", "mamba-lm", "gpt-neox", "rnn-0p5", "rnn-2"]`, `model = ["`+name+`"]`, 1)
 	path := filepath.Join(t.TempDir(), "lyapunov.toml")
 	os.WriteFile(path, []byte(src), 0o644)
 	e, err := experiments.Load(path, "default")
@@ -252,12 +249,8 @@ func TestLyapunovHybrid(t *testing.T) {
 		t.Fatalf("%d results, %v", len(rs), err)
 	}
 	var s summary.Lyapunov
-	json.Unmarshal(rs[0].Summary, &s)
-	st := s.Stats
-	if s.Arch != "hybrid" || s.Label != "Hybrid (init)" || st.Layers != 3*s.Settings.Draws || st.Models != 0 {
-		t.Fatalf("arch %q label %q: %d layers over %d draws, %d models", s.Arch, s.Label, st.Layers, s.Settings.Draws, st.Models)
+	if err := json.Unmarshal(rs[0].Summary, &s); err != nil {
+		t.Fatal(err)
 	}
-	if st.NonPositive != st.Layers || st.BoundHeld != st.BoundTested || st.BoundTested == 0 {
-		t.Errorf("ζ <= 0 on %d/%d layers, bound %d/%d", st.NonPositive, st.Layers, st.BoundHeld, st.BoundTested)
-	}
+	return s
 }

@@ -7,10 +7,12 @@ import (
 	"testing"
 
 	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/experiments/config"
 )
 
-// SCHEMA.md's example is a real experiment file: it loads against the
-// registered kinds (its kind exists, its [params] match the kind's) and
+// SCHEMA.md's example is a real experiment file: it loads under every
+// profile with the trial counts its sweep gives, against the registered
+// kinds (its kind exists, its [params] match the kind's) and
 // every trial passes the kind's checks, as `ssmlab validate` would judge
 // it. Its includes stand for empty presets and its data paths for files.
 func TestSchemaExampleValidates(t *testing.T) {
@@ -28,13 +30,14 @@ func TestSchemaExampleValidates(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, f), nil, 0o644)
 	}
 	os.WriteFile(filepath.Join(dir, "x.toml"), m[1], 0o644)
-	for _, p := range []string{"quick", "default"} {
+	want := map[string]int{"quick": 36, "default": 108, "full": 108}
+	for _, p := range config.Profiles {
 		e, err := experiments.Load(filepath.Join(dir, "x.toml"), p)
 		if err != nil {
 			t.Fatalf("profile %s: %v", p, err)
 		}
-		if e.Kind != "mpft" || len(e.Trials) == 0 {
-			t.Fatalf("profile %s: kind %q, %d trials", p, e.Kind, len(e.Trials))
+		if e.Kind != "mpft" || len(e.Trials) != want[p] {
+			t.Fatalf("profile %s: kind %q, %d trials, want %d", p, e.Kind, len(e.Trials), want[p])
 		}
 	}
 }

@@ -16,14 +16,14 @@ func init() {
 	models.Register(models.Arch{
 		Name: "hybrid", Label: "Hybrid", Order: 2, Kind: models.SSM,
 		Fill: func(s *models.Spec) {
-			def(&s.Layers, len(s.Mixers))
-			def(&s.Expand, 2)
-			def(&s.DConv, 4)
-			def(&s.DtRank, (s.DModel+15)/16)
-			def(&s.DState, 16)
-			def(&s.HeadDim, min(64, s.Expand*s.DModel))
-			def(&s.Heads, max(1, s.DModel/32))
-			def(&s.KVHeads, s.Heads)
+			models.Default(&s.Layers, len(s.Mixers))
+			models.Default(&s.Expand, 2)
+			models.Default(&s.DConv, 4)
+			models.Default(&s.DtRank, (s.DModel+15)/16)
+			models.Default(&s.DState, 16)
+			models.Default(&s.HeadDim, min(64, s.Expand*s.DModel))
+			models.Default(&s.Heads, max(1, s.DModel/32))
+			models.Default(&s.KVHeads, s.Heads)
 		},
 		Check: func(s *models.Spec) (string, error) {
 			if len(s.Mixers) == 0 {
@@ -87,11 +87,4 @@ func specConfig(s models.Spec) Config {
 	c.Mamba2.N, c.Mamba2.Expand, c.Mamba2.K, c.Mamba2.HeadDim = s.DState, s.Expand, s.DConv, s.HeadDim
 	c.Heads, c.KVHeads = s.Heads, s.KVHeads
 	return c
-}
-
-// def sets *p to v when it is 0.
-func def(p *int, v int) {
-	if *p == 0 {
-		*p = v
-	}
 }

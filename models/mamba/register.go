@@ -10,10 +10,10 @@ func init() {
 	models.Register(models.Arch{
 		Name: "mamba", Label: "Mamba", Order: 0, Kind: models.SSM,
 		Fill: func(s *models.Spec) {
-			def(&s.Expand, 2)
-			def(&s.DConv, 4)
-			def(&s.DtRank, (s.DModel+15)/16)
-			def(&s.DState, 16)
+			models.Default(&s.Expand, 2)
+			models.Default(&s.DConv, 4)
+			models.Default(&s.DtRank, (s.DModel+15)/16)
+			models.Default(&s.DState, 16)
 		},
 		Check: func(s *models.Spec) (string, error) { return "", nil },
 		New: func(s models.Spec, seed uint64) (lm.Model, error) {
@@ -38,11 +38,4 @@ func init() {
 		LoRATargets: []string{"in_proj", "x_proj", "dt_proj", "out_proj"},
 		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*Model).Emb },
 	})
-}
-
-// def sets *p to v when it is 0.
-func def(p *int, v int) {
-	if *p == 0 {
-		*p = v
-	}
 }

@@ -12,10 +12,10 @@ func init() {
 	models.Register(models.Arch{
 		Name: "mamba2", Label: "Mamba-2", Order: 1, Kind: models.SSM,
 		Fill: func(s *models.Spec) {
-			def(&s.Expand, 2)
-			def(&s.DConv, 4)
-			def(&s.DtRank, (s.DModel+15)/16)
-			def(&s.DState, 64)
+			models.Default(&s.Expand, 2)
+			models.Default(&s.DConv, 4)
+			models.Default(&s.DtRank, (s.DModel+15)/16)
+			models.Default(&s.DState, 64)
 			if s.HeadDim == 0 {
 				e := s.Expand * s.DModel
 				s.HeadDim = min(64, e)
@@ -58,11 +58,4 @@ func init() {
 		LoRATargets: []string{"in_proj", "out_proj"},
 		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*Model).Embed },
 	})
-}
-
-// def sets *p to v when it is 0.
-func def(p *int, v int) {
-	if *p == 0 {
-		*p = v
-	}
 }

@@ -14,7 +14,7 @@ func init() {
 		Name: "gpt_neox", Label: "GPT-NeoX", Order: 4, Kind: models.Attention,
 		Fill: func(s *models.Spec) {
 			fillAttention(s)
-			def(&s.FFN, 4*s.DModel)
+			models.Default(&s.FFN, 4*s.DModel)
 			if s.RotaryPct == 0 {
 				s.RotaryPct = 0.25
 			}
@@ -51,7 +51,7 @@ func init() {
 		Name: "llama", Label: "Llama", Order: 5, Kind: models.Attention,
 		Fill: func(s *models.Spec) {
 			fillAttention(s)
-			def(&s.FFN, (8*s.DModel/3+255)/256*256)
+			models.Default(&s.FFN, (8*s.DModel/3+255)/256*256)
 		},
 		Check: func(s *models.Spec) (string, error) {
 			if f, err := checkHeads(s); err != nil {
@@ -93,8 +93,8 @@ func init() {
 
 // fillAttention fills what both Transformers share.
 func fillAttention(s *models.Spec) {
-	def(&s.KVHeads, s.Heads)
-	def(&s.MaxSeq, 2048)
+	models.Default(&s.KVHeads, s.Heads)
+	models.Default(&s.MaxSeq, 2048)
 }
 
 func checkHeads(s *models.Spec) (string, error) {
@@ -102,11 +102,4 @@ func checkHeads(s *models.Spec) (string, error) {
 		return "heads", fmt.Errorf("heads must be positive and divide d_model (%d)", s.DModel)
 	}
 	return "", nil
-}
-
-// def sets *p to v when it is 0.
-func def(p *int, v int) {
-	if *p == 0 {
-		*p = v
-	}
 }
