@@ -114,6 +114,9 @@ type Arch struct {
 	// Embedding returns m's token embedding (the Lyapunov study perturbs
 	// its inputs).
 	Embedding func(m lm.Model) *nn.Embedding
+	// SSMLayers returns how many selective state-space layers m has, the
+	// units the Lyapunov study measures one by one (nil: none).
+	SSMLayers func(m lm.Model) int
 }
 
 var (

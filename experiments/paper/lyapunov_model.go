@@ -12,10 +12,7 @@ import (
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/models/hf"
-	"github.com/ssmlab/ssmlab/models/hybrid"
 	"github.com/ssmlab/ssmlab/models/lm"
-	"github.com/ssmlab/ssmlab/models/mamba"
-	"github.com/ssmlab/ssmlab/models/mamba2"
 	"github.com/ssmlab/ssmlab/models/rnn"
 )
 
@@ -69,15 +66,11 @@ func resolveModel(c *experiments.Context, t *config.Trial, p *LyapunovParams) (s
 		return s, err
 	}
 	s.arch = m.Arch()
-	switch mm := m.(type) {
-	case *mamba.Model:
-		s.layersPerDraw = len(mm.Layers)
-	case *mamba2.Model:
-		s.layersPerDraw = len(mm.Layers)
-	case *hybrid.Model:
-		s.layersPerDraw = len(mm.SSMLayers())
-	case *rnn.RNN:
-		s.radius = mm.Cfg.Radius
+	if a, err := models.Of(m); err == nil && a.SSMLayers != nil {
+		s.layersPerDraw = a.SSMLayers(m)
+	}
+	if r, ok := m.(*rnn.RNN); ok {
+		s.radius = r.Cfg.Radius
 	}
 	s.label = subjectLabel(t.Model, s)
 	return s, nil

@@ -88,6 +88,9 @@ func TestEveryArchitectureEveryPath(t *testing.T) {
 			if a.Embedding(m) == nil {
 				t.Fatal("no embedding")
 			}
+			if (a.SSMLayers != nil) != (a.Kind == models.SSM) || (a.SSMLayers != nil && a.SSMLayers(m) < 1) {
+				t.Error("SSM architectures report their SSM layers, others none")
+			}
 			B, T := 2, 5
 			ids := make([]int, B*T)
 			for i := range ids {
