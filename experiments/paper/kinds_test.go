@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ssmlab/ssmlab/experiments"
@@ -142,5 +143,61 @@ func TestEveryKindEndToEnd(t *testing.T) {
 				t.Errorf("%s: not finished", d)
 			}
 		}
+	}
+}
+
+// A hybrid stack goes through the whole pipeline as the other bases do:
+// the lyapunov experiment of configs/ with one Jamba-style model added to
+// params.pretrained pretrains it (the shared pretrain artifact: training,
+// then an HF-shaped directory), loads that directory back and measures
+// each of its SSM layers.
+func TestHybridPretrainedThroughLyapunov(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a tiny model")
+	}
+	dir := filepath.Join(t.TempDir(), "configs")
+	for _, f := range []string{"models/bases.toml", "data/suite.toml", "train/pretrain.toml"} {
+		raw, err := os.ReadFile(filepath.Join("..", "..", "configs", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), raw, 0o644)
+	}
+	raw, err := os.ReadFile(filepath.Join("..", "..", "configs", "lyapunov.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(raw)
+	for old, repl := range map[string]string{
+		"\n[params]\n": "\n[models.jamba-s]\narch = \"hybrid\"\nfamily = \"Jamba\"\nmixers = [\"mamba\", \"mamba\", \"attention\"]\nd_model = 32\nlayers = 3\nheads = 2\n\n[params]\n",
+		`params.pretrained = ["mamba-s", "pythia-s"]`: `params.pretrained = ["jamba-s"]`,
+		"sweep.model = [\"mamba-layer\", \"mamba2-layer\", \"mamba-lm\", \"gpt-neox\", \"llama\", \"rnn-0p5\", \"rnn-1\", \"rnn-2\",\n               \"mamba-s\", \"pythia-s\"]": `sweep.model = ["jamba-s"]`,
+	} {
+		if !strings.Contains(src, old) {
+			t.Fatalf("configs/lyapunov.toml no longer holds %q", old)
+		}
+		src = strings.Replace(src, old, repl, 1)
+	}
+	path := filepath.Join(dir, "lyapunov.toml")
+	os.WriteFile(path, []byte(src), 0o644)
+	e, err := experiments.Load(path, "quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := t.TempDir()
+	if _, err := experiments.Run(context.Background(), e, experiments.Options{Results: results, Stderr: io.Discard, Command: []string{"test"}}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := store.Collect(results, "lyapunov")
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("%d results, %v", len(rs), err)
+	}
+	s := decode[summary.Lyapunov](t, rs[0].Summary)
+	if s.Arch != "hybrid" || !s.Trained || !strings.HasPrefix(s.Source, "artifacts/pretrain/") || s.Label != "Jamba (trained)" {
+		t.Fatalf("arch %q trained %v source %q label %q", s.Arch, s.Trained, s.Source, s.Label)
+	}
+	if st := s.Stats; st.Layers != 2 || st.NonPositive != 2 || st.BoundTested == 0 || st.BoundHeld != st.BoundTested {
+		t.Errorf("%d SSM layers measured (want 2), ζ <= 0 on %d, bound %d/%d", st.Layers, st.NonPositive, st.BoundHeld, st.BoundTested)
 	}
 }
