@@ -94,8 +94,6 @@ type Block struct {
 	Kind  string
 	Norm  *nn.RMSNorm
 	Mixer lm.Mixer
-
-	normed, rstd []float32
 }
 
 // Model is the hybrid language model. It implements lm.Model.
@@ -108,11 +106,11 @@ type Model struct {
 
 	batch, length int
 	ids           []int
-	res           [][]float32 // res[i] (B, T, D): the input of layer i
-	mix, hf, rstd []float32
+	stack         lm.Stack // the blocks' residual streams and activations
+	blocks        []lm.Block
+	hf, rstd      []float32
 	logits        []float32
 	dres, dtmp    []float32
-	dnormed       []float32
 }
 
 // NewZero returns a model with zero weights (norms at 1), for a checkpoint
@@ -222,27 +220,19 @@ func (m *Model) SSMLayers() []int {
 	return out
 }
 
-// Forward implements lm.Model. As in Mamba the residual stream stays fp32
-// and each mixer output joins it as the 16-bit tensor its out_proj made.
+// Forward implements lm.Model: Mamba's block diagram (lm.Stack) with a
+// mixer of each layer's kind.
 func (m *Model) Forward(pol precision.Policy, ids []int, B, T int) []float32 {
 	n, D := B*T, m.Cfg.D
 	m.batch, m.length, m.ids = B, T, append(m.ids[:0], ids...)
-	if len(m.res) != len(m.Layers)+1 {
-		m.res = make([][]float32, len(m.Layers)+1)
+	m.blocks = m.blocks[:0]
+	for _, b := range m.Layers {
+		m.blocks = append(m.blocks, lm.Block{Norm: b.Norm, Mixer: b.Mixer})
 	}
-	for i := range m.res {
-		m.res[i] = tensor.Grow(m.res[i], n*D)
-	}
-	m.mix = tensor.Grow(m.mix, n*D)
-	m.Emb.ForwardPolicy(pol, m.res[0], ids)
-	for i, b := range m.Layers {
-		b.normed, b.rstd = tensor.Grow(b.normed, n*D), tensor.Grow(b.rstd, n)
-		b.Norm.Forward(b.normed, b.rstd, m.res[i], n)
-		b.Mixer.Forward(pol, m.mix, b.normed, B, T)
-		tensor.Add(m.res[i+1], m.res[i], m.mix)
-	}
+	m.Emb.ForwardPolicy(pol, m.stack.Input(len(m.Layers), n, D), ids)
+	last := m.stack.Forward(pol, m.blocks, B, T)
 	m.hf, m.rstd = tensor.Grow(m.hf, n*D), tensor.Grow(m.rstd, n)
-	m.NormF.Forward(m.hf, m.rstd, m.res[len(m.Layers)], n)
+	m.NormF.Forward(m.hf, m.rstd, last, n)
 	m.logits = tensor.Grow(m.logits, n*m.Cfg.Vocab)
 	m.Head.Forward(pol, m.logits, m.hf, n)
 	return m.logits
@@ -256,20 +246,12 @@ func (m *Model) Backward(pol precision.Policy, dlogits []float32) {
 	n, D := m.batch*m.length, m.Cfg.D
 	m.dres, m.dtmp = tensor.Grow(m.dres, n*D), tensor.Grow(m.dtmp, n*D)
 	m.Head.Backward(pol, m.dtmp, dlogits, m.hf, n)
-	m.NormF.Backward(m.dres, m.dtmp, m.res[len(m.Layers)], m.rstd, n)
-	for i := len(m.Layers) - 1; i >= 0; i-- {
-		b := m.Layers[i]
-		copy(m.dtmp, m.dres) // the mixer output was a half tensor: so is its gradient
-		pol.Act(m.dtmp)
-		m.dnormed = tensor.Grow(m.dnormed, n*D)
-		b.Mixer.Backward(pol, m.dnormed, m.dtmp)
-		b.Norm.Backward(m.dtmp, m.dnormed, m.res[i], b.rstd, n)
-		tensor.AddTo(m.dres, m.dtmp)
-	}
+	m.NormF.Backward(m.dres, m.dtmp, m.stack.Residual(len(m.Layers)), m.rstd, n)
+	m.stack.Backward(pol, m.blocks, m.dres)
 	m.Emb.BackwardPolicy(pol, m.dres, m.ids)
 }
 
 // LayerInput returns the input of layer i's mixer (its normed residual
 // stream, (B, T, D)) along the last Forward; the slice belongs to the
 // model.
-func (m *Model) LayerInput(i int) []float32 { return m.Layers[i].normed }
+func (m *Model) LayerInput(i int) []float32 { return m.stack.Normed(i) }

@@ -68,7 +68,7 @@ func TestFixtureParity(t *testing.T) {
 			// final norm's output (no embedding entry, unlike the
 			// Transformers' tuples).
 			for i := range m.Layers {
-				f.check(t, fmt.Sprint("hidden_states.", i), m.res[i+1], logitTol)
+				f.check(t, fmt.Sprint("hidden_states.", i), m.stack.Residual(i+1), logitTol)
 				f.check(t, fmt.Sprint("delta.", i), m.Deltas()[i], logitTol)
 			}
 			f.check(t, fmt.Sprint("hidden_states.", len(m.Layers)), m.hf, logitTol)
