@@ -181,19 +181,7 @@ func TestHybridPretrainedThroughLyapunov(t *testing.T) {
 	}
 	path := filepath.Join(dir, "lyapunov.toml")
 	os.WriteFile(path, []byte(src), 0o644)
-	e, err := experiments.Load(path, "quick")
-	if err != nil {
-		t.Fatal(err)
-	}
-	results := t.TempDir()
-	if _, err := experiments.Run(context.Background(), e, experiments.Options{Results: results, Stderr: io.Discard, Command: []string{"test"}}); err != nil {
-		t.Fatal(err)
-	}
-	rs, err := store.Collect(results, "lyapunov")
-	if err != nil || len(rs) != 1 {
-		t.Fatalf("%d results, %v", len(rs), err)
-	}
-	s := decode[summary.Lyapunov](t, rs[0].Summary)
+	s := runOneTrial(t, path, "quick")
 	if s.Arch != "hybrid" || !s.Trained || !strings.HasPrefix(s.Source, "artifacts/pretrain/") || s.Label != "Jamba (trained)" {
 		t.Fatalf("arch %q trained %v source %q label %q", s.Arch, s.Trained, s.Source, s.Label)
 	}

@@ -236,7 +236,14 @@ func runOneModel(t *testing.T, name, body string) summary.Lyapunov {
 	src = strings.Replace(src, `model = ["mamba-layer", "mamba2-layer", "mamba-lm", "gpt-neox", "rnn-0p5", "rnn-2"]`, `model = ["`+name+`"]`, 1)
 	path := filepath.Join(t.TempDir(), "lyapunov.toml")
 	os.WriteFile(path, []byte(src), 0o644)
-	e, err := experiments.Load(path, "default")
+	return runOneTrial(t, path, "default")
+}
+
+// runOneTrial runs a lyapunov experiment file of one trial under profile
+// and returns its summary.
+func runOneTrial(t *testing.T, path, profile string) summary.Lyapunov {
+	t.Helper()
+	e, err := experiments.Load(path, profile)
 	if err != nil {
 		t.Fatal(err)
 	}
