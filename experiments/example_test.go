@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/experiments/store"
 )
 
 // A kind is registered once, in init, and runs one trial per call: it
@@ -59,7 +60,7 @@ sweep.seed = [0, 1]
 		rep, _ := experiments.Run(context.Background(), e, opt)
 		fmt.Printf("ran %d, skipped %d\n", rep.Ran, rep.Skipped)
 	}
-	rs, _ := experiments.Collect(results, "count")
+	rs, _ := store.Collect(results, "count")
 	for _, r := range rs {
 		var s struct{ Sum int }
 		json.Unmarshal(r.Summary, &s)

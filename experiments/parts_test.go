@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssmlab/ssmlab/experiments/store"
 )
 
 func TestCheckpointsSaveLatestPruneAndLogRollback(t *testing.T) {
@@ -82,7 +84,7 @@ func TestCollectReportsBadSummaries(t *testing.T) {
 		{"unfinished", func() { os.Remove(filepath.Join(trial, "DONE")) }, ""},
 	} {
 		tc.break_()
-		rs, err := Collect(res, "selftest")
+		rs, err := store.Collect(res, "selftest")
 		if tc.want == "" {
 			if err != nil || len(rs) != 5 {
 				t.Errorf("%s: %d results, %v", tc.name, len(rs), err)
@@ -93,7 +95,7 @@ func TestCollectReportsBadSummaries(t *testing.T) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	if _, err := Collect(res, "nosuch"); err == nil || !strings.Contains(err.Error(), "no results for experiment") {
+	if _, err := store.Collect(res, "nosuch"); err == nil || !strings.Contains(err.Error(), "no results for experiment") {
 		t.Errorf("unknown experiment: %v", err)
 	}
 }

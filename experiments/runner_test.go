@@ -152,8 +152,8 @@ func TestShardsMergeToOneRun(t *testing.T) {
 		}
 	}
 	sameTrees(t, "sharded", tree(t, ref), tree(t, res))
-	a, err := Collect(ref, "selftest")
-	b, err2 := Collect(res, "selftest")
+	a, err := store.Collect(ref, "selftest")
+	b, err2 := store.Collect(res, "selftest")
 	if err != nil || err2 != nil || len(a) != 6 || len(b) != 6 {
 		t.Fatalf("collect: %d %v, %d %v", len(a), err, len(b), err2)
 	}
@@ -181,7 +181,7 @@ func TestChangedConfigIsRefusedUntilForced(t *testing.T) {
 	if err != nil || rep.Ran != 6 {
 		t.Fatalf("forced: %+v %v", rep, err)
 	}
-	rs, _ := Collect(res, "selftest")
+	rs, _ := store.Collect(res, "selftest")
 	if !strings.Contains(string(rs[0].Config), `"steps": 31`) {
 		t.Errorf("forced rerun kept the old config: %s", rs[0].Config)
 	}

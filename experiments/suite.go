@@ -1,48 +1,14 @@
 package experiments
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/ssmlab/ssmlab/experiments/config"
-	"github.com/ssmlab/ssmlab/experiments/store"
 )
-
-// Collect reads the finished trials of an experiment back from results/
-// (see store.Collect; plots may import experiments/store alone).
-func Collect(results, experiment string) ([]store.Result, error) {
-	return store.Collect(results, experiment)
-}
-
-// FiguresFunc rebuilds figures, tables and the report under paper from
-// results only.
-type FiguresFunc func(ctx context.Context, results, paper string) error
-
-var figures struct {
-	sync.Mutex
-	fn FiguresFunc
-}
-
-// RegisterFigures installs the figures step that Reproduce runs last. The
-// command package wires the plots package in with it, so that plots need
-// not import experiments.
-func RegisterFigures(fn FiguresFunc) {
-	figures.Lock()
-	defer figures.Unlock()
-	figures.fn = fn
-}
-
-// Figures returns the registered figures step, or nil.
-func Figures() FiguresFunc {
-	figures.Lock()
-	defer figures.Unlock()
-	return figures.fn
-}
 
 // ExperimentFiles lists the experiment files of a configs directory: the
 // .toml files directly in it, sorted (presets live in subdirectories).

@@ -1,8 +1,9 @@
 package main
 
-// Packages that register themselves when imported: architectures hf.Load
-// can build, and the experiment kinds and artifacts the runner knows.
+// Packages that register themselves when imported: every architecture
+// (models/all fills the models registry, which hf.Load also uses) and the
+// experiment kinds and artifacts the runner knows.
 import (
 	_ "github.com/ssmlab/ssmlab/experiments/paper"
-	_ "github.com/ssmlab/ssmlab/models/mamba"
+	_ "github.com/ssmlab/ssmlab/models/all"
 )

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ssmlab/ssmlab/metrics/efficiency"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/lora"
 	"github.com/ssmlab/ssmlab/models/nn"
@@ -23,11 +24,12 @@ import (
 
 var cmdBench = &Command{
 	Name:  "bench",
-	Usage: "bench --arch mamba|mamba2|gpt_neox|llama|olmo --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
+	Usage: "bench --arch ARCH --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--mixers K,K,...] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
 	Short: "time training or inference steps of a from-scratch model",
-	Long: `Bench builds a freshly initialised model of the given architecture and size,
+	Long: `Bench builds a freshly initialised model of the given architecture (any
+registered one: mamba, mamba2, gpt_neox, llama, rnn) and size,
 runs --warmup untimed steps and then --steps timed ones on one fixed batch of
-random token ids, and prints one JSON object (DESIGN section 8).
+random token ids, and prints one JSON object (docs/commands.md).
 
 A train step is what a user's PyTorch loop does (tools/torch_anchor.py):
 zero the gradients, forward, next-token cross-entropy, backward, AdamW
@@ -79,9 +81,12 @@ seeing on average (T+1)/2 keys); training triples the mixing count.
 Elementwise work (norms, activations, softmax, loss, optimizer) is not
 counted.
 
-Flags --d-state (0: the architecture's default, 16 for mamba, 128 for
-mamba2) and --heads (0: max(1, D/32), the anchor's choice; Llama uses as
-many K/V heads) complete the size; --lora adapts every linear with rank 8,
+The model is the one an experiment config with these sizes builds (every
+other size takes its config default, see docs/architectures.md): --d-state
+(0: 16 for mamba, 64 for mamba2) and --heads (0: max(1, D/32), the
+anchor's choice; Llama uses as many K/V heads; Mamba-2 uses E/heads as its
+head width when 64 does not divide E) and, for --arch hybrid, --mixers
+(the pattern of mixer kinds) complete the size; --lora adapts every linear with rank 8,
 alpha 16 and freezes the base weights; --threads sets GOMAXPROCS (0 leaves
 it); --backend selects a GEMM backend by name.
 
@@ -94,6 +99,7 @@ type benchOpts struct {
 	arch, mode, prec, backend          string
 	vocab, d, layers, batch, seq       int
 	steps, warmup, threads, dstate, nh int
+	mixers                             string
 	lora                               bool
 	seed                               uint64
 	cpuprofile, memprofile             string
@@ -137,7 +143,7 @@ type BenchResult struct {
 func init() {
 	f := &cmdBench.Flag
 	o := &benchOpts{}
-	f.StringVar(&o.arch, "arch", "", "`ARCH`: mamba, mamba2, gpt_neox, llama or olmo")
+	f.StringVar(&o.arch, "arch", "", "`ARCH`: a registered architecture (mamba, mamba2, hybrid, gpt_neox, llama, olmo, rnn)")
 	f.IntVar(&o.vocab, "vocab", 0, "vocabulary size `V`")
 	f.IntVar(&o.d, "d-model", 0, "model width `D`")
 	f.IntVar(&o.layers, "layers", 0, "number of layers `L`")
@@ -149,6 +155,7 @@ func init() {
 	f.IntVar(&o.warmup, "warmup", 2, "untimed steps before them")
 	f.IntVar(&o.threads, "threads", 0, "GOMAXPROCS (0: leave it)")
 	f.IntVar(&o.dstate, "d-state", 0, "SSM state size (0: the architecture's default)")
+	f.StringVar(&o.mixers, "mixers", "", "hybrid: the mixer kinds of the layers, a comma-separated pattern repeated over --layers (e.g. mamba,mamba,attention)")
 	f.IntVar(&o.nh, "heads", 0, "attention heads (0: max(1, D/32))")
 	f.BoolVar(&o.lora, "lora", false, "LoRA rank 8 on every linear, base weights frozen")
 	f.StringVar(&o.backend, "backend", "", "GEMM backend `NAME` (default: the best built in)")
@@ -175,12 +182,11 @@ func init() {
 
 // check validates the flags; every error is a usage error.
 func (o *benchOpts) check() (precision.Policy, error) {
-	switch o.arch {
-	case "mamba", "mamba2", "gpt_neox", "llama", "olmo":
-	case "":
-		return precision.Policy{}, usagef("--arch is required (mamba, mamba2, gpt_neox, llama or olmo)")
-	default:
-		return precision.Policy{}, usagef("--arch %q: want mamba, mamba2, gpt_neox, llama or olmo", o.arch)
+	if o.arch == "" {
+		return precision.Policy{}, usagef("--arch is required (one of %s)", strings.Join(models.Names(), ", "))
+	}
+	if _, err := models.Get(o.arch); err != nil {
+		return precision.Policy{}, usagef("--arch %q: %v", o.arch, err)
 	}
 	if o.mode != "train" && o.mode != "infer" {
 		return precision.Policy{}, usagef("--mode %q: want train or infer", o.mode)

@@ -6,19 +6,24 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
 // Every architecture and mode prints one JSON object with the contract's
-// keys (DESIGN section 8) and sane values.
+// keys (docs/commands.md) and sane values.
 func TestBenchJSONContract(t *testing.T) {
-	for _, c := range []struct{ arch, mode, prec string }{
-		{"mamba", "train", "fp32"}, {"mamba", "infer", "bf16"}, {"mamba2", "train", "fp32"},
-		{"gpt_neox", "train", "bf16"}, {"gpt_neox", "infer", "fp32"}, {"llama", "train", "fp16"},
-	} {
+	cases := []struct{ arch, mode, prec string }{
+		{"mamba", "infer", "bf16"}, {"gpt_neox", "train", "bf16"}, {"gpt_neox", "infer", "fp32"}, {"llama", "train", "fp16"},
+	}
+	// every registered architecture benches (the registry builds it and counts its FLOPs)
+	for _, a := range models.Names() {
+		cases = append(cases, struct{ arch, mode, prec string }{a, "train", "fp32"})
+	}
+	for _, c := range cases {
 		args := []string{"bench", "--arch", c.arch, "--vocab", "32", "--d-model", "32", "--layers", "1",
 			"--batch", "2", "--seq", "8", "--mode", c.mode, "--precision", c.prec, "--steps", "2", "--warmup", "1",
-			"--d-state", "4", "--heads", "2", "--threads", "2"}
+			"--d-state", "4", "--heads", "2", "--threads", "2", "--mixers", "mamba,attention"}
 		procs := runtime.GOMAXPROCS(0)
 		code, out, errs := runCLI(t, args...)
 		if code != 0 {
@@ -47,7 +52,7 @@ func TestBenchJSONContract(t *testing.T) {
 		}
 		// per-head (attention) and per-chunk (Mamba-2) products run on the workers
 		serial, _ := m["gemm_serial_cpu_seconds_per_step"].(float64)
-		if wantSerial := c.arch != "mamba"; (serial > 0) != wantSerial {
+		if wantSerial := c.arch == "mamba2" || models.IsKind(c.arch, models.Attention); (serial > 0) != wantSerial {
 			t.Errorf("%v: gemm_serial_cpu_seconds_per_step = %v, want >0: %v", c, serial, wantSerial)
 		}
 		for k, want := range map[string]any{"backend": nil, "arch": c.arch, "mode": c.mode, "precision": c.prec,

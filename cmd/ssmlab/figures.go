@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 
-	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/plots/report"
 )
 
@@ -39,7 +37,4 @@ func init() {
 		return nil
 	}
 	register(cmdFigures)
-	experiments.RegisterFigures(func(_ context.Context, results, paper string) error {
-		return report.Build(results, paper)
-	})
 }

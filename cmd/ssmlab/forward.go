@@ -21,7 +21,7 @@ var cmdForward = &Command{
 	Short: "run a model on token ids and write logits, loss and gradients",
 	Long: `Forward runs one forward (and with --grads one backward) pass of a Hugging
 Face model directory on the token ids in IN and writes the results to OUT.
-It is the contract other tools compare against PyTorch (DESIGN section 8).
+It is the contract other tools compare against PyTorch (docs/commands.md).
 
 Reads:
   --model DIR      an HF model directory: config.json plus model.safetensors

@@ -18,7 +18,7 @@ var cmdLyapunov = &Command{
 	Short: "write the exact Lyapunov exponents of each SSM layer along an input",
 	Long: `Lyapunov runs a Mamba or Mamba-2 model on the token ids in IN and writes
 the exact Lyapunov spectrum of every layer's state recurrence along that
-input (DESIGN section 6, Theorem 1 of arXiv 2406.00209).
+input (docs/metrics.md, Theorem 1 of arXiv 2406.00209).
 
 For a fixed input Mamba's state Jacobian is diagonal, dh_t/dh_{t-1} =
 diag(exp(Δ_t[d]·A[d,n])), so the exponents are exactly
@@ -81,9 +81,10 @@ func runLyapunov(modelDir, input, out string, pol precision.Policy) error {
 		}
 	case *mamba2.Model:
 		mm.Forward(pol, ids, B, T)
-		spec, maxes := mm.LyapunovSpectra()
-		for l := range spec {
-			add(l, spec[l], []int{B, len(spec[l]) / B}, maxes[l])
+		H := mm.Config().H()
+		for l := range mm.Layers {
+			spec, maxes := lyapunov.ScalarSpectrum(mm.DT(l), mm.A(l), B, T, H)
+			add(l, spec, []int{B, H}, maxes)
 		}
 	default:
 		return fmt.Errorf("%s: a %s model has no SSM state recurrence; lyapunov needs mamba or mamba2 (Transformers are compared by output-deviation growth in configs/lyapunov.toml)", modelDir, m.Arch())

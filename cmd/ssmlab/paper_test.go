@@ -48,16 +48,16 @@ func paperWorkspace(t *testing.T) string {
 	}
 	const V = 1216 // above the test tokenizer's 1206 ids
 	mc, _ := mamba.New(mamba.DefaultConfig(V, 16, 2), 1)
-	nc := transformer.DefaultGPTNeoX(V, 16, 2, 2)
-	neox, _ := transformer.NewGPTNeoX(nc)
+	nc := transformer.DefaultGPTNeoXConfig(V, 16, 2, 2)
+	neox, _ := transformer.NewGPTNeoXZero(nc)
 	neox.Init(2)
-	oc := transformer.DefaultOLMo(V, 16, 2, 2)
+	oc := transformer.DefaultOLMoConfig(V, 16, 2, 2)
 	oc.I = 32
-	olmo, _ := transformer.NewLlama(oc)
+	olmo, _ := transformer.NewLlamaZero(oc)
 	olmo.Init(3)
 	m2c := mamba2.DefaultConfig(V, 16, 2)
 	m2c.HeadDim, m2c.N, m2c.ChunkSize = 8, 8, 8
-	m2, err := mamba2.New(m2c)
+	m2, err := mamba2.NewZero(m2c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/plots/report"
 )
 
 var cmdReproduce = &Command{
@@ -21,7 +22,7 @@ file name order, as 'ssmlab run' would: finished trials are skipped,
 interrupted ones resume, and shared artifacts (pretrained bases) are built
 once for all experiments. All files are loaded and checked before anything
 runs. Then it rebuilds paper/ (figures, tables, REPORT.md) from results/
-with the figures step, when this build has one.
+as 'ssmlab figures' does.
 
 Profiles: quick is the CI-sized run (minutes), default the embedded CPU
 scale, full the large one. Results of different profiles differ in config,
@@ -81,12 +82,7 @@ func runReproduce(_ *Command, args []string) error {
 	if elsewhere > 0 {
 		return fmt.Errorf("%d trials are being run by another process; run reproduce again once they finish to build %s/", elsewhere, paper)
 	}
-	fig := experiments.Figures()
-	if fig == nil {
-		fmt.Fprintf(stderr, "reproduce: this build has no figures step yet; %s/ is complete, %s/ was not rebuilt\n", *reproResults, paper)
-		return nil
-	}
-	if err := fig(ctx, *reproResults, paper); err != nil {
+	if err := report.Build(*reproResults, paper); err != nil {
 		return fmt.Errorf("figures: %w", err)
 	}
 	fmt.Fprintf(stdout, "figures, tables and report in %s/\n", paper)

@@ -216,7 +216,7 @@ func writeJSONL(w io.Writer, cols []string, rows []store.Row) error {
 			b.Write(k)
 			b.WriteByte(':')
 			if f, isNum := v.(float64); isNum {
-				v = jsonnum.Num(f) // NaN and ±Inf as the strings summaries use
+				v = jsonnum.Float(f) // NaN and ±Inf as summaries write them
 			}
 			val, err := json.Marshal(v)
 			if err != nil {

@@ -80,8 +80,9 @@ func TestResultsRoundTrip(t *testing.T) {
 	}
 }
 
-// Non-finite numbers survive every format: NaN and Infinity as JSON
-// strings, CSV as Go spells them (pandas reads NaN, inf).
+// Non-finite numbers survive every format: in JSON lines as results write
+// them everywhere (jsonnum: NaN null, infinities "+Inf"/"-Inf"; a missing
+// value has no key), CSV as Go spells them (pandas reads NaN, inf).
 func TestResultsNonFinite(t *testing.T) {
 	rows := []store.Row{{"trial": "a", "loss": math.NaN()}, {"trial": "b", "loss": math.Inf(1)}, {"trial": "c"}}
 	cols := []string{"trial", "loss"}
@@ -92,7 +93,7 @@ func TestResultsNonFinite(t *testing.T) {
 	if err := writeRows(&cs, "csv", cols, rows); err != nil {
 		t.Fatal(err)
 	}
-	if jl.String() != "{\"trial\":\"a\",\"loss\":\"NaN\"}\n{\"trial\":\"b\",\"loss\":\"Infinity\"}\n{\"trial\":\"c\"}\n" {
+	if jl.String() != "{\"trial\":\"a\",\"loss\":null}\n{\"trial\":\"b\",\"loss\":\"+Inf\"}\n{\"trial\":\"c\"}\n" {
 		t.Errorf("jsonl: %q", jl.String())
 	}
 	if cs.String() != "trial,loss\na,NaN\nb,+Inf\nc,\n" {

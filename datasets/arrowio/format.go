@@ -37,20 +37,6 @@ func (f Format) String() string {
 	return fmt.Sprintf("Format(%d)", int(f))
 }
 
-// ParseFormat maps a name ("stream", "arrow", "file", "feather", "parquet")
-// to a Format.
-func ParseFormat(name string) (Format, error) {
-	switch strings.ToLower(name) {
-	case "stream", "arrow", "arrow-stream", "ipc":
-		return Stream, nil
-	case "file", "arrow-file", "feather":
-		return File, nil
-	case "parquet":
-		return Parquet, nil
-	}
-	return 0, fmt.Errorf("unknown data format %q (want stream, file or parquet)", name)
-}
-
 // FormatForPath picks the format to write path in from its extension:
 // .parquet is Parquet, .feather is File, anything else (.arrow) is Stream,
 // the format HF datasets reads from its cache.

@@ -1,5 +1,5 @@
 // Package lmeval builds multiple-choice evaluation requests the way
-// EleutherAI's lm-evaluation-harness does (anchors D.1-D.2): k-shot prompts
+// EleutherAI's lm-evaluation-harness does (docs/metrics.md): k-shot prompts
 // (description, shots joined by the few-shot delimiter "\n\n", question and
 // answer by the target delimiter " "), shots drawn by the default seeded
 // sampler or first_n, one log-likelihood request per choice with the

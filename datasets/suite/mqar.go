@@ -5,7 +5,8 @@ import (
 	"math"
 )
 
-// MQARConfig is Zoology's multi-query associative recall (anchors E.1).
+// MQARConfig is Zoology's multi-query associative recall
+// (zoology/data/multiquery_ar.py; datasets/SUITE.md).
 type MQARConfig struct {
 	Vocab     int     `json:"vocab"`              // V: keys are drawn from [1, V/2), values from [V/2, V)
 	SeqLen    int     `json:"seq_len"`            // L: tokens per example (even, < V)

@@ -1,7 +1,8 @@
 package suite
 
-// RegressionSet is in-context linear regression (Garg et al. 2022, anchors
-// E.2): per prompt, w ~ N(0, I_d), points x_i ~ N(0, I_d), y_i = w . x_i.
+// RegressionSet is in-context linear regression (Garg et al. 2022,
+// datasets/SUITE.md): per prompt, w ~ N(0, I_d), points x_i ~ N(0, I_d),
+// y_i = w . x_i.
 // X[p] holds Points*Dims values (point-major), Y[p] holds Points values.
 type RegressionSet struct {
 	Dims, Points int

@@ -1,6 +1,9 @@
 package config
 
-import "github.com/ssmlab/ssmlab/models/precision"
+import (
+	"github.com/ssmlab/ssmlab/models"
+	"github.com/ssmlab/ssmlab/models/precision"
+)
 
 // Train is one training run: the optimiser (AdamW), its schedule and how
 // often the run checkpoints. [train] is the experiment's own (fine-tuning)
@@ -46,6 +49,23 @@ type Method struct {
 
 // LoRA reports whether the method trains adapters rather than every weight.
 func (m Method) LoRA() bool { return len(m.Targets) > 0 }
+
+// TargetsFor returns the linears a LoRA method adapts in arch: its own
+// list for arch, else the architecture's default targets (its registry
+// entry's LoRATargets), so a new architecture needs no entry here. Full
+// fine-tuning has none.
+func (m Method) TargetsFor(arch string) []string {
+	if !m.LoRA() {
+		return nil
+	}
+	if t, ok := m.Targets[arch]; ok {
+		return t
+	}
+	if a, ok := models.Lookup(arch); ok {
+		return a.LoRATargets
+	}
+	return nil
+}
 
 // Dataset is one [data.NAME] table: a built-in generator or local files.
 type Dataset struct {

@@ -5,56 +5,10 @@ import (
 
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/internal/membudget"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
-	"github.com/ssmlab/ssmlab/models/mamba"
-	"github.com/ssmlab/ssmlab/models/mamba2"
-	"github.com/ssmlab/ssmlab/models/rnn"
-	"github.com/ssmlab/ssmlab/models/transformer"
 )
-
-// archConfig is an architecture's config: what BuildModel builds from, and
-// what the memory estimate reads (the formula sits beside each config, in
-// its model package).
-type archConfig interface {
-	Validate() error
-	Footprint() lm.Footprint
-}
-
-// specConfig resolves a from-scratch spec to its architecture's config
-// (vocab where the spec leaves Vocab at 0), allocating nothing.
-func specConfig(spec *config.Model, vocab int) (archConfig, error) {
-	V := spec.Vocab
-	if V == 0 {
-		V = vocab
-	}
-	switch spec.Arch {
-	case "mamba":
-		c := mamba.DefaultConfig(V, spec.DModel, spec.Layers)
-		c.N, c.Expand, c.K, c.DtRank = spec.DState, spec.Expand, spec.DConv, spec.DtRank
-		return c, nil
-	case "mamba2":
-		c := mamba2.DefaultConfig(V, spec.DModel, spec.Layers)
-		c.N, c.Expand, c.K, c.HeadDim = spec.DState, spec.Expand, spec.DConv, spec.HeadDim
-		return c, nil
-	case "gpt_neox":
-		c := transformer.DefaultGPTNeoX(V, spec.DModel, spec.Layers, spec.Heads)
-		c.I, c.RotaryPct = spec.FFN, spec.RotaryPct
-		return c, nil
-	case "llama", "olmo":
-		c := transformer.DefaultLlama(V, spec.DModel, spec.Layers, spec.Heads)
-		if spec.Arch == "olmo" {
-			c = transformer.DefaultOLMo(V, spec.DModel, spec.Layers, spec.Heads)
-		}
-		c.KVHeads, c.I = spec.KVHeads, spec.FFN
-		return c, nil
-	case "rnn":
-		c := rnn.Default(V, spec.DModel)
-		c.Radius = spec.Radius
-		return c, nil
-	}
-	return nil, fmt.Errorf("unknown arch %q", spec.Arch)
-}
 
 // footprint is the memory estimate of a spec's model, from its sizes or
 // its checkpoint's config.json alone; the config is validated on the way.
@@ -66,14 +20,15 @@ func footprint(spec *config.Model, vocab int) (lm.Footprint, error) {
 		}
 		return f, err
 	}
-	c, err := specConfig(spec, vocab)
-	if err == nil {
-		err = c.Validate()
-	}
+	a, err := models.Get(spec.Arch)
 	if err != nil {
 		return lm.Footprint{}, err
 	}
-	return c.Footprint(), nil
+	s := spec.Spec
+	if s.Vocab == 0 {
+		s.Vocab = vocab
+	}
+	return a.FootprintOf(s)
 }
 
 // vocabOf is the vocabulary a model trained on d gets when its spec leaves

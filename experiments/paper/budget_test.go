@@ -3,6 +3,7 @@ package paper
 import (
 	"context"
 	"encoding/json"
+	"github.com/ssmlab/ssmlab/models"
 	"io"
 	"io/fs"
 	"os"
@@ -22,13 +23,14 @@ import (
 // has, for models built from sizes and for the PyTorch fixtures.
 func TestFootprintParamsMatchModels(t *testing.T) {
 	for _, spec := range []config.Model{
-		{Arch: "mamba", DModel: 24, Layers: 2, Vocab: 50},
-		{Arch: "mamba", DModel: 40, Layers: 1, Vocab: 30, DState: 8, Expand: 3, DtRank: 5},
-		{Arch: "mamba2", DModel: 32, Layers: 2, Vocab: 40, DState: 16, HeadDim: 16},
-		{Arch: "gpt_neox", DModel: 32, Layers: 2, Heads: 4, Vocab: 60},
-		{Arch: "llama", DModel: 32, Layers: 2, Heads: 4, KVHeads: 2, Vocab: 60},
-		{Arch: "olmo", DModel: 32, Layers: 2, Heads: 4, Vocab: 60},
-		{Arch: "rnn", DModel: 16, Vocab: 20},
+		{Arch: "mamba", Spec: models.Spec{DModel: 24, Layers: 2, Vocab: 50}},
+		{Arch: "mamba", Spec: models.Spec{DModel: 40, Layers: 1, Vocab: 30, DState: 8, Expand: 3, DtRank: 5}},
+		{Arch: "mamba2", Spec: models.Spec{DModel: 32, Layers: 2, Vocab: 40, DState: 16, HeadDim: 16}},
+		{Arch: "gpt_neox", Spec: models.Spec{DModel: 32, Layers: 2, Heads: 4, Vocab: 60}},
+		{Arch: "llama", Spec: models.Spec{DModel: 32, Layers: 2, Heads: 4, KVHeads: 2, Vocab: 60}},
+		{Arch: "olmo", Spec: models.Spec{DModel: 32, Layers: 2, Heads: 4, Vocab: 60}},
+		{Arch: "rnn", Spec: models.Spec{DModel: 16, Vocab: 20}},
+		{Arch: "hybrid", Spec: models.Spec{DModel: 32, Layers: 5, Vocab: 30, Heads: 2, HeadDim: 16, Mixers: []string{"mamba", "attention", "mamba2"}}},
 	} {
 		spec.Fill()
 		m, err := BuildModel(&spec, 0, 1)
@@ -43,7 +45,7 @@ func TestFootprintParamsMatchModels(t *testing.T) {
 			t.Errorf("%s %+v: Footprint says %v parameters, the model has %d", spec.Arch, spec, f.Params, ParamCount(m))
 		}
 	}
-	for _, arch := range []string{"mamba", "mamba2", "gpt_neox", "llama", "olmo"} {
+	for _, arch := range []string{"mamba", "mamba2", "gpt_neox", "llama", "olmo"} { // the fixtures' families
 		for _, dir := range testfix.Dirs(t, arch) {
 			m, err := hf.Load(dir)
 			if err != nil {
@@ -127,10 +129,10 @@ func TestAbsurdConfigJSONIsRefusedBeforeAllocation(t *testing.T) {
 func TestCheckModelBuildsNothing(t *testing.T) {
 	t.Setenv(membudget.Env, "unlimited")
 	for _, spec := range []config.Model{
-		{Arch: "mamba", DModel: 4096, Layers: 48},
-		{Arch: "gpt_neox", DModel: 4096, Layers: 32, Heads: 32},
-		{Arch: "llama", DModel: 4096, Layers: 32, Heads: 32},
-		{Arch: "mamba2", DModel: 4096, Layers: 48},
+		{Arch: "mamba", Spec: models.Spec{DModel: 4096, Layers: 48}},
+		{Arch: "gpt_neox", Spec: models.Spec{DModel: 4096, Layers: 32, Heads: 32}},
+		{Arch: "llama", Spec: models.Spec{DModel: 4096, Layers: 32, Heads: 32}},
+		{Arch: "mamba2", Spec: models.Spec{DModel: 4096, Layers: 48}},
 	} {
 		spec.Fill()
 		var before, after runtime.MemStats
@@ -144,12 +146,12 @@ func TestCheckModelBuildsNothing(t *testing.T) {
 		}
 	}
 	for _, spec := range []config.Model{
-		{Arch: "mamba", DModel: 1e9, Layers: 2},
-		{Arch: "gpt_neox", DModel: 1e9, Layers: 2, Heads: 8},
-		{Arch: "llama", DModel: 1e9, Layers: 2, Heads: 8},
-		{Arch: "mamba2", DModel: 1 << 20, Layers: 1e6},
-		{Arch: "rnn", DModel: 1e9},
-		{Arch: "mamba", DModel: 1 << 40, Layers: 1 << 40, Vocab: 1 << 40},
+		{Arch: "mamba", Spec: models.Spec{DModel: 1e9, Layers: 2}},
+		{Arch: "gpt_neox", Spec: models.Spec{DModel: 1e9, Layers: 2, Heads: 8}},
+		{Arch: "llama", Spec: models.Spec{DModel: 1e9, Layers: 2, Heads: 8}},
+		{Arch: "mamba2", Spec: models.Spec{DModel: 1 << 20, Layers: 1e6}},
+		{Arch: "rnn", Spec: models.Spec{DModel: 1e9}},
+		{Arch: "mamba", Spec: models.Spec{DModel: 1 << 40, Layers: 1 << 40, Vocab: 1 << 40}},
 	} {
 		spec.Fill()
 		if err := CheckModel(&spec); err == nil || !strings.Contains(err.Error(), "beyond what ssmlab runs") {

@@ -5,19 +5,16 @@ import (
 
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/internal/membudget"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
-	"github.com/ssmlab/ssmlab/models/mamba"
-	"github.com/ssmlab/ssmlab/models/mamba2"
 	"github.com/ssmlab/ssmlab/models/nn"
-	"github.com/ssmlab/ssmlab/models/rnn"
-	"github.com/ssmlab/ssmlab/models/transformer"
 )
 
 // BuildModel returns the model a spec describes: loaded from its HF
-// directory, or built from scratch with the architecture's own
-// initialisation (mamba_ssm's for Mamba and Mamba-2, HF's for the
-// Transformers), deterministic in seed. vocab is used when the spec leaves
+// directory, or built from scratch by its registry entry (models.New) with
+// the architecture's own initialisation (mamba_ssm's for Mamba and
+// Mamba-2, HF's for the Transformers), deterministic in seed. vocab is used when the spec leaves
 // Vocab at 0 (the training data's vocabulary).
 func BuildModel(spec *config.Model, vocab int, seed uint64) (lm.Model, error) {
 	if spec == nil {
@@ -26,50 +23,18 @@ func BuildModel(spec *config.Model, vocab int, seed uint64) (lm.Model, error) {
 	if spec.Path != "" {
 		return hf.Load(spec.Path) // checks the memory budget itself
 	}
-	cfg, err := specConfig(spec, vocab)
+	f, err := footprint(spec, vocab)
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	f := cfg.Footprint()
 	if err := membudget.Check(f.ParamBytes(), fmt.Sprintf("building a %s model of %.3g parameters", spec.Arch, f.Params), "use a smaller model"); err != nil {
 		return nil, err
 	}
-	switch c := cfg.(type) {
-	case mamba.Config:
-		return mamba.New(c, seed)
-	case mamba2.Config:
-		m, err := mamba2.New(c)
-		if err != nil {
-			return nil, err
-		}
-		m.Init(seed)
-		return m, nil
-	case transformer.GPTNeoXConfig:
-		m, err := transformer.NewGPTNeoX(c)
-		if err != nil {
-			return nil, err
-		}
-		m.Init(seed)
-		return m, nil
-	case transformer.LlamaConfig:
-		m, err := transformer.NewLlama(c)
-		if err != nil {
-			return nil, err
-		}
-		m.Init(seed)
-		return m, nil
-	case rnn.Config:
-		m, err := rnn.New(c)
-		if err != nil {
-			return nil, err
-		}
-		m.Init(seed)
-		return m, nil
+	s := spec.Spec
+	if s.Vocab == 0 {
+		s.Vocab = vocab
 	}
-	return nil, fmt.Errorf("unknown arch %q", spec.Arch)
+	return models.New(spec.Arch, s, seed)
 }
 
 // Family labels a model in figures: the spec's family, else its arch.

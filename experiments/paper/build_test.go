@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -11,11 +12,11 @@ import (
 
 func TestBuildModelEveryArch(t *testing.T) {
 	specs := []config.Model{
-		{Arch: "mamba", DModel: 16, Layers: 2},
-		{Arch: "mamba2", DModel: 16, Layers: 2, DState: 8, HeadDim: 8},
-		{Arch: "gpt_neox", DModel: 16, Layers: 2, Heads: 2},
-		{Arch: "llama", DModel: 16, Layers: 2, Heads: 2},
-		{Arch: "rnn", DModel: 16, Radius: 2},
+		{Arch: "mamba", Spec: models.Spec{DModel: 16, Layers: 2}},
+		{Arch: "mamba2", Spec: models.Spec{DModel: 16, Layers: 2, DState: 8, HeadDim: 8}},
+		{Arch: "gpt_neox", Spec: models.Spec{DModel: 16, Layers: 2, Heads: 2}},
+		{Arch: "llama", Spec: models.Spec{DModel: 16, Layers: 2, Heads: 2}},
+		{Arch: "rnn", Spec: models.Spec{DModel: 16, Radius: 2}},
 	}
 	for _, s := range specs {
 		s.Fill()
@@ -36,7 +37,7 @@ func TestBuildModelEveryArch(t *testing.T) {
 			t.Fatalf("%s: same seed %v %v, other seed %v", s.Arch, a, b, c)
 		}
 	}
-	if _, err := BuildModel(&config.Model{Arch: "s4", DModel: 4, Layers: 1}, 10, 0); err == nil {
+	if _, err := BuildModel(&config.Model{Arch: "s4", Spec: models.Spec{DModel: 4, Layers: 1}}, 10, 0); err == nil {
 		t.Fatal("unknown arch built")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -126,32 +125,24 @@ func accDivergence(a, b summary.Scores, shots []int) (famPP, taskPP, flip float6
 	if len(a.Tasks) != len(b.Tasks) {
 		return 0, 0, 0, fmt.Errorf("evaluations of %d and %d task-shot pairs", len(a.Tasks), len(b.Tasks))
 	}
-	fa, fb := familyAcc(a, shots), familyAcc(b, shots)
-	n := 0
-	for i := range fa {
-		for j := range fa[i].Acc {
-			famPP += 100 * math.Abs(fa[i].Acc[j]-fb[i].Acc[j])
-			n++
-		}
+	var fa, fb []float64
+	fA, fB := familyAcc(a, shots), familyAcc(b, shots)
+	for i := range fA {
+		fa, fb = append(fa, fA[i].Acc...), append(fb, fB[i].Acc...)
 	}
-	famPP /= float64(max(n, 1))
-	var flips, total int
+	if famPP, err = divergence.Points(fa, fb); err != nil {
+		return 0, 0, 0, err
+	}
+	ia, ib := make([][]float64, len(a.Tasks)), make([][]float64, len(b.Tasks))
 	for i, ta := range a.Tasks {
 		tb := b.Tasks[i]
 		if ta.Task != tb.Task || ta.K != tb.K || len(ta.Acc) != len(tb.Acc) {
 			return 0, 0, 0, fmt.Errorf("task %s k=%d does not match %s k=%d", ta.Task, ta.K, tb.Task, tb.K)
 		}
-		var sa, sb float64
-		for d := range ta.Acc {
-			sa, sb = sa+ta.Acc[d], sb+tb.Acc[d]
-			if ta.Acc[d] != tb.Acc[d] {
-				flips++
-			}
-			total++
-		}
-		taskPP += 100 * math.Abs(sa-sb) / float64(max(len(ta.Acc), 1))
+		ia[i], ib[i] = ta.Acc, tb.Acc
 	}
-	return famPP, taskPP / float64(max(len(a.Tasks), 1)), float64(flips) / float64(max(total, 1)), nil
+	taskPP, flip, err = divergence.Items(ia, ib)
+	return famPP, taskPP, flip, err
 }
 
 // logitDivergence runs the k-shot prompts of the first nTasks tasks (their

@@ -3,6 +3,7 @@ package paper
 import (
 	"context"
 	"encoding/json"
+	"github.com/ssmlab/ssmlab/models"
 	"io"
 	"math"
 	"os"
@@ -20,7 +21,7 @@ import (
 // its NaN metrics written, and a rerun skips it instead of failing again.
 func TestDivergedFinetuneIsARecordedResult(t *testing.T) {
 	dir := t.TempDir()
-	spec := config.Model{Arch: "mamba", DModel: 16, Layers: 1, Vocab: 264}
+	spec := config.Model{Arch: "mamba", Spec: models.Spec{DModel: 16, Layers: 1, Vocab: 264}}
 	spec.Fill()
 	m, err := BuildModel(&spec, 264, 3)
 	if err != nil {

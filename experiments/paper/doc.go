@@ -1,5 +1,5 @@
 // Package paper holds the experiment kinds that reproduce the paper's
-// results (DESIGN section 7) and the shared artifacts they build: pretrained
+// results (configs/README.md) and the shared artifacts they build: pretrained
 // base models and fine-tuned models. Each kind registers itself with the
 // experiments runner; cmd/ssmlab imports this package so the binary knows
 // them. Kinds read settings from the trial config, build or load models,

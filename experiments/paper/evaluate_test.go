@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -20,7 +21,7 @@ func TestEvaluateMatchesOneRequestAtATime(t *testing.T) {
 		t.Fatal(err)
 	}
 	tasks = tasks[:3]
-	for _, s := range []config.Model{{Arch: "mamba", DModel: 16, Layers: 1}, {Arch: "gpt_neox", DModel: 16, Layers: 1, Heads: 2}} {
+	for _, s := range []config.Model{{Arch: "mamba", Spec: models.Spec{DModel: 16, Layers: 1}}, {Arch: "gpt_neox", Spec: models.Spec{DModel: 16, Layers: 1, Heads: 2}}} {
 		s.Fill()
 		m, err := BuildModel(&s, tok.VocabSize(), 4)
 		if err != nil {

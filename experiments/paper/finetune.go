@@ -57,7 +57,7 @@ func attachMethod(base lm.Model, m config.Method, seed int64) (lm.Model, *lora.A
 	if !m.LoRA() {
 		return base, nil, nil
 	}
-	targets := m.Targets[base.Arch()]
+	targets := m.TargetsFor(base.Arch())
 	if len(targets) == 0 {
 		return nil, nil, fmt.Errorf("the LoRA method names no targets for arch %s", base.Arch())
 	}

@@ -13,9 +13,9 @@ import (
 // ICL is the kind "icl" (Fig. 3 and 4): k-shot accuracy on the suite's
 // held-out-function tasks of one model, pretrained (stage "pretrained") or
 // instruction-tuned by the trial's method and precision (stage
-// "instruct"). The ICL gain is the mean over k > 0 of acc_k − acc_0 (DESIGN
-// section 6); ratios between families are computed across trials in the
-// report, with bootstrap intervals over items and seeds.
+// "instruct"). The ICL gain is the mean over k > 0 of acc_k − acc_0
+// (docs/metrics.md); ratios between families are computed across trials in
+// the report, with bootstrap intervals over items and seeds.
 type ICL struct{}
 
 // ICLParams is [params] of kind icl.

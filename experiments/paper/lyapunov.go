@@ -30,7 +30,7 @@ import (
 //     perturbation of all states and the input embedding, logit deviation),
 //     or a Transformer's logit deviation after perturbing one input
 //     embedding, the comparable statistic of a model without a fixed-size
-//     state (DESIGN section 6).
+//     state (docs/metrics.md).
 //
 // summary.json is a summary.Lyapunov. Everything runs in fp32 and is
 // deterministic in the trial seed; draws run in parallel (GOMAXPROCS) and
@@ -73,7 +73,7 @@ type LyapunovParams struct {
 	CheckpointEvery int `toml:"checkpoint_every" json:"checkpoint_every"` // draws between checkpoints
 
 	// Pretrained lists models studied after pretraining (the shared
-	// pretrain artifact; see PretrainedBase) rather than at initialisation.
+	// pretrain artifact; see pretrainedBase) rather than at initialisation.
 	Pretrained []string `toml:"pretrained" json:"pretrained"`
 }
 

@@ -2,11 +2,10 @@ package paper
 
 import (
 	"github.com/ssmlab/ssmlab/metrics/lyapunov"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/mamba"
 	"github.com/ssmlab/ssmlab/models/mamba2"
-	"github.com/ssmlab/ssmlab/models/nn"
-	"github.com/ssmlab/ssmlab/models/rnn"
 	"github.com/ssmlab/ssmlab/models/tensor"
 	"github.com/ssmlab/ssmlab/models/transformer"
 )
@@ -61,7 +60,13 @@ func (d *mambaDraw) inputs(l int) [][]float32 {
 
 func (d *mambaDraw) spectrum(l, from, to, k int) []float64 {
 	mx := d.m.Layers[l].Mixer
-	lam, _ := lyapunov.ExactSpectrum(d.a[l], mx.E, mx.N, d.deltas[l][from*mx.E:to*mx.E], to-from)
+	return mambaSpectrum(d.a[l], mx.E, mx.N, d.deltas[l], from, to, k)
+}
+
+// mambaSpectrum returns the k largest exact exponents of a Mamba layer with
+// A (E, N) along the step sizes delta (T, E) over steps [from, to).
+func mambaSpectrum(a []float32, E, N int, delta []float32, from, to, k int) []float64 {
+	lam, _ := lyapunov.ExactSpectrum(a, E, N, delta[from*E:to*E], to-from)
 	out := make([]float64, len(lam))
 	for i, v := range lam {
 		out[i] = float64(v)
@@ -121,11 +126,16 @@ func (d *mamba2Draw) inputs(l int) [][]float32 {
 }
 
 // spectrum: every one of head h's P·N state entries has exponent
-// A_h·mean dt_h (mamba2.Spectrum); they are listed up to k times each.
+// A_h·mean dt_h (lyapunov.ScalarSpectrum); they are listed up to k times each.
 func (d *mamba2Draw) spectrum(l, from, to, k int) []float64 {
-	c := d.m.Config()
+	return mamba2Spectrum(d.m.Config(), d.dt[l], d.a[l], from, to, k)
+}
+
+// mamba2Spectrum returns the k largest exact exponents of a Mamba-2 layer
+// with per-head A along the step sizes dt (T, H) over steps [from, to).
+func mamba2Spectrum(c mamba2.Config, dt, a []float32, from, to, k int) []float64 {
 	H := c.H()
-	lam, _ := mamba2.Spectrum(d.dt[l][from*H:to*H], d.a[l], 1, to-from, H)
+	lam, _ := lyapunov.ScalarSpectrum(dt[from*H:to*H], a, 1, to-from, H)
 	var out []float64
 	for _, v := range lam {
 		for range min(k, c.HeadDim*c.N) {
@@ -145,23 +155,14 @@ func (d *mamba2Draw) stack() (stepper, lyapunov.Differentiable) {
 	return s, lyapunov.FiniteDifference(lyapunov.Widen(s), fdStep)
 }
 
-// embed returns the token embeddings (T, D) of a model.
+// embed returns the token embeddings (T, D) of a model (its registry
+// entry's Embedding).
 func embed(m lm.Model, tokens []int) [][]float32 {
-	var e *nn.Embedding
-	switch mm := m.(type) {
-	case *mamba.Model:
-		e = mm.Emb
-	case *mamba2.Model:
-		e = mm.Embed
-	case *rnn.RNN:
-		e = mm.Embed
-	case *transformer.GPTNeoX:
-		e = mm.Embed
-	case *transformer.Llama:
-		e = mm.Embed
-	default:
-		panic("lyapunov: embed: unsupported model " + m.Arch())
+	a, err := models.Of(m)
+	if err != nil {
+		panic("lyapunov: embed: " + err.Error())
 	}
+	e := a.Embedding(m)
 	out := make([][]float32, len(tokens))
 	for t, id := range tokens {
 		out[t] = make([]float32, e.D)

@@ -11,6 +11,7 @@ import (
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/metrics/lyapunov"
 	"github.com/ssmlab/ssmlab/metrics/perturb"
+	"github.com/ssmlab/ssmlab/models/hybrid"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/mamba"
 	"github.com/ssmlab/ssmlab/models/mamba2"
@@ -64,6 +65,8 @@ func (ms *measurer) measureDraw(c context.Context, subj subject, draw, layerBase
 		return ms.measureSSM(c, newMambaDraw(mm, ms.tokens), draw, layerBase, workers)
 	case *mamba2.Model:
 		return ms.measureSSM(c, newMamba2Draw(mm, ms.tokens), draw, layerBase, workers)
+	case *hybrid.Model:
+		return ms.measureSSM(c, newHybridDraw(mm, ms.tokens), draw, layerBase, workers)
 	case *rnn.RNN:
 		u, err := ms.measureRNN(c, mm, draw)
 		return []unitResult{u}, err
@@ -82,6 +85,8 @@ type ssmDraw interface {
 	// state along its inputs over steps [from, to), decreasing.
 	spectrum(l, from, to, k int) []float64
 	layer(l int) (stepper, lyapunov.Differentiable)
+	// stack is the whole model as one recurrence, or nil when it has no
+	// fixed-size state (a hybrid with attention layers).
 	stack() (stepper, lyapunov.Differentiable)
 }
 
@@ -108,8 +113,12 @@ func (ms *measurer) measureSSM(c context.Context, d ssmDraw, draw, layerBase, wo
 			return nil, fmt.Errorf("layer %d: %w", l, err)
 		}
 	}
-	if L > 1 {
-		sys, jac := d.stack()
+	var sys stepper
+	var jac lyapunov.Differentiable
+	if L > 1 { // a model of one layer is that layer
+		sys, jac = d.stack()
+	}
+	if sys != nil {
 		spec := func(from, to, k int) []float64 {
 			var all []float64
 			for l := range L {

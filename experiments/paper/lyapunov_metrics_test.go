@@ -9,6 +9,7 @@ import (
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/metrics/lyapunov"
 	"github.com/ssmlab/ssmlab/metrics/perturb"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/mamba"
 )
 
@@ -21,7 +22,7 @@ import (
 // stepped along a random token sequence.
 func randomMambaLayer(t *testing.T, d int, seed uint64, T int) *mambaDraw {
 	t.Helper()
-	spec := config.Model{Arch: "mamba", DModel: d, Layers: 1}
+	spec := config.Model{Arch: "mamba", Spec: models.Spec{DModel: d, Layers: 1}}
 	spec.Fill()
 	m, err := BuildModel(&spec, 64, seed)
 	if err != nil {

@@ -7,28 +7,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/models"
+
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
-	"github.com/ssmlab/ssmlab/models/mamba"
-	"github.com/ssmlab/ssmlab/models/mamba2"
 	"github.com/ssmlab/ssmlab/models/rnn"
 )
-
-// PretrainedBase returns the HF directory of the pretrained base of a
-// trial's model: the hook through which the Lyapunov kind studies trained
-// models that the experiment builds itself. The file that registers the
-// shared "pretrain" artifact sets it, typically to
-//
-//	func(c *experiments.Context, t *config.Trial) (string, error) {
-//		return c.Artifact("pretrain", <the base spec of t.Model, t.Pretrain, t.Data, t.Seed>)
-//	}
-//
-// and adds the same spec to Lyapunov's Needs if shards should prebuild it.
-// While it is nil, a trial whose model is listed in params.pretrained is
-// an error.
-var PretrainedBase func(c *experiments.Context, t *config.Trial) (string, error)
 
 // subject is what a trial studies: how to get each draw of its model.
 type subject struct {
@@ -46,7 +32,7 @@ type subject struct {
 // resolveModel says what a trial studies, in this order:
 //  1. a spec with path: that HF checkpoint, one draw;
 //  2. a model listed in params.pretrained: its pretrained base, the
-//     directory PretrainedBase returns, one draw;
+//     directory pretrainedBase returns (the "pretrain" artifact), one draw;
 //  3. otherwise params.draws (or draws_for) fresh initialisations of the
 //     spec with the architecture's own init (mamba_ssm's for Mamba and
 //     Mamba-2), draw i seeded by the i-th number of the trial's stream
@@ -55,11 +41,8 @@ func resolveModel(c *experiments.Context, t *config.Trial, p *LyapunovParams) (s
 	s := subject{name: t.ModelName, source: "init", draws: p.draws(t.ModelName)}
 	dir := t.Model.Path
 	if slices.Contains(p.Pretrained, t.ModelName) {
-		if PretrainedBase == nil {
-			return s, fmt.Errorf("params.pretrained lists %q, but this binary registers no pretrain artifact to train it; remove it from the list or give the model a path", t.ModelName)
-		}
 		var err error
-		if dir, err = PretrainedBase(c, t); err != nil {
+		if dir, err = pretrainedBase(c, t); err != nil {
 			return s, err
 		}
 	}
@@ -83,13 +66,11 @@ func resolveModel(c *experiments.Context, t *config.Trial, p *LyapunovParams) (s
 		return s, err
 	}
 	s.arch = m.Arch()
-	switch mm := m.(type) {
-	case *mamba.Model:
-		s.layersPerDraw = len(mm.Layers)
-	case *mamba2.Model:
-		s.layersPerDraw = len(mm.Layers)
-	case *rnn.RNN:
-		s.radius = mm.Cfg.Radius
+	if a, err := models.Of(m); err == nil && a.SSMLayers != nil {
+		s.layersPerDraw = a.SSMLayers(m)
+	}
+	if r, ok := m.(*rnn.RNN); ok {
+		s.radius = r.Cfg.Radius
 	}
 	s.label = subjectLabel(t.Model, s)
 	return s, nil
@@ -98,15 +79,12 @@ func resolveModel(c *experiments.Context, t *config.Trial, p *LyapunovParams) (s
 // subjectLabel names the subject in legends: the spec's family (or the
 // architecture's name) and whether it is trained.
 func subjectLabel(spec *config.Model, s subject) string {
-	name := map[string]string{"mamba": "Mamba", "mamba2": "Mamba-2", "gpt_neox": "GPT-NeoX", "llama": "Llama", "olmo": "OLMo", "ssmlab_rnn": "tanh RNN"}[s.arch]
+	name := models.Label(s.arch)
 	if spec.Family != "" {
 		name = spec.Family
 	}
-	if name == "" {
-		name = s.arch
-	}
 	switch {
-	case s.arch == "ssmlab_rnn":
+	case models.IsKind(s.arch, models.Recurrent):
 		return fmt.Sprintf("%s ρ=%g", name, s.radius)
 	case s.trained:
 		return name + " (trained)"

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/metrics/stats"
 )
 
 // summarize builds summary.json from the units: settings, units, the
@@ -80,15 +81,15 @@ func (ms *measurer) curve(units []unitResult, kind, quantity string, e int, name
 	if quantity == summary.QuantityOutput {
 		full-- // outputs j = 0..T-at-1
 	}
-	c.Units, c.N, c.Floor = len(series), stridedN(full, ms.stride), summary.Float(summary.Quantile(floors, 0.5))
+	c.Units, c.N, c.Floor = len(series), stridedN(full, ms.stride), summary.Float(stats.Quantile(floors, 0.5))
 	vals := make([]float64, len(series))
 	for i := range n {
 		for j, s := range series {
 			vals[j] = float64(s[i])
 		}
-		c.Median = append(c.Median, summary.Float(summary.Quantile(vals, 0.5)))
-		c.P10 = append(c.P10, summary.Float(summary.Quantile(vals, 0.1)))
-		c.P90 = append(c.P90, summary.Float(summary.Quantile(vals, 0.9)))
+		c.Median = append(c.Median, summary.Float(stats.Quantile(vals, 0.5)))
+		c.P10 = append(c.P10, summary.Float(stats.Quantile(vals, 0.1)))
+		c.P90 = append(c.P90, summary.Float(stats.Quantile(vals, 0.9)))
 	}
 	return c, true
 }

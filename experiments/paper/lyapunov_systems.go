@@ -209,8 +209,12 @@ type mamba2Layer struct {
 }
 
 func newMamba2Layer(m *mamba2.Model, l int) *mamba2Layer {
-	c := m.Config()
-	ly := &mamba2Layer{mx: m.Layers[l].Mixer, d: c.D, nc: (c.K - 1) * c.ConvDim(), ns: c.H() * c.HeadDim * c.N}
+	return newMamba2MixerLayer(m.Layers[l].Mixer)
+}
+
+func newMamba2MixerLayer(mx *mamba2.Mixer) *mamba2Layer {
+	c := mx.Config()
+	ly := &mamba2Layer{mx: mx, d: c.D, nc: (c.K - 1) * c.ConvDim(), ns: c.H() * c.HeadDim * c.N}
 	ly.conv, ly.ssm, ly.out = make([]float32, ly.nc), make([]float32, ly.ns), make([]float32, c.D)
 	return ly
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/store"
 	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/hf"
 )
 
@@ -193,7 +194,7 @@ func TestLyapunovPretrainedNeedsData(t *testing.T) {
 // studied as a whole: every layer along its input, and the stacked model.
 func TestLyapunovCheckpoint(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "mamba-hf")
-	spec := config.Model{Arch: "mamba", DModel: 16, Layers: 3}
+	spec := config.Model{Arch: "mamba", Spec: models.Spec{DModel: 16, Layers: 3}}
 	spec.Fill()
 	m, err := BuildModel(&spec, 64, 9)
 	if err != nil {
@@ -202,11 +203,47 @@ func TestLyapunovCheckpoint(t *testing.T) {
 	if err := hf.Save(dir, m); err != nil {
 		t.Fatal(err)
 	}
-	src := strings.Replace(withParamSrc(t), "[sweep]", "[models.trained]\npath = \""+dir+"\"\nfamily = \"Mamba\"\n\n[sweep]", 1)
-	src = strings.Replace(src, `model = ["mamba-layer", "mamba2-layer", "mamba-lm", "gpt-neox", "rnn-0p5", "rnn-2"]`, `model = ["trained"]`, 1)
+	s := runOneModel(t, "trained", "path = \""+dir+"\"\nfamily = \"Mamba\"")
+	st := s.Stats
+	if !s.Trained || s.Source != dir || s.Label != "Mamba (trained)" || s.Settings.Draws != 1 || st.Layers != 3 || st.Models != 1 {
+		t.Fatalf("trained %v, source %q, label %q, %d draws, %d layers, %d models", s.Trained, s.Source, s.Label, s.Settings.Draws, st.Layers, st.Models)
+	}
+	if st.NonPositive != 3 || st.BoundHeld != st.BoundTested || st.ModelBoundHeld != 1*2 || len(st.ModelQR) != 2 {
+		t.Errorf("ζ <= 0 on %d/3 layers, bound %d/%d, stack %d/%d, stack QR %+v", st.NonPositive, st.BoundHeld, st.BoundTested, st.ModelBoundHeld, st.ModelBoundTested, st.ModelQR)
+	}
+}
+
+// A hybrid stack is studied like Mamba and Mamba-2: each of its SSM layers
+// (here two Mamba and one Mamba-2 layer between attention layers) along
+// its own input, with the exact ζ ≤ 0 and the perturbation bound; its
+// attention layers keep no fixed-size state, so no stacked unit.
+func TestLyapunovHybrid(t *testing.T) {
+	s := runOneModel(t, "jamba", "arch = \"hybrid\"\nmixers = [\"mamba\", \"attention\", \"mamba2\", \"mamba\"]\nd_model = 16\nd_state = 4\nhead_dim = 8\nheads = 2")
+	st := s.Stats
+	if s.Arch != "hybrid" || s.Label != "Hybrid (init)" || st.Layers != 3*s.Settings.Draws || st.Models != 0 {
+		t.Fatalf("arch %q label %q: %d layers over %d draws, %d models", s.Arch, s.Label, st.Layers, s.Settings.Draws, st.Models)
+	}
+	if st.NonPositive != st.Layers || st.BoundHeld != st.BoundTested || st.BoundTested == 0 {
+		t.Errorf("ζ <= 0 on %d/%d layers, bound %d/%d", st.NonPositive, st.Layers, st.BoundHeld, st.BoundTested)
+	}
+}
+
+// runOneModel runs testdata/lyapunov.toml on one model, the table
+// [models.<name>] with body added, and returns its summary.
+func runOneModel(t *testing.T, name, body string) summary.Lyapunov {
+	t.Helper()
+	src := strings.Replace(withParamSrc(t), "[sweep]", "[models."+name+"]\n"+body+"\n\n[sweep]", 1)
+	src = strings.Replace(src, `model = ["mamba-layer", "mamba2-layer", "mamba-lm", "gpt-neox", "rnn-0p5", "rnn-2"]`, `model = ["`+name+`"]`, 1)
 	path := filepath.Join(t.TempDir(), "lyapunov.toml")
 	os.WriteFile(path, []byte(src), 0o644)
-	e, err := experiments.Load(path, "default")
+	return runOneTrial(t, path, "default")
+}
+
+// runOneTrial runs a lyapunov experiment file of one trial under profile
+// and returns its summary.
+func runOneTrial(t *testing.T, path, profile string) summary.Lyapunov {
+	t.Helper()
+	e, err := experiments.Load(path, profile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,12 +256,8 @@ func TestLyapunovCheckpoint(t *testing.T) {
 		t.Fatalf("%d results, %v", len(rs), err)
 	}
 	var s summary.Lyapunov
-	json.Unmarshal(rs[0].Summary, &s)
-	st := s.Stats
-	if !s.Trained || s.Source != dir || s.Label != "Mamba (trained)" || s.Settings.Draws != 1 || st.Layers != 3 || st.Models != 1 {
-		t.Fatalf("trained %v, source %q, label %q, %d draws, %d layers, %d models", s.Trained, s.Source, s.Label, s.Settings.Draws, st.Layers, st.Models)
+	if err := json.Unmarshal(rs[0].Summary, &s); err != nil {
+		t.Fatal(err)
 	}
-	if st.NonPositive != 3 || st.BoundHeld != st.BoundTested || st.ModelBoundHeld != 1*2 || len(st.ModelQR) != 2 {
-		t.Errorf("ζ <= 0 on %d/3 layers, bound %d/%d, stack %d/%d, stack QR %+v", st.NonPositive, st.BoundHeld, st.BoundTested, st.ModelBoundHeld, st.ModelBoundTested, st.ModelQR)
-	}
+	return s
 }

@@ -107,7 +107,7 @@ func (MPDiv) Run(ctx *experiments.Context) error {
 		if err != nil {
 			return err
 		}
-		row.MaxAbsLogit, row.MeanKL, row.ArgmaxFlip = summary.Num(ls.MaxAbsDiff), summary.Num(ls.MeanKL), summary.Num(ls.FlipRate)
+		row.MaxAbsLogit, row.MeanKL, row.ArgmaxFlip = summary.Float(ls.MaxAbsDiff), summary.Float(ls.MeanKL), summary.Float(ls.FlipRate)
 		out.Rows = append(out.Rows, row)
 	}
 	var divs []string

@@ -47,7 +47,7 @@ func (MPFT) Check(t *config.Trial) error {
 	if err == nil {
 		_, err = scoresSpec(t, ModelRef{Finetune: &ft}, precision.FP32Policy)
 	}
-	if err == nil && t.Method.LoRA() && t.Model != nil && t.Model.Path == "" && len(t.Method.Targets[t.Model.Arch]) == 0 {
+	if err == nil && t.Method.LoRA() && t.Model != nil && t.Model.Path == "" && len(t.Method.TargetsFor(t.Model.Arch)) == 0 {
 		err = fmt.Errorf("method %s names no LoRA targets for arch %s", t.MethodName, t.Model.Arch)
 	}
 	if err == nil {
@@ -128,7 +128,7 @@ func (MPFT) Run(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
-	out.MaxAbsLogit, out.MeanKL, out.ArgmaxFlip = summary.Num(ls.MaxAbsDiff), summary.Num(ls.MeanKL), summary.Num(ls.FlipRate)
+	out.MaxAbsLogit, out.MeanKL, out.ArgmaxFlip = summary.Float(ls.MaxAbsDiff), summary.Float(ls.MeanKL), summary.Float(ls.FlipRate)
 	ctx.Progress.Printf("%s %s %s: %.2f pp from fp32 full fine-tuning (KL %.2g)", t.ModelName, t.MethodName, t.Precision, out.DivPP, out.MeanKL)
 	return ctx.WriteSummary(out)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/hf"
 )
 
@@ -20,7 +21,7 @@ import (
 // k-shot scores come out as for a model trained here.
 func TestICLOnACheckpointGivenByPath(t *testing.T) {
 	dir := t.TempDir()
-	spec := config.Model{Arch: "gpt_neox", DModel: 16, Layers: 1, Heads: 2, Vocab: 264}
+	spec := config.Model{Arch: "gpt_neox", Spec: models.Spec{DModel: 16, Layers: 1, Heads: 2, Vocab: 264}}
 	spec.Fill()
 	m, err := BuildModel(&spec, 264, 5)
 	if err != nil {
@@ -104,7 +105,7 @@ tasks = ["mc"]
 shots = [0, 1]
 items = 6
 `), 0o644)
-	save(config.Model{Arch: "mamba", DModel: 16, Layers: 1, Vocab: 264}, 5)
+	save(config.Model{Arch: "mamba", Spec: models.Spec{DModel: 16, Layers: 1, Vocab: 264}}, 5)
 	e, err := experiments.Load(cfg, "default")
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +127,7 @@ items = 6
 	if err != nil {
 		t.Fatal(err)
 	}
-	save(config.Model{Arch: "gpt_neox", DModel: 16, Layers: 1, Heads: 2, Vocab: 264}, 9)
+	save(config.Model{Arch: "gpt_neox", Spec: models.Spec{DModel: 16, Layers: 1, Heads: 2, Vocab: 264}}, 9)
 	fresh, err := run(filepath.Join(dir, "fresh"), false)
 	if err != nil {
 		t.Fatal(err)

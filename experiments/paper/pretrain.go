@@ -122,7 +122,7 @@ func (pretrainBuilder) Build(ctx *experiments.Context) error {
 }
 
 func trainSummary(s train.Summary) summary.Train {
-	return summary.Train{Steps: s.Steps, FinalLoss: summary.Num(s.FinalLoss), MeanLastLoss: summary.Num(s.MeanLastLoss), Skipped: s.Skipped,
+	return summary.Train{Steps: s.Steps, FinalLoss: summary.Float(s.FinalLoss), MeanLastLoss: summary.Float(s.MeanLastLoss), Skipped: s.Skipped,
 		Tokens: s.Tokens, TokensPerS: s.TokensPerS, PeakBytes: s.PeakBytes, BytesPerToken: s.BytesPerToken, Diverged: s.Diverged}
 }
 
@@ -151,12 +151,17 @@ func (w progressWriter) Write(b []byte) (int, error) {
 
 func init() {
 	experiments.RegisterArtifact("pretrain", pretrainBuilder{})
-	PretrainedBase = func(c *experiments.Context, t *config.Trial) (string, error) {
-		b, err := baseSpec(t)
-		if err != nil {
-			return "", err
-		}
-		dir, err := c.Artifact("pretrain", b)
-		return filepath.Join(dir, "model"), err
+}
+
+// pretrainedBase returns the HF directory of the pretrained base of a
+// trial's model (the "pretrain" artifact of its base spec, built if
+// needed): how the Lyapunov kind studies trained models that the
+// experiment builds itself.
+func pretrainedBase(c *experiments.Context, t *config.Trial) (string, error) {
+	b, err := baseSpec(t)
+	if err != nil {
+		return "", err
 	}
+	dir, err := c.Artifact("pretrain", b)
+	return filepath.Join(dir, "model"), err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/metrics/lyapunov"
+	"github.com/ssmlab/ssmlab/metrics/stats"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/mamba"
 	"github.com/ssmlab/ssmlab/models/mamba2"
@@ -111,7 +112,10 @@ func (Spectra) Run(c *experiments.Context) error {
 	for l := range s.Layers {
 		ls := &s.Layers[l]
 		ls.Layer = l
-		zs := summary.F64(ls.Zeta)
+		zs := make([]float64, len(ls.Zeta))
+		for i, z := range ls.Zeta {
+			zs[i] = float64(z)
+		}
 		var sum float64
 		for _, z := range zs {
 			sum += z
@@ -122,9 +126,9 @@ func (Spectra) Run(c *experiments.Context) error {
 		for i, v := range all[l] {
 			xs[i] = float64(v)
 		}
-		ls.Lambda01 = summary.Float(summary.Quantile(xs, 0.01))
-		ls.Lambda50 = summary.Float(summary.Quantile(xs, 0.5))
-		ls.Lambda99 = summary.Float(summary.Quantile(xs, 0.99))
+		ls.Lambda01 = summary.Float(stats.Quantile(xs, 0.01))
+		ls.Lambda50 = summary.Float(stats.Quantile(xs, 0.5))
+		ls.Lambda99 = summary.Float(stats.Quantile(xs, 0.99))
 		if err := c.Log.Write(map[string]any{"layer": l, "zeta_mean": ls.ZetaMean, "zeta_max": ls.ZetaMax}); err != nil {
 			return err
 		}
@@ -148,7 +152,11 @@ func LayerSpectra(m lm.Model, ids []int, B, T int) (lambda, zeta [][]float32, pe
 		}
 	case *mamba2.Model:
 		mm.Forward(precision.FP32Policy, ids, B, T)
-		lambda, zeta = mm.LyapunovSpectra()
+		H := mm.Config().H()
+		for l := range mm.Layers {
+			lam, z := lyapunov.ScalarSpectrum(mm.DT(l), mm.A(l), B, T, H)
+			lambda, zeta = append(lambda, lam), append(zeta, z)
+		}
 		if len(lambda) > 0 {
 			perWindow = len(lambda[0]) / B
 		}

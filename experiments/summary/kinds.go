@@ -27,8 +27,8 @@ type ICL struct {
 	Items [][]float64 `json:"items"`
 	// Families holds mean acc per family per shot count.
 	Families     []FamilyAcc `json:"families"`
-	PretrainLoss Num         `json:"pretrain_loss"`
-	FinetuneLoss Num         `json:"finetune_loss,omitempty"`
+	PretrainLoss Float       `json:"pretrain_loss"`
+	FinetuneLoss Float       `json:"finetune_loss,omitempty"`
 	// Diverged is set when the model's pretraining or instruction tuning
 	// diverged (non-finite loss): the accuracies are those of a model with
 	// non-finite weights.
@@ -63,9 +63,9 @@ type MPRow struct {
 	ItemFlip float64 `json:"item_flip"`
 	// Logit-level divergence from fp32 on the evaluation prompts (Inf or
 	// NaN when the 16-bit logits overflowed).
-	MaxAbsLogit Num `json:"max_abs_logit"`
-	MeanKL      Num `json:"mean_kl"`
-	ArgmaxFlip  Num `json:"argmax_flip"`
+	MaxAbsLogit Float `json:"max_abs_logit"`
+	MeanKL      Float `json:"mean_kl"`
+	ArgmaxFlip  Float `json:"argmax_flip"`
 }
 
 // MPFT is the summary.json of kind "mpft" (Fig. 1): one model fine-tuned
@@ -83,9 +83,9 @@ type MPFT struct {
 	ItemFlip  float64   `json:"item_flip"`
 	// Logit-level divergence from the fp32 full fine-tuned model (Inf or
 	// NaN when logits overflowed).
-	MaxAbsLogit Num   `json:"max_abs_logit"`
-	MeanKL      Num   `json:"mean_kl"`
-	ArgmaxFlip  Num   `json:"argmax_flip"`
+	MaxAbsLogit Float `json:"max_abs_logit"`
+	MeanKL      Float `json:"mean_kl"`
+	ArgmaxFlip  Float `json:"argmax_flip"`
 	Train       Train `json:"train"`
 	// Diverged is set when this fine-tune or its fp32 full reference
 	// diverged (non-finite loss): the accuracies and divergences are those

@@ -3,6 +3,8 @@ package summary
 import (
 	"math"
 	"sort"
+
+	"github.com/ssmlab/ssmlab/metrics/stats"
 )
 
 // Lyapunov is summary.json of a lyapunov trial (configs/lyapunov.toml;
@@ -20,7 +22,7 @@ import (
 // Exponents and rates are per token (one step per token, natural log).
 type Lyapunov struct {
 	Model   string `json:"model"`   // the trial's [models.NAME]
-	Arch    string `json:"arch"`    // mamba, mamba2, gpt_neox, llama, ssmlab_rnn
+	Arch    string `json:"arch"`    // a registered architecture: mamba, mamba2, gpt_neox, llama, rnn (older results: ssmlab_rnn)
 	Label   string `json:"label"`   // legend text, e.g. "Mamba (init)", "RNN ρ=2"
 	Trained bool   `json:"trained"` // a checkpoint (path or pretrained base), not fresh draws
 	Source  string `json:"source"`  // "init" or the checkpoint directory
@@ -284,7 +286,7 @@ func (s *Lyapunov) Aggregate() LyapunovStats {
 		addQR(qr, u.QR)
 	}
 	if len(zetas) > 0 {
-		st.ZetaMin, st.ZetaMax, st.ZetaMedian = Float(minOf(zetas)), Float(maxOf(zetas)), Float(Quantile(zetas, 0.5))
+		st.ZetaMin, st.ZetaMax, st.ZetaMedian = Float(minOf(zetas)), Float(maxOf(zetas)), Float(stats.Quantile(zetas, 0.5))
 	}
 	st.RateMedian, st.OutputRateMedian = quantileF(rates, 0.5), quantileF(outRates, 0.5)
 	st.RateRelErrMedian, st.RateRelErrMax = quantileF(relErrs, 0.5), quantileF(relErrs, 1)
@@ -311,30 +313,13 @@ func qrStats(by map[int][]float64) []QRStat {
 	var out []QRStat
 	for _, k := range steps {
 		e := by[k]
-		med := Quantile(e, 0.5)
+		med := stats.Quantile(e, 0.5)
 		out = append(out, QRStat{Steps: k, Units: len(e), MaxErr: Float(maxOf(e)), MedianErr: Float(med), ErrTimesSteps: Float(med * float64(k))})
 	}
 	return out
 }
 
-// Quantile returns the q-quantile of xs (linear interpolation between
-// order statistics; NaN for none). xs is not modified.
-func Quantile(xs []float64, q float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	pos := q * float64(len(s)-1)
-	i := int(math.Floor(pos))
-	if i >= len(s)-1 {
-		return s[len(s)-1]
-	}
-	f := pos - float64(i)
-	return s[i]*(1-f) + s[i+1]*f
-}
-
-func quantileF(xs []float64, q float64) Float { return Float(Quantile(xs, q)) }
+func quantileF(xs []float64, q float64) Float { return Float(stats.Quantile(xs, q)) }
 
 func appendFinite(xs []float64, f Float) []float64 {
 	if v := float64(f); !math.IsNaN(v) && !math.IsInf(v, 0) {

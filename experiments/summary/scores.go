@@ -46,7 +46,7 @@ func (s Scores) MeanAcc(k int) (float64, int) {
 // ±Inf (a diverged model's), written as jsonnum does.
 type taskScoresJSON struct {
 	plainTaskScores
-	LL [][]Num `json:"ll"`
+	LL [][]Float `json:"ll"`
 }
 
 type plainTaskScores TaskScores
@@ -55,15 +55,15 @@ type plainTaskScores TaskScores
 // diverged model's non-finite log-likelihoods written as "NaN" or
 // "Infinity" instead of failing; finite values are written as before.
 func (t TaskScores) MarshalJSON() ([]byte, error) {
-	j := taskScoresJSON{plainTaskScores: plainTaskScores(t), LL: make([][]Num, len(t.LL))}
+	j := taskScoresJSON{plainTaskScores: plainTaskScores(t), LL: make([][]Float, len(t.LL))}
 	j.plainTaskScores.LL = nil
 	for i, row := range t.LL {
 		if row == nil {
 			continue
 		}
-		j.LL[i] = make([]Num, len(row))
+		j.LL[i] = make([]Float, len(row))
 		for c, v := range row {
-			j.LL[i][c] = Num(v)
+			j.LL[i][c] = Float(v)
 		}
 	}
 	if t.LL == nil {

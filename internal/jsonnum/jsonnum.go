@@ -1,47 +1,56 @@
-// Package jsonnum provides Num, a float64 that survives JSON when it is not
-// finite. JSON numbers have no NaN or infinities, but a harness that studies
-// numerical instability must record them (a skipped fp16 step's gradient
-// norm, a diverged run's loss, logits that overflowed in fp16), so they are
-// written as the strings "NaN", "Infinity" and "-Infinity" (Python's
-// spellings) and read back as the float64 values.
+// Package jsonnum provides Float, the one JSON convention for numbers that
+// may not be finite in ssmlab's results and logs. JSON numbers have no NaN
+// or infinities, but a harness that studies numerical instability must
+// record them (a rate fitted to fewer than two points, the −∞ exponent of
+// a shift register, a diverged run's loss, logits that overflowed in
+// fp16). Float writes NaN as null and ±Inf as the strings "+Inf" and
+// "-Inf"; finite values as strconv's shortest 'g' form. Reading also
+// accepts the spellings of older files ("NaN", "Infinity", "-Infinity").
 package jsonnum
 
 import (
 	"encoding/json"
 	"math"
+	"strconv"
 )
 
-// Num is a float64 with JSON support for NaN and ±Inf.
-type Num float64
+// Float is a float64 with JSON support for NaN and ±Inf.
+type Float float64
+
+// NaN is Float(math.NaN()).
+func NaN() Float { return Float(math.NaN()) }
 
 // MarshalJSON implements json.Marshaler.
-func (n Num) MarshalJSON() ([]byte, error) {
-	switch v := float64(n); {
+func (f Float) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	switch {
 	case math.IsNaN(v):
-		return []byte(`"NaN"`), nil
+		return []byte("null"), nil
 	case math.IsInf(v, 1):
-		return []byte(`"Infinity"`), nil
+		return []byte(`"+Inf"`), nil
 	case math.IsInf(v, -1):
-		return []byte(`"-Infinity"`), nil
+		return []byte(`"-Inf"`), nil
 	}
-	return json.Marshal(float64(n))
+	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (n *Num) UnmarshalJSON(b []byte) error {
+func (f *Float) UnmarshalJSON(b []byte) error {
 	switch string(b) {
-	case `"NaN"`:
-		*n = Num(math.NaN())
-	case `"Infinity"`:
-		*n = Num(math.Inf(1))
-	case `"-Infinity"`:
-		*n = Num(math.Inf(-1))
-	default:
-		var v float64
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*n = Num(v)
+	case "null", `"NaN"`:
+		*f = NaN()
+		return nil
+	case `"+Inf"`, `"Infinity"`:
+		*f = Float(math.Inf(1))
+		return nil
+	case `"-Inf"`, `"-Infinity"`:
+		*f = Float(math.Inf(-1))
+		return nil
 	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = Float(v)
 	return nil
 }

@@ -38,7 +38,7 @@ type Result struct {
 }
 
 // Benettin computes the k leading Lyapunov exponents of sys driven by inputs
-// from x0, by the QR method (Benettin et al.; anchors section F, after
+// from x0, by the QR method (Benettin et al.; docs/metrics.md, after
 // Engelken, Wolf and Abbott 2020): evolve an orthonormal n x k matrix Q with
 // the step Jacobians, Q <- J_t Q, re-orthonormalise every ONS steps by QR and
 // accumulate log|R_jj|; lambda_j = sum log|R_jj| / Steps. The first

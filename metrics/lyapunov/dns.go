@@ -21,7 +21,7 @@ type DNSOptions struct {
 }
 
 // MaxExponentDNS estimates the largest Lyapunov exponent by direct numerical
-// simulation, the check of anchors section F: run a second trajectory
+// simulation, the check of docs/metrics.md: run a second trajectory
 // perturbed by Eps along a direction, renormalise the separation to Eps every
 // ONS steps and average log(|delta|/Eps) per step. It needs only Step, so it
 // checks Benettin's Jacobians as well as its algebra. Eps must be large

@@ -1,7 +1,7 @@
 // Package lyapunov computes Lyapunov exponents of input-driven recurrences:
-// the closed-form spectrum of a Mamba selective-scan layer (DESIGN section 6,
-// anchors section 0), and the Benettin/QR spectrum and its direct-simulation
-// check for any recurrence that implements System (anchors section F).
+// the closed-form spectra of Mamba and Mamba-2 layers, and the Benettin/QR
+// spectrum and its direct-simulation check for any recurrence that
+// implements System (docs/metrics.md defines each).
 //
 // Glossary (Mamba dimensions and the paper's symbols): B batch, T sequence
 // length, E inner width (d_inner), N state size (d_state); A[d,n] < 0 the

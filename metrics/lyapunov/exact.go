@@ -21,7 +21,7 @@ func AFromLog(aLog []float32) []float32 {
 //
 //	lambda[d,n] = A[d,n] * mean_t delta[t,d]
 //
-// (anchors section 0). a is A (E, N), delta is (T, E); lambda is (E, N) and
+// (docs/metrics.md). a is A (E, N), delta is (T, E); lambda is (E, N) and
 // zeta = max over (d, n) of lambda, the layer's maximal exponent (<= 0 when
 // A < 0 and delta > 0). Means and products are taken in float64.
 func ExactSpectrum(a []float32, e, n int, delta []float32, t int) (lambda []float32, zeta float32) {
@@ -42,6 +42,36 @@ func ExactSpectrumBatch(a []float32, e, n int, delta []float32, b, t int) (lambd
 		zeta[i] = spectrumInto(lambda[i*e*n:(i+1)*e*n], a, e, n, delta[i*t*e:(i+1)*t*e], t)
 	}
 	return lambda, zeta
+}
+
+// ScalarSpectrum returns the exact Lyapunov exponents of a scalar-A SSM
+// layer (Mamba-2: one A per head)
+// along a trajectory: with step sizes dt (B, L, H) and A (H), the state
+// Jacobian of head h at step t is exp(dt_{t,h} A_h)·I, so all P·N exponents
+// of head h equal
+//
+//	λ[b, h] = A_h · (1/L) Σ_t dt[b, t, h]          (B, H)
+//
+// and maxes[b] = max_h λ[b, h] ≤ 0 (Theorem 1 of 2406.00209). Means are
+// accumulated in float64.
+func ScalarSpectrum(dt, A []float32, B, L, H int) (lambda, maxes []float32) {
+	if len(dt) != B*L*H || len(A) != H {
+		panic(fmt.Sprintf("lyapunov: ScalarSpectrum: dt has %d values, A %d, for B=%d L=%d H=%d", len(dt), len(A), B, L, H))
+	}
+	lambda, maxes = make([]float32, B*H), make([]float32, B)
+	for b := 0; b < B; b++ {
+		maxes[b] = float32(math.Inf(-1))
+		for h := 0; h < H; h++ {
+			var s float64
+			for t := 0; t < L; t++ {
+				s += float64(dt[(b*L+t)*H+h])
+			}
+			v := float32(float64(A[h]) * s / float64(L))
+			lambda[b*H+h] = v
+			maxes[b] = max(maxes[b], v)
+		}
+	}
+	return lambda, maxes
 }
 
 // PathwiseZeta returns mean_t max_{d,n} A[d,n]*delta[t,d], the form in which

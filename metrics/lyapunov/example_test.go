@@ -64,3 +64,10 @@ func ExampleMaxExponentDNS() {
 	// Output:
 	// -0.2231 (log 0.8 = -0.2231)
 }
+
+func ExampleScalarSpectrum() {
+	// two steps of one head with A = −2: λ = −2 · mean(0.1, 0.3)
+	lambda, maxes := lyapunov.ScalarSpectrum([]float32{0.1, 0.3}, []float32{-2}, 1, 2, 1)
+	fmt.Printf("%.2f %.2f\n", lambda[0], maxes[0])
+	// Output: -0.40 -0.40
+}

@@ -5,7 +5,7 @@
 // output deviations per step, fits their exponential rate, and checks them
 // against the bound eps*exp(N*zeta). For models without a fixed-size state
 // (Transformers) it records the output deviation per position instead, the
-// comparable statistic of DESIGN section 6.
+// comparable statistic of docs/metrics.md.
 //
 // It imports metrics/lyapunov for the System interfaces and no model package.
 package perturb

@@ -5,8 +5,8 @@ import (
 	"sort"
 )
 
-// required reports the first absent key (alphabetically) of keys.
-func required(keys map[string]*int) error {
+// Required reports the first absent key (alphabetically) of keys.
+func Required(keys map[string]*int) error {
 	var missing []string
 	for k, v := range keys {
 		if v == nil {
@@ -20,19 +20,22 @@ func required(keys map[string]*int) error {
 	return fmt.Errorf("missing %q (a required size of this architecture)", missing[0])
 }
 
-func setInt(dst *int, v *int) {
+// SetInt sets *dst to *v when the key was present (v non-nil).
+func SetInt(dst *int, v *int) {
 	if v != nil {
 		*dst = *v
 	}
 }
 
-func setFloat(dst *float64, v *float64) {
+// SetFloat sets *dst to *v when the key was present.
+func SetFloat(dst *float64, v *float64) {
 	if v != nil {
 		*dst = *v
 	}
 }
 
-func setBool(dst *bool, v *bool) {
+// SetBool sets *dst to *v when the key was present.
+func SetBool(dst *bool, v *bool) {
 	if v != nil {
 		*dst = *v
 	}

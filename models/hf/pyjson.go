@@ -3,6 +3,7 @@ package hf
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -76,3 +77,38 @@ func pyNumber(v float64, bits int) json.RawMessage {
 	}
 	return json.RawMessage(s)
 }
+
+// PyFloat is a float that may be written as a number, as "Infinity"/"inf"
+// or as transformers 5's {"__float__": "Infinity"}.
+type PyFloat float64
+
+func (f *PyFloat) UnmarshalJSON(b []byte) error {
+	var x float64
+	if err := json.Unmarshal(b, &x); err == nil {
+		*f = PyFloat(x)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var obj struct {
+			F *string `json:"__float__"`
+		}
+		if json.Unmarshal(b, &obj) != nil || obj.F == nil {
+			return fmt.Errorf("not a number: %s", b)
+		}
+		s = *obj.F
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "infinity", "inf", "+infinity", "+inf":
+		*f = PyFloat(math.Inf(1))
+	case "-infinity", "-inf":
+		*f = PyFloat(math.Inf(-1))
+	case "nan":
+		*f = PyFloat(math.NaN())
+	default:
+		return fmt.Errorf("not a number: %s", b)
+	}
+	return nil
+}
+
+func (f PyFloat) MarshalJSON() ([]byte, error) { return Float(float64(f)), nil }

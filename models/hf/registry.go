@@ -31,7 +31,8 @@ type Arch struct {
 
 var archs = map[string]Arch{}
 
-// Register adds an architecture. Architecture files call it in init.
+// Register adds an architecture's loader. models.Register calls it for
+// every registered architecture (and its aliases); nothing else should.
 func Register(a Arch) { archs[a.ModelType] = a }
 
 // ModelTypes lists the registered model types.

@@ -2,11 +2,11 @@ package hf
 
 import "fmt"
 
-// ropeKeys are the config.json keys HF has used for rotary settings over
+// RopeKeys are the config.json keys HF has used for rotary settings over
 // the years: transformers 5 writes rope_parameters {rope_theta,
 // partial_rotary_factor, rope_type}; 4.x wrote rope_theta and rope_scaling
 // at the top level; GPT-NeoX configs wrote rotary_emb_base and rotary_pct.
-type ropeKeys struct {
+type RopeKeys struct {
 	RopeParameters      map[string]any `json:"rope_parameters"`
 	RopeScaling         map[string]any `json:"rope_scaling"`
 	RopeTheta           *float64       `json:"rope_theta"`
@@ -15,11 +15,11 @@ type ropeKeys struct {
 	RotaryPct           *float64       `json:"rotary_pct"`
 }
 
-// resolve returns rope_theta and partial_rotary_factor the way
+// Resolve returns rope_theta and partial_rotary_factor the way
 // transformers 5 does (rope_scaling, else rope_parameters, filled in from
 // the top-level keys, else the defaults). Only rope_type "default" is
 // implemented; any other is an error.
-func (k ropeKeys) resolve(defTheta, defPartial float64) (theta, partial float64, err error) {
+func (k RopeKeys) Resolve(defTheta, defPartial float64) (theta, partial float64, err error) {
 	p := k.RopeScaling
 	if len(p) == 0 {
 		p = k.RopeParameters

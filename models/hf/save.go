@@ -10,26 +10,21 @@ import (
 	"github.com/ssmlab/ssmlab/models/lm"
 )
 
-// configWriters return the config.json object of a model, keyed by
-// lm.Model.Arch(). Architecture files fill it in init.
-var configWriters = map[string]func(m lm.Model) (any, error){}
-
 // Save writes m as a Hugging Face model directory that Load (and
-// transformers) read back: config.json and model.safetensors (F32, tied
-// weights stored once), each written atomically.
-// An architecture either registers its own Arch.Save or a config writer.
+// transformers) read back, with the Save of its registered architecture.
 func Save(dir string, m lm.Model) error {
-	if a, ok := archs[m.Arch()]; ok && a.Save != nil {
-		return a.Save(dir, m)
-	}
-	w, ok := configWriters[m.Arch()]
-	if !ok {
+	a, ok := archs[m.Arch()]
+	if !ok || a.Save == nil {
 		return fmt.Errorf("saving %s models as HF directories is not supported", m.Arch())
 	}
-	cfg, err := w(m)
-	if err != nil {
-		return err
-	}
+	return a.Save(dir, m)
+}
+
+// SaveJSON writes an HF model directory: cfg marshalled as config.json and
+// every parameter of m in model.safetensors (F32, tied weights stored
+// once), each file written atomically. Architectures whose config.json is
+// a plain JSON object use it as their Save.
+func SaveJSON(dir string, m lm.Model, cfg any) error {
 	raw, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return err

@@ -78,7 +78,7 @@ func TestOlderConfigKeys(t *testing.T) {
 		}
 	}
 	raw, _ := os.ReadFile(filepath.Join(neox, "config.json"))
-	c, err := hf.GPTNeoXConfig("config.json", raw)
+	c, err := transformer.ParseGPTNeoXConfig("config.json", raw)
 	if err != nil || c.RotaryPct != 0.25 || c.RopeTheta != 10000 || !c.Bias {
 		t.Fatalf("%+v %v", c, err)
 	}
@@ -123,17 +123,17 @@ func TestBadConfigsAndCheckpoints(t *testing.T) {
 // Save writes a directory that Load reads back to the same model, for
 // loaded checkpoints and tied from-scratch models alike.
 func TestSaveLoadRoundTrip(t *testing.T) {
-	lc := transformer.DefaultLlama(16, 8, 1, 2)
+	lc := transformer.DefaultLlamaConfig(16, 8, 1, 2)
 	lc.Tied, lc.KVHeads, lc.PadID, lc.AttnBias = true, 1, 0, true
-	tied, _ := transformer.NewLlama(lc)
+	tied, _ := transformer.NewLlamaZero(lc)
 	tied.Init(3)
-	nc := transformer.DefaultGPTNeoX(16, 8, 1, 2)
+	nc := transformer.DefaultGPTNeoXConfig(16, 8, 1, 2)
 	nc.Tied, nc.ParallelResidual, nc.RotaryPct = true, false, 0.5
-	neox, _ := transformer.NewGPTNeoX(nc)
+	neox, _ := transformer.NewGPTNeoXZero(nc)
 	neox.Init(4)
-	oc := transformer.DefaultOLMo(16, 8, 1, 2)
+	oc := transformer.DefaultOLMoConfig(16, 8, 1, 2)
 	oc.ClipQKV, oc.KVHeads, oc.PadID = 0.5, 1, -1
-	olmo, _ := transformer.NewLlama(oc)
+	olmo, _ := transformer.NewLlamaZero(oc)
 	olmo.Init(5)
 	models := []lm.Model{load(t, testfix.Dirs(t, "gpt_neox")[0]), load(t, testfix.Dirs(t, "llama")[0]),
 		load(t, testfix.Dirs(t, "olmo")[0]), tied, neox, olmo}
@@ -164,16 +164,16 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 
 // The RNN control saves and loads like an HF directory; its config is strict.
 func TestRNNSaveLoad(t *testing.T) {
-	c := rnn.Default(20, 8)
+	c := rnn.DefaultConfig(20, 8)
 	c.Radius = 2
-	m, _ := rnn.New(c)
+	m, _ := rnn.NewZero(c)
 	m.Init(1)
 	dir := filepath.Join(t.TempDir(), "rnn")
 	if err := hf.Save(dir, m); err != nil {
 		t.Fatal(err)
 	}
 	back := load(t, dir)
-	if back.Arch() != "ssmlab_rnn" || back.(*rnn.RNN).Cfg != c {
+	if back.Arch() != "rnn" || back.(*rnn.RNN).Cfg != c {
 		t.Fatalf("config after round trip: %+v", back.(*rnn.RNN).Cfg)
 	}
 	if e, _ := testfix.RelErr(logitsOf(t, back), logitsOf(t, m)); e != 0 {

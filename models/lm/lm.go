@@ -20,7 +20,7 @@ import (
 // differentiates, with the same policy.
 type Model interface {
 	// Arch names the architecture as HF's model_type does: "mamba",
-	// "mamba2", "gpt_neox", "llama", "olmo", or "ssmlab_rnn" (the tanh RNN control).
+	// "mamba2", "hybrid", "gpt_neox", "llama", "olmo", or "rnn" (the tanh RNN control).
 	Arch() string
 	// VocabSize is the number of logits per position.
 	VocabSize() int
@@ -35,6 +35,22 @@ type Model interface {
 	Backward(pol precision.Policy, dlogits []float32)
 	// Linears returns the model's linear layers by module path (the HF
 	// parameter name without ".weight"), which LoRA adapts by name.
+	Linears() map[string]*nn.Linear
+}
+
+// Mixer is one sequence-mixing layer of a residual stack: what Mamba's and
+// Mamba-2's mixers and self-attention (transformer.Attention) have in
+// common, so a stack may interleave them (models/hybrid). in and out are
+// (B, T, D), row-major; Forward keeps what Backward needs, so one forward
+// may be in flight per mixer. Backward writes dx, the gradient of in, for
+// the upstream gradient dout (on the compute grid under a 16-bit policy),
+// and accumulates every parameter gradient.
+type Mixer interface {
+	Forward(pol precision.Policy, out, in []float32, B, T int)
+	Backward(pol precision.Policy, dx, dout []float32)
+	// Params lists the mixer's parameters in a fixed order.
+	Params() []*nn.Param
+	// Linears returns the mixer's linear layers by module path.
 	Linears() map[string]*nn.Linear
 }
 

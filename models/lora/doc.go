@@ -6,7 +6,7 @@
 //
 // Every declared target is applied: a target that names no linear or
 // embedding of the model is an error (PEFT skips some silently, and HF's
-// fused Mamba path bypasses x_proj/dt_proj/out_proj adapters; anchors C.3).
+// fused Mamba path bypasses x_proj/dt_proj/out_proj adapters; docs/models.md).
 // Unsupported PEFT options (DoRA, bias training, modules_to_save, layer
 // selection, ...) are errors rather than silently different math.
 //

@@ -19,12 +19,12 @@ import (
 // (the loss is float32), so each tensor is checked along its gradient
 // direction to 1%, and elementwise with a floor of 3e-3.
 func TestTransformerAdapterGradients(t *testing.T) {
-	neox, err := transformer.NewGPTNeoX(transformer.DefaultGPTNeoX(17, 16, 2, 2))
+	neox, err := transformer.NewGPTNeoXZero(transformer.DefaultGPTNeoXConfig(17, 16, 2, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	neox.Init(3)
-	llama, err := transformer.NewLlama(transformer.DefaultLlama(17, 16, 2, 4))
+	llama, err := transformer.NewLlamaZero(transformer.DefaultLlamaConfig(17, 16, 2, 4))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ type Config struct {
 	Bias     bool    // in_proj and out_proj have biases (HF use_bias)
 	Untied   bool    // lm_head has its own weight (tie_word_embeddings false)
 
-	// Initialisation (mamba_ssm Mamba.__init__ and _init_weights, anchors A.3).
+	// Initialisation (mamba_ssm Mamba.__init__ and _init_weights, docs/models.md).
 	DtMin, DtMax, DtInitFloor float64 // log-uniform range and floor of softplus(dt bias)
 	DtScale                   float64 // dt_proj.weight ~ U(±DtScale/sqrt(R))
 	DtInit                    string  // "random" or "constant"

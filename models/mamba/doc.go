@@ -20,7 +20,7 @@
 // and the fused, parallel kernel the model uses, whose backward recomputes
 // the states per channel block instead of storing (B, L, E, N).
 //
-// Precision (DESIGN section 4, anchors C.1): in_proj, conv1d, x_proj,
+// Precision (docs/precision.md): in_proj, conv1d, x_proj,
 // dt_proj, out_proj and lm_head are autocast (operands and results on the
 // 16-bit grid); SiLU after the conv rounds its output; inside the scan the dt
 // bias, softplus, exp(ΔA), the state h, C·h, D·u and the SiLU(z) gate run in
@@ -38,7 +38,8 @@
 // parallel forward; and StepJVP, the Jacobian-vector product of the stacked
 // one-token map with respect to all states (and the input embedding).
 //
-// Checkpoints: the package registers model_type "mamba" with models/hf, so
+// Checkpoints: the package registers "mamba" with the models registry
+// (register.go), which hands its loader to models/hf, so
 // hf.Load reads HF Mamba directories (and plain mamba_ssm ones), and Save
 // writes a directory HF transformers loads. It must not import models/lora.
 package mamba

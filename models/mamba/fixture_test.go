@@ -68,7 +68,7 @@ func TestFixtureParity(t *testing.T) {
 			// final norm's output (no embedding entry, unlike the
 			// Transformers' tuples).
 			for i := range m.Layers {
-				f.check(t, fmt.Sprint("hidden_states.", i), m.res[i+1], logitTol)
+				f.check(t, fmt.Sprint("hidden_states.", i), m.stack.Residual(i+1), logitTol)
 				f.check(t, fmt.Sprint("delta.", i), m.Deltas()[i], logitTol)
 			}
 			f.check(t, fmt.Sprint("hidden_states.", len(m.Layers)), m.hf, logitTol)
@@ -82,7 +82,7 @@ func TestFixtureParity(t *testing.T) {
 }
 
 // The exact Lyapunov exponents of each layer, A[e,n]·mean_t Δ[b,t,e]
-// (DESIGN section 6), computed from Deltas and Mixer.A, equal the fixture's.
+// (docs/metrics.md), computed from Deltas and Mixer.A, equal the fixture's.
 func TestFixtureLyapunovFromDeltas(t *testing.T) {
 	for _, seed := range testfix.SeedDirs(t) {
 		f := loadFixture(t, seed)

@@ -8,17 +8,10 @@ import (
 	"github.com/ssmlab/ssmlab/models/lm"
 )
 
-func init() {
-	hf.Register(hf.Arch{ModelType: "mamba", Build: build, Save: save, Footprint: func(path string, raw []byte) (lm.Footprint, error) {
-		c, err := ParseConfig(path, raw)
-		return c.Footprint(), err
-	}})
-}
-
-// build is the hf.Arch constructor: config.json to a zero model plus the
+// loadHF is the registry's Load: config.json to a zero model plus the
 // rules for Mamba checkpoints (mamba_ssm's singular "backbone.embedding."
 // and a tied lm_head that files may omit).
-func build(path string, raw []byte) (lm.Model, hf.WeightRules, error) {
+func loadHF(path string, raw []byte) (lm.Model, hf.WeightRules, error) {
 	c, err := ParseConfig(path, raw)
 	if err != nil {
 		return nil, hf.WeightRules{}, err

@@ -8,7 +8,7 @@ import (
 )
 
 // New returns a model initialised from scratch as mamba_ssm does it
-// (anchors A.3; mamba_simple.py Mamba.__init__ and mixer_seq_simple.py
+// (docs/models.md; mamba_simple.py Mamba.__init__ and mixer_seq_simple.py
 // _init_weights), deterministically from seed:
 //   - embedding ~ N(0, EmbedStd²) (0.02);
 //   - in_proj, x_proj, conv1d (weight and bias) and an untied lm_head keep
@@ -34,7 +34,7 @@ func New(c Config, seed uint64) (*Model, error) {
 	r := rand.New(rand.NewPCG(seed, 0x6d616d6261)) // "mamba"
 	normal(r, m.Emb.W, c.EmbedStd)
 	for _, b := range m.Layers {
-		initMixer(r, b.Mixer, c)
+		InitMixer(r, b.Mixer, c)
 	}
 	if c.Untied {
 		uniform(r, m.Head.W, 1/math.Sqrt(float64(c.D)))
@@ -42,7 +42,9 @@ func New(c Config, seed uint64) (*Model, error) {
 	return m, nil
 }
 
-func initMixer(r *rand.Rand, mx *Mixer, c Config) {
+// InitMixer draws one mixer's weights as New does (c.Layers is the depth
+// out_proj is rescaled by).
+func InitMixer(r *rand.Rand, mx *Mixer, c Config) {
 	E, N, R, K := mx.E, mx.N, mx.R, mx.K
 	uniform(r, mx.InProj.W, 1/math.Sqrt(float64(c.D)))
 	uniform(r, mx.Conv.W, 1/math.Sqrt(float64(K))) // fan_in = (E/groups)·K = K

@@ -9,12 +9,12 @@ import (
 
 // Jacobian-vector products of the one-token recurrence with respect to the
 // states, for the Lyapunov metrics (Benettin/QR on the stacked recurrence,
-// DESIGN section 6). They differentiate the fp32 map; tangents are States
+// docs/metrics.md). They differentiate the fp32 map; tangents are States
 // of the same shapes, advanced in place like the states themselves.
 //
 // Within one layer and for a fixed layer input, Δ, B, C and u depend on the
 // input and the conv state, never on h, so the SSM block of the Jacobian is
-// diagonal: dh_t = exp(Δ_t A) ⊙ dh_{t−1} (anchors section 0). The conv state
+// diagonal: dh_t = exp(Δ_t A) ⊙ dh_{t−1} (docs/metrics.md). The conv state
 // is a shift register (nilpotent block). Across layers the Jacobian is block
 // lower-triangular (layer l reads the outputs of layers below), so its
 // exponents are those of the diagonal blocks.

@@ -2,10 +2,11 @@ package mamba
 
 import (
 	"fmt"
-	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 
 	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"

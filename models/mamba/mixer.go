@@ -2,7 +2,9 @@ package mamba
 
 import (
 	"fmt"
+
 	"github.com/ssmlab/ssmlab/models/internal/kern"
+	"github.com/ssmlab/ssmlab/models/lm"
 
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -39,10 +41,12 @@ type Mixer struct {
 	sc            scanIn
 	so            scanOut
 	step          stepScratch // the recurrent Step's activations
+	scan          Scan        // which selective-scan kernels Forward and Backward run
 }
 
-// newMixer allocates a zero mixer with HF parameter names under name.
-func newMixer(name string, c Config) *Mixer {
+// NewMixer allocates a zero mixer with HF parameter names under name
+// (InitMixer draws mamba_ssm's initialisation).
+func NewMixer(c Config, name string) *Mixer {
 	D, E, N, R, K := c.D, c.E(), c.N, c.R(), c.K
 	m := &Mixer{
 		Name:    name,
@@ -105,7 +109,11 @@ func (m *Mixer) Forward(pol precision.Policy, out, in []float32, B, L int) {
 	m.DtProj.Forward(pol, m.dtr, m.dt, n) // dt_proj.weight @ dt; the bias goes into the scan
 	m.sc = scanIn{B: B, L: L, E: E, N: N, U: m.u, Dt: m.dtr, Z: m.xz[E:], ZS: 2 * E, Bm: m.bm, Cm: m.cm,
 		A: m.A(), Dskip: m.Dskip.Value.Data, Bias: m.DtBias.Value.Data}
-	scan(pol, &m.sc, &m.so)
+	if m.scan == Reference {
+		scanRef(pol, &m.sc, &m.so)
+	} else {
+		scan(pol, &m.sc, &m.so)
+	}
 	m.OutProj.Forward(pol, out, m.so.Y, n)
 }
 
@@ -152,3 +160,14 @@ func grow4(a, b, c, d []float32, n int) ([]float32, []float32, []float32, []floa
 func (m *Mixer) String() string {
 	return fmt.Sprintf("Mixer(%s D=%d E=%d N=%d R=%d K=%d)", m.Name, m.D, m.E, m.N, m.R, m.K)
 }
+
+// Linears returns the mixer's linear layers by module path.
+func (m *Mixer) Linears() map[string]*nn.Linear {
+	out := map[string]*nn.Linear{}
+	for _, l := range []*nn.Linear{m.InProj, m.XProj, m.DtProj, m.OutProj} {
+		out[l.Name] = l
+	}
+	return out
+}
+
+var _ lm.Mixer = (*Mixer)(nil)

@@ -35,7 +35,11 @@ func (m *Mixer) Backward(pol precision.Policy, dx, dout []float32) {
 
 	m.OutProj.Backward(pol, g.dy, dout, m.so.Y, n)
 	pol.Act(g.dy) // a no-op unless an adapter added its part: y is a half tensor
-	scanBackward(pol, &m.sc, &m.so, g.dy, &scanGrads{U: g.duScan, Dt: g.dtr, Z: g.dxz[E:], Bm: g.dbm, Cm: g.dcm,
+	back := scanBackward
+	if m.scan == Reference {
+		back = scanBackwardRef
+	}
+	back(pol, &m.sc, &m.so, g.dy, &scanGrads{U: g.duScan, Dt: g.dtr, Z: g.dxz[E:], Bm: g.dbm, Cm: g.dcm,
 		ALog: m.ALog.G(), Dskip: m.Dskip.G(), Bias: m.DtBias.G()})
 	m.DtProj.Backward(pol, g.ddt, g.dtr, m.dt, n)
 	pol.Act(g.ddt) // likewise: dt is part of x_proj's half output

@@ -3,19 +3,18 @@ package mamba
 import (
 	"fmt"
 
+	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
-// Block is one residual layer: x ← x + Mixer(RMSNorm(x)) (anchors A.2; HF
+// Block is one residual layer: x ← x + Mixer(RMSNorm(x)) (docs/models.md; HF
 // MambaBlock, mamba_ssm Block with its add-then-norm rewritten as pre-norm,
 // which is the same function).
 type Block struct {
 	Norm  *nn.RMSNorm // (D) "backbone.layers.<i>.norm"
 	Mixer *Mixer
-
-	normed, rstd []float32 // (B, L, D), (B·L) of the last Forward
 }
 
 // Model is MambaForCausalLM. It implements lm.Model and lm.Embedder.
@@ -29,13 +28,12 @@ type Model struct {
 	// activations of the last Forward
 	batch, length int
 	ids           []int
-	res           [][]float32 // Layers+1 residual streams (B, L, D), fp32
-	hf, rstdF     []float32   // (B, L, D) final norm output, (B·L)
-	logits        []float32   // (B, L, V)
-	mix           []float32   // (B, L, D) a mixer output
-	dres, dtmp    []float32   // (B, L, D) Backward scratch
-	dnormed       []float32   // (B, L, D) Backward scratch, shared by the blocks
-	inf           inferBufs   // Infer's and Prefill's buffers, separate from Forward's
+	stack         lm.Stack   // the blocks' residual streams and activations
+	blocks        []lm.Block // Layers as the stack runs them
+	hf, rstdF     []float32  // (B, L, D) final norm output, (B·L)
+	logits        []float32  // (B, L, V)
+	dres, dtmp    []float32  // (B, L, D) Backward scratch
+	inf           inferBufs  // Infer's and Prefill's buffers, separate from Forward's
 }
 
 // NewZero returns a model with every weight zero except the norms (1):
@@ -48,7 +46,7 @@ func NewZero(c Config) (*Model, error) {
 		NormF: nn.NewRMSNorm("backbone.norm_f", c.D, c.Eps)}
 	for i := 0; i < c.Layers; i++ {
 		p := fmt.Sprintf("backbone.layers.%d", i)
-		m.Layers = append(m.Layers, &Block{Norm: nn.NewRMSNorm(p+".norm", c.D, c.Eps), Mixer: newMixer(p+".mixer", c)})
+		m.Layers = append(m.Layers, &Block{Norm: nn.NewRMSNorm(p+".norm", c.D, c.Eps), Mixer: NewMixer(c, p+".mixer")})
 	}
 	if c.Untied {
 		m.Head = nn.NewLinear("lm_head", c.D, c.Vocab, false)
@@ -118,23 +116,14 @@ func (m *Model) Deltas() [][]float32 {
 func (m *Model) Forward(pol precision.Policy, ids []int, B, T int) []float32 {
 	n, D := B*T, m.Cfg.D
 	m.batch, m.length, m.ids = B, T, ids
-	if len(m.res) != len(m.Layers)+1 {
-		m.res = make([][]float32, len(m.Layers)+1)
+	m.blocks = m.blocks[:0]
+	for _, b := range m.Layers {
+		m.blocks = append(m.blocks, lm.Block{Norm: b.Norm, Mixer: b.Mixer})
 	}
-	for i := range m.res {
-		m.res[i] = tensor.Grow(m.res[i], n*D)
-	}
-	m.mix = tensor.Grow(m.mix, n*D)
-
-	m.Emb.ForwardPolicy(pol, m.res[0], ids)
-	for i, b := range m.Layers {
-		b.normed, b.rstd = tensor.Grow(b.normed, n*D), tensor.Grow(b.rstd, n)
-		b.Norm.Forward(b.normed, b.rstd, m.res[i], n)
-		b.Mixer.Forward(pol, m.mix, b.normed, B, T)
-		tensor.Add(m.res[i+1], m.res[i], m.mix)
-	}
+	m.Emb.ForwardPolicy(pol, m.stack.Input(len(m.Layers), n, D), ids)
+	last := m.stack.Forward(pol, m.blocks, B, T)
 	m.hf, m.rstdF = tensor.Grow(m.hf, n*D), tensor.Grow(m.rstdF, n)
-	m.NormF.Forward(m.hf, m.rstdF, m.res[len(m.Layers)], n)
+	m.NormF.Forward(m.hf, m.rstdF, last, n)
 	m.logits = tensor.Grow(m.logits, n*m.Cfg.Vocab)
 	m.Head.Forward(pol, m.logits, m.hf, n) // a half linear; its output is then used as float
 	return m.logits
@@ -146,15 +135,28 @@ func (m *Model) Backward(pol precision.Policy, dlogits []float32) {
 	n, D := m.batch*m.length, m.Cfg.D
 	m.dres, m.dtmp = tensor.Grow(m.dres, n*D), tensor.Grow(m.dtmp, n*D)
 	m.Head.Backward(pol, m.dtmp, dlogits, m.hf, n)
-	m.NormF.Backward(m.dres, m.dtmp, m.res[len(m.Layers)], m.rstdF, n)
-	for i := len(m.Layers) - 1; i >= 0; i-- {
-		b := m.Layers[i]
-		copy(m.dtmp, m.dres) // the mixer output was a half tensor: so is its gradient
-		pol.Act(m.dtmp)
-		m.dnormed = tensor.Grow(m.dnormed, n*D)
-		b.Mixer.Backward(pol, m.dnormed, m.dtmp)
-		b.Norm.Backward(m.dtmp, m.dnormed, m.res[i], b.rstd, n)
-		tensor.AddTo(m.dres, m.dtmp)
-	}
+	m.NormF.Backward(m.dres, m.dtmp, m.stack.Residual(len(m.Layers)), m.rstdF, n)
+	m.stack.Backward(pol, m.blocks, m.dres)
 	m.Emb.BackwardPolicy(pol, m.dres, m.ids)
+}
+
+// Scan selects the selective-scan kernels a model runs.
+type Scan int
+
+const (
+	// Fused is the default: the chunked, vectorised scan and its backward
+	// (assembly where the CPU has it, SSMLAB_NOASM=1 for the Go kernels).
+	Fused Scan = iota
+	// Reference is the plain loops of mamba_ssm's selective_scan_ref and
+	// the first hand-written backward: the specification Fused is tested
+	// against, slower, equal up to float32 rounding.
+	Reference
+)
+
+// SetScan selects the scan kernels of every layer (Mamba-2's Model.SetScan
+// is the same switch).
+func (m *Model) SetScan(s Scan) {
+	for _, b := range m.Layers {
+		b.Mixer.scan = s
+	}
 }

@@ -190,7 +190,7 @@ func sameBits(t *testing.T, what string, m *Model, l0, l1 float64, g0, g1 [][]fl
 	}
 }
 
-// New follows mamba_ssm's rules (anchors A.3).
+// New follows mamba_ssm's rules (docs/models.md).
 func TestInitStatistics(t *testing.T) {
 	c := DefaultConfig(500, 64, 4)
 	m, err := New(c, 1)
@@ -267,4 +267,35 @@ func meanStd(xs []float64) (mean, sd float64) {
 		sd += (v - mean) * (v - mean)
 	}
 	return mean, math.Sqrt(sd / float64(len(xs)))
+}
+
+// The reference scan switch gives the fused kernels' logits and gradients
+// up to float32 rounding, for every layer at once.
+func TestSetScanReference(t *testing.T) {
+	c := tinyConfig()
+	fused, ref := tiny(t, c, 3), tiny(t, c, 3)
+	ref.SetScan(Reference)
+	r := rand.New(rand.NewPCG(4, 4))
+	B, L := 2, 9
+	ids := randIDs(r, B*L, c.Vocab)
+	targets := nn.ShiftLabels(ids, B, L)
+	lf := lm.Loss(fused, precision.FP32Policy, ids, targets, B, L, true, 1)
+	lr := lm.Loss(ref, precision.FP32Policy, ids, targets, B, L, true, 1)
+	if math.Abs(lf-lr) > 1e-5*math.Abs(lf) {
+		t.Fatalf("loss fused %v, reference %v", lf, lr)
+	}
+	for i, b := range ref.Layers {
+		if b.Mixer.scan != Reference || fused.Layers[i].Mixer.scan != Fused {
+			t.Fatalf("layer %d: SetScan did not switch it", i)
+		}
+	}
+	pf, pr := fused.Params(), ref.Params()
+	for i := range pf {
+		for j, g := range pf[i].Grad.Data {
+			h := pr[i].Grad.Data[j]
+			if math.Abs(float64(g-h)) > 1e-4*(1+math.Abs(float64(g))) {
+				t.Fatalf("%s[%d]: fused %v, reference %v", pf[i].Name, j, g, h)
+			}
+		}
+	}
 }

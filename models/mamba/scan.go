@@ -17,7 +17,7 @@ import (
 // Everything inside runs in float32 whatever the policy (A, D and the dt
 // bias are fp32 parameters, as the CUDA kernel requires); only the output
 // is rounded to the compute type, as selective_scan returns its output in
-// the input dtype (anchors C.1).
+// the input dtype (docs/precision.md).
 
 // scanIn holds the inputs of a scan over (B, L) tokens.
 type scanIn struct {

@@ -1,8 +1,9 @@
 package mamba
 
 import (
-	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"math"
+
+	"github.com/ssmlab/ssmlab/models/internal/kern"
 
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"

@@ -51,7 +51,7 @@ func BenchmarkScan(b *testing.B) {
 func BenchmarkTrainStep(b *testing.B) {
 	c := DefaultConfig(256, 128, 4)
 	c.HeadDim, c.N = 32, 32
-	m, _ := New(c)
+	m, _ := NewZero(c)
 	m.Init(1)
 	r := rand.New(rand.NewPCG(2, 2))
 	B, L := 4, 256

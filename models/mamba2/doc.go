@@ -1,6 +1,6 @@
 // Package mamba2 is the Mamba-2 language model (Dao & Gu 2024, "Transformers
 // are SSMs", the SSD layer) as mamba_ssm's Mamba2 and Hugging Face's
-// Mamba2ForCausalLM define it (anchors.md B): embeddings, pre-norm residual
+// Mamba2ForCausalLM define it (docs/models.md): embeddings, pre-norm residual
 // blocks of RMSNorm + Mamba-2 mixer, a final RMSNorm and a tied lm_head.
 //
 // The mixer of one block, in order:
@@ -50,7 +50,7 @@
 // package follows HF for every G, so HF checkpoints with G > 1 reproduce HF's
 // outputs; a mamba_ssm-trained model with G > 1 would differ.
 //
-// Precision (DESIGN section 4; HF torch_forward under torch.autocast):
+// Precision (docs/precision.md; HF torch_forward under torch.autocast):
 // in_proj, conv1d, out_proj and lm_head round their operands and outputs to
 // the 16-bit type; the conv's SiLU output is rounded; softplus(dt + dt_bias),
 // exp(dt·A), the scan state, A, D and the D skip are float32 (the scan takes
@@ -61,9 +61,12 @@
 //
 // Lyapunov exponents. For a fixed input the state Jacobian of head h is
 // exp(dt_t A_h)·I, so every one of its P·N exponents equals
-// A_h · mean_t dt_t (Theorem 1 of 2406.00209, scalar-A case); Spectrum
-// returns them per layer from the step sizes of the last forward pass.
+// A_h · mean_t dt_t (Theorem 1 of 2406.00209, scalar-A case);
+// metrics/lyapunov.ScalarSpectrum computes them from a layer's step sizes
+// (Model.DT) and A (Model.A, the one place A = −exp(A_log) is formed).
 //
-// Imports: nn, tensor, precision, lm. Not hf (hf imports this package to
-// register "mamba2") and not lora.
+// Checkpoints and the registry: register.go adds "mamba2" to the models
+// registry (which hands its Load and Save, in hf.go, to models/hf).
+//
+// Imports: nn, tensor, precision, lm, hf, models. Not lora.
 package mamba2

@@ -27,34 +27,39 @@ func (m *Model) Init(seed uint64) {
 	normal(r, m.Embed.W, c.EmbedStd)
 	for _, b := range m.Layers {
 		fill(b.Norm.W, 1)
-		x := b.Mixer
-		uniform(r, x.InProj.W, 1/math.Sqrt(float64(c.D)))
-		zero(x.InProj.B)
-		uniform(r, x.Conv.W, 1/math.Sqrt(float64(c.K)))
-		if x.Conv.B != nil {
-			uniform(r, x.Conv.B, 1/math.Sqrt(float64(c.K)))
-		}
-		lo, hi := math.Log(c.DtMin), math.Log(c.DtMax)
-		for h := range x.DtBias.Value.Data {
-			dt := math.Max(math.Exp(lo+r.Float64()*(hi-lo)), c.DtInitFloor)
-			x.DtBias.Value.Data[h] = float32(dt + math.Log(-math.Expm1(-dt))) // softplus⁻¹
-		}
-		for h := range x.ALog.Value.Data {
-			x.ALog.Value.Data[h] = float32(math.Log(c.AInitMin + r.Float64()*(c.AInitMax-c.AInitMin)))
-		}
-		fill(x.Dskip, 1)
-		fill(x.Norm, 1)
-		bound := 1 / math.Sqrt(float64(c.E()))
-		if c.RescalePrenorm {
-			bound /= math.Sqrt(float64(c.Layers))
-		}
-		uniform(r, x.OutProj.W, bound)
-		zero(x.OutProj.B)
+		InitMixer(r, b.Mixer, c)
 	}
 	fill(m.NormF.W, 1)
 	if c.Untied {
 		uniform(r, m.Head.W, 1/math.Sqrt(float64(c.D)))
 	}
+}
+
+// InitMixer draws one mixer's weights as Init does (c.Layers is the depth
+// out_proj is rescaled by).
+func InitMixer(r *rand.Rand, x *Mixer, c Config) {
+	uniform(r, x.InProj.W, 1/math.Sqrt(float64(c.D)))
+	zero(x.InProj.B)
+	uniform(r, x.Conv.W, 1/math.Sqrt(float64(c.K)))
+	if x.Conv.B != nil {
+		uniform(r, x.Conv.B, 1/math.Sqrt(float64(c.K)))
+	}
+	lo, hi := math.Log(c.DtMin), math.Log(c.DtMax)
+	for h := range x.DtBias.Value.Data {
+		dt := math.Max(math.Exp(lo+r.Float64()*(hi-lo)), c.DtInitFloor)
+		x.DtBias.Value.Data[h] = float32(dt + math.Log(-math.Expm1(-dt))) // softplus⁻¹
+	}
+	for h := range x.ALog.Value.Data {
+		x.ALog.Value.Data[h] = float32(math.Log(c.AInitMin + r.Float64()*(c.AInitMax-c.AInitMin)))
+	}
+	fill(x.Dskip, 1)
+	fill(x.Norm, 1)
+	bound := 1 / math.Sqrt(float64(c.E()))
+	if c.RescalePrenorm {
+		bound /= math.Sqrt(float64(c.Layers))
+	}
+	uniform(r, x.OutProj.W, bound)
+	zero(x.OutProj.B)
 }
 
 func normal(r *rand.Rand, p *nn.Param, std float64) {

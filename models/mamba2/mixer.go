@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/ssmlab/ssmlab/models/internal/kern"
+	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -130,9 +131,7 @@ func (m *Mixer) Forward(pol precision.Policy, out, u []float32, batch, length in
 			}
 		}
 	})
-	for h, v := range m.ALog.Value.Data {
-		m.a[h] = -float32(math.Exp(float64(v)))
-	}
+	negExp(m.a, m.ALog.Value.Data)
 	if m.scan == Recurrent {
 		RecScan(m.y, m.states, m.x, m.dt, m.a, m.bm, m.cm, nil, d, c.ChunkSize)
 	} else {
@@ -267,3 +266,34 @@ func (m *Mixer) String() string {
 	return fmt.Sprintf("Mamba2Mixer(D=%d, E=%d, H=%d, P=%d, G=%d, N=%d, K=%d, Q=%d)",
 		c.D, c.E(), c.H(), c.HeadDim, c.Groups, c.N, c.K, c.ChunkSize)
 }
+
+// A returns the per-head A = −exp(A_log) (H), computed now into a new
+// slice (Forward keeps its own copy).
+func (m *Mixer) A() []float32 {
+	a := make([]float32, len(m.ALog.Value.Data))
+	negExp(a, m.ALog.Value.Data)
+	return a
+}
+
+// negExp writes a[h] = −exp(aLog[h]) (exp in float64, rounded once): the
+// one place Mamba-2 turns its stored A_log into A, as mamba_ssm's
+// A = -torch.exp(self.A_log.float()) does.
+func negExp(a, aLog []float32) {
+	for h, v := range aLog {
+		a[h] = -float32(math.Exp(float64(v)))
+	}
+}
+
+// Linears returns the mixer's linear layers by module path.
+func (m *Mixer) Linears() map[string]*nn.Linear {
+	return map[string]*nn.Linear{m.InProj.Name: m.InProj, m.OutProj.Name: m.OutProj}
+}
+
+var _ lm.Mixer = (*Mixer)(nil)
+
+// DT returns the step sizes dt (B, L, H) of the last Forward (after
+// softplus, dt_bias and the time-step limit); the slice is the mixer's.
+func (m *Mixer) DT() []float32 { return m.dt }
+
+// Config returns the mixer's configuration.
+func (m *Mixer) Config() Config { return m.cfg }

@@ -35,9 +35,20 @@ type Model struct {
 	inf       inferBufs // Infer's and Prefill's buffers, separate from Forward's
 }
 
-// New returns a model with zero weights; call Init for a from-scratch
-// initialisation or load weights into Params.
-func New(cfg Config) (*Model, error) {
+// New returns a model initialised from scratch as mamba_ssm does it (see
+// Init), deterministic in seed.
+func New(cfg Config, seed uint64) (*Model, error) {
+	m, err := NewZero(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m.Init(seed)
+	return m, nil
+}
+
+// NewZero returns a model with zero weights, for a checkpoint to be loaded
+// into Params.
+func NewZero(cfg Config) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -1,11 +1,11 @@
 package mamba2
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ssmlab/ssmlab/metrics/lyapunov"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/nn/nntest"
@@ -27,7 +27,7 @@ func tinyConfig() Config {
 // weights (D, norms, biases) are perturbed so the tests see them.
 func tinyModel(t testing.TB, c Config, seed uint64) *Model {
 	t.Helper()
-	m, err := New(c)
+	m, err := NewZero(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,11 @@ func TestSpectrumMatchesPerturbationGrowth(t *testing.T) {
 	B, L, H, PN := 2, 16, c.H(), c.HeadDim*c.N
 	ids := randIDs(r, B*L, c.Vocab)
 	m.Forward(fp32, ids, B, L)
-	lambda, maxes := m.LyapunovSpectra()
+	var lambda, maxes [][]float32
+	for l := range m.Layers {
+		lam, mx := lyapunov.ScalarSpectrum(m.DT(l), m.A(l), B, L, H)
+		lambda, maxes = append(lambda, lam), append(maxes, mx)
+	}
 	if len(lambda) != c.Layers || len(lambda[0]) != B*H || len(maxes[0]) != B {
 		t.Fatalf("shapes: %d layers, %d, %d", len(lambda), len(lambda[0]), len(maxes[0]))
 	}
@@ -280,8 +284,8 @@ func TestSpectrumMatchesPerturbationGrowth(t *testing.T) {
 func TestInit(t *testing.T) {
 	c := DefaultConfig(32, 16, 3)
 	c.HeadDim, c.N = 8, 4
-	a, _ := New(c)
-	b, _ := New(c)
+	a, _ := NewZero(c)
+	b, _ := NewZero(c)
 	a.Init(1)
 	b.Init(1)
 	for i, p := range a.Params() {
@@ -374,13 +378,6 @@ func cosine(a, b []float32) float64 {
 		bb += float64(b[i]) * float64(b[i])
 	}
 	return ab / math.Sqrt(aa*bb)
-}
-
-func ExampleSpectrum() {
-	// two steps of one head with A = −2: λ = −2 · mean(0.1, 0.3)
-	lambda, maxes := Spectrum([]float32{0.1, 0.3}, []float32{-2}, 1, 2, 1)
-	fmt.Printf("%.2f %.2f\n", lambda[0], maxes[0])
-	// Output: -0.40 -0.40
 }
 
 // linAdapter is a stand-in for LoRA: y += x Mᵀ with a trainable M.

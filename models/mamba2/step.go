@@ -195,6 +195,7 @@ func (x *Mixer) Step(pol precision.Policy, out, u, conv, ssm []float32, B int) {
 	w := append([]float32(nil), x.Conv.W.Value.Data...)
 	pol.Act(w)
 	act, y, z := make([]float32, C), make([]float32, B*E), make([]float32, B*E)
+	A := x.A()
 	for b := 0; b < B; b++ {
 		in := proj[b*Pj+E : b*Pj+E+C]
 		win := conv[b*(K-1)*C : (b+1)*(K-1)*C]
@@ -219,7 +220,7 @@ func (x *Mixer) Step(pol precision.Policy, out, u, conv, ssm []float32, B int) {
 		for hd := 0; hd < H; hd++ {
 			g := hd / (H / c.Groups)
 			dt, _ := x.stepSize(pol, proj[b*Pj+E+C+hd], hd)
-			a := float32(math.Exp(float64(dt * -float32(math.Exp(float64(x.ALog.Value.Data[hd]))))))
+			a := float32(math.Exp(float64(dt * A[hd])))
 			hs := ssm[(b*H+hd)*P*N : (b*H+hd+1)*P*N]
 			bg, cg := bs[g*N:(g+1)*N], cs[g*N:(g+1)*N]
 			for p := 0; p < P; p++ {

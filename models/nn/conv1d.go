@@ -13,7 +13,7 @@ import (
 //
 //	y[b,t,e] = bias[e] + Σ_k w[e,k] · x[b, t−(K−1)+k, e],  x[<0] = 0,
 //
-// and w[e, K−1] multiplies the current token (anchors A.1 step 2). Tensors
+// and w[e, K−1] multiplies the current token (docs/models.md, Mamba step 2). Tensors
 // are (B, L, E), channel last.
 type Conv1d struct {
 	W    *Param // (E, 1, K)

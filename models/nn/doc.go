@@ -11,7 +11,7 @@
 //
 // Precision. Linear and Conv1d take a precision.Policy: under fp16/bf16 they
 // round their operands, accumulate in float32 and round their result, as
-// PyTorch autocast does (DESIGN section 4). Norms, softplus and the loss
+// PyTorch autocast does (docs/precision.md). Norms, softplus and the loss
 // compute in float32 whatever they are given. Models call Policy.Act at the
 // other points where autocast holds a 16-bit tensor.
 //

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Policy is the autocast policy of DESIGN section 4, passed explicitly to
+// Policy is the autocast policy of docs/precision.md, passed explicitly to
 // every layer instead of living in global state.
 //
 // With Compute = FP32 nothing is rounded. With Compute = FP16 or BF16:

@@ -3,12 +3,12 @@ package precision
 import (
 	"os"
 
-	"golang.org/x/sys/cpu"
+	"github.com/ssmlab/ssmlab/models/internal/cpuid"
 )
 
 // vectorRound reports whether RoundSlice may use the AVX2 loops
 // (SSMLAB_NOASM=1 runs the scalar loop, as on other CPUs).
-var vectorRound = cpu.X86.HasAVX2 && os.Getenv("SSMLAB_NOASM") == ""
+var vectorRound = cpuid.X86.AVX2 && os.Getenv("SSMLAB_NOASM") == ""
 
 //go:noescape
 func passBF16AVX(kind int, dst, src *float32, n int, s float32)
@@ -21,7 +21,7 @@ func passBF16AVX512(kind int, dst, src *float32, n int, s float32)
 
 // bf16Wide says whether the bf16 passes take 16 lanes at a time
 // (AVX-512F), the AVX2 loop doing the last 8 values if any.
-var bf16Wide = vectorRound && cpu.X86.HasAVX512F
+var bf16Wide = vectorRound && cpuid.X86.AVX512F
 
 // vectorPass runs pass kind (passRound, passScaleTo, passAddRounded,
 // passAddScaled) over the longest prefix of src the vector loops take and

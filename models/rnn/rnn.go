@@ -11,7 +11,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Config is the RNN's config.json (model_type "ssmlab_rnn", see models/hf).
+// Config is the RNN's config.json (model_type "rnn", see hf.go).
 type Config struct {
 	Vocab     int     `json:"vocab_size"`
 	D         int     `json:"embed_size"`        // width of x_t
@@ -21,12 +21,12 @@ type Config struct {
 	InitRange float64 `json:"initializer_range"` // Init: std of the head weights
 }
 
-// Default returns a config with D = H, ρ = 1, input gain 0.1 and HF's 0.02
+// DefaultConfig returns a config with D = H, ρ = 1, input gain 0.1 and HF's 0.02
 // head initialisation. Strong input drive suppresses chaos in random tanh
 // networks (Rajan, Abbott & Sompolinsky 2010): at H = 64 and gain 1 the
 // largest exponent at ρ = 2 is still about 0, at gain 0.1 it is about +0.1
 // (ρ = 0.5: −0.7, ρ = 1: −0.06), so the control is weakly driven.
-func Default(vocab, h int) Config {
+func DefaultConfig(vocab, h int) Config {
 	return Config{Vocab: vocab, D: h, H: h, Radius: 1, InputGain: 0.1, InitRange: 0.02}
 }
 
@@ -75,8 +75,18 @@ type RNN struct {
 	dh, dp []float32 // (B, H), (T·B, H) backward scratch
 }
 
-// New returns an RNN with zero weights; Init draws them.
-func New(cfg Config) (*RNN, error) {
+// New returns an RNN drawn by Init from seed.
+func New(cfg Config, seed uint64) (*RNN, error) {
+	m, err := NewZero(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m.Init(seed)
+	return m, nil
+}
+
+// NewZero returns an RNN with zero weights, for a checkpoint to be loaded into.
+func NewZero(cfg Config) (*RNN, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("rnn config: %v", err)
 	}
@@ -132,7 +142,7 @@ func normal(r *rand.Rand, x []float32, std float64) {
 }
 
 // Arch implements lm.Model.
-func (m *RNN) Arch() string { return "ssmlab_rnn" }
+func (m *RNN) Arch() string { return Name }
 
 // VocabSize implements lm.Model.
 func (m *RNN) VocabSize() int { return m.Cfg.Vocab }

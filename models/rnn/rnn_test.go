@@ -16,9 +16,9 @@ var fp32 = precision.FP32Policy
 
 func tiny(t testing.TB, radius float64, h int) *RNN {
 	t.Helper()
-	c := Default(13, h)
+	c := DefaultConfig(13, h)
 	c.D, c.Radius, c.InitRange = 5, radius, 0.3
-	m, err := New(c)
+	m, err := NewZero(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,13 +136,13 @@ func lyapunovMax(m *RNN, steps int, seed uint64) float64 {
 // The control does its job: radius 2 gives a positive largest exponent,
 // radius 0.5 a negative one (below log 0.5).
 func TestLyapunovSign(t *testing.T) {
-	c := Default(16, 64)
+	c := DefaultConfig(16, 64)
 	for _, tc := range []struct {
 		rho      float64
 		positive bool
 	}{{2, true}, {0.5, false}} {
 		c.Radius = tc.rho
-		m, _ := New(c)
+		m, _ := NewZero(c)
 		m.Init(3)
 		l := lyapunovMax(m, 2100, 7)
 		if (l > 0) != tc.positive || (!tc.positive && l > math.Log(0.5)) {
@@ -172,9 +172,9 @@ func TestPolicies(t *testing.T) {
 }
 
 func ExampleNew() {
-	cfg := Default(50, 16) // V = 50, D = H = 16
+	cfg := DefaultConfig(50, 16) // V = 50, D = H = 16
 	cfg.Radius = 2
-	m, _ := New(cfg)
+	m, _ := NewZero(cfg)
 	m.Init(0)
 	h, next := make([]float32, 16), make([]float32, 16)
 	m.Step(precision.FP32Policy, next, h, []int{7})

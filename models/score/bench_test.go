@@ -109,7 +109,7 @@ func BenchmarkHellaSwag(b *testing.B) {
 			return m
 		}},
 		{"pythia-160m", func() lm.Model {
-			m, err := transformer.NewGPTNeoX(transformer.DefaultGPTNeoX(50304, 768, 12, 12))
+			m, err := transformer.NewGPTNeoXZero(transformer.DefaultGPTNeoXConfig(50304, 768, 12, 12))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -24,23 +24,23 @@ func models(t *testing.T) map[string]lm.Model {
 	out["mamba"] = m1
 	c2 := mamba2.DefaultConfig(13, 8, 2)
 	c2.HeadDim, c2.Groups, c2.N, c2.K, c2.ChunkSize = 4, 2, 3, 3, 4
-	m2, err := mamba2.New(c2)
+	m2, err := mamba2.NewZero(c2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m2.Init(2)
 	out["mamba2"] = m2
-	nc := transformer.DefaultGPTNeoX(13, 16, 2, 2)
+	nc := transformer.DefaultGPTNeoXConfig(13, 16, 2, 2)
 	nc.I, nc.InitRange = 24, 0.3
-	neox, err := transformer.NewGPTNeoX(nc)
+	neox, err := transformer.NewGPTNeoXZero(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	neox.Init(3)
 	out["gpt_neox"] = neox
-	lc := transformer.DefaultLlama(13, 16, 2, 4)
+	lc := transformer.DefaultLlamaConfig(13, 16, 2, 4)
 	lc.KVHeads, lc.I, lc.InitRange = 2, 20, 0.3
-	llama, err := transformer.NewLlama(lc)
+	llama, err := transformer.NewLlamaZero(lc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func HalfNative(d precision.DType) bool {
 
 // MatmulPath describes, for provenance, how a matmul under compute type d
 // runs: natively in 16 bits, or emulated by fp32 GEMM on operands rounded to
-// the 16-bit grid (DESIGN section 4), and on which backend.
+// the 16-bit grid (docs/precision.md), and on which backend.
 func MatmulPath(d precision.DType) string {
 	be := Default()
 	desc := be.Name()

@@ -6,8 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ssmlab/ssmlab/models/internal/cpuid"
 	"github.com/ssmlab/ssmlab/models/precision"
-	"github.com/ssmlab/ssmlab/models/tensor/internal/cpuid"
 )
 
 type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)

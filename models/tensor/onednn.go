@@ -236,9 +236,9 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/ssmlab/ssmlab/models/internal/cpuid"
 	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/precision"
-	"github.com/ssmlab/ssmlab/models/tensor/internal/cpuid"
 )
 
 // OneDNN is the cgo backend over Intel oneDNN (libdnnl): fp32 through

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssmlab/ssmlab/models/internal/cpuid"
 	"github.com/ssmlab/ssmlab/models/precision"
-	"github.com/ssmlab/ssmlab/models/tensor/internal/cpuid"
 )
 
 // TestOneDNNMatmulPrimitive runs HalfGemm's matmul-primitive path on fp32

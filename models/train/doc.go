@@ -13,7 +13,7 @@
 // checkpoint ends bit-identical to one never interrupted (same GOMAXPROCS).
 //
 // It sits above models (imports lm, optim, nn, precision, safetensors) and
-// below experiments. DESIGN section 2 puts the optimizer in models/optim; the
+// below experiments. docs/design.md puts the optimizer in models/optim; the
 // loop and checkpoint format live here because both experiments and the
 // benchmark command drive them.
 package train

@@ -11,15 +11,17 @@ import (
 	"github.com/ssmlab/ssmlab/internal/jsonnum"
 )
 
-// Num is a float64 that survives JSON when it is not finite (jsonnum).
-type Num = jsonnum.Num
+// Num is a float64 that survives JSON when it is not finite: NaN is
+// written as null, ±Inf as "+Inf"/"-Inf" (package internal/jsonnum, the
+// convention of every results file).
+type Num = jsonnum.Float
 
 // Record is one line of log.jsonl: one optimizer step.
 type Record struct {
 	Step      int     `json:"step"`
 	Loss      Num     `json:"loss"`
 	LR        float64 `json:"lr"`
-	GradNorm  Num     `json:"grad_norm"` // Infinity on a skipped fp16 step
+	GradNorm  Num     `json:"grad_norm"` // +Inf on a skipped fp16 step
 	LossScale float64 `json:"loss_scale"`
 	Skipped   bool    `json:"skipped"`       // fp16 overflow: the update was not applied
 	SkipTotal int     `json:"skipped_total"` // skipped steps so far

@@ -38,7 +38,7 @@ func TestFromScratchReachesStatedLoss(t *testing.T) {
 			return m
 		},
 		"gpt_neox": func() lm.Model {
-			m, err := transformer.NewGPTNeoX(transformer.DefaultGPTNeoX(V, 32, 1, 2))
+			m, err := transformer.NewGPTNeoXZero(transformer.DefaultGPTNeoXConfig(V, 32, 1, 2))
 			if err != nil {
 				t.Fatal(err)
 			}

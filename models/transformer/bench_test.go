@@ -43,12 +43,12 @@ func BenchmarkAttend(b *testing.B) {
 // BenchmarkTrainStep times forward and backward of small GPT-NeoX and Llama
 // models (D 128, 2 layers, B 4, T 128), reporting tokens/s.
 func BenchmarkTrainStep(b *testing.B) {
-	nc := DefaultGPTNeoX(512, 128, 2, 4)
-	neox, _ := NewGPTNeoX(nc)
+	nc := DefaultGPTNeoXConfig(512, 128, 2, 4)
+	neox, _ := NewGPTNeoXZero(nc)
 	neox.Init(1)
-	lc := DefaultLlama(512, 128, 2, 4)
+	lc := DefaultLlamaConfig(512, 128, 2, 4)
 	lc.KVHeads = 2
-	llama, _ := NewLlama(lc)
+	llama, _ := NewLlamaZero(lc)
 	llama.Init(1)
 	B, T := 4, 128
 	ids := randIDs(rand.New(rand.NewPCG(3, 4)), B*T, 512)

@@ -7,7 +7,7 @@ import (
 )
 
 // GPTNeoXConfig holds what a GPT-NeoX model needs; models/hf maps HF's
-// config.json onto it (DefaultGPTNeoX gives HF's defaults for absent keys).
+// config.json onto it (DefaultGPTNeoXConfig gives HF's defaults for absent keys).
 type GPTNeoXConfig struct {
 	Vocab, D, Layers, Heads int
 	I                       int     // intermediate_size
@@ -21,9 +21,9 @@ type GPTNeoXConfig struct {
 	MaxPos                  int     // max_position_embeddings (informational; rotary has no limit)
 }
 
-// DefaultGPTNeoX returns HF GPTNeoXConfig's defaults for the non-size keys,
+// DefaultGPTNeoXConfig returns HF GPTNeoXConfig's defaults for the non-size keys,
 // with I = 4·D.
-func DefaultGPTNeoX(vocab, d, layers, heads int) GPTNeoXConfig {
+func DefaultGPTNeoXConfig(vocab, d, layers, heads int) GPTNeoXConfig {
 	return GPTNeoXConfig{Vocab: vocab, D: d, Layers: layers, Heads: heads, I: 4 * d,
 		RotaryPct: 0.25, RopeTheta: 10000, NormEps: 1e-5, ParallelResidual: true, Bias: true,
 		InitRange: 0.02, MaxPos: 2048}
@@ -79,11 +79,11 @@ type LlamaConfig struct {
 	ClipQKV       float64 // clip_qkv; 0 = off
 }
 
-// DefaultOLMo returns HF OlmoConfig's defaults for the non-size keys:
+// DefaultOLMoConfig returns HF OlmoConfig's defaults for the non-size keys:
 // Llama's stack with a parameter-free LayerNorm (eps 1e-5), untied head,
 // no clipping, I = 3·D (callers set intermediate_size).
-func DefaultOLMo(vocab, d, layers, heads int) LlamaConfig {
-	c := DefaultLlama(vocab, d, layers, heads)
+func DefaultOLMoConfig(vocab, d, layers, heads int) LlamaConfig {
+	c := DefaultLlamaConfig(vocab, d, layers, heads)
 	c.OLMo, c.ParamFreeNorm, c.NormEps = true, true, 1e-5
 	c.PadID = 1
 	return c
@@ -96,10 +96,10 @@ func (c LlamaConfig) arch() string {
 	return "llama"
 }
 
-// DefaultLlama returns HF LlamaConfig's defaults for the non-size keys, with
+// DefaultLlamaConfig returns HF LlamaConfig's defaults for the non-size keys, with
 // multi-head attention (KVHeads = Heads) and I = 3·D. (HF's defaults for keys
 // absent from a config.json are in models/hf.)
-func DefaultLlama(vocab, d, layers, heads int) LlamaConfig {
+func DefaultLlamaConfig(vocab, d, layers, heads int) LlamaConfig {
 	return LlamaConfig{Vocab: vocab, D: d, Layers: layers, Heads: heads, KVHeads: heads,
 		HeadDim: d / max(heads, 1), I: 3 * d, RopeTheta: 10000, NormEps: 1e-6,
 		PadID: -1, InitRange: 0.02, MaxPos: 2048}

@@ -18,14 +18,14 @@ func TestTrainStepIndependentOfGOMAXPROCS(t *testing.T) {
 	if name := tensor.Default().Name(); name != "go" && name != "go-generic" && name != "reference" {
 		t.Skipf("backend %s does not promise thread-independent results", name)
 	}
-	neox, err := NewGPTNeoX(DefaultGPTNeoX(64, 32, 2, 2))
+	neox, err := NewGPTNeoXZero(DefaultGPTNeoXConfig(64, 32, 2, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	neox.Init(3)
-	lc := DefaultLlama(64, 32, 2, 4)
+	lc := DefaultLlamaConfig(64, 32, 2, 4)
 	lc.KVHeads = 2
-	llama, err := NewLlama(lc)
+	llama, err := NewLlamaZero(lc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,10 @@
 // GPT-NeoX (the Pythia architecture) and Llama (with OLMo v1 as a Llama
 // variant: parameter-free LayerNorm, clip_qkv), with hand-written Forward and
 // Backward, an incremental decoder with a KV cache, and from-scratch
-// initialisation as Hugging Face does it. It imports nn, tensor, precision
-// and lm only; config.json mapping lives in models/hf.
+// initialisation as Hugging Face does it. Both register themselves with the
+// models registry (register.go); their config.json mapping is in
+// hf_gpt_neox.go and hf_llama.go. It imports nn, tensor, precision, lm, hf
+// and models.
 //
 // Glossary (shape comments use these letters):
 //
@@ -21,7 +23,7 @@
 // are head-major, (B, nH, T, hd), so each (batch, head) is one contiguous
 // matrix for the matrix products.
 //
-// Precision (DESIGN section 4; what autocast does to HF's code):
+// Precision (docs/precision.md; what autocast does to HF's code):
 //   - every Linear and both attention products run in the 16-bit type:
 //     operands rounded, fp32 accumulation, result rounded;
 //   - rotary runs in fp32 on the 16-bit q, k (HF multiplies them by fp32

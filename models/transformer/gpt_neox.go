@@ -33,9 +33,20 @@ type neoxRun struct {
 	bw     backScratch
 }
 
-// NewGPTNeoX returns a model with zero weights (norms at 1); Init draws
-// HF's initialisation, models/hf loads a checkpoint.
-func NewGPTNeoX(cfg GPTNeoXConfig) (*GPTNeoX, error) {
+// NewGPTNeoX returns a model initialised from scratch as HF does it (see
+// Init), deterministic in seed.
+func NewGPTNeoX(cfg GPTNeoXConfig, seed uint64) (*GPTNeoX, error) {
+	m, err := NewGPTNeoXZero(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m.Init(seed)
+	return m, nil
+}
+
+// NewGPTNeoXZero returns a model with zero weights (norms at 1), for
+// models/hf to load a checkpoint into.
+func NewGPTNeoXZero(cfg GPTNeoXConfig) (*GPTNeoX, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("gpt_neox config: %v", err)
 	}

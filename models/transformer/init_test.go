@@ -11,13 +11,13 @@ import (
 // Init follows HF's _init_weights: weights ~ N(0, initializer_range²),
 // biases 0, norms 1; the same seed gives the same model.
 func TestInitStatistics(t *testing.T) {
-	nc := DefaultGPTNeoX(200, 64, 2, 4)
+	nc := DefaultGPTNeoXConfig(200, 64, 2, 4)
 	nc.InitRange = 0.05
-	neox, _ := NewGPTNeoX(nc)
+	neox, _ := NewGPTNeoXZero(nc)
 	neox.Init(7)
-	lc := DefaultLlama(200, 64, 2, 4)
+	lc := DefaultLlamaConfig(200, 64, 2, 4)
 	lc.PadID, lc.AttnBias = 5, true
-	llama, _ := NewLlama(lc)
+	llama, _ := NewLlamaZero(lc)
 	llama.Init(7)
 	for _, m := range []decoder{neox, llama} {
 		std := map[string]float64{"gpt_neox": nc.InitRange, "llama": lc.InitRange}[m.Arch()]
@@ -50,9 +50,9 @@ func TestInitStatistics(t *testing.T) {
 			t.Fatal("pad_token_id row not zero")
 		}
 	}
-	again, _ := NewGPTNeoX(nc)
+	again, _ := NewGPTNeoXZero(nc)
 	again.Init(7)
-	other, _ := NewGPTNeoX(nc)
+	other, _ := NewGPTNeoXZero(nc)
 	other.Init(8)
 	ids := []int{1, 2, 3}
 	a, b, c := neox.Forward(precision.FP32Policy, ids, 1, 3), again.Forward(precision.FP32Policy, ids, 1, 3), other.Forward(precision.FP32Policy, ids, 1, 3)

@@ -32,9 +32,20 @@ type llamaRun struct {
 	bw     backScratch
 }
 
-// NewLlama returns a model with zero weights (norms at 1); Init draws HF's
-// initialisation, models/hf loads a checkpoint.
-func NewLlama(cfg LlamaConfig) (*Llama, error) {
+// NewLlama returns a model initialised from scratch as HF does it (see
+// Init), deterministic in seed.
+func NewLlama(cfg LlamaConfig, seed uint64) (*Llama, error) {
+	m, err := NewLlamaZero(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m.Init(seed)
+	return m, nil
+}
+
+// NewLlamaZero returns a model with zero weights (norms at 1), for
+// models/hf to load a checkpoint into.
+func NewLlamaZero(cfg LlamaConfig) (*Llama, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("llama config: %v", err)
 	}

@@ -29,31 +29,31 @@ type decoder interface {
 func tinyModels(t testing.TB) map[string]decoder {
 	t.Helper()
 	out := map[string]decoder{}
-	nc := DefaultGPTNeoX(11, 16, 2, 2)
+	nc := DefaultGPTNeoXConfig(11, 16, 2, 2)
 	nc.I, nc.RotaryPct, nc.InitRange = 24, 0.5, 0.3
 	seq := nc
 	seq.ParallelResidual, seq.Bias, seq.Tied, seq.RotaryPct = false, false, true, 0.25
 	for name, c := range map[string]GPTNeoXConfig{"neox": nc, "neox-seq-tied": seq} {
-		m, err := NewGPTNeoX(c)
+		m, err := NewGPTNeoXZero(c)
 		if err != nil {
 			t.Fatal(err)
 		}
 		m.Init(1)
 		out[name] = m
 	}
-	lc := DefaultLlama(11, 16, 2, 4)
+	lc := DefaultLlamaConfig(11, 16, 2, 4)
 	lc.KVHeads, lc.I, lc.AttnBias, lc.MLPBias, lc.Tied, lc.InitRange = 2, 20, true, true, true, 0.3
-	mha := DefaultLlama(11, 16, 2, 2)
+	mha := DefaultLlamaConfig(11, 16, 2, 2)
 	mha.HeadDim, mha.I, mha.PadID, mha.InitRange = 6, 20, 3, 0.3
 	// OLMo: parameter-free LayerNorm; clip_qkv 0.8 clamps a good share of
 	// q, k, v at this init, so the clamp's forward and backward are exercised.
-	olmo := DefaultOLMo(11, 16, 2, 4)
+	olmo := DefaultOLMoConfig(11, 16, 2, 4)
 	olmo.KVHeads, olmo.I, olmo.ClipQKV, olmo.InitRange = 2, 20, 0.8, 0.3
-	olmoTied := DefaultOLMo(11, 16, 2, 2)
+	olmoTied := DefaultOLMoConfig(11, 16, 2, 2)
 	olmoTied.I, olmoTied.Tied, olmoTied.InitRange = 20, true, 0.3
 	for name, c := range map[string]LlamaConfig{"llama-gqa-bias-tied": lc, "llama-hd6-pad": mha,
 		"olmo-gqa-clip": olmo, "olmo-tied": olmoTied} {
-		m, err := NewLlama(c)
+		m, err := NewLlamaZero(c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,10 +216,10 @@ func maxAbs(a []float32) float64 {
 	return m
 }
 
-func ExampleNewLlama() {
-	cfg := DefaultLlama(32, 16, 2, 4)
+func ExampleNewLlamaZero() {
+	cfg := DefaultLlamaConfig(32, 16, 2, 4)
 	cfg.KVHeads = 2
-	m, _ := NewLlama(cfg)
+	m, _ := NewLlamaZero(cfg)
 	m.Init(0)
 	total, _ := nn.Count(m.Params())
 	logits := m.Forward(precision.BF16AMP, []int{1, 2, 3, 4}, 1, 4)

@@ -11,7 +11,7 @@ import (
 // A diverged fine-tune is counted where Fig. 1's results are reported, and
 // its row of the table is marked.
 func TestMPFTReportCountsDivergedSettings(t *testing.T) {
-	nan := summary.Num(math.NaN())
+	nan := summary.Float(math.NaN())
 	m := summary.Model{Name: "mamba-s", Arch: "mamba", Family: "Mamba"}
 	sums := []summary.MPFT{
 		{Model: m, Method: "full", Precision: "fp32", Shots: []int{0}, Acc: []float64{0.3}, RefAcc: []float64{0.3}},

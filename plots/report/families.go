@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/models"
+	_ "github.com/ssmlab/ssmlab/models/all" // architecture labels and kinds
+
 	"github.com/ssmlab/ssmlab/experiments/store"
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/metrics/bootstrap"
@@ -25,18 +28,16 @@ import (
 var (
 	familyOrder  = []string{"Mamba", "Mamba-2", "GPT-NeoX (Pythia)", "Llama"}
 	familyColors = map[string]int{"Mamba": 0, "Mamba-2": 2, "GPT-NeoX (Pythia)": 1, "Llama": 3}
-	archFamily   = map[string]string{"mamba": "Mamba", "mamba2": "Mamba-2", "gpt_neox": "GPT-NeoX (Pythia)", "llama": "Llama", "olmo": "OLMo"}
 )
 
-// familyOf is a model's family label: the summary's, else its arch's.
+// familyOf is a model's family label: the summary's, else its arch's
+// (the registry's label).
 func familyOf(m summary.Model) string {
 	switch {
 	case m.Family != "":
 		return m.Family
-	case archFamily[m.Arch] != "":
-		return archFamily[m.Arch]
 	case m.Arch != "":
-		return m.Arch
+		return archLabel(m.Arch)
 	}
 	return m.Name
 }
@@ -76,7 +77,7 @@ func familyColor(f string) int {
 	return []int{4, 5, 6}[h.Sum32()%3]
 }
 
-func isTransformer(arch string) bool { return arch == "gpt_neox" || arch == "llama" || arch == "olmo" }
+func isTransformer(arch string) bool { return models.IsKind(arch, models.Attention) }
 
 // sides returns what a Mamba-vs-Transformers claim compares: the first
 // family of arch mamba ("" if none) and every Transformer family.
@@ -330,3 +331,6 @@ func tally(pass, n int) string {
 	}
 	return DoesNot
 }
+
+// archLabel is an architecture's label in the models registry.
+func archLabel(arch string) string { return models.Label(arch) }

@@ -188,7 +188,7 @@ func ratioClaimFrom(rc ratioClaim, models []*iclModel, ratios map[*iclModel]iclR
 	c.Notes = append(c.Notes, rule)
 	if m == nil {
 		c.Verdict, c.Ours = NotRun, "—"
-		c.Notes = append(c.Notes, fmt.Sprintf("No %s model at stage %q in the results (the quick profile runs Mamba and GPT-NeoX only).", archFamily[rc.arch], rc.stage))
+		c.Notes = append(c.Notes, fmt.Sprintf("No %s model at stage %q in the results (the quick profile runs Mamba and GPT-NeoX only).", archLabel(rc.arch), rc.stage))
 		return c
 	}
 	r := ratios[m]

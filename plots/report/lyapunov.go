@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/metrics/stats"
+	"github.com/ssmlab/ssmlab/models"
+
 	"github.com/ssmlab/ssmlab/experiments/store"
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/plots"
@@ -73,7 +76,7 @@ func readLyapunov(rs []store.Result) ([]lyapTrial, error) {
 // lyapRank orders subjects for tables and legends: random SSM layers,
 // whole SSM models, trained models, Transformers, then the RNN by radius.
 func lyapRank(t lyapTrial) float64 {
-	r := map[string]float64{"mamba": 0, "mamba2": 1, "gpt_neox": 4, "llama": 5, "olmo": 5, "ssmlab_rnn": 6}[t.s.Arch]
+	r := float64(models.Order(t.s.Arch))
 	switch {
 	case t.s.Trained:
 		r += 2
@@ -218,9 +221,9 @@ func withControlNotes(c Claim, ts []lyapTrial) Claim {
 	for _, t := range ts {
 		st := t.s.Stats
 		switch {
-		case t.s.Arch == "ssmlab_rnn":
+		case models.IsKind(t.s.Arch, models.Recurrent):
 			rnn = append(rnn, fmt.Sprintf("ρ = %g: QR λ_max %s (DNS %s; > 0 in %d/%d nets), perturbation rate %s", t.s.Radius, g3(st.LambdaMax), g3(st.DNSMax), st.LambdaPositive, st.Models, g3(st.ModelStateRate)))
-		case isTransformer(t.s.Arch):
+		case models.IsKind(t.s.Arch, models.Attention):
 			seq = append(seq, fmt.Sprintf("%s logit deviation ∝ N^%s (exponential fit %s per token)", t.s.Label, g3(st.ModelOutputPower), g3(st.ModelOutputRate)))
 		case st.Models > 0 && st.Layers > 0:
 			stack = append(stack, fmt.Sprintf("%s (whole model, %d stacks): logit deviation ∝ N^%s (exponential fit %s per token), stacked state rate %s, bound's rate condition held on %d/%d (C ≤ %s includes the first RMSNorm's gain on the small init embeddings)",
@@ -231,7 +234,7 @@ func withControlNotes(c Claim, ts []lyapTrial) Claim {
 		c.Notes = append(c.Notes, "Unstable control, the tanh RNN (per token; median over draws): "+strings.Join(rnn, "; ")+". Only ρ = 2 grows, as the figure shows.")
 	}
 	if len(seq)+len(stack) > 0 {
-		c.Notes = append(c.Notes, "Whole models after perturbing one input embedding by ±ε (Transformers have no fixed-size state, DESIGN section 6): "+strings.Join(append(seq, stack...), "; ")+".")
+		c.Notes = append(c.Notes, "Whole models after perturbing one input embedding by ±ε (Transformers have no fixed-size state, docs/metrics.md): "+strings.Join(append(seq, stack...), "; ")+".")
 	}
 	return c
 }
@@ -316,7 +319,7 @@ func medianQR(us []summary.LyapunovUnit, kind string) float64 {
 			v = append(v, float64(u.QR[len(u.QR)-1].Exponents[0]))
 		}
 	}
-	return summary.Quantile(v, 0.5)
+	return stats.Quantile(v, 0.5)
 }
 
 func modelZeta(us []summary.LyapunovUnit) summary.Float {

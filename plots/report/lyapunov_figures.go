@@ -7,6 +7,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ssmlab/ssmlab/metrics/stats"
+	"github.com/ssmlab/ssmlab/models"
+
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/plots"
 )
@@ -104,7 +107,7 @@ func unitWord(t lyapTrial, kind string) string {
 	switch {
 	case kind == summary.UnitLayer:
 		return "layers"
-	case t.s.Arch == "ssmlab_rnn":
+	case models.IsKind(t.s.Arch, models.Recurrent):
 		return "nets"
 	case t.s.Stats.Layers > 0:
 		return "stacks"
@@ -123,7 +126,7 @@ func lyapDeviationFigure(ts []lyapTrial) plots.Figure {
 		pick          pick
 	}{
 		{"recurrent state", "max |δ state| (log scale)", func(t lyapTrial) (string, string, bool) {
-			if t.s.Arch == "ssmlab_rnn" {
+			if models.IsKind(t.s.Arch, models.Recurrent) {
 				return summary.UnitModel, summary.QuantityState, true
 			}
 			return summary.UnitLayer, summary.QuantityState, layerSubject(t)
@@ -267,8 +270,8 @@ func qrErrorSeries(t lyapTrial, color int) plots.Series {
 	s := plots.Series{Label: shortLabel(t.s.Label) + " layers", Points: true, Color: color}
 	for _, k := range steps {
 		v := by[k]
-		s.X, s.Y = append(s.X, float64(k)), append(s.Y, summary.Quantile(v, 0.5))
-		s.Lo, s.Hi = append(s.Lo, summary.Quantile(v, 0.1)), append(s.Hi, summary.Quantile(v, 0.9))
+		s.X, s.Y = append(s.X, float64(k)), append(s.Y, stats.Quantile(v, 0.5))
+		s.Lo, s.Hi = append(s.Lo, stats.Quantile(v, 0.1)), append(s.Hi, stats.Quantile(v, 0.9))
 	}
 	return s
 }

@@ -241,7 +241,7 @@ func mpClaim(d mpData, rs []store.Result) Claim {
 	c.Notes = append(c.Notes,
 		"Rule: in each 16-bit precision, Mamba's divergence (mean over seeds of its models' mean, pp) passes if it is at most the largest Transformer family's plus their combined seed sd, √(sd_Mamba² + sd_T²) (0 with one seed). Reproduces if every precision passes, partly if some do, does not if none does.",
 		"Logit level (mean KL(fp32 ‖ p), nats): "+strings.Join(kls, "; ")+".",
-		"At this scale one flipped item moves accuracy by 100/(items) points, so accuracy divergences are coarse; the KL and max |Δlogit| columns of the table resolve smaller differences. fp16/bf16 are emulated by rounding at PyTorch-autocast points in float32 storage (DESIGN section 4).",
+		"At this scale one flipped item moves accuracy by 100/(items) points, so accuracy divergences are coarse; the KL and max |Δlogit| columns of the table resolve smaller differences. fp16/bf16 are emulated by rounding at PyTorch-autocast points in float32 storage (docs/precision.md).",
 		"Figure `table1_mp_divergence`: left, accuracy divergence per family and precision (bars, whiskers ± 1 sd over seeds); right, mean KL on a log axis (a family with zero KL has no dot).")
 	return c
 }

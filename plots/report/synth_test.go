@@ -63,7 +63,7 @@ func ax(kv ...any) []store.Axis {
 func synthMP() []store.Result {
 	cfg := map[string]any{"eval": map[string]any{"items": 8, "bootstrap": 200}, "params": map[string]any{"logit_tasks": 4, "logit_shots": 3}}
 	row := func(p string, div, kl float64) summary.MPRow {
-		return summary.MPRow{Precision: p, Acc: []float64{0.3, 0.31, 0.32, 0.33}, DivPP: div, DivTaskPP: div, ItemFlip: div / 100, MaxAbsLogit: summary.Num(100 * kl), MeanKL: summary.Num(kl), ArgmaxFlip: summary.Num(div / 50)}
+		return summary.MPRow{Precision: p, Acc: []float64{0.3, 0.31, 0.32, 0.33}, DivPP: div, DivTaskPP: div, ItemFlip: div / 100, MaxAbsLogit: summary.Float(100 * kl), MeanKL: summary.Float(kl), ArgmaxFlip: summary.Float(div / 50)}
 	}
 	var rs []store.Result
 	add := func(m summary.Model, d16, dbf, kl float64) {
@@ -87,8 +87,8 @@ func synthMPFT() []store.Result {
 	add := func(m summary.Model, method, prec string, div, kl float64) {
 		s := summary.MPFT{Model: m, Method: method, Precision: prec, Trainable: m.Params / 5, Shots: []int{0, 1, 3, 5},
 			Acc: []float64{0.3, 0.3, 0.3, 0.3}, RefAcc: []float64{0.3, 0.3, 0.3, 0.3}, DivPP: div, ItemFlip: div / 100,
-			MaxAbsLogit: summary.Num(50 * kl), MeanKL: summary.Num(kl), ArgmaxFlip: summary.Num(div / 80),
-			Train: summary.Train{Steps: 200, MeanLastLoss: summary.Num(2.5 + div/10), Skipped: map[bool]int{true: 1}[prec == "fp16"]}}
+			MaxAbsLogit: summary.Float(50 * kl), MeanKL: summary.Float(kl), ArgmaxFlip: summary.Float(div / 80),
+			Train: summary.Train{Steps: 200, MeanLastLoss: summary.Float(2.5 + div/10), Skipped: map[bool]int{true: 1}[prec == "fp16"]}}
 		if method == "full" {
 			s.Trainable = m.Params
 		}

@@ -3,16 +3,16 @@ package kern
 import (
 	"os"
 
-	"golang.org/x/sys/cpu"
+	"github.com/ssmlab/ssmlab/models/internal/cpuid"
 )
 
 // hasAVX2 reports whether the assembly kernels may run: AVX2 and FMA, which
-// x/sys/cpu reports only when the OS saves the YMM state.
-var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// cpuid reports only when the OS saves the YMM state.
+var hasAVX2 = cpuid.X86.AVX2 && cpuid.X86.FMA
 
 // hasAVX512 reports whether the 16-lane scan may run: AVX-512F with the OS
-// saving the ZMM state (x/sys/cpu checks both).
-var hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
+// saving the ZMM state (cpuid checks both).
+var hasAVX512 = hasAVX2 && cpuid.X86.AVX512F
 
 // useAsm selects the assembly kernels; tests switch it off to run the Go
 // versions on the same machine, and SSMLAB_NOASM=1 switches it off for a

@@ -1,6 +1,6 @@
 package sgemm
 
-import "github.com/ssmlab/ssmlab/models/tensor/internal/cpuid"
+import "github.com/ssmlab/ssmlab/models/internal/cpuid"
 
 // kernel6x16 is the AVX2+FMA micro-kernel in kernel_amd64.s: for the packed
 // micro-panels a (k x 6) and b (k x 16) it sets the 6x16 tile at c (row

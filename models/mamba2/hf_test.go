@@ -1,4 +1,4 @@
-package hf
+package mamba2
 
 import (
 	"math"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ssmlab/ssmlab/models/mamba2"
+	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/safetensors"
 )
@@ -31,11 +31,11 @@ func TestMamba2ConfigTimeStepLimit(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(raw), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, mt, err := ReadConfig(dir)
+		got, mt, err := hf.ReadConfig(dir)
 		if err != nil || mt != "mamba2" {
 			t.Fatalf("%s: ReadConfig: %v (%q)", tc.json, err, mt)
 		}
-		c, err := Mamba2Config("config.json", got)
+		c, err := ParseHFConfig("config.json", got)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.json, err)
 		}
@@ -46,7 +46,7 @@ func TestMamba2ConfigTimeStepLimit(t *testing.T) {
 }
 
 func TestMamba2ConfigDefaultsAndFields(t *testing.T) {
-	c, err := Mamba2Config("config.json", []byte(`{"model_type": "mamba2", "hidden_size": 64, "num_heads": 2, "n_groups": 1}`))
+	c, err := ParseHFConfig("config.json", []byte(`{"model_type": "mamba2", "hidden_size": 64, "num_heads": 2, "n_groups": 1}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestMamba2ConfigDefaultsAndFields(t *testing.T) {
 		c.Layers != 64 || c.DtLimit[1] != math.Inf(1) || !c.ConvBias || c.Bias || c.Eps != 1e-5 || !c.ResidualFP32 {
 		t.Errorf("defaults: %+v", c)
 	}
-	c, err = Mamba2Config("config.json", []byte(strings.Replace(mamba2Base, "%s", `, "use_bias": true, "layer_norm_epsilon": 1e-6`, 1)))
+	c, err = ParseHFConfig("config.json", []byte(strings.Replace(mamba2Base, "%s", `, "use_bias": true, "layer_norm_epsilon": 1e-6`, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestMamba2ConfigErrors(t *testing.T) {
 	} {
 		raw := strings.Replace(mamba2Base, "%s", tc.extra, 1)
 		raw = strings.Replace(raw, `"num_heads": 4, `, "", strings.Count(tc.extra, "num_heads"))
-		_, err := Mamba2Config("dir/config.json", []byte(raw))
+		_, err := ParseHFConfig("dir/config.json", []byte(raw))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "dir/config.json") {
 			t.Errorf("%s: error %v, want one naming the file and %q", tc.extra, err, tc.want)
 		}
@@ -87,16 +87,16 @@ func TestMamba2ConfigErrors(t *testing.T) {
 // Save then Load gives the same config and bit-identical weights and logits.
 func TestSaveMamba2RoundTrip(t *testing.T) {
 	for _, untied := range []bool{false, true} {
-		c := mamba2.DefaultConfig(23, 16, 2)
+		c := DefaultConfig(23, 16, 2)
 		c.HeadDim, c.Groups, c.N, c.ChunkSize, c.Bias, c.Untied = 8, 2, 4, 5, true, untied
 		c.DtLimit = [2]float64{0, math.Inf(1)}
-		m, err := mamba2.New(c)
+		m, err := NewZero(c)
 		if err != nil {
 			t.Fatal(err)
 		}
 		m.Init(3)
 		dir := filepath.Join(t.TempDir(), "model")
-		if err := SaveMamba2(dir, m); err != nil {
+		if err := Save(dir, m); err != nil {
 			t.Fatal(err)
 		}
 		f, err := safetensors.ReadFile(filepath.Join(dir, "model.safetensors"))
@@ -106,11 +106,11 @@ func TestSaveMamba2RoundTrip(t *testing.T) {
 		if f.Has("lm_head.weight") != untied {
 			t.Errorf("untied %v: lm_head.weight stored: %v", untied, f.Has("lm_head.weight"))
 		}
-		got, err := Load(dir)
+		got, err := hf.Load(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m2 := got.(*mamba2.Model)
+		m2 := got.(*Model)
 		c2 := m2.Config()
 		// initialisation ranges HF's config.json does not carry come back as defaults
 		c.AInitMin, c.AInitMax = c2.AInitMin, c2.AInitMax
@@ -142,13 +142,5 @@ func TestSaveMamba2RoundTrip(t *testing.T) {
 				t.Fatalf("logit %d: %v vs %v", i, a[i], b[i])
 			}
 		}
-	}
-}
-
-func TestPythonJSON(t *testing.T) {
-	in := `{"a": [NaN, -Infinity, Infinity], "s": "Infinity \" NaN"}`
-	want := `{"a": [{"__float__": "NaN"}, {"__float__": "-Infinity"}, {"__float__": "Infinity"}], "s": "Infinity \" NaN"}`
-	if got := string(pythonJSON([]byte(in))); got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

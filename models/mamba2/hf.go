@@ -1,4 +1,4 @@
-package hf
+package mamba2
 
 import (
 	"encoding/json"
@@ -6,109 +6,61 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/ssmlab/ssmlab/models/hf"
 
 	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/models/lm"
-	"github.com/ssmlab/ssmlab/models/mamba2"
 )
-
-func init() {
-	Register(Arch{ModelType: "mamba2", Build: buildMamba2, Footprint: func(path string, raw []byte) (lm.Footprint, error) {
-		c, err := Mamba2Config(path, raw)
-		return c.Footprint(), err
-	}, Save: func(dir string, m lm.Model) error {
-		mm, ok := m.(*mamba2.Model)
-		if !ok {
-			return fmt.Errorf("hf: a %T is not a Mamba-2 model", m)
-		}
-		return SaveMamba2(dir, mm)
-	}})
-}
 
 // mamba2JSON is HF's Mamba2Config as config.json spells it. Pointer fields
 // tell a key that is absent (HF's default applies) from a zero value.
 type mamba2JSON struct {
-	ModelType              string    `json:"model_type"`
-	VocabSize              *int      `json:"vocab_size"`
-	HiddenSize             *int      `json:"hidden_size"`
-	StateSize              *int      `json:"state_size"`
-	NumHiddenLayers        *int      `json:"num_hidden_layers"`
-	LayerNormEpsilon       *float64  `json:"layer_norm_epsilon"`
-	Expand                 *float64  `json:"expand"`
-	ConvKernel             *int      `json:"conv_kernel"`
-	NGroups                *int      `json:"n_groups"`
-	NumHeads               *int      `json:"num_heads"`
-	HeadDim                *int      `json:"head_dim"`
-	ChunkSize              *int      `json:"chunk_size"`
-	UseBias                *bool     `json:"use_bias"`
-	UseConvBias            *bool     `json:"use_conv_bias"`
-	HiddenAct              *string   `json:"hidden_act"`
-	InitializerRange       *float64  `json:"initializer_range"`
-	ResidualInFP32         *bool     `json:"residual_in_fp32"`
-	TimeStepMin            *float64  `json:"time_step_min"`
-	TimeStepMax            *float64  `json:"time_step_max"`
-	TimeStepFloor          *float64  `json:"time_step_floor"`
-	TimeStepLimit          []pyFloat `json:"time_step_limit"`
-	RescalePrenormResidual *bool     `json:"rescale_prenorm_residual"`
-	RMSNorm                *bool     `json:"rms_norm"`
-	NormBeforeGate         *bool     `json:"norm_before_gate"`
-	TieWordEmbeddings      *bool     `json:"tie_word_embeddings"`
-	PadTokenID             *int      `json:"pad_token_id"`
-	BOSTokenID             *int      `json:"bos_token_id"`
-	EOSTokenID             *int      `json:"eos_token_id"`
+	ModelType              string       `json:"model_type"`
+	VocabSize              *int         `json:"vocab_size"`
+	HiddenSize             *int         `json:"hidden_size"`
+	StateSize              *int         `json:"state_size"`
+	NumHiddenLayers        *int         `json:"num_hidden_layers"`
+	LayerNormEpsilon       *float64     `json:"layer_norm_epsilon"`
+	Expand                 *float64     `json:"expand"`
+	ConvKernel             *int         `json:"conv_kernel"`
+	NGroups                *int         `json:"n_groups"`
+	NumHeads               *int         `json:"num_heads"`
+	HeadDim                *int         `json:"head_dim"`
+	ChunkSize              *int         `json:"chunk_size"`
+	UseBias                *bool        `json:"use_bias"`
+	UseConvBias            *bool        `json:"use_conv_bias"`
+	HiddenAct              *string      `json:"hidden_act"`
+	InitializerRange       *float64     `json:"initializer_range"`
+	ResidualInFP32         *bool        `json:"residual_in_fp32"`
+	TimeStepMin            *float64     `json:"time_step_min"`
+	TimeStepMax            *float64     `json:"time_step_max"`
+	TimeStepFloor          *float64     `json:"time_step_floor"`
+	TimeStepLimit          []hf.PyFloat `json:"time_step_limit"`
+	RescalePrenormResidual *bool        `json:"rescale_prenorm_residual"`
+	RMSNorm                *bool        `json:"rms_norm"`
+	NormBeforeGate         *bool        `json:"norm_before_gate"`
+	TieWordEmbeddings      *bool        `json:"tie_word_embeddings"`
+	PadTokenID             *int         `json:"pad_token_id"`
+	BOSTokenID             *int         `json:"bos_token_id"`
+	EOSTokenID             *int         `json:"eos_token_id"`
 }
 
-// pyFloat is a float that may be written as a number, as "Infinity"/"inf"
-// or as transformers 5's {"__float__": "Infinity"}.
-type pyFloat float64
-
-func (f *pyFloat) UnmarshalJSON(b []byte) error {
-	var x float64
-	if err := json.Unmarshal(b, &x); err == nil {
-		*f = pyFloat(x)
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		var obj struct {
-			F *string `json:"__float__"`
-		}
-		if json.Unmarshal(b, &obj) != nil || obj.F == nil {
-			return fmt.Errorf("not a number: %s", b)
-		}
-		s = *obj.F
-	}
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "infinity", "inf", "+infinity", "+inf":
-		*f = pyFloat(math.Inf(1))
-	case "-infinity", "-inf":
-		*f = pyFloat(math.Inf(-1))
-	case "nan":
-		*f = pyFloat(math.NaN())
-	default:
-		return fmt.Errorf("not a number: %s", b)
-	}
-	return nil
-}
-
-func (f pyFloat) MarshalJSON() ([]byte, error) { return Float(float64(f)), nil }
-
-// Mamba2Config parses an HF Mamba2Config (config.json bytes; path names
+// ParseHFConfig parses an HF Mamba2Config (config.json bytes; path names
 // the file in errors). Absent keys take HF's defaults. Settings this
 // implementation does not compute (another activation, no gated norm,
 // norm_before_gate, heads that do not tile the inner width) are errors.
-func Mamba2Config(path string, raw []byte) (mamba2.Config, error) {
+func ParseHFConfig(path string, raw []byte) (Config, error) {
 	var j mamba2JSON
 	if err := json.Unmarshal(raw, &j); err != nil {
-		return mamba2.Config{}, fmt.Errorf("%s: %v", path, err)
+		return Config{}, fmt.Errorf("%s: %v", path, err)
 	}
 	if j.ModelType != "mamba2" {
-		return mamba2.Config{}, fmt.Errorf("%s: model_type %q, want \"mamba2\"", path, j.ModelType)
+		return Config{}, fmt.Errorf("%s: model_type %q, want \"mamba2\"", path, j.ModelType)
 	}
 	// HF Mamba2Config defaults (transformers 4.44+), then mamba_ssm's for
 	// the initialisation settings config.json does not carry.
-	c := mamba2.DefaultConfig(32768, 4096, 64)
+	c := DefaultConfig(32768, 4096, 64)
 	c.N, c.Groups, c.ChunkSize, c.Untied, c.EmbedStd, c.RescalePrenorm = 128, 8, 256, true, 0.1, false
 	numHeads := 128
 	expand := 2.0
@@ -160,7 +112,7 @@ func Mamba2Config(path string, raw []byte) (mamba2.Config, error) {
 		}
 		c.DtLimit = [2]float64{float64(j.TimeStepLimit[0]), float64(j.TimeStepLimit[1])}
 	}
-	fail := func(format string, a ...any) (mamba2.Config, error) {
+	fail := func(format string, a ...any) (Config, error) {
 		return c, fmt.Errorf("%s: "+format, append([]any{path}, a...)...)
 	}
 	if act := j.HiddenAct; act != nil && *act != "silu" && *act != "swish" {
@@ -186,8 +138,8 @@ func Mamba2Config(path string, raw []byte) (mamba2.Config, error) {
 	return c, nil
 }
 
-// Mamba2ConfigJSON returns the config.json HF writes for c.
-func Mamba2ConfigJSON(c mamba2.Config) ([]byte, error) {
+// HFConfig returns the config.json HF writes for c.
+func HFConfig(c Config) ([]byte, error) {
 	m := map[string]any{
 		"architectures":      []string{"Mamba2ForCausalLM"},
 		"model_type":         "mamba2",
@@ -195,7 +147,7 @@ func Mamba2ConfigJSON(c mamba2.Config) ([]byte, error) {
 		"hidden_size":        c.D,
 		"state_size":         c.N,
 		"num_hidden_layers":  c.Layers,
-		"layer_norm_epsilon": Float32(c.Eps),
+		"layer_norm_epsilon": hf.Float32(c.Eps),
 		"expand":             c.Expand,
 		"conv_kernel":        c.K,
 		"n_groups":           c.Groups,
@@ -205,13 +157,13 @@ func Mamba2ConfigJSON(c mamba2.Config) ([]byte, error) {
 		"use_bias":           c.Bias,
 		"use_conv_bias":      c.ConvBias,
 		"hidden_act":         "silu",
-		"initializer_range":  Float(c.EmbedStd),
+		"initializer_range":  hf.Float(c.EmbedStd),
 		"residual_in_fp32":   c.ResidualFP32,
 		"time_step_rank":     (c.D + 15) / 16,
-		"time_step_min":      Float(c.DtMin),
-		"time_step_max":      Float(c.DtMax),
-		"time_step_floor":    Float(c.DtInitFloor),
-		"time_step_limit":    []pyFloat{pyFloat(c.DtLimit[0]), pyFloat(c.DtLimit[1])},
+		"time_step_min":      hf.Float(c.DtMin),
+		"time_step_max":      hf.Float(c.DtMax),
+		"time_step_floor":    hf.Float(c.DtInitFloor),
+		"time_step_limit":    []hf.PyFloat{hf.PyFloat(c.DtLimit[0]), hf.PyFloat(c.DtLimit[1])},
 		// false: an init flag already applied to the weights, which
 		// transformers 5 would re-apply to out_proj after loading
 		"rescale_prenorm_residual": false,
@@ -226,34 +178,34 @@ func Mamba2ConfigJSON(c mamba2.Config) ([]byte, error) {
 	return json.MarshalIndent(m, "", "  ")
 }
 
-func buildMamba2(path string, raw []byte) (lm.Model, WeightRules, error) {
-	c, err := Mamba2Config(path, raw)
+func loadHF(path string, raw []byte) (lm.Model, hf.WeightRules, error) {
+	c, err := ParseHFConfig(path, raw)
 	if err != nil {
-		return nil, WeightRules{}, err
+		return nil, hf.WeightRules{}, err
 	}
-	m, err := mamba2.New(c)
+	m, err := NewZero(c)
 	if err != nil {
-		return nil, WeightRules{}, fmt.Errorf("%s: %v", path, err)
+		return nil, hf.WeightRules{}, fmt.Errorf("%s: %v", path, err)
 	}
-	rules := WeightRules{Aliases: map[string]string{"backbone.embedding.": "backbone.embeddings."}}
+	rules := hf.WeightRules{Aliases: map[string]string{"backbone.embedding.": "backbone.embeddings."}}
 	if !c.Untied {
 		rules.Tied = map[string]string{"lm_head.weight": "backbone.embeddings.weight"}
 	}
 	return m, rules, nil
 }
 
-// SaveMamba2 writes m as an HF Mamba2ForCausalLM directory: config.json and
+// Save writes m as an HF Mamba2ForCausalLM directory: config.json and
 // model.safetensors (F32; a tied lm_head is not stored). hf.Load reads it
 // back bit-identically.
-func SaveMamba2(dir string, m *mamba2.Model) error {
-	cfg, err := Mamba2ConfigJSON(m.Config())
+func Save(dir string, m *Model) error {
+	cfg, err := HFConfig(m.Config())
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := SaveWeights(dir, m.Params(), nil, nil); err != nil {
+	if err := hf.SaveWeights(dir, m.Params(), nil, nil); err != nil {
 		return err
 	}
 	return fsx.WriteFileAtomic(filepath.Join(dir, "config.json"), append(cfg, '\n'))

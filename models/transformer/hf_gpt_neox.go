@@ -1,21 +1,14 @@
-package hf
+package transformer
 
 import (
 	"encoding/json"
 	"fmt"
 	"regexp"
 
-	"github.com/ssmlab/ssmlab/models/lm"
-	"github.com/ssmlab/ssmlab/models/transformer"
-)
+	"github.com/ssmlab/ssmlab/models/hf"
 
-func init() {
-	Register(Arch{ModelType: "gpt_neox", Build: buildGPTNeoX, Footprint: func(path string, raw []byte) (lm.Footprint, error) {
-		c, err := GPTNeoXConfig(path, raw)
-		return c.Footprint(), err
-	}})
-	configWriters["gpt_neox"] = func(m lm.Model) (any, error) { return GPTNeoXConfigJSON(m.(*transformer.GPTNeoX).Cfg), nil }
-}
+	"github.com/ssmlab/ssmlab/models/lm"
+)
 
 // gptNeoXJSON is config.json of GPTNeoXForCausalLM. Size keys are required;
 // the others default as in HF's GPTNeoXConfig. Keys not listed (dropout
@@ -34,32 +27,32 @@ type gptNeoXJSON struct {
 	Parallel  *bool    `json:"use_parallel_residual"`
 	Tied      *bool    `json:"tie_word_embeddings"`
 	Bias      *bool    `json:"attention_bias"`
-	ropeKeys
+	hf.RopeKeys
 }
 
-// GPTNeoXConfig parses a gpt_neox config.json (path names it in errors).
-func GPTNeoXConfig(path string, raw []byte) (transformer.GPTNeoXConfig, error) {
+// ParseGPTNeoXConfig parses a gpt_neox config.json (path names it in errors).
+func ParseGPTNeoXConfig(path string, raw []byte) (GPTNeoXConfig, error) {
 	var j gptNeoXJSON
 	if err := json.Unmarshal(raw, &j); err != nil {
-		return transformer.GPTNeoXConfig{}, fmt.Errorf("%s: %v", path, err)
+		return GPTNeoXConfig{}, fmt.Errorf("%s: %v", path, err)
 	}
-	if err := required(map[string]*int{"vocab_size": j.Vocab, "hidden_size": j.Hidden,
+	if err := hf.Required(map[string]*int{"vocab_size": j.Vocab, "hidden_size": j.Hidden,
 		"num_hidden_layers": j.Layers, "num_attention_heads": j.Heads, "intermediate_size": j.I}); err != nil {
-		return transformer.GPTNeoXConfig{}, fmt.Errorf("%s: %v", path, err)
+		return GPTNeoXConfig{}, fmt.Errorf("%s: %v", path, err)
 	}
-	c := transformer.DefaultGPTNeoX(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
+	c := DefaultGPTNeoXConfig(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
 	c.I = *j.I
 	if j.Act != nil && *j.Act != "gelu" {
 		return c, fmt.Errorf("%s: hidden_act %q is not implemented for gpt_neox (only \"gelu\", the exact erf GELU)", path, *j.Act)
 	}
-	setInt(&c.MaxPos, j.MaxPos)
-	setFloat(&c.InitRange, j.InitRange)
-	setFloat(&c.NormEps, j.Eps)
-	setBool(&c.ParallelResidual, j.Parallel)
-	setBool(&c.Tied, j.Tied)
-	setBool(&c.Bias, j.Bias)
+	hf.SetInt(&c.MaxPos, j.MaxPos)
+	hf.SetFloat(&c.InitRange, j.InitRange)
+	hf.SetFloat(&c.NormEps, j.Eps)
+	hf.SetBool(&c.ParallelResidual, j.Parallel)
+	hf.SetBool(&c.Tied, j.Tied)
+	hf.SetBool(&c.Bias, j.Bias)
 	var err error
-	if c.RopeTheta, c.RotaryPct, err = j.resolve(10000, 0.25); err != nil {
+	if c.RopeTheta, c.RotaryPct, err = j.Resolve(10000, 0.25); err != nil {
 		return c, fmt.Errorf("%s: %v", path, err)
 	}
 	if err := c.Validate(); err != nil {
@@ -68,16 +61,16 @@ func GPTNeoXConfig(path string, raw []byte) (transformer.GPTNeoXConfig, error) {
 	return c, nil
 }
 
-func buildGPTNeoX(path string, raw []byte) (lm.Model, WeightRules, error) {
-	cfg, err := GPTNeoXConfig(path, raw)
+func loadGPTNeoX(path string, raw []byte) (lm.Model, hf.WeightRules, error) {
+	cfg, err := ParseGPTNeoXConfig(path, raw)
 	if err != nil {
-		return nil, WeightRules{}, err
+		return nil, hf.WeightRules{}, err
 	}
-	m, err := transformer.NewGPTNeoX(cfg)
+	m, err := NewGPTNeoXZero(cfg)
 	if err != nil {
-		return nil, WeightRules{}, fmt.Errorf("%s: %v", path, err)
+		return nil, hf.WeightRules{}, fmt.Errorf("%s: %v", path, err)
 	}
-	rules := WeightRules{
+	rules := hf.WeightRules{
 		// transformers 5 calls the head lm_head inside the model and saves it as embed_out
 		Aliases: map[string]string{"lm_head.": "embed_out."},
 		// non-persistent buffers that older checkpoints carry
@@ -91,7 +84,7 @@ func buildGPTNeoX(path string, raw []byte) (lm.Model, WeightRules, error) {
 
 // GPTNeoXConfigJSON returns the config.json fields transformers 5 writes for
 // cfg, plus the older rotary_pct/rotary_emb_base so 4.x reads it too.
-func GPTNeoXConfigJSON(c transformer.GPTNeoXConfig) map[string]any {
+func GPTNeoXConfigJSON(c GPTNeoXConfig) map[string]any {
 	return map[string]any{
 		"architectures": []string{"GPTNeoXForCausalLM"}, "model_type": "gpt_neox",
 		"vocab_size": c.Vocab, "hidden_size": c.D, "num_hidden_layers": c.Layers,

@@ -1,24 +1,16 @@
-package hf
+package transformer
 
 import (
 	"encoding/json"
 	"fmt"
 	"regexp"
 
+	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
-	"github.com/ssmlab/ssmlab/models/transformer"
 )
 
-// OLMo v1 (OlmoForCausalLM, allenai/OLMo-1B-hf) is the Llama stack of
-// models/transformer with a parameter-free LayerNorm and clip_qkv; its
+// OLMo v1 (OlmoForCausalLM, allenai/OLMo-1B-hf) is the Llama stack with a parameter-free LayerNorm and clip_qkv; its
 // checkpoint names are Llama's without any norm weights.
-func init() {
-	Register(Arch{ModelType: "olmo", Build: buildOLMo, Footprint: func(path string, raw []byte) (lm.Footprint, error) {
-		c, err := OLMoConfig(path, raw)
-		return c.Footprint(), err
-	}})
-	configWriters["olmo"] = func(m lm.Model) (any, error) { return OLMoConfigJSON(m.(*transformer.Llama).Cfg), nil }
-}
 
 // olmoJSON is config.json of OlmoForCausalLM. Size keys are required; the
 // others default as in HF's OlmoConfig. Keys not listed (dropout, bos/eos
@@ -37,39 +29,39 @@ type olmoJSON struct {
 	AttnBias  *bool    `json:"attention_bias"`
 	PadID     *int     `json:"pad_token_id"`
 	ClipQKV   *float64 `json:"clip_qkv"`
-	ropeKeys
+	hf.RopeKeys
 }
 
 // OLMoConfig parses an olmo config.json (path names it in errors).
-func OLMoConfig(path string, raw []byte) (transformer.LlamaConfig, error) {
+func ParseOLMoConfig(path string, raw []byte) (LlamaConfig, error) {
 	var j olmoJSON
 	if err := json.Unmarshal(raw, &j); err != nil {
-		return transformer.LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
+		return LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
 	}
-	if err := required(map[string]*int{"vocab_size": j.Vocab, "hidden_size": j.Hidden,
+	if err := hf.Required(map[string]*int{"vocab_size": j.Vocab, "hidden_size": j.Hidden,
 		"num_hidden_layers": j.Layers, "num_attention_heads": j.Heads, "intermediate_size": j.I}); err != nil {
-		return transformer.LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
+		return LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
 	}
-	c := transformer.DefaultOLMo(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
+	c := DefaultOLMoConfig(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
 	c.I = *j.I
 	if j.Act != nil && *j.Act != "silu" {
 		return c, fmt.Errorf("%s: hidden_act %q is not implemented for olmo (only \"silu\")", path, *j.Act)
 	}
-	setInt(&c.KVHeads, j.KVHeads)
-	setInt(&c.MaxPos, j.MaxPos)
-	setFloat(&c.InitRange, j.InitRange)
-	setBool(&c.Tied, j.Tied)
-	setBool(&c.AttnBias, j.AttnBias)
+	hf.SetInt(&c.KVHeads, j.KVHeads)
+	hf.SetInt(&c.MaxPos, j.MaxPos)
+	hf.SetFloat(&c.InitRange, j.InitRange)
+	hf.SetBool(&c.Tied, j.Tied)
+	hf.SetBool(&c.AttnBias, j.AttnBias)
 	if j.PadID != nil {
 		c.PadID = *j.PadID
 	} else if hasNull(raw, "pad_token_id") {
 		c.PadID = -1
 	}
-	setFloat(&c.ClipQKV, j.ClipQKV)
+	hf.SetFloat(&c.ClipQKV, j.ClipQKV)
 	if j.ClipQKV != nil && *j.ClipQKV <= 0 {
 		return c, fmt.Errorf("%s: clip_qkv %v must be positive (or null: no clipping)", path, *j.ClipQKV)
 	}
-	theta, partial, err := j.resolve(10000, 1)
+	theta, partial, err := j.Resolve(10000, 1)
 	if err != nil {
 		return c, fmt.Errorf("%s: %v", path, err)
 	}
@@ -96,16 +88,16 @@ func hasNull(raw []byte, key string) bool {
 	return ok && string(v) == "null"
 }
 
-func buildOLMo(path string, raw []byte) (lm.Model, WeightRules, error) {
-	cfg, err := OLMoConfig(path, raw)
+func loadOLMo(path string, raw []byte) (lm.Model, hf.WeightRules, error) {
+	cfg, err := ParseOLMoConfig(path, raw)
 	if err != nil {
-		return nil, WeightRules{}, err
+		return nil, hf.WeightRules{}, err
 	}
-	m, err := transformer.NewLlama(cfg)
+	m, err := NewLlamaZero(cfg)
 	if err != nil {
-		return nil, WeightRules{}, fmt.Errorf("%s: %v", path, err)
+		return nil, hf.WeightRules{}, fmt.Errorf("%s: %v", path, err)
 	}
-	rules := WeightRules{Ignore: []*regexp.Regexp{regexp.MustCompile(`rotary_emb\.inv_freq$`)}}
+	rules := hf.WeightRules{Ignore: []*regexp.Regexp{regexp.MustCompile(`rotary_emb\.inv_freq$`)}}
 	if cfg.Tied {
 		rules.Tied = map[string]string{"lm_head.weight": "model.embed_tokens.weight"}
 	}
@@ -114,7 +106,7 @@ func buildOLMo(path string, raw []byte) (lm.Model, WeightRules, error) {
 
 // OLMoConfigJSON returns the config.json fields transformers 5 writes for
 // an OLMo cfg, plus the top-level rope_theta that 4.x reads.
-func OLMoConfigJSON(c transformer.LlamaConfig) map[string]any {
+func OLMoConfigJSON(c LlamaConfig) map[string]any {
 	var pad, clip any
 	if c.PadID >= 0 {
 		pad = c.PadID

@@ -1,21 +1,14 @@
-package hf
+package transformer
 
 import (
 	"encoding/json"
 	"fmt"
 	"regexp"
 
-	"github.com/ssmlab/ssmlab/models/lm"
-	"github.com/ssmlab/ssmlab/models/transformer"
-)
+	"github.com/ssmlab/ssmlab/models/hf"
 
-func init() {
-	Register(Arch{ModelType: "llama", Build: buildLlama, Footprint: func(path string, raw []byte) (lm.Footprint, error) {
-		c, err := LlamaConfig(path, raw)
-		return c.Footprint(), err
-	}})
-	configWriters["llama"] = func(m lm.Model) (any, error) { return LlamaConfigJSON(m.(*transformer.Llama).Cfg), nil }
-}
+	"github.com/ssmlab/ssmlab/models/lm"
+)
 
 // llamaJSON is config.json of LlamaForCausalLM. Size keys are required; the
 // others default as in HF's LlamaConfig. Keys not listed (dropout, bos/eos
@@ -37,34 +30,34 @@ type llamaJSON struct {
 	AttnBias  *bool    `json:"attention_bias"`
 	MLPBias   *bool    `json:"mlp_bias"`
 	PadID     *int     `json:"pad_token_id"`
-	ropeKeys
+	hf.RopeKeys
 }
 
-// LlamaConfig parses a llama config.json (path names it in errors).
-func LlamaConfig(path string, raw []byte) (transformer.LlamaConfig, error) {
+// ParseLlamaConfig parses a llama config.json (path names it in errors).
+func ParseLlamaConfig(path string, raw []byte) (LlamaConfig, error) {
 	var j llamaJSON
 	if err := json.Unmarshal(raw, &j); err != nil {
-		return transformer.LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
+		return LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
 	}
-	if err := required(map[string]*int{"vocab_size": j.Vocab, "hidden_size": j.Hidden,
+	if err := hf.Required(map[string]*int{"vocab_size": j.Vocab, "hidden_size": j.Hidden,
 		"num_hidden_layers": j.Layers, "num_attention_heads": j.Heads, "intermediate_size": j.I}); err != nil {
-		return transformer.LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
+		return LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
 	}
-	c := transformer.DefaultLlama(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
+	c := DefaultLlamaConfig(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
 	c.I = *j.I
 	if j.Act != nil && *j.Act != "silu" {
 		return c, fmt.Errorf("%s: hidden_act %q is not implemented for llama (only \"silu\")", path, *j.Act)
 	}
-	setInt(&c.KVHeads, j.KVHeads)
-	setInt(&c.HeadDim, j.HeadDim)
-	setInt(&c.MaxPos, j.MaxPos)
-	setInt(&c.PadID, j.PadID)
-	setFloat(&c.InitRange, j.InitRange)
-	setFloat(&c.NormEps, j.Eps)
-	setBool(&c.Tied, j.Tied)
-	setBool(&c.AttnBias, j.AttnBias)
-	setBool(&c.MLPBias, j.MLPBias)
-	theta, partial, err := j.resolve(10000, 1)
+	hf.SetInt(&c.KVHeads, j.KVHeads)
+	hf.SetInt(&c.HeadDim, j.HeadDim)
+	hf.SetInt(&c.MaxPos, j.MaxPos)
+	hf.SetInt(&c.PadID, j.PadID)
+	hf.SetFloat(&c.InitRange, j.InitRange)
+	hf.SetFloat(&c.NormEps, j.Eps)
+	hf.SetBool(&c.Tied, j.Tied)
+	hf.SetBool(&c.AttnBias, j.AttnBias)
+	hf.SetBool(&c.MLPBias, j.MLPBias)
+	theta, partial, err := j.Resolve(10000, 1)
 	if err != nil {
 		return c, fmt.Errorf("%s: %v", path, err)
 	}
@@ -78,16 +71,16 @@ func LlamaConfig(path string, raw []byte) (transformer.LlamaConfig, error) {
 	return c, nil
 }
 
-func buildLlama(path string, raw []byte) (lm.Model, WeightRules, error) {
-	cfg, err := LlamaConfig(path, raw)
+func loadLlama(path string, raw []byte) (lm.Model, hf.WeightRules, error) {
+	cfg, err := ParseLlamaConfig(path, raw)
 	if err != nil {
-		return nil, WeightRules{}, err
+		return nil, hf.WeightRules{}, err
 	}
-	m, err := transformer.NewLlama(cfg)
+	m, err := NewLlamaZero(cfg)
 	if err != nil {
-		return nil, WeightRules{}, fmt.Errorf("%s: %v", path, err)
+		return nil, hf.WeightRules{}, fmt.Errorf("%s: %v", path, err)
 	}
-	rules := WeightRules{Ignore: []*regexp.Regexp{regexp.MustCompile(`rotary_emb\.inv_freq$`)}}
+	rules := hf.WeightRules{Ignore: []*regexp.Regexp{regexp.MustCompile(`rotary_emb\.inv_freq$`)}}
 	if cfg.Tied {
 		rules.Tied = map[string]string{"lm_head.weight": "model.embed_tokens.weight"}
 	}
@@ -96,7 +89,7 @@ func buildLlama(path string, raw []byte) (lm.Model, WeightRules, error) {
 
 // LlamaConfigJSON returns the config.json fields transformers 5 writes for
 // cfg, plus the top-level rope_theta that 4.x reads.
-func LlamaConfigJSON(c transformer.LlamaConfig) map[string]any {
+func LlamaConfigJSON(c LlamaConfig) map[string]any {
 	var pad any
 	if c.PadID >= 0 {
 		pad = c.PadID

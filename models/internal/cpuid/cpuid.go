@@ -1,9 +1,12 @@
 // Package cpuid reports the x86 vector extensions the CPU and the operating
 // system both support, read once at start-up with the CPUID and XGETBV
-// instructions. ssmlab's kernels switch on it at run time; nothing assumes
-// a feature at build time. On other architectures every flag is false.
+// instructions. It is ssmlab's one CPU-feature detector: the vector
+// kernels (models/internal/kern), the 16-bit rounding loops
+// (models/precision), the GEMM micro-kernels and the oneDNN backend
+// (models/tensor) all switch on it at run time; nothing assumes a feature
+// at build time. On other architectures every flag is false.
 //
-// It imports nothing from ssmlab (golang.org/x/sys/cpu is not a dependency).
+// It imports nothing from ssmlab.
 package cpuid
 
 // Features lists the extensions ssmlab's kernels care about. A flag is true

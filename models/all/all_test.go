@@ -1,0 +1,175 @@
+package all_test
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/models"
+	_ "github.com/ssmlab/ssmlab/models/all"
+	"github.com/ssmlab/ssmlab/models/hf"
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/lora"
+	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/precision"
+)
+
+// tiny is one spec every architecture builds from: each reads the sizes it
+// knows and its Fill completes the rest.
+var tiny = models.Spec{Vocab: 24, DModel: 16, Layers: 3, DState: 4, HeadDim: 8, Heads: 2, Radius: 0.9,
+	Mixers: []string{"mamba", "attention", "mamba2"}}
+
+type flops struct {
+	linears int
+	total   float64
+}
+
+func (f *flops) Linear(l *nn.Linear) { f.linears++; f.total += 2 * float64(l.In*l.Out) }
+func (f *flops) Mixing(c float64)    { f.total += c }
+
+// Every registered architecture goes through every path the harness uses:
+// config Fill/Check, construction (deterministic in the seed), forward and
+// backward, HF save/load round trip (same logits), FLOP count, default
+// LoRA targets, label and order. A new architecture is covered by
+// registering it; nothing here names one.
+func TestEveryArchitectureEveryPath(t *testing.T) {
+	names := models.Names()
+	if len(names) < 5 {
+		t.Fatalf("registered: %v", names)
+	}
+	if !slices.Equal(names, config.Architectures()) {
+		t.Fatalf("config knows %v, the registry %v", config.Architectures(), names)
+	}
+	labels := map[string]bool{}
+	for _, a := range models.All() {
+		t.Run(a.Name, func(t *testing.T) {
+			if labels[a.Label] {
+				t.Errorf("label %q used twice", a.Label)
+			}
+			labels[a.Label] = true
+			if models.Label(a.Name) != a.Label || models.Order(a.Name) != a.Order {
+				t.Errorf("Label/Order lookups disagree with the entry")
+			}
+			for _, al := range a.Aliases {
+				if b, ok := models.Lookup(al); !ok || b != a {
+					t.Errorf("alias %q does not resolve", al)
+				}
+			}
+
+			// config: the spec as an experiment file gives it
+			spec := config.Model{Arch: a.Name, Spec: tiny}
+			spec.Spec.Vocab = 0
+			spec.Fill()
+			if _, err := a.CheckSpec(spec.Spec); err != nil {
+				t.Fatalf("filled tiny spec: %v", err)
+			}
+			bad := spec
+			bad.DModel = 0
+			if f, err := a.CheckSpec(bad.Spec); err == nil || f != "d_model" {
+				t.Errorf("d_model 0: field %q err %v", f, err)
+			}
+
+			// construction
+			s := spec.Spec
+			s.Vocab = tiny.Vocab
+			m, err := models.New(a.Name, s, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Arch() != a.Name || m.VocabSize() != tiny.Vocab {
+				t.Fatalf("built %s with vocab %d", m.Arch(), m.VocabSize())
+			}
+			if e, err := models.Of(m); err != nil || e != a {
+				t.Fatalf("models.Of: %v", err)
+			}
+			if a.Embedding(m) == nil {
+				t.Fatal("no embedding")
+			}
+			if (a.SSMLayers != nil) != (a.Kind == models.SSM) || (a.SSMLayers != nil && a.SSMLayers(m) < 1) {
+				t.Error("SSM architectures report their SSM layers, others none")
+			}
+			B, T := 2, 5
+			ids := make([]int, B*T)
+			for i := range ids {
+				ids[i] = (3*i + 1) % tiny.Vocab
+			}
+			loss := func(m lm.Model, backward bool) float64 {
+				return lm.Loss(m, precision.FP32Policy, ids, nn.ShiftLabels(ids, B, T), B, T, backward, 1)
+			}
+			l0 := loss(m, true)
+			if math.IsNaN(l0) || l0 <= 0 {
+				t.Fatalf("loss %v", l0)
+			}
+			grads := 0.0
+			for _, p := range m.Params() {
+				for _, g := range p.Grad.Data {
+					grads += math.Abs(float64(g))
+				}
+			}
+			if !(grads > 0) {
+				t.Fatal("backward left every gradient zero")
+			}
+			same, _ := models.New(a.Name, s, 7)
+			other, _ := models.New(a.Name, s, 8)
+			if loss(same, false) != l0 || loss(other, false) == l0 {
+				t.Error("construction is not deterministic in the seed")
+			}
+
+			// HF directory round trip
+			dir := t.TempDir()
+			if err := hf.Save(dir, m); err != nil {
+				t.Fatal(err)
+			}
+			back, err := hf.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if back.Arch() != a.Name || loss(back, false) != l0 {
+				t.Errorf("round trip: %s, loss %v want %v", back.Arch(), loss(back, false), l0)
+			}
+
+			// FLOPs: every linear of the model, the head included
+			var f flops
+			a.FLOPs(m, T, &f)
+			// (a tied head may be missing from Linears but is counted)
+			if f.linears < len(m.Linears()) || !(f.total > 0) {
+				t.Errorf("FLOPs counted %d linears (model has %d), total %v", f.linears, len(m.Linears()), f.total)
+			}
+
+			// default LoRA targets exist in the model and attach
+			ad, err := lora.Apply(m, lora.Config{R: 2, Alpha: 4, TargetModules: a.LoRATargets}, 1)
+			if err != nil {
+				t.Fatalf("LoRA targets %v: %v", a.LoRATargets, err)
+			}
+			if la := loss(&lora.Model{Model: m, Adapters: ad}, true); la != l0 {
+				t.Errorf("fresh adapters (B = 0) changed the loss: %v, want %v", la, l0)
+			}
+		})
+	}
+}
+
+// The paper's LoRA methods in the config defaults agree with the registry
+// (lora_all is every default target), so an architecture they do not
+// list gets the same adapters through Method.TargetsFor.
+func TestLoRAAllMatchesRegistry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "preset.toml")
+	if err := os.WriteFile(path, []byte("seed = 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := config.Load(path, config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, ok := d.Methods["lora_all"]
+	if !ok {
+		t.Fatal("defaults have no lora_all")
+	}
+	for _, a := range models.All() {
+		if got := all.TargetsFor(a.Name); !slices.Equal(got, a.LoRATargets) {
+			t.Errorf("%s: lora_all targets %v, registry %v", a.Name, got, a.LoRATargets)
+		}
+	}
+}
