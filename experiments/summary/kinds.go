@@ -83,6 +83,10 @@ type MPFT struct {
 	MeanKL      Num   `json:"mean_kl"`
 	ArgmaxFlip  Num   `json:"argmax_flip"`
 	Train       Train `json:"train"`
+	// NoiseDivPP is set on the reference trial (fp32 full fine-tuning): the
+	// accuracy divergence (pp) of an fp32 full fine-tuning that differs from
+	// the reference only in its fine-tuning seed, the noise floor of Fig. 1.
+	NoiseDivPP *float64 `json:"noise_div_pp,omitempty"`
 }
 
 // Efficiency is the summary.json of kind "efficiency" (Fig. 2): training

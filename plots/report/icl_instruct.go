@@ -162,7 +162,7 @@ func iclInstructTable(models []*iclModel, ratios map[*iclModel]iclRatio, ks []in
 		t.Rows = append(t.Rows, append(row, gainText(m.gain), ratio))
 	}
 	t.Notes = []string{
-		fmt.Sprintf("ICL gain = mean over k ∈ %s of acc_k − acc_0 (percentage points). Ratio = 100 · gain(model) / gain(Transformer at the same stage: GPT-NeoX, else Llama), undefined when the Transformer's gain is ≤ 0. Intervals: percentile bootstrap, items resampled once for both models (paired), seeds per model.", intSet(ks)),
+		fmt.Sprintf("ICL gain = mean over k ∈ %s of acc_k − acc_0 (percentage points). Ratio = 100 · gain(model) / gain(Transformer at the same stage: GPT-NeoX, else Llama), undefined when the Transformer's gain is ≤ 0. Intervals: hierarchical percentile bootstrap: each model's seeds resampled, then items within each drawn seed, one item draw per seed slot shared by both models (paired).", intSet(ks)),
 		fmt.Sprintf("Chance is %.0f%% (four choices per item).", chancePct),
 	}
 	return t
@@ -184,8 +184,7 @@ func ratioClaimFrom(rc ratioClaim, models []*iclModel, ratios map[*iclModel]iclR
 			m = x
 		}
 	}
-	rule := "Rule: not testable when neither gain's 95% CI lies above 0 (no ICL learned); undefined ratio when the Transformer's gain is ≤ 0 (then the model out-learns it: partly if the paper's ratio is above 100%, else does not); reproduces when the paper's value lies in our ratio's 95% CI; partly when our ratio is on the paper's side of 100% (the ordering holds); does not otherwise."
-	c.Notes = append(c.Notes, rule)
+	c.Notes = append(c.Notes, ratioRule)
 	if m == nil {
 		c.Verdict, c.Ours = NotRun, "—"
 		c.Notes = append(c.Notes, fmt.Sprintf("No %s model at stage %q in the results (the quick profile runs Mamba and GPT-NeoX only).", archFamily[rc.arch], rc.stage))
@@ -252,7 +251,7 @@ func iclRatios(models []*iclModel, ks []int, opt bootstrap.Options) map[*iclMode
 // iclCaveats say how the ICL numbers were measured.
 func iclCaveats(opt bootstrap.Options) []string {
 	return []string{
-		fmt.Sprintf("Intervals: %d bootstrap resamples at 95%%; items resampled without task strata (the summaries do not record each item's task), seeds resampled per model; with few seeds the seed level under-covers.", opt.B),
+		fmt.Sprintf("Intervals: %d hierarchical bootstrap resamples at 95%%: each model's seeds resampled, then items within each drawn seed (without task strata: the summaries do not record each item's task), the item draw of a seed slot shared by the models compared; with 3 seeds the seed level under-covers.", opt.B),
 		"The tasks are the built-in suite's held-out-function multiple-choice families (the paper: standard lm-eval benchmarks); chance is 25%. Figure `fig3_icl_instruct`: left, accuracy vs shots with the chance line; right, the gain over zero-shot per k; solid pretrained, dashed instruction-tuned, bands 95% CIs.",
 	}
 }

@@ -24,6 +24,8 @@ const (
 	Partly        = "partly reproduces"
 	DoesNot       = "does not reproduce"
 	CannotSpeak   = "not testable at this scale"
+	Inconclusive  = "inconclusive at this scale"
+	NoHardware    = "not testable on this hardware"
 	NotRun        = "not run"
 	Informational = "measured (no paper number)"
 )

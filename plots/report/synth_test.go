@@ -77,7 +77,8 @@ func synthMP() []store.Result {
 	add(mambaM(1), 0.1, 0.7, 3e-5)
 	add(pythiaS(0), 0.3, 0.5, 2e-5)
 	add(pythiaS(1), 0.1, 0.3, 1e-5)
-	add(llamaS(0), 0.0, 0.2, 5e-6) // one seed only
+	add(llamaS(0), 0.0, 0.2, 5e-6)
+	add(llamaS(1), 0.1, 0.2, 5e-6)
 	return rs
 }
 
@@ -91,6 +92,10 @@ func synthMPFT() []store.Result {
 			Train: summary.Train{Steps: 200, MeanLastLoss: summary.Num(2.5 + div/10), Skipped: map[bool]int{true: 1}[prec == "fp16"]}}
 		if method == "full" {
 			s.Trainable = m.Params
+		}
+		if method == "full" && prec == "fp32" { // the reference measures the noise floor
+			noise := map[string]float64{"Mamba": 0.2, "GPT-NeoX (Pythia)": 0.3}[m.Family]
+			s.NoiseDivPP = &noise
 		}
 		rs = append(rs, synthResult("mpft_peft", ax("model", m.Name, "precision", prec, "method", method, "seed", m.Seed), cfg, s))
 	}
