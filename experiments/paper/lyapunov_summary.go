@@ -15,7 +15,7 @@ func (ms *measurer) summarize(subj subject, params int, epsNames []string, units
 		Model: subj.name, Arch: subj.arch, Label: subj.label, Trained: subj.trained, Source: subj.source,
 		Radius: subj.radius, ParamCount: params, LayersPerDraw: subj.layersPerDraw,
 		Settings: summary.LyapunovSettings{
-			SeqLen: p.SeqLen, At: p.At, Eps: summary.Floats(ms.eps), EpsNames: epsNames, Draws: subj.draws,
+			SeqLen: p.SeqLen, At: p.At, Eps: summary.Floats(ms.eps), EpsNames: epsNames, EveryEps: summary.Floats(ms.every), Draws: subj.draws,
 			Tokens: fmt.Sprintf("%d ids drawn uniformly from the model's vocabulary (trial seed, stream \"tokens\")", p.SeqLen),
 			Floor:  summary.Float(p.Floor), Ceiling: summary.Float(p.Ceiling), Pattern: "±ε in every coordinate, random signs (seeded)",
 			CMax: summary.Float(p.CMax), RateTol: summary.Float(p.RateTol),
