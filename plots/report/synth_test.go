@@ -218,6 +218,13 @@ func layoutTrials(t *testing.T, root, experiment string, rs []store.Result) {
 		if err := os.WriteFile(filepath.Join(dir, store.SummaryFile), r.Summary, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		prov := `{"commit": "0123abc", "dirty": false, "blas": "go", "command": ["ssmlab", "reproduce", "--profile", "quick"], "start": "2026-11-30T10:00:00Z", "end": "2026-11-30T10:01:00Z"}`
+		if experiment == "icl_scale" { // one experiment from another run
+			prov = `{"commit": "4567def", "dirty": true, "blas": "onednn", "command": ["ssmlab", "run", "x.toml"], "start": "2026-12-01T10:00:00Z", "end": "2026-12-01T10:01:00Z"}`
+		}
+		if err := os.WriteFile(filepath.Join(dir, store.ProvenanceFile), []byte(prov), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		if err := store.MarkDone(dir, c.Hash); err != nil {
 			t.Fatal(err)
 		}
