@@ -29,6 +29,19 @@ type ICL struct {
 	Families     []FamilyAcc `json:"families"`
 	PretrainLoss float64     `json:"pretrain_loss"`
 	FinetuneLoss float64     `json:"finetune_loss,omitempty"`
+	// Recipe (stage instruct with a sweep) lists the instruction-tuning
+	// recipes tried, each with its held-out instruction loss; the model
+	// evaluated is the one with the lowest, whose loss is HeldOutLoss.
+	Recipe      []RecipePoint `json:"recipe,omitempty"`
+	HeldOutLoss *float64      `json:"held_out_loss,omitempty"`
+}
+
+// RecipePoint is one instruction-tuning recipe of a sweep.
+type RecipePoint struct {
+	LR          float64 `json:"lr"`
+	Alpha       float64 `json:"alpha,omitempty"` // LoRA alpha (0: full fine-tuning)
+	HeldOutLoss float64 `json:"held_out_loss"`
+	Chosen      bool    `json:"chosen"`
 }
 
 // FamilyAcc is a task family's mean accuracy per shot count.

@@ -22,6 +22,9 @@ func init() {
 	for _, c := range ratioClaims {
 		ph = append(ph, c.claim())
 	}
+	for _, d := range directionClaims {
+		ph = append(ph, d.claim())
+	}
 	Register(Experiment{Name: "icl_instruct", Order: 50, Build: buildICLInstruct, Placeholder: ph})
 }
 
@@ -231,6 +234,12 @@ func buildICLInstruct(rs []store.Result, out Out) ([]Claim, error) {
 		cs = append(cs, c)
 	}
 	cs[0].Notes = append(cs[0].Notes, iclCaveats(opt)...)
+	if err := recipeFigure(models).Write(out.Figures); err != nil {
+		return nil, err
+	}
+	for _, d := range directionClaims {
+		cs = append(cs, directionClaimFrom(d, models, ks, opt))
+	}
 	return cs, nil
 }
 

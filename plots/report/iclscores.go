@@ -23,6 +23,10 @@ type iclModel struct {
 	shots                                        []int      // shot counts every seed has, increasing
 	scores                                       icl.Scores // [k][seed][item]
 	synthItems                                   int
+	// Instruction-tuning recipe (stage instruct): per seed, the held-out
+	// instruction loss of the chosen recipe and the sweep.
+	heldOut []float64
+	recipes [][]summary.RecipePoint
 	// Statistics (fractions; the figures and tables print points).
 	acc     map[int]bootstrap.Interval // per k
 	gainAt  map[int]bootstrap.Interval // acc_k − acc_0 per k > 0
@@ -53,6 +57,12 @@ func collectICL(sums []summary.ICL) (models []*iclModel, notes []string) {
 		}
 		m.seeds = append(m.seeds, s.Model.Seed)
 		perSeed[k] = append(perSeed[k], byK)
+		if s.HeldOutLoss != nil {
+			m.heldOut = append(m.heldOut, *s.HeldOutLoss)
+		}
+		if len(s.Recipe) > 0 {
+			m.recipes = append(m.recipes, s.Recipe)
+		}
 	}
 	for _, m := range models {
 		seeds := perSeed[key{m.name, m.stage}]

@@ -173,12 +173,20 @@ func TestICLInstructGolden(t *testing.T) {
 	for _, rc := range ratioClaims {
 		cs = append(cs, ratioClaimFrom(rc, models, ratios, ks))
 	}
+	cs = append(cs, directionClaimFrom(directionClaims[0], models, ks, opt))
 	noNaN(t, "claims", claimsText(cs))
+	if f := recipeFigure(models); len(f.Panels[0].Series) == 0 || len(f.Panels[1].Series) == 0 {
+		t.Error("the recipe figure is empty")
+	}
+	if !strings.Contains(strings.Join(cs[4].Notes, " "), "lr 0.0001: 1.240 (chosen)") {
+		t.Errorf("the direction row does not list the recipe sweep: %q", cs[4].Notes)
+	}
 	want := map[string]string{
 		"fig3-ratio-mamba-pretrained":  Reproduces,   // 37.5%, CI around it
 		"fig3-ratio-mamba2-pretrained": Partly,       // 37.5%, below 100 like 82
 		"fig3-ratio-mamba-instruct":    Inconclusive, // the Transformer gains nothing, but its CI reaches above 0: the ratio is undefined
 		"fig3-ratio-mamba2-instruct":   Inconclusive, // out-learns it, as 132% says, but the Transformer's CI reaches above 0
+		"fig3-direction-mamba":         Inconclusive, // the instruction-tuned ratio is undefined
 	}
 	got := verdicts(cs)
 	for id, v := range want {

@@ -151,6 +151,9 @@ func iclSummary(m summary.Model, stage string, n, acc0, gain int) summary.ICL {
 	s := summary.ICL{Model: m, Stage: stage, Shots: []int{0, 1, 3, 5}}
 	if stage == "instruct" {
 		s.Method, s.Precision = "lora_all", "bf16"
+		lo, hi := 1.2+float64(gain)/1000, 1.5
+		s.Recipe = []summary.RecipePoint{{LR: 1e-3, Alpha: 16, HeldOutLoss: hi}, {LR: 1e-4, Alpha: 16, HeldOutLoss: lo, Chosen: true}}
+		s.HeldOutLoss = &lo
 	}
 	for i, k := range s.Shots {
 		c := acc0

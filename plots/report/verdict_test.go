@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/metrics/bootstrap"
 )
 
@@ -243,4 +244,53 @@ func joinSpace(xs []string) string {
 		s += x
 	}
 	return s
+}
+
+func TestDirectionVerdict(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		name   string
+		diff   bootstrap.Interval
+		anyICL bool
+		want   string
+	}{
+		{"raised, CI above 0", iv(43, 10, 80), true, Reproduces},
+		{"lowered, CI below 0", iv(-40, -70, -5), true, DoesNot},
+		{"CI holds 0", iv(20, -15, 60), true, Inconclusive},
+		{"undefined", iv(20, nan, nan), true, Inconclusive},
+		{"no ICL anywhere", iv(20, 10, 30), false, CannotSpeak},
+	} {
+		if got := directionVerdict(c.diff, c.anyICL); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// The direction row on models whose ratios go from about 38% to about
+// 81% (reproduces) or down to about 12% (does not).
+func TestDirectionClaimFromScores(t *testing.T) {
+	build := func(mambaInstructGain int) []*iclModel {
+		var sums []summary.ICL
+		for seed := int64(0); seed < 3; seed++ {
+			sums = append(sums,
+				iclSummary(pythiaM(seed), "pretrained", 400, 100, 80),
+				iclSummary(mambaM(seed), "pretrained", 400, 100, 30),
+				iclSummary(pythiaM(seed), "instruct", 400, 100, 80),
+				iclSummary(mambaM(seed), "instruct", 400, 100, mambaInstructGain))
+		}
+		models, _ := collectICL(sums)
+		computeICL(models, commonKs(models), bootstrap.Options{B: 400, Level: 0.95, Seed: 1})
+		return models
+	}
+	opt := bootstrap.Options{B: 400, Level: 0.95, Seed: 1}
+	for _, c := range []struct {
+		gain int
+		want string
+	}{{65, Reproduces}, {10, DoesNot}} {
+		models := build(c.gain)
+		cl := directionClaimFrom(directionClaims[0], models, commonKs(models), opt)
+		if cl.Verdict != c.want {
+			t.Errorf("Mamba's instruct gain %d: %q, want %q (%s)", c.gain, cl.Verdict, c.want, cl.Ours)
+		}
+	}
 }
