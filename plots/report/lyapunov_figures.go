@@ -33,6 +33,15 @@ func lyapColor(label string) int {
 	return ((h % len(plots.Palette)) + len(plots.Palette)) % len(plots.Palette)
 }
 
+// lyapMarker tells a trained subject from the same family at init, which
+// share a colour: circles at init, squares trained.
+func lyapMarker(t lyapTrial) string {
+	if t.s.Trained {
+		return "square"
+	}
+	return "circle"
+}
+
 // epsColumns picks the perturbation sizes the deviation figure shows: the
 // fp16 and bf16 roundings when the trials ran them, else the first two.
 func epsColumns(ts []lyapTrial) []string {
@@ -144,7 +153,8 @@ func lyapDeviationFigure(ts []lyapTrial) plots.Figure {
 	for _, r := range rows {
 		var row []plots.Panel
 		for _, eps := range cols {
-			p := plots.Panel{Title: r.title + ", " + epsTitle(eps), XLabel: "steps after perturbation N (tokens)", YLabel: r.ylabel, LogY: true}
+			p := plots.Panel{Title: r.title + ", " + epsTitle(eps), XLabel: "steps after perturbation N (tokens)", YLabel: r.ylabel, LogY: true,
+				Note: "solid: at init; dotted: trained; dashed: bound C·ε·e^{Nζ}"}
 			var bounds []plots.Series
 			for _, t := range ts {
 				kind, q, ok := r.pick(t)
@@ -154,7 +164,9 @@ func lyapDeviationFigure(ts []lyapTrial) plots.Figure {
 				}
 				color := lyapColor(t.s.Label)
 				label := fmt.Sprintf("%s %s (%d)", shortLabel(t.s.Label), unitWord(t, kind), c.Units)
-				p.Series = append(p.Series, curveSeries(c, label, color, kind == summary.UnitLayer))
+				cs := curveSeries(c, label, color, kind == summary.UnitLayer)
+				cs.Dotted = t.s.Trained // same family, same colour: init solid, trained dotted
+				p.Series = append(p.Series, cs)
 				if kind == summary.UnitLayer && q == summary.QuantityState && !math.IsNaN(float64(c.ZetaMax)) {
 					bounds = append(bounds, boundSeries(c, t.s.Label, color))
 				}
@@ -184,7 +196,7 @@ func boundSeries(c summary.DeviationCurve, label string, color int) plots.Series
 // lyapExponentsFigure: the exact ζ of every layer, QR against exact, and
 // QR's error against the run length.
 func lyapExponentsFigure(ts []lyapTrial) plots.Figure {
-	zeta := plots.Panel{Title: "exact maximal exponent of every layer", XLabel: "layer (sorted by −ζ)", YLabel: "decay rate −ζ per token (log scale)", LogY: true}
+	zeta := plots.Panel{Title: "exact maximal exponent of every layer", Note: "circles: at init; squares: trained", XLabel: "layer (sorted by −ζ)", YLabel: "decay rate −ζ per token (log scale)", LogY: true}
 	scatter := plots.Panel{Title: "QR against the exact spectrum", Note: "leading exponents, longest run", XLabel: "−λ exact per token (log scale)", YLabel: "−λ by QR per token (log scale)", LogX: true, LogY: true}
 	errs := plots.Panel{Title: "QR error against run length", XLabel: "steps averaged T (log scale)", YLabel: "max |λ_QR − λ_exact| (log scale)", LogX: true, LogY: true}
 	var notes []string
@@ -201,14 +213,14 @@ func lyapExponentsFigure(ts []lyapTrial) plots.Figure {
 			}
 		}
 		slices.Sort(z)
-		s := plots.Series{Label: fmt.Sprintf("%s (%d layers)", shortLabel(t.s.Label), len(z)), Points: true, NoLine: true, Color: color}
+		s := plots.Series{Label: fmt.Sprintf("%s (%d layers)", shortLabel(t.s.Label), len(z)), Points: true, NoLine: true, Color: color, Marker: lyapMarker(t)}
 		for i, v := range z {
 			s.X, s.Y = append(s.X, float64(i+1)), append(s.Y, v)
 		}
 		zeta.Series = append(zeta.Series, s)
 		notes = append(notes, fmt.Sprintf("%s %d/%d", shortLabel(t.s.Label), t.s.Stats.NonPositive, t.s.Stats.Layers))
 
-		sc := plots.Series{Label: shortLabel(t.s.Label) + " layers", Points: true, NoLine: true, Color: color}
+		sc := plots.Series{Label: shortLabel(t.s.Label) + " layers", Points: true, NoLine: true, Color: color, Marker: lyapMarker(t)}
 		for _, u := range t.s.Units {
 			if u.Kind != summary.UnitLayer || len(u.QR) == 0 {
 				continue
@@ -264,7 +276,7 @@ func qrErrorSeries(t lyapTrial, color int) plots.Series {
 		steps = append(steps, k)
 	}
 	slices.Sort(steps)
-	s := plots.Series{Label: shortLabel(t.s.Label) + " layers", Points: true, Color: color}
+	s := plots.Series{Label: shortLabel(t.s.Label) + " layers", Points: true, Color: color, Marker: lyapMarker(t), Dotted: t.s.Trained}
 	for _, k := range steps {
 		v := by[k]
 		s.X, s.Y = append(s.X, float64(k)), append(s.Y, summary.Quantile(v, 0.5))

@@ -201,6 +201,9 @@ func mpftFigure(d mpftData) plots.Figure {
 		}
 		div := plots.Panel{Title: title, XLabel: "method", YLabel: "|Δ accuracy| (pp)", Categories: cats, Note: barsNote("bars", spreadNote),
 			HLines: []plots.HLine{{Y: 0}}}
+		if fl := d.noiseFloor(); !math.IsNaN(fl) {
+			div.HLines = append(div.HLines, plots.HLine{Y: fl, Label: "noise floor: fp32 full FT, other seed"})
+		}
 		kl := plots.Panel{Title: title + ": KL(ref ‖ model)", XLabel: "method", YLabel: "mean KL (nats)", Categories: cats, LogY: true, Note: barsNote("dots", spreadNote)}
 		for i, f := range d.families {
 			b := plots.Bars{Label: f, Color: familyColor(f)}
