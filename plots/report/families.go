@@ -154,14 +154,6 @@ func spreadOf(xs []float64) spread {
 	return s
 }
 
-// sd0 is the standard deviation, 0 when there is none (one seed).
-func (s spread) sd0() float64 {
-	if math.IsNaN(s.SD) {
-		return 0
-	}
-	return s.SD
-}
-
 // mean is the mean, NaN when there is no value (also for the zero spread
 // that a missing map entry gives).
 func (s spread) mean() float64 {
