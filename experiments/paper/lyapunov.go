@@ -30,7 +30,9 @@ import (
 //     perturbation of all states and the input embedding, logit deviation),
 //     or a Transformer's logit deviation after perturbing one input
 //     embedding, the comparable statistic of a model without a fixed-size
-//     state (DESIGN section 6).
+//     state to perturb);
+//   - with params.every_eps, the same units under rounding-like noise at
+//     every token from t0 on (the input moved by fresh ±ε each step).
 //
 // summary.json is a summary.Lyapunov. Everything runs in fp32 and is
 // deterministic in the trial seed; draws run in parallel (GOMAXPROCS) and

@@ -151,6 +151,14 @@ func TestLyapunovReportReproduces(t *testing.T) {
 	if !strings.Contains(ck.Ours, "bound held on 6/6") || !strings.Contains(notes, "ρ = 2: QR λ_max 0.09") || !strings.Contains(notes, "GPT-NeoX (init) logit deviation ∝ N^-0.5") {
 		t.Errorf("check: %s; notes %s", ck.Ours, notes)
 	}
+	// The GPT-NeoX deviation decays too (N^-0.5): the report must say that
+	// this does not separate Mamba from Transformers.
+	if !strings.Contains(notes, "The Transformers behave the same here") {
+		t.Errorf("check notes do not say the Transformers decay too: %s", notes)
+	}
+	if th := claimByID(t, cs, "theorem1"); !strings.Contains(strings.Join(th.Notes, " "), "By construction (checks the implementation") {
+		t.Errorf("theorem1 does not say ζ ≤ 0 holds by construction: %q", th.Notes)
+	}
 	for _, f := range []string{"lyapunov_deviation.png", "lyapunov_deviation.svg", "lyapunov_exponents.png"} {
 		if st, err := os.Stat(filepath.Join(out.Figures, f)); err != nil || st.Size() < 1000 {
 			t.Errorf("%s: %v", f, err)

@@ -252,7 +252,7 @@ func mpClaim(d mpData, rs []store.Result, opt bootstrap.Options) Claim {
 	c.Notes = append(c.Notes,
 		mpRule,
 		"Logit level (mean KL(fp32 ‖ p), nats): "+strings.Join(kls, "; ")+".",
-		"At this scale one flipped item moves accuracy by 100/(items) points, so accuracy divergences are coarse; the KL and max |Δlogit| columns of the table resolve smaller differences. fp16/bf16 are emulated by rounding at PyTorch-autocast points in float32 storage (DESIGN section 4).",
+		"At this scale one flipped item moves accuracy by 100/(items) points, so accuracy divergences are coarse; the KL and max |Δlogit| columns of the table resolve smaller differences. fp16/bf16 are emulated: values are stored in float32 and rounded to 16 bits where PyTorch's autocast would compute in 16 bits.",
 		"Figure `table1_mp_divergence`: left, accuracy divergence per family and precision (bars, whiskers ± 1 sd over seeds); right, mean KL on a log axis (a family with zero KL has no dot).")
 	return c
 }
