@@ -203,12 +203,12 @@ func (Lyapunov) Run(c *experiments.Context) error {
 		return err
 	}
 	tokens := randomTokens(c.Rand("tokens"), first.VocabSize(), p.SeqLen)
-	every, _, err := parseEps("every_eps", p.EveryEps, true)
+	every, everyNames, err := parseEps("every_eps", p.EveryEps, true)
 	if err != nil {
 		return err
 	}
 	ms := newMeasurer(p, eps, tokens)
-	ms.every = every
+	ms.every, ms.everyNames = every, everyNames
 	var done lyapCheckpoint
 	if path, _, ok := c.Checkpoints.Latest(); ok {
 		if err := readCheckpoint(path, &done); err != nil {

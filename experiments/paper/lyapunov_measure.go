@@ -20,11 +20,12 @@ import (
 
 // measurer holds what every unit of a trial shares.
 type measurer struct {
-	p      *LyapunovParams
-	eps    []float64
-	every  []float64 // sizes of the every-step perturbation
-	tokens []int
-	stride int // curve points kept
+	p          *LyapunovParams
+	eps        []float64
+	every      []float64 // sizes of the every-step perturbation
+	everyNames []string
+	tokens     []int
+	stride     int // curve points kept
 }
 
 func newMeasurer(p *LyapunovParams, eps []float64, tokens []int) *measurer {
@@ -38,6 +39,9 @@ type unitResult struct {
 	Unit   summary.LyapunovUnit `json:"unit"`
 	State  [][]summary.Float    `json:"state,omitempty"` // per ε
 	Output [][]summary.Float    `json:"output"`          // per ε
+	// EveryOutput is the output deviation under noise at every token, per
+	// every-step ε.
+	EveryOutput [][]summary.Float `json:"every_output,omitempty"`
 }
 
 func (u unitResult) logLine() map[string]any {
@@ -175,6 +179,7 @@ func (ms *measurer) measureRecurrent(ctx context.Context, sys stepper, jac lyapu
 		}
 		for e, eps := range ms.every {
 			u.Unit.Every = append(u.Unit.Every, everyOf(eps, zeta, pe.state[e].Max, pe.output[e].Max))
+			u.EveryOutput = append(u.EveryOutput, summary.Floats(strided(pe.output[e].Max, ms.stride)))
 		}
 	}
 	if qr && jac != nil {
@@ -298,7 +303,9 @@ func (ms *measurer) measureSequence(m lm.Model, draw int) (unitResult, error) {
 		return u, err
 	}
 	for e, eps := range ms.every {
-		u.Unit.Every = append(u.Unit.Every, everyOf(eps, math.NaN(), nil, devs[len(ms.eps)+e].Max))
+		d := devs[len(ms.eps)+e].Max
+		u.Unit.Every = append(u.Unit.Every, everyOf(eps, math.NaN(), nil, d))
+		u.EveryOutput = append(u.EveryOutput, summary.Floats(strided(d, ms.stride)))
 	}
 	for e, eps := range ms.eps {
 		d := devs[e].Max

@@ -48,6 +48,9 @@ const (
 const (
 	QuantityState  = "state"
 	QuantityOutput = "output"
+	// QuantityEveryOutput is the output deviation under noise at every
+	// token (Settings.EveryEps).
+	QuantityEveryOutput = "every_output"
 )
 
 // LyapunovSettings records how the trial measured.

@@ -143,11 +143,18 @@ func lyapDeviationFigure(ts []lyapTrial) plots.Figure {
 		{"whole-model logits", "max |δ logit| (log scale)", func(t lyapTrial) (string, string, bool) {
 			return summary.UnitModel, summary.QuantityOutput, t.s.Stats.Models > 0
 		}},
+		{"SSM layer output, noise at every token", "max |δ layer output| (log scale)", func(t lyapTrial) (string, string, bool) {
+			return summary.UnitLayer, summary.QuantityEveryOutput, layerSubject(t)
+		}},
+		{"whole-model logits, noise at every token", "max |δ logit| (log scale)", func(t lyapTrial) (string, string, bool) {
+			return summary.UnitModel, summary.QuantityEveryOutput, t.s.Stats.Models > 0
+		}},
 	}
 	f := plots.Figure{Name: "lyapunov_deviation", Cols: len(cols), Width: 6.5 * float64(len(cols)),
 		Caption: "Deviation after perturbing state and input by ±ε at t0 (N = 0), against the steps after the perturbation N. " +
 			"Rows: the state of single SSM layers (Theorem 1's max|F^N(x,u) − F^N(x+ε,u+ε)|) and of the tanh RNN control; the SSM layers' outputs; " +
-			"the logits of whole models after perturbing one input embedding (Transformers have no fixed-size state). " +
+			"the logits of whole models after perturbing one input embedding (Transformers have no fixed-size state); " +
+			"the last two rows: the same outputs under fresh ±ε noise on every token's input from t0 on (rounding-like noise at every step; a deviation that levels off is bounded). " +
 			"Lines: median over units (layers, models or RNN draws; the count in the legend); bands (SSM layers): 10th–90th percentiles; dashed: the bound C·ε·e^{Nζ} with ζ the largest exact exponent and C the largest constant over the layers. " +
 			"Curves stop where they reach float32 rounding noise."}
 	for _, r := range rows {
