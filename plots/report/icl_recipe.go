@@ -165,7 +165,31 @@ func recipeText(m *iclModel) string {
 		}
 		parts = append(parts, fmt.Sprintf("seed %d: %s", m.seeds[min(j, len(m.seeds)-1)], strings.Join(pts, ", ")))
 	}
-	return fmt.Sprintf("Recipe sweep of %s (held-out instruction loss): %s.", m.name, strings.Join(parts, "; "))
+	out := fmt.Sprintf("Recipe sweep of %s (held-out instruction loss): %s.", m.name, strings.Join(parts, "; "))
+	if edge := edgeChoices(m); edge > 0 {
+		out += fmt.Sprintf(" %d of %d seeds chose the sweep's largest or smallest learning rate: the best recipe may lie outside the sweep.", edge, len(m.recipes))
+	}
+	return out
+}
+
+// edgeChoices counts the seeds whose chosen recipe has the sweep's largest
+// or smallest learning rate (with more than two rates swept).
+func edgeChoices(m *iclModel) int {
+	n := 0
+	for _, rs := range m.recipes {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		rates := map[float64]bool{}
+		for _, r := range rs {
+			lo, hi = math.Min(lo, r.LR), math.Max(hi, r.LR)
+			rates[r.LR] = true
+		}
+		for _, r := range rs {
+			if r.Chosen && len(rates) > 2 && (r.LR == lo || r.LR == hi) {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // recipeFigure: left, held-out instruction loss against learning rate per

@@ -295,3 +295,24 @@ func TestDirectionClaimFromScores(t *testing.T) {
 		}
 	}
 }
+
+func TestEdgeChoices(t *testing.T) {
+	sweep := func(chosen float64) []summary.RecipePoint {
+		var rs []summary.RecipePoint
+		for _, lr := range []float64{1e-4, 3e-4, 1e-3} {
+			rs = append(rs, summary.RecipePoint{LR: lr, HeldOutLoss: 1, Chosen: lr == chosen})
+		}
+		return rs
+	}
+	m := &iclModel{name: "m", seeds: []int64{0, 1, 2}, recipes: [][]summary.RecipePoint{sweep(1e-3), sweep(3e-4), sweep(1e-4)}}
+	if n := edgeChoices(m); n != 2 {
+		t.Errorf("%d seeds at an edge, want 2 (1e-3 and 1e-4)", n)
+	}
+	if s := recipeText(m); !strings.Contains(s, "2 of 3 seeds chose the sweep's largest or smallest") {
+		t.Errorf("recipe text %q", s)
+	}
+	two := &iclModel{name: "m", seeds: []int64{0}, recipes: [][]summary.RecipePoint{{{LR: 1e-3, Chosen: true}, {LR: 1e-4}}}}
+	if n := edgeChoices(two); n != 0 {
+		t.Errorf("a two-rate sweep has no inside: %d", n)
+	}
+}
