@@ -138,6 +138,10 @@ func directionClaimFrom(dc directionClaim, models []*iclModel, ks []int, opt boo
 		fmtFixed(diff.Estimate, 0), ciPart, fmtFixed(dc.to-dc.from, 0),
 		pre.family, gainText(pre.gain), gainText(ins.gain), preRef.family, gainText(preRef.gain), gainText(insRef.gain))
 	c.Setting = fmt.Sprintf("%s vs %s, pretrained and instruction-tuned (%s, %s; recipe per model by held-out instruction loss), %d seed(s) each", pre.name, preRef.name, methodLabel(ins.method), ins.precision, len(ins.seeds))
+	if a, b := spreadOf(ins.heldOut), spreadOf(insRef.heldOut); a.N > 0 && b.N > 0 {
+		c.Notes = append(c.Notes, fmt.Sprintf("Held-out instruction loss of the chosen recipes (mean over seeds): %s %s, %s %s, so the instruction-tuned models are compared at %s instruction loss.",
+			ins.family, fmtFixed(a.Mean, 3), insRef.family, fmtFixed(b.Mean, 3), map[bool]string{true: "matched (within 5%)", false: "different"}[math.Abs(a.Mean-b.Mean) <= 0.05*math.Max(a.Mean, b.Mean)]))
+	}
 	if r := recipeText(ins); r != "" {
 		c.Notes = append(c.Notes, r)
 	}

@@ -178,6 +178,9 @@ func TestICLInstructGolden(t *testing.T) {
 	if f := recipeFigure(models); len(f.Panels[0].Series) == 0 || len(f.Panels[1].Series) == 0 {
 		t.Error("the recipe figure is empty")
 	}
+	if !strings.Contains(strings.Join(cs[4].Notes, " "), "compared at matched (within 5%) instruction loss") {
+		t.Errorf("the direction row does not compare the instruction losses: %q", cs[4].Notes)
+	}
 	if !strings.Contains(strings.Join(cs[4].Notes, " "), "lr 0.0001: 1.240 (chosen)") {
 		t.Errorf("the direction row does not list the recipe sweep: %q", cs[4].Notes)
 	}
