@@ -56,7 +56,28 @@ func (f Figure) Write(dir string) error {
 			}
 		}
 	}
-	W, H := vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch
+	// Legends go in a strip right of each panel's axes, never over data:
+	// each plot's legend is taken out and drawn there, and the figure
+	// widens by the widest legend per column.
+	legends := make([][]plot.Legend, rows)
+	var legendW vg.Length
+	for r := range grid {
+		legends[r] = make([]plot.Legend, cols)
+		for c, p := range grid[r] {
+			if p == nil {
+				continue
+			}
+			legends[r][c] = p.Legend
+			p.Legend = plot.NewLegend()
+			rect := legends[r][c].Rectangle(draw.Canvas{})
+			legendW = max(legendW, rect.Max.X-rect.Min.X)
+		}
+	}
+	strip := vg.Length(0)
+	if legendW > 0 {
+		strip = legendW + 3*vg.Millimeter
+	}
+	W, H := vg.Length(w)*vg.Inch+strip*vg.Length(cols), vg.Length(h)*vg.Inch
 	for _, format := range []string{"svg", "png"} {
 		var canvas vg.CanvasWriterTo
 		if format == "svg" {
@@ -72,9 +93,19 @@ func (f Figure) Write(dir string) error {
 		canvases := plot.Align(grid, tiles, dc)
 		for r := range grid {
 			for c, p := range grid[r] {
-				if p != nil {
-					p.Draw(canvases[r][c])
+				if p == nil {
+					continue
 				}
+				cv := canvases[r][c]
+				if strip > 0 {
+					lc := cv
+					cv.Max.X -= strip
+					lc.Min.X = cv.Max.X + 3*vg.Millimeter
+					leg := legends[r][c]
+					leg.Top, leg.Left = true, true
+					leg.Draw(lc)
+				}
+				p.Draw(cv)
 			}
 		}
 		var buf bytes.Buffer
@@ -150,13 +181,12 @@ func buildPanel(pn Panel) *plot.Plot {
 	return p
 }
 
-// headroom raises the top of the y axis so the legend, drawn in the top
-// right corner, does not cover the data.
-// Without bars (which stand on zero), the bottom gets a little room too,
-// so that no point sits on the x axis.
+// headroom leaves a little room above the data (the legend is drawn
+// outside the axes, see Write). Without bars (which stand on zero), the
+// bottom gets a little room too, so that no point sits on the x axis.
 func headroom(p *plot.Plot, bars bool) {
 	if lo, hi := p.Y.Min, p.Y.Max; hi > lo {
-		p.Y.Max = hi + 0.3*(hi-lo)
+		p.Y.Max = hi + 0.05*(hi-lo)
 		if !bars {
 			p.Y.Min = lo - 0.05*(hi-lo)
 		}
@@ -207,6 +237,9 @@ func addSeries(p *plot.Plot, s Series) {
 			return
 		}
 		l.Color, l.Width = c, vg.Points(1.5)
+		if s.Dotted {
+			l.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+		}
 		if s.Dashed {
 			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 		}

@@ -15,6 +15,7 @@ type Series struct {
 	Lo     []float64 `json:"lo,omitempty"` // lower edge of the band or error bar
 	Hi     []float64 `json:"hi,omitempty"` // upper edge
 	Dashed bool      `json:"dashed,omitempty"`
+	Dotted bool      `json:"dotted,omitempty"` // a third line style (Dashed wins)
 	Points bool      `json:"points,omitempty"` // draw markers (and error bars, if Lo/Hi are set, instead of a band)
 	NoLine bool      `json:"no_line,omitempty"`
 	Marker string    `json:"marker,omitempty"` // with Points: circle (default), square, triangle, ring, cross

@@ -54,3 +54,22 @@ func TestSFTDataTargetsOnlyTheResponse(t *testing.T) {
 		t.Fatalf("cut: ids %v targets %v", ids, tg)
 	}
 }
+
+func TestSplitHeldOut(t *testing.T) {
+	ex := make([]Example, 25)
+	for i := range ex {
+		ex[i] = Example{Prompt: []int{i}}
+	}
+	tr, held := splitHeldOut(ex, 10)
+	if len(tr) != 23 || len(held) != 2 || held[0].Prompt[0] != 9 || held[1].Prompt[0] != 19 {
+		t.Fatalf("train %d, held %v", len(tr), held)
+	}
+	for _, e := range tr {
+		if e.Prompt[0]%10 == 9 {
+			t.Fatalf("held-out example %d is also trained on", e.Prompt[0])
+		}
+	}
+	if tr, held := splitHeldOut(ex, 0); len(tr) != 25 || held != nil {
+		t.Fatalf("k = 0 held %d out", len(held))
+	}
+}

@@ -28,6 +28,9 @@ type FinetuneSpec struct {
 	Train      config.Train     `json:"train"`
 	Data       config.Dataset   `json:"data"`
 	Seed       int64            `json:"seed"`
+	// HeldOutEvery > 0 holds every HeldOutEvery-th instruction example out
+	// of training and measures the trained model's loss on them.
+	HeldOutEvery int `json:"held_out_every,omitempty"`
 }
 
 // Label implements experiments.Labeler.
@@ -94,6 +97,7 @@ func (finetuneBuilder) Build(ctx *experiments.Context) error {
 	if err != nil {
 		return err
 	}
+	ex, held := splitHeldOut(ex, spec.HeldOutEvery)
 	data, err := newSFTData(ex, spec.Train.BatchSize, spec.Train.SeqLen, tok.EOS(), uint64(spec.Seed)^0x5bd1e995)
 	if err != nil {
 		return err
@@ -116,6 +120,12 @@ func (finetuneBuilder) Build(ctx *experiments.Context) error {
 		return err
 	}
 	_, trainable := nn.Count(m.Params())
+	var heldLoss *float64
+	if len(held) > 0 {
+		l := heldOutLoss(m, held, spec.Train.BatchSize, spec.Train.SeqLen, tok.EOS())
+		heldLoss = &l
+		ctx.Progress.Printf("held-out instruction loss %.4f on %d examples", l, len(held))
+	}
 	if adapters != nil {
 		if err := adapters.Save(ctx.Path("adapter")); err != nil {
 			return err
@@ -130,7 +140,8 @@ func (finetuneBuilder) Build(ctx *experiments.Context) error {
 		return err
 	}
 	return ctx.WriteSummary(summary.Finetune{Arch: base.Arch(), Params: ParamCount(base), Trainable: trainable,
-		Method: spec.MethodName, Precision: spec.Precision.String(), Train: trainSummary(s), Examples: len(ex)})
+		Method: spec.MethodName, Precision: spec.Precision.String(), Train: trainSummary(s), Examples: len(ex),
+		HeldOut: len(held), HeldOutLoss: heldLoss})
 }
 
 func init() { experiments.RegisterArtifact("finetune", finetuneBuilder{}) }

@@ -30,7 +30,9 @@ import (
 //     perturbation of all states and the input embedding, logit deviation),
 //     or a Transformer's logit deviation after perturbing one input
 //     embedding, the comparable statistic of a model without a fixed-size
-//     state (docs/metrics.md).
+//     state to perturb; docs/metrics.md);
+//   - with params.every_eps, the same units under rounding-like noise at
+//     every token from t0 on (the input moved by fresh ±ε each step).
 //
 // summary.json is a summary.Lyapunov. Everything runs in fp32 and is
 // deterministic in the trial seed; draws run in parallel (GOMAXPROCS) and
@@ -48,8 +50,11 @@ type LyapunovParams struct {
 	At       int            `toml:"at" json:"at"`           // t0, where state and input are perturbed
 	// Eps are the perturbation sizes: presets fp16 (2^-11, one fp16
 	// rounding of a value near 1), bf16 (2^-8), 1e-2, 1e-1, or numbers.
-	Eps   []string `toml:"eps" json:"eps"`
-	Vocab int      `toml:"vocab" json:"vocab"` // vocabulary of from-scratch specs that leave vocab at 0
+	Eps []string `toml:"eps" json:"eps"`
+	// EveryEps are the sizes of the every-step perturbation (rounding-like
+	// noise: the input moved by fresh ±ε at every token from t0 on), as Eps.
+	EveryEps []string `toml:"every_eps" json:"every_eps"`
+	Vocab    int      `toml:"vocab" json:"vocab"` // vocabulary of from-scratch specs that leave vocab at 0
 
 	QRUnits int   `toml:"qr_units" json:"qr_units"` // layer units (in draw order) that also get QR; recurrent model units always do
 	QRK     int   `toml:"qr_k" json:"qr_k"`         // leading exponents QR computes
@@ -80,7 +85,7 @@ type LyapunovParams struct {
 // NewParams implements experiments.ParamsKind.
 func (Lyapunov) NewParams() any {
 	return &LyapunovParams{
-		Draws: 8, SeqLen: 512, At: 32, Eps: []string{"fp16", "bf16", "1e-2", "1e-1"}, Vocab: 256,
+		Draws: 8, SeqLen: 512, At: 32, Eps: []string{"fp16", "bf16", "1e-2", "1e-1"}, EveryEps: []string{"fp16", "bf16"}, Vocab: 256,
 		QRUnits: 10, QRK: 8, QRSkip: 32,
 		Floor: 1e-5, Ceiling: 0.1, CMax: 10, RateTol: 0.25,
 		Points: 400, CheckpointEvery: 25,
@@ -88,7 +93,7 @@ func (Lyapunov) NewParams() any {
 }
 
 // Version implements experiments.Versioned.
-func (Lyapunov) Version() string { return "1" }
+func (Lyapunov) Version() string { return "2" }
 
 // Check implements experiments.Checker.
 func (Lyapunov) Check(t *config.Trial) error {
@@ -97,6 +102,9 @@ func (Lyapunov) Check(t *config.Trial) error {
 		return fmt.Errorf("lyapunov needs a model: set model (a [models.NAME]) or sweep it")
 	}
 	if _, _, err := p.epsValues(); err != nil {
+		return err
+	}
+	if _, _, err := parseEps("every_eps", p.EveryEps, true); err != nil {
 		return err
 	}
 	switch {
@@ -129,12 +137,18 @@ func (Lyapunov) Check(t *config.Trial) error {
 
 // epsValues parses Eps: preset names or numbers.
 func (p *LyapunovParams) epsValues() ([]float64, []string, error) {
-	if len(p.Eps) == 0 {
-		return nil, nil, fmt.Errorf("params.eps is empty: name at least one size (fp16, bf16, 1e-2, 1e-1 or a number)")
+	return parseEps("eps", p.Eps, false)
+}
+
+// parseEps parses the perturbation sizes of params.<key>: preset names or
+// numbers; empty is an error unless allowEmpty.
+func parseEps(key string, list []string, allowEmpty bool) ([]float64, []string, error) {
+	if len(list) == 0 && !allowEmpty {
+		return nil, nil, fmt.Errorf("params.%s is empty: name at least one size (fp16, bf16, 1e-2, 1e-1 or a number)", key)
 	}
 	var vals []float64
 	var names []string
-	for _, s := range p.Eps {
+	for _, s := range list {
 		v, ok := math.NaN(), false
 		for _, pr := range perturb.Presets {
 			if pr.Name == s {
@@ -144,7 +158,7 @@ func (p *LyapunovParams) epsValues() ([]float64, []string, error) {
 		if !ok {
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil || !(f > 0) || math.IsInf(f, 1) {
-				return nil, nil, fmt.Errorf("params.eps: %q is neither a preset (fp16, bf16, 1e-2, 1e-1) nor a positive number", s)
+				return nil, nil, fmt.Errorf("params.%s: %q is neither a preset (fp16, bf16, 1e-2, 1e-1) nor a positive number", key, s)
 			}
 			v = f
 		}
@@ -190,7 +204,12 @@ func (Lyapunov) Run(c *experiments.Context) error {
 		return err
 	}
 	tokens := randomTokens(c.Rand("tokens"), first.VocabSize(), p.SeqLen)
+	every, everyNames, err := parseEps("every_eps", p.EveryEps, true)
+	if err != nil {
+		return err
+	}
 	ms := newMeasurer(p, eps, tokens)
+	ms.every, ms.everyNames = every, everyNames
 	var done lyapCheckpoint
 	if path, _, ok := c.Checkpoints.Latest(); ok {
 		if err := readCheckpoint(path, &done); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"sync"
 
@@ -17,14 +16,17 @@ import (
 	"github.com/ssmlab/ssmlab/models/mamba2"
 	"github.com/ssmlab/ssmlab/models/rnn"
 	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/stat"
 )
 
 // measurer holds what every unit of a trial shares.
 type measurer struct {
-	p      *LyapunovParams
-	eps    []float64
-	tokens []int
-	stride int // curve points kept
+	p          *LyapunovParams
+	eps        []float64
+	every      []float64 // sizes of the every-step perturbation
+	everyNames []string
+	tokens     []int
+	stride     int // curve points kept
 }
 
 func newMeasurer(p *LyapunovParams, eps []float64, tokens []int) *measurer {
@@ -38,6 +40,9 @@ type unitResult struct {
 	Unit   summary.LyapunovUnit `json:"unit"`
 	State  [][]summary.Float    `json:"state,omitempty"` // per ε
 	Output [][]summary.Float    `json:"output"`          // per ε
+	// EveryOutput is the output deviation under noise at every token, per
+	// every-step ε.
+	EveryOutput [][]summary.Float `json:"every_output,omitempty"`
 }
 
 func (u unitResult) logLine() map[string]any {
@@ -148,7 +153,7 @@ func (ms *measurer) measureRecurrent(ctx context.Context, sys stepper, jac lyapu
 		zeta = spec(p.At, T, 1)[0]
 		u.Unit.Zeta, u.Unit.ZetaSeq = summary.Float(zeta), summary.Float(spec(0, T, 1)[0])
 	}
-	pr, err := pairRun(ctx, sys, inputs, ms.eps, p.At)
+	pr, err := pairRun(ctx, sys, inputs, ms.eps, p.At, false)
 	if err != nil {
 		return u, err
 	}
@@ -175,6 +180,16 @@ func (ms *measurer) measureRecurrent(ctx context.Context, sys stepper, jac lyapu
 		u.Unit.Eps = append(u.Unit.Eps, ue)
 		u.State = append(u.State, summary.Floats(strided(st, ms.stride)))
 		u.Output = append(u.Output, summary.Floats(strided(out, ms.stride)))
+	}
+	if len(ms.every) > 0 {
+		pe, err := pairRun(ctx, sys, inputs, ms.every, p.At, true)
+		if err != nil {
+			return u, err
+		}
+		for e, eps := range ms.every {
+			u.Unit.Every = append(u.Unit.Every, everyOf(eps, zeta, pe.state[e].Max, pe.output[e].Max))
+			u.EveryOutput = append(u.EveryOutput, summary.Floats(strided(pe.output[e].Max, ms.stride)))
+		}
 	}
 	if qr && jac != nil {
 		if u.Unit.QR, err = ms.runQR(ctx, jac, inputs, spec, model); err != nil {
@@ -272,7 +287,7 @@ func (ms *measurer) measureSequence(m lm.Model, draw int) (unitResult, error) {
 		}
 		return o
 	}
-	ref, pert := outputs(), outputs()
+	ref := outputs()
 	sm.Outputs(ref, in)
 	scale := 0.0
 	for _, y := range ref[at:] {
@@ -282,18 +297,70 @@ func (ms *measurer) measureSequence(m lm.Model, draw int) (unitResult, error) {
 	}
 	u.Unit.OutputScale = summary.Float(scale)
 	floor := ms.p.Floor * scale
-	su := signs(rand.New(rand.NewPCG(perturbSeed, 0x5eed)), sm.InputDim())
-	orig := slices.Clone(in[at])
-	for _, eps := range ms.eps {
-		for i, s := range su {
-			in[at][i] = orig[i] + eps*float64(s)
-		}
-		sm.Outputs(pert, in)
-		d := perturb.Deviations(ref[at:], pert[at:]).Max
+	ps := make([]perturb.Perturbation, len(ms.eps))
+	for e, eps := range ms.eps {
+		ps[e] = perturbation(eps, at, false)
+		ps[e].StateEps = 0 // no fixed-size state
+	}
+	for _, eps := range ms.every {
+		p := perturbation(eps, at, true)
+		p.StateEps = 0
+		ps = append(ps, p)
+	}
+	devs, err := perturb.OutputDeviations(sm, in, ps)
+	if err != nil {
+		return u, err
+	}
+	for e, eps := range ms.every {
+		d := devs[len(ms.eps)+e].Max
+		u.Unit.Every = append(u.Unit.Every, everyOf(eps, math.NaN(), nil, d))
+		u.EveryOutput = append(u.EveryOutput, summary.Floats(strided(d, ms.stride)))
+	}
+	for e, eps := range ms.eps {
+		d := devs[e].Max
 		u.Unit.Eps = append(u.Unit.Eps, summary.UnitEps{Eps: summary.Float(eps), StateRate: summary.NaN(), C: summary.NaN(), Excess: summary.NaN(),
 			OutputRate:  summary.Float(perturb.FitRate(d, perturb.FitOptions{From: 1, Floor: floor}).Rate),
 			OutputPower: summary.Float(powerLaw(d, floor)), StateFinal: summary.NaN(), OutputFinal: summary.Float(d[len(d)-1])})
 		u.Output = append(u.Output, summary.Floats(strided(d, ms.stride)))
 	}
 	return u, nil
+}
+
+// everyOf summarises an every-step perturbation run of size eps: final and
+// peak deviations, the accumulated bound's constant C (with ζ; state may be
+// nil for a model without a state) and the late slope of the output
+// deviation against log N.
+func everyOf(eps, zeta float64, state, output []float64) summary.UnitEvery {
+	ev := summary.UnitEvery{Eps: summary.Float(eps), StateFinal: summary.NaN(), StatePeak: summary.NaN(), C: summary.NaN(),
+		OutputFinal: summary.Float(output[len(output)-1]), OutputPeak: summary.Float(slices.Max(output)),
+		OutputSlope: summary.Float(lateSlope(output))}
+	if len(state) > 0 {
+		ev.StateFinal, ev.StatePeak = summary.Float(state[len(state)-1]), summary.Float(slices.Max(state))
+		if !math.IsNaN(zeta) {
+			b, c := perturb.AccumulatedBound(eps, zeta, len(state)), 0.0
+			for n, d := range state {
+				c = math.Max(c, d/b[n])
+			}
+			ev.C = summary.Float(c)
+		}
+	}
+	return ev
+}
+
+// lateSlope fits log d[N] against log N over the later half of N = 1..:
+// about 0 for a deviation that has levelled off, 1 for linear growth. NaN
+// when a deviation there is 0 or not finite.
+func lateSlope(d []float64) float64 {
+	var xs, ys []float64
+	for n := max(1, len(d)/2); n < len(d); n++ {
+		if !(d[n] > 0) || math.IsInf(d[n], 0) {
+			return math.NaN()
+		}
+		xs, ys = append(xs, math.Log(float64(n))), append(ys, math.Log(d[n]))
+	}
+	if len(xs) < 2 {
+		return math.NaN()
+	}
+	_, slope := stat.LinearRegression(xs, ys, nil, false)
+	return slope
 }

@@ -103,36 +103,65 @@ func TestTheoremOneOnRandomRealMambaLayers(t *testing.T) {
 }
 
 // pairRun's state deviations are perturb.Run's on the same system and
-// perturbation (random signs, the same seed): the kind's own paired run
-// only adds the outputs.
+// perturbation (random signs, the same seed), at t0 only and at every
+// token: the float32 runner with outputs computes what the float64 one does.
 func TestPairRunIsPerturbRun(t *testing.T) {
 	d := randomMambaLayer(t, 8, 5, 200)
 	sys, _ := d.layer(0)
 	eps := []float64{0x1p-11, 0x1p-8}
-	pr, err := pairRun(context.Background(), sys, d.inputs(0), eps, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
 	in := widen64(d.inputs(0))
-	for e, v := range eps {
-		g, err := perturb.Run(lyapunov.Widen(sys), in, make([]float64, sys.StateDim()),
-			perturb.Perturbation{StateEps: v, InputEps: v, At: 20, Kind: perturb.RandomSign, Seed: perturbSeed})
+	for _, every := range []bool{false, true} {
+		pr, err := pairRun(context.Background(), sys, d.inputs(0), eps, 20, every)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// N = 0 differs by the float32 rounding of x+ε, which pairRun
-		// stores and perturb.Run (float64) does not; every step narrows
-		// the perturbed state to float32 alike.
-		if r := pr.state[e].Max[0] / g.State.Max[0]; math.Abs(r-1) > 1e-3 {
-			t.Fatalf("ε %g: perturbation %v, perturb.Run %v", v, pr.state[e].Max[0], g.State.Max[0])
-		}
-		for n := 1; n < len(g.State.Max); n++ {
-			if g.State.Max[n] != pr.state[e].Max[n] || g.State.L2[n] != pr.state[e].L2[n] {
-				t.Fatalf("ε %g, N %d: pairRun %v, perturb.Run %v", v, n, pr.state[e].Max[n], g.State.Max[n])
+		for e, v := range eps {
+			g, err := perturb.Run(lyapunov.Widen(sys), in, make([]float64, sys.StateDim()), perturbation(v, 20, every))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// N = 0 differs by the float32 rounding of x+ε, which pairRun
+			// stores and perturb.Run (float64) does not; every step narrows
+			// the perturbed state to float32 alike.
+			if r := pr.state[e].Max[0] / g.State.Max[0]; math.Abs(r-1) > 1e-3 {
+				t.Fatalf("every %v, ε %g: perturbation %v, perturb.Run %v", every, v, pr.state[e].Max[0], g.State.Max[0])
+			}
+			for n := 1; n < len(g.State.Max); n++ {
+				if g.State.Max[n] != pr.state[e].Max[n] || g.State.L2[n] != pr.state[e].L2[n] {
+					t.Fatalf("every %v, ε %g, N %d: pairRun %v, perturb.Run %v", every, v, n, pr.state[e].Max[n], g.State.Max[n])
+				}
 			}
 		}
+		if len(pr.output[0].Max) != 180 {
+			t.Fatalf("%d outputs", len(pr.output[0].Max))
+		}
+		if !every && pr.convFlush != 4 {
+			t.Fatalf("conv flushed at N = %d, want 4", pr.convFlush)
+		}
+		if every && pr.convFlush != -1 {
+			t.Fatalf("with noise at every token the conv state never forgets, but flushed at N = %d", pr.convFlush)
+		}
 	}
-	if len(pr.output[0].Max) != 180 || pr.convFlush != 4 {
-		t.Fatalf("%d outputs, conv flushed at N = %d", len(pr.output[0].Max), pr.convFlush)
+}
+
+func TestEveryOfHandComputed(t *testing.T) {
+	n := 64
+	lin, flat, half := make([]float64, n), make([]float64, n), make([]float64, n)
+	b := perturb.AccumulatedBound(0.01, -0.1, n)
+	for i := range n {
+		lin[i], flat[i], half[i] = float64(i+1)*0x1p-8, 0x1p-8, b[i]/2
+	}
+	if s := lateSlope(flat); math.Abs(s) > 1e-12 {
+		t.Errorf("levelled-off deviation: slope %v, want 0", s)
+	}
+	if s := lateSlope(lin); math.Abs(s-1) > 0.05 {
+		t.Errorf("linear growth: slope %v, want about 1", s)
+	}
+	ev := everyOf(0.01, -0.1, half, flat)
+	if math.Abs(float64(ev.C)-0.5) > 1e-12 || float64(ev.StateFinal) != half[n-1] || float64(ev.OutputPeak) != 0x1p-8 {
+		t.Errorf("everyOf: %+v", ev)
+	}
+	if ev := everyOf(0.01, math.NaN(), nil, lin); !math.IsNaN(float64(ev.C)) || !math.IsNaN(float64(ev.StateFinal)) {
+		t.Errorf("a model without a state or ζ got %+v", ev)
 	}
 }

@@ -3,7 +3,6 @@ package paper
 import (
 	"context"
 	"math"
-	"math/rand/v2"
 	"slices"
 
 	"github.com/ssmlab/ssmlab/metrics/perturb"
@@ -28,105 +27,47 @@ type pairOut struct {
 // perturbSeed seeds the sign patterns of every perturbation.
 const perturbSeed = 0x1ee7
 
-// signs returns n random signs ±1 (seeded): the pattern of a perturbation
-// of size ε in every coordinate, max|δ| = ε as in Theorem 1. Random signs
-// are the pattern rounding makes; a constant shift (+ε everywhere) is
-// removed exactly by a LayerNorm, which would hide a GPT-NeoX's response.
-func signs(r *rand.Rand, n int) []float32 {
-	s := make([]float32, n)
-	for i := range s {
-		s[i] = 1
-		if r.IntN(2) == 0 {
-			s[i] = -1
-		}
-	}
-	return s
+// perturbation is Theorem 1's perturbation of size eps at t0 = at: the
+// state x_at and the input u_at moved by ±ε in every coordinate, random
+// signs (seeded; one pattern for every ε), max|δ| = ε as in Theorem 1.
+// Random signs are the pattern rounding makes; a constant shift (+ε
+// everywhere) is removed exactly by a LayerNorm, which would hide a
+// GPT-NeoX's response. With every, the input is moved by fresh random ±ε at
+// every token from at on: rounding-like noise at every step, as mixed
+// precision makes it.
+func perturbation(eps float64, at int, every bool) perturb.Perturbation {
+	return perturb.Perturbation{StateEps: eps, InputEps: eps, At: at, InputAll: every, Kind: perturb.RandomSign, Seed: perturbSeed}
 }
 
-// pairRun is perturb.Run with outputs for steppers (Theorem 1's
-// perturbation of state and input at t0 = at): it runs s from the zero
-// state over inputs once as reference and once per ε with the state x_at
-// and the input u_at both moved by ±ε in every coordinate (one sign
-// pattern for all ε), all trajectories side by side, so the reference is
-// computed once.
-func pairRun(ctx context.Context, s stepper, inputs [][]float32, eps []float64, at int) (pairOut, error) {
-	n, T := s.StateDim(), len(inputs)
-	x, xn := make([]float32, n), make([]float32, n)
-	for t := range at {
-		s.Step(xn, x, inputs[t])
-		x, xn = xn, x
-	}
-	rng := rand.New(rand.NewPCG(perturbSeed, 0x5eed))
-	sx, su := signs(rng, n), signs(rng, s.InputDim())
-	ys, yn := make([][]float32, len(eps)), make([]float32, n)
+// pairRun runs s from the zero state over inputs once as reference and
+// once per ε (perturb.RunMulti32), perturbed at t0 = at only, or with every
+// at every token from at on, and records when the conv shift register has
+// forgotten the perturbation.
+func pairRun(ctx context.Context, s stepper, inputs [][]float32, eps []float64, at int, every bool) (pairOut, error) {
+	ps := make([]perturb.Perturbation, len(eps))
 	for e, v := range eps {
-		ys[e] = make([]float32, n)
-		for i := range x {
-			ys[e][i] = x[i] + float32(v)*sx[i]
-		}
+		ps[e] = perturbation(v, at, every)
 	}
-	out := pairOut{state: make([]perturb.Series, len(eps)), output: make([]perturb.Series, len(eps)), convFlush: -1}
-	out.stateScale = maxAbs(x)
+	out := pairOut{convFlush: -1}
 	mask := s.ConvMask()
 	if mask == nil {
 		out.convFlush = 0
 	}
-	for e := range eps {
-		addDev(&out.state[e], x, ys[e])
-	}
-	ref, pert, ue := make([]float32, s.OutputDim()), make([]float32, s.OutputDim()), make([]float32, s.InputDim())
-	for t := at; t < T; t++ {
-		if (t-at)%256 == 255 {
-			if err := ctx.Err(); err != nil {
-				return out, err
-			}
+	observe := func(t int, ref []float32, pert [][]float32) {
+		if mask == nil {
+			return
 		}
-		s.StepOut(xn, ref, x, inputs[t])
-		x, xn = xn, x
-		out.stateScale = math.Max(out.stateScale, maxAbs(x))
-		out.outputScale = math.Max(out.outputScale, maxAbs(ref))
-		for e, v := range eps {
-			copy(ue, inputs[t])
-			if t == at {
-				for i := range ue {
-					ue[i] += float32(v) * su[i]
-				}
+		if convZero(ref, pert[0], mask) {
+			if out.convFlush < 0 {
+				out.convFlush = t - at + 1
 			}
-			s.StepOut(yn, pert, ys[e], ue)
-			ys[e], yn = yn, ys[e]
-			addDev(&out.state[e], x, ys[e])
-			addDev(&out.output[e], ref, pert)
-			if e == 0 && mask != nil {
-				if convZero(x, ys[0], mask) {
-					if out.convFlush < 0 {
-						out.convFlush = t - at + 1
-					}
-				} else {
-					out.convFlush = -1
-				}
-			}
+		} else {
+			out.convFlush = -1
 		}
 	}
-	return out, nil
-}
-
-func addDev(s *perturb.Series, a, b []float32) {
-	l2, mx := 0.0, 0.0
-	for i := range a {
-		d := math.Abs(float64(a[i]) - float64(b[i]))
-		l2 += d * d
-		mx = math.Max(mx, d)
-	}
-	s.L2 = append(s.L2, math.Sqrt(l2))
-	s.Max = append(s.Max, mx)
-}
-
-func maxAbs(x []float32) float64 {
-	m := 0.0
-	for _, v := range x {
-		m = math.Max(m, math.Abs(float64(v)))
-	}
-	return m
+	res, err := perturb.RunMulti32(ctx, s, inputs, make([]float32, s.StateDim()), ps, observe)
+	out.state, out.output, out.stateScale, out.outputScale = res.State, res.Output, res.StateScale, res.OutputScale
+	return out, err
 }
 
 func convZero(a, b []float32, mask []bool) bool {

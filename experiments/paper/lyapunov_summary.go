@@ -16,7 +16,7 @@ func (ms *measurer) summarize(subj subject, params int, epsNames []string, units
 		Model: subj.name, Arch: subj.arch, Label: subj.label, Trained: subj.trained, Source: subj.source,
 		Radius: subj.radius, ParamCount: params, LayersPerDraw: subj.layersPerDraw,
 		Settings: summary.LyapunovSettings{
-			SeqLen: p.SeqLen, At: p.At, Eps: summary.Floats(ms.eps), EpsNames: epsNames, Draws: subj.draws,
+			SeqLen: p.SeqLen, At: p.At, Eps: summary.Floats(ms.eps), EpsNames: epsNames, EveryEps: summary.Floats(ms.every), Draws: subj.draws,
 			Tokens: fmt.Sprintf("%d ids drawn uniformly from the model's vocabulary (trial seed, stream \"tokens\")", p.SeqLen),
 			Floor:  summary.Float(p.Floor), Ceiling: summary.Float(p.Ceiling), Pattern: "±ε in every coordinate, random signs (seeded)",
 			CMax: summary.Float(p.CMax), RateTol: summary.Float(p.RateTol),
@@ -34,6 +34,11 @@ func (ms *measurer) summarize(subj subject, params int, epsNames []string, units
 				}
 			}
 		}
+		for e := range ms.every {
+			if c, ok := ms.curve(units, kind, summary.QuantityEveryOutput, e, ms.everyNames[e]); ok {
+				s.Curves = append(s.Curves, c)
+			}
+		}
 	}
 	s.Stats = s.Aggregate()
 	return s
@@ -44,15 +49,22 @@ func (ms *measurer) summarize(subj subject, params int, epsNames []string, units
 func (ms *measurer) curve(units []unitResult, kind, quantity string, e int, name string) (summary.DeviationCurve, bool) {
 	var series [][]summary.Float
 	var floors []float64
-	c := summary.DeviationCurve{Kind: kind, Quantity: quantity, Eps: summary.Float(ms.eps[e]), EpsName: name,
+	eps := ms.eps
+	if quantity == summary.QuantityEveryOutput {
+		eps = ms.every
+	}
+	c := summary.DeviationCurve{Kind: kind, Quantity: quantity, Eps: summary.Float(eps[e]), EpsName: name,
 		ZetaMax: summary.NaN(), CMax: summary.NaN()}
 	for _, u := range units {
 		if u.Unit.Kind != kind {
 			continue
 		}
 		sr := u.Output
-		if quantity == summary.QuantityState {
+		switch quantity {
+		case summary.QuantityState:
 			sr = u.State
+		case summary.QuantityEveryOutput:
+			sr = u.EveryOutput
 		}
 		if len(sr) == 0 {
 			continue
@@ -78,7 +90,7 @@ func (ms *measurer) curve(units []unitResult, kind, quantity string, e int, name
 	}
 	n := len(series[0])
 	full := ms.p.SeqLen - ms.p.At + 1 // state N = 0..T-at
-	if quantity == summary.QuantityOutput {
+	if quantity != summary.QuantityState {
 		full-- // outputs j = 0..T-at-1
 	}
 	c.Units, c.N, c.Floor = len(series), stridedN(full, ms.stride), summary.Float(stats.Quantile(floors, 0.5))

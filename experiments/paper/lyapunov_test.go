@@ -88,8 +88,20 @@ func TestLyapunovKind(t *testing.T) {
 		t.Errorf("ρ = 0.5 RNN: rate %v, QR λ_max %v, DNS %v", st.ModelStateRate, st.LambdaMax, st.DNSMax)
 	}
 	neox := sums["gpt-neox"]
-	if st := neox.Stats; st.Models != 2 || !(st.ModelOutputPower < 0) || len(neox.Curves) != 2 {
+	// Two sizes of one perturbation at t0 and two of noise at every token
+	// (every_eps defaults to fp16 and bf16): four output curves.
+	if st := neox.Stats; st.Models != 2 || !(st.ModelOutputPower < 0) || len(neox.Curves) != 4 {
 		t.Errorf("gpt-neox: %d models, output power law %v, %d curves", st.Models, st.ModelOutputPower, len(neox.Curves))
+	}
+	for name, s := range sums {
+		for _, u := range s.Units {
+			if len(u.Every) != 2 || !(float64(u.Every[0].OutputPeak) > 0) {
+				t.Fatalf("%s unit %s %d/%d: every-step runs %+v, want 2 with a deviation", name, u.Kind, u.Draw, u.Layer, u.Every)
+			}
+			if u.Kind == summary.UnitLayer && !(float64(u.Every[0].C) > 0 && float64(u.Every[0].C) <= 10) {
+				t.Errorf("%s layer %d/%d: accumulated-bound constant C = %v", name, u.Draw, u.Layer, u.Every[0].C)
+			}
+		}
 	}
 	for _, c := range sums["mamba-layer"].Curves {
 		if c.Kind == summary.UnitLayer && c.Quantity == summary.QuantityState {

@@ -16,7 +16,9 @@ import (
 // precision (mixed-precision fine-tuning), then measure how far the result
 // diverges from fp32 full fine-tuning of the same base with the same data,
 // steps and seed: accuracy divergence on the k-shot tasks and logit-level
-// divergence on their prompts.
+// divergence on their prompts. The reference trial itself also measures
+// the noise floor: the divergence of an fp32 full fine-tuning that differs
+// only in its fine-tuning seed.
 type MPFT struct{}
 
 // MPFTParams is [params] of kind mpft.
@@ -30,12 +32,28 @@ type MPFTParams struct {
 func (MPFT) NewParams() any { return &MPFTParams{LogitTasks: 12, LogitShots: 5} }
 
 // Version implements experiments.Versioned.
-func (MPFT) Version() string { return "1" }
+func (MPFT) Version() string { return "2" }
 
 // reference is fp32 full fine-tuning of the same base.
 func reference(ft FinetuneSpec) FinetuneSpec {
 	ft.Method, ft.MethodName, ft.Precision = config.Method{}, "full", precision.FP32Policy
 	return ft
+}
+
+// noiseSeedOffset shifts the fine-tuning seed (data order, LoRA init; the
+// base keeps its own seed) of the reference's seed twin.
+const noiseSeedOffset = 1_000_003
+
+// seedTwin is the reference fine-tuned with another seed: what fp32 full
+// fine-tuning diverges from itself by chance, Fig. 1's noise floor. Only
+// the reference trial (fp32 full fine-tuning) builds it.
+func seedTwin(ft FinetuneSpec) (FinetuneSpec, bool) {
+	rf := reference(ft)
+	if ft.MethodName != rf.MethodName || ft.Precision != rf.Precision || ft.Method.LoRA() {
+		return FinetuneSpec{}, false
+	}
+	rf.Seed += noiseSeedOffset
+	return rf, true
 }
 
 // Check implements experiments.Checker.
@@ -62,7 +80,11 @@ func (MPFT) Needs(t *config.Trial) ([]experiments.Need, error) {
 	if err != nil {
 		return nil, err
 	}
-	return needsOf(ft, reference(ft)), nil
+	specs := []any{ft, reference(ft)}
+	if tw, ok := seedTwin(ft); ok {
+		specs = append(specs, tw)
+	}
+	return needsOf(specs...), nil
 }
 
 // Run implements experiments.Kind.
@@ -129,6 +151,22 @@ func (MPFT) Run(ctx *experiments.Context) error {
 		return err
 	}
 	out.MaxAbsLogit, out.MeanKL, out.ArgmaxFlip = summary.Float(ls.MaxAbsDiff), summary.Float(ls.MeanKL), summary.Float(ls.FlipRate)
+	if tw, ok := seedTwin(ft); ok {
+		spec, err := scoresSpec(t, ModelRef{Finetune: &tw}, p.EvalPrecision)
+		var tsc summary.Scores
+		if err == nil {
+			tsc, err = scores(ctx, spec)
+		}
+		if err != nil {
+			return err
+		}
+		noise, _, _, err := accDivergence(rsc, tsc, t.Eval.Shots)
+		if err != nil {
+			return err
+		}
+		out.NoiseDivPP = &noise
+		ctx.Progress.Printf("%s: fp32 full fine-tuning with another seed diverges %.2f pp (noise floor)", t.ModelName, noise)
+	}
 	ctx.Progress.Printf("%s %s %s: %.2f pp from fp32 full fine-tuning (KL %.2g)", t.ModelName, t.MethodName, t.Precision, out.DivPP, out.MeanKL)
 	return ctx.WriteSummary(out)
 }

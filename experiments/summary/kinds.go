@@ -33,6 +33,19 @@ type ICL struct {
 	// diverged (non-finite loss): the accuracies are those of a model with
 	// non-finite weights.
 	Diverged bool `json:"diverged,omitempty"`
+	// Recipe (stage instruct with a sweep) lists the instruction-tuning
+	// recipes tried, each with its held-out instruction loss; the model
+	// evaluated is the one with the lowest, whose loss is HeldOutLoss.
+	Recipe      []RecipePoint `json:"recipe,omitempty"`
+	HeldOutLoss *Float        `json:"held_out_loss,omitempty"`
+}
+
+// RecipePoint is one instruction-tuning recipe of a sweep.
+type RecipePoint struct {
+	LR          float64 `json:"lr"`
+	Alpha       float64 `json:"alpha,omitempty"` // LoRA alpha (0: full fine-tuning)
+	HeldOutLoss Float   `json:"held_out_loss"`
+	Chosen      bool    `json:"chosen"`
 }
 
 // FamilyAcc is a task family's mean accuracy per shot count.
@@ -91,6 +104,10 @@ type MPFT struct {
 	// diverged (non-finite loss): the accuracies and divergences are those
 	// of models with non-finite weights.
 	Diverged bool `json:"diverged,omitempty"`
+	// NoiseDivPP is set on the reference trial (fp32 full fine-tuning): the
+	// accuracy divergence (pp) of an fp32 full fine-tuning that differs from
+	// the reference only in its fine-tuning seed, the noise floor of Fig. 1.
+	NoiseDivPP *float64 `json:"noise_div_pp,omitempty"`
 }
 
 // Efficiency is the summary.json of kind "efficiency" (Fig. 2): training

@@ -50,6 +50,9 @@ const (
 const (
 	QuantityState  = "state"
 	QuantityOutput = "output"
+	// QuantityEveryOutput is the output deviation under noise at every
+	// token (Settings.EveryEps).
+	QuantityEveryOutput = "every_output"
 )
 
 // LyapunovSettings records how the trial measured.
@@ -58,6 +61,7 @@ type LyapunovSettings struct {
 	At       int      `json:"at"`        // t0: the perturbation's position
 	Eps      []Float  `json:"eps"`       // perturbation sizes, one per curve set
 	EpsNames []string `json:"eps_names"` // e.g. fp16 (2^-11), bf16 (2^-8)
+	EveryEps []Float  `json:"every_eps"` // sizes of the every-step perturbation
 	Draws    int      `json:"draws"`     // fresh initialisations (1 for a checkpoint)
 	Tokens   string   `json:"tokens"`    // how the token sequence was drawn	// Floor is float32 rounding noise relative to the reference run's
 	// largest |value|: a deviation at or below Floor·scale ends a fit and
@@ -99,6 +103,29 @@ type LyapunovUnit struct {
 	OutputScale Float     `json:"output_scale"`
 	QR          []QRRun   `json:"qr,omitempty"`
 	Eps         []UnitEps `json:"eps"` // one per Settings.Eps
+	// Every is the every-step perturbation, one per Settings.EveryEps.
+	Every []UnitEvery `json:"every,omitempty"`
+}
+
+// UnitEvery is what rounding-like noise did to a unit: from t0 on, the
+// input moved by fresh random ±ε at every token (and the state by ±ε at
+// t0), the deviation accumulating over N tokens.
+type UnitEvery struct {
+	Eps Float `json:"eps"`
+	// StateFinal and OutputFinal are max|δ| after the last token;
+	// StatePeak and OutputPeak the largest over the window.
+	StateFinal  Float `json:"state_final"`
+	OutputFinal Float `json:"output_final"`
+	StatePeak   Float `json:"state_peak"`
+	OutputPeak  Float `json:"output_peak"`
+	// C (SSM units) is max_N δ_state[N] / (ε·Σ_{j<=N} e^{jζ}): Theorem 1
+	// summed over one perturbation per step bounds the accumulated state
+	// deviation by C·ε·Σ e^{jζ} < C·ε/(1 − e^{ζ}); null without ζ.
+	C Float `json:"c"`
+	// OutputSlope is the slope of log max|δ output| against log N over the
+	// later half of the window: about 0 when the deviation has levelled
+	// off, 1 when it grows linearly (a random walk gives 1/2).
+	OutputSlope Float `json:"output_slope"`
 }
 
 // QRRun is one Benettin/QR run on a prefix of the sequence.

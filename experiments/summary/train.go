@@ -31,4 +31,10 @@ type Finetune struct {
 	Precision string `json:"precision"`
 	Examples  int    `json:"examples"`
 	Train     Train  `json:"train"`
+	// HeldOut is the number of instruction examples held out of training
+	// (FinetuneSpec.HeldOutEvery) and HeldOutLoss the trained model's mean
+	// response-token loss on them (fp32): the instruction loss a recipe is
+	// chosen by. Absent when nothing was held out.
+	HeldOut     int      `json:"held_out,omitempty"`
+	HeldOutLoss *float64 `json:"held_out_loss,omitempty"`
 }

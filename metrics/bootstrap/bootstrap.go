@@ -22,19 +22,36 @@ type Options struct {
 // each item) items are resampled within their stratum, keeping every
 // stratum's size. Each group (e.g. model family) has Seeds[g] seeds,
 // resampled independently per group: a crossed two-level bootstrap (seeds,
-// then items). With few seeds (3) the seed level under-covers; it still
-// widens the interval by the seed-to-seed spread.
+// then items). With Nested, the bootstrap is hierarchical: seeds are
+// resampled, then items afresh within each drawn seed (slot j of every
+// group shares one item draw, so paired comparisons stay paired); the item
+// level then counts once per seed, as when each seed's evaluation were an
+// independent sample of items. With few seeds (3) the seed level
+// under-covers; it still widens the interval by the seed-to-seed spread.
 type Design struct {
 	Items  int
 	Strata []int // stratum of each item; nil means one stratum
 	Seeds  []int // number of seeds of each group; nil means one group, one seed
+	Nested bool  // items redrawn within each drawn seed (hierarchical)
 }
 
 // Draw is one resample: indices of the original items, and of each group's
-// seeds. A statistic must not keep it: Run reuses it.
+// seeds. With a nested design SlotItems[j] is the item draw of seed slot j
+// (Items is SlotItems[0]); use ItemsAt. A statistic must not keep it: Run
+// reuses it.
 type Draw struct {
-	Items []int
-	Seeds [][]int
+	Items     []int
+	Seeds     [][]int
+	SlotItems [][]int
+}
+
+// ItemsAt returns the items drawn for seed slot j: Items for a crossed
+// design, the slot's own draw for a nested one.
+func (dr Draw) ItemsAt(j int) []int {
+	if j < len(dr.SlotItems) {
+		return dr.SlotItems[j]
+	}
+	return dr.Items
 }
 
 // Interval is a percentile bootstrap confidence interval.
@@ -49,8 +66,16 @@ type Interval struct {
 // Identity returns the draw that reproduces the original data.
 func (d Design) Identity() Draw {
 	dr := Draw{Items: seq(d.Items)}
+	slots := 0
 	for _, n := range d.groups() {
 		dr.Seeds = append(dr.Seeds, seq(n))
+		slots = max(slots, n)
+	}
+	if d.Nested {
+		dr.SlotItems = [][]int{dr.Items}
+		for range slots - 1 {
+			dr.SlotItems = append(dr.SlotItems, seq(d.Items))
+		}
 	}
 	return dr
 }
@@ -77,9 +102,15 @@ func Run(d Design, opt Options, stat func(Draw) float64) (Interval, error) {
 				dr.Seeds[g][j] = seedRNG.IntN(n)
 			}
 		}
-		for _, members := range strata {
-			for _, pos := range members {
-				dr.Items[pos] = members[itemRNG.IntN(len(members))]
+		draws := [][]int{dr.Items}
+		if d.Nested {
+			draws = dr.SlotItems
+		}
+		for _, items := range draws {
+			for _, members := range strata {
+				for _, pos := range members {
+					items[pos] = members[itemRNG.IntN(len(members))]
+				}
 			}
 		}
 		if v := stat(dr); !math.IsNaN(v) && !math.IsInf(v, 0) {

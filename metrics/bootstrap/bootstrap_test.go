@@ -167,3 +167,66 @@ func TestRunCoverage(t *testing.T) {
 		t.Errorf("coverage %.3f, want about 0.95 (0.88..0.985)", rate)
 	}
 }
+
+// Two items scored 0 and 1 under two identical seeds. Crossed, one item
+// draw serves both seeds: the mean is 0, 1/2, 1 with probabilities 1/4,
+// 1/2, 1/4, so the 80% interval (quantiles 0.1 and 0.9) is [0, 1]. Nested,
+// each seed slot draws its own two items: the mean of four fair coins is
+// 0, 1/4, ..., 1 with probabilities 1, 4, 6, 4, 1 sixteenths, so the 80%
+// interval is [1/4, 3/4]: the item level counts once per seed.
+func TestRunNestedHandComputed(t *testing.T) {
+	x := [][]float64{{0, 1}, {0, 1}}
+	stat := func(d Draw) float64 {
+		s, n := 0.0, 0
+		for j, seed := range d.Seeds[0] {
+			for _, i := range d.ItemsAt(j) {
+				s += x[seed][i]
+				n++
+			}
+		}
+		return s / float64(n)
+	}
+	for _, c := range []struct {
+		nested   bool
+		wlo, whi float64
+	}{{false, 0, 1}, {true, 0.25, 0.75}} {
+		d := Design{Items: 2, Seeds: []int{2}, Nested: c.nested}
+		iv, err := Run(d, Options{B: 20000, Level: 0.8, Seed: 3}, stat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if iv.Estimate != 0.5 || iv.Lo != c.wlo || iv.Hi != c.whi {
+			t.Errorf("nested %v: %v [%v, %v], want 0.5 [%v, %v]", c.nested, iv.Estimate, iv.Lo, iv.Hi, c.wlo, c.whi)
+		}
+	}
+}
+
+// A nested draw gives every seed slot its own items, and its identity draw
+// reproduces the data in every slot.
+func TestNestedIdentityAndSlots(t *testing.T) {
+	d := Design{Items: 3, Seeds: []int{2, 3}, Nested: true}
+	id := d.Identity()
+	if len(id.SlotItems) != 3 {
+		t.Fatalf("%d slots, want 3 (the most seeds of any group)", len(id.SlotItems))
+	}
+	for j := range 3 {
+		for i, v := range id.ItemsAt(j) {
+			if v != i {
+				t.Fatalf("identity slot %d: %v", j, id.ItemsAt(j))
+			}
+		}
+	}
+	differ := false
+	_, err := Run(d, Options{B: 50, Seed: 1}, func(dr Draw) float64 {
+		for i := range dr.ItemsAt(0) {
+			differ = differ || dr.ItemsAt(0)[i] != dr.ItemsAt(2)[i]
+		}
+		return 0
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !differ {
+		t.Error("every slot drew the same items in 50 resamples: items are not redrawn per seed")
+	}
+}

@@ -7,15 +7,15 @@ import (
 )
 
 // GainCI returns the ICL gain over ks with a bootstrap interval that
-// resamples items (within strata, e.g. tasks, when strata is not nil) and
-// seeds; items keep their pairing across k. Estimate equals Gain(s.Curve(), ks).
+// resamples seeds, then items within each drawn seed (within strata, e.g.
+// tasks, when strata is not nil): a hierarchical bootstrap; items keep their pairing across k. Estimate equals Gain(s.Curve(), ks).
 func GainCI(s Scores, ks []int, strata []int, opt bootstrap.Options) (bootstrap.Interval, error) {
 	g, err := itemGains(s, ks)
 	if err != nil {
 		return bootstrap.Interval{}, err
 	}
-	d := bootstrap.Design{Items: len(g[0]), Strata: strata, Seeds: []int{len(g)}}
-	return bootstrap.Run(d, opt, func(dr bootstrap.Draw) float64 { return drawMean(g, dr.Seeds[0], dr.Items) })
+	d := bootstrap.Design{Items: len(g[0]), Strata: strata, Seeds: []int{len(g)}, Nested: true}
+	return bootstrap.Run(d, opt, func(dr bootstrap.Draw) float64 { return drawMean(g, dr.Seeds[0], dr) })
 }
 
 // RatioCI returns the ICL ratio 100*gain(a)/gain(b) with a bootstrap
@@ -36,12 +36,12 @@ func RatioCI(a, b Scores, ks []int, strata []int, opt bootstrap.Options) (bootst
 	if len(ga[0]) != len(gb[0]) {
 		return bootstrap.Interval{}, Ratio{}, fmt.Errorf("icl: the two models were scored on %d and %d items; the ratio's interval pairs items, so score both on the same items", len(ga[0]), len(gb[0]))
 	}
-	d := bootstrap.Design{Items: len(ga[0]), Strata: strata, Seeds: []int{len(ga), len(gb)}}
+	d := bootstrap.Design{Items: len(ga[0]), Strata: strata, Seeds: []int{len(ga), len(gb)}, Nested: true}
 	iv, err := bootstrap.Run(d, opt, func(dr bootstrap.Draw) float64 {
-		return RatioOf(drawMean(ga, dr.Seeds[0], dr.Items), drawMean(gb, dr.Seeds[1], dr.Items)).Percent
+		return RatioOf(drawMean(ga, dr.Seeds[0], dr), drawMean(gb, dr.Seeds[1], dr)).Percent
 	})
 	all := d.Identity()
-	return iv, RatioOf(drawMean(ga, all.Seeds[0], all.Items), drawMean(gb, all.Seeds[1], all.Items)), err
+	return iv, RatioOf(drawMean(ga, all.Seeds[0], all), drawMean(gb, all.Seeds[1], all)), err
 }
 
 // AccuracyCI returns acc_k with a bootstrap interval over items and seeds.
@@ -53,8 +53,8 @@ func AccuracyCI(s Scores, k int, strata []int, opt bootstrap.Options) (bootstrap
 	if !ok {
 		return bootstrap.Interval{}, fmt.Errorf("icl: no %d-shot scores", k)
 	}
-	d := bootstrap.Design{Items: len(rows[0]), Strata: strata, Seeds: []int{len(rows)}}
-	return bootstrap.Run(d, opt, func(dr bootstrap.Draw) float64 { return drawMean(rows, dr.Seeds[0], dr.Items) })
+	d := bootstrap.Design{Items: len(rows[0]), Strata: strata, Seeds: []int{len(rows)}, Nested: true}
+	return bootstrap.Run(d, opt, func(dr bootstrap.Draw) float64 { return drawMean(rows, dr.Seeds[0], dr) })
 }
 
 // itemGains returns g[s][i] = mean_{k in ks, k != 0} (S[k][s][i] - S[0][s][i]),
@@ -92,14 +92,17 @@ func itemGains(s Scores, ks []int) ([][]float64, error) {
 	return g, nil
 }
 
-// drawMean is the mean of x[s][i] over the drawn seeds and items.
-func drawMean(x [][]float64, seeds, items []int) float64 {
-	t := 0.0
-	for _, s := range seeds {
+// drawMean is the mean of x[s][i] over the drawn seeds and, for each seed
+// slot, its drawn items (hierarchical: items redrawn within each seed).
+func drawMean(x [][]float64, seeds []int, dr bootstrap.Draw) float64 {
+	t, n := 0.0, 0
+	for j, s := range seeds {
 		row := x[s]
+		items := dr.ItemsAt(j)
 		for _, i := range items {
 			t += row[i]
 		}
+		n += len(items)
 	}
-	return t / float64(len(seeds)*len(items))
+	return t / float64(n)
 }

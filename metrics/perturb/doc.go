@@ -5,7 +5,10 @@
 // output deviations per step, fits their exponential rate, and checks them
 // against the bound eps*exp(N*zeta). For models without a fixed-size state
 // (Transformers) it records the output deviation per position instead, the
-// comparable statistic of docs/metrics.md.
+// comparable statistic (docs/metrics.md) for a model with no state to
+// perturb. RunMulti32 runs float32 steppers with outputs under several
+// perturbations at once, including noise at every step (InputAll), and
+// AccumulatedBound is the bound such noise accumulates to.
 //
 // It imports metrics/lyapunov for the System interfaces and no model package.
 package perturb

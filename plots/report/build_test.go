@@ -42,7 +42,8 @@ func TestBuildReportFromTrialDirs(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"Table 1:", "Fig. 1:", "Fig. 2:", "Fig. 3:", "Fig. 4:", "38%", "82%", "81%", "132%", "2.15x", "65.5%",
-		"mp_inference (7 trials)", "icl_scale (14 trials)", Reproduces, Partly, DoesNot} {
+		"mp_inference (8 trials)", "icl_scale (14 trials)", Reproduces, Partly, DoesNot,
+		"commit 0123abc, 4567def (dirty); profile default, quick; GEMM backend go, onednn; run 2026-11-30 to 2026-12-01", "more than one commit"} {
 		if !strings.Contains(md, s) {
 			t.Errorf("REPORT.md lacks %q", s)
 		}

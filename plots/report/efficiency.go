@@ -284,7 +284,13 @@ func effNoise(rows []*effRow) (speed, mem float64, note string) {
 
 func effClaimsFrom(rows []*effRow, steps int) []Claim {
 	cs := effClaims()
-	peft := func(r *effRow) bool { return r.arch == "mamba" && r.mpftPEFT() }
+	native := false
+	for _, r := range rows {
+		native = native || (r.arch == "mamba" && r.mpftPEFT() && r.native)
+	}
+	// With native 16-bit results (a GPU), only they are judged; without,
+	// the mechanism the claim rests on is absent.
+	peft := func(r *effRow) bool { return r.arch == "mamba" && r.mpftPEFT() && (r.native || !native) }
 	speed := func(r *effRow) float64 { return r.speedup }
 	mem := func(r *effRow) float64 { return r.memReduce }
 	dSpeed, dMem, noise := effNoise(rows)
@@ -300,7 +306,14 @@ func effClaimsFrom(rows []*effRow, steps int) []Claim {
 		cs[1].Ours = fmt.Sprintf("at best %s memory per token (%s)", lessMore(mr.memReduce), effAt(mr))
 		cs[1].Verdict = upToVerdict(mr.memReduce, paperMemory, 0, dMem)
 	}
-	rule := fmt.Sprintf("Rule: ours is the best ratio over Mamba's fp16/bf16 LoRA settings and sizes; an effect counts only beyond the noise margin; it reproduces an \"up to\" number when it reaches %.0f%% of it or more, partly reproduces when it is smaller, and does not when there is no effect beyond the margin.", 100*effTolerance)
+	if !native {
+		for i := range cs {
+			if cs[i].Verdict != NotRun {
+				cs[i].Verdict = NoHardware
+			}
+		}
+	}
+	rule := fmt.Sprintf("Rule: not testable on this hardware when no Mamba fp16/bf16 setting ran native 16-bit arithmetic (half_native; the paper's gain comes from 16-bit tensor-core matmuls and 16-bit storage, which rounding emulation on a CPU does not have), the number beside it then measuring LoRA's share alone; with native results, only they are judged. Ours is the best ratio over Mamba's fp16/bf16 LoRA settings and sizes; an effect counts only beyond the noise margin; it reproduces an \"up to\" number when it reaches %.0f%% of it or more, partly reproduces when it is smaller, and does not when there is no effect beyond the margin.", 100*effTolerance)
 	setting, hw, parts := effSetting(rows, steps), effHardware(rows), effIngredients(rows)
 	for i := range cs {
 		cs[i].Setting = setting

@@ -155,14 +155,6 @@ func spreadOf(xs []float64) spread {
 	return s
 }
 
-// sd0 is the standard deviation, 0 when there is none (one seed).
-func (s spread) sd0() float64 {
-	if math.IsNaN(s.SD) {
-		return 0
-	}
-	return s.SD
-}
-
 // mean is the mean, NaN when there is no value (also for the zero spread
 // that a missing map entry gives).
 func (s spread) mean() float64 {
@@ -299,23 +291,119 @@ func uniqStrings(xs []string) []string {
 	return out
 }
 
-// notAbove is the rule of Table 1 and Fig. 1: an SSM family diverges no
-// more than the Transformers in a setting when its seed mean is at most the
-// largest Transformer family's seed mean plus their combined seed spread,
-// sqrt(sd_ssm^2 + sd_T^2) (0 with one seed). worst is that Transformer
-// family's index; ok is false when there is nothing to compare.
-func notAbove(ssm spread, transformers []spread) (pass bool, worst int, ok bool) {
-	worst = -1
-	for i, t := range transformers {
-		if t.N > 0 && (worst < 0 || t.Mean > transformers[worst].Mean) {
-			worst = i
+// values are the per-seed means in seed order.
+func (m seedMeans) values() []float64 {
+	seeds := make([]int64, 0, len(m))
+	for s := range m {
+		seeds = append(seeds, s)
+	}
+	sort.Slice(seeds, func(i, j int) bool { return seeds[i] < seeds[j] })
+	out := make([]float64, len(seeds))
+	for i, s := range seeds {
+		out[i] = spreadOf(m[s]).Mean
+	}
+	return out
+}
+
+// seedDiffCI is mean(a) − mean over the families bs of mean(b), a's and
+// each b's values one per seed, with a bootstrap interval that resamples
+// every family's seeds independently. The interval is NaN when a family has
+// fewer than two seeds: one seed says nothing of the seed-to-seed spread.
+func seedDiffCI(a []float64, bs [][]float64, opt bootstrap.Options) bootstrap.Interval {
+	mean := func(x []float64, idx []int) float64 {
+		t := 0.0
+		for _, i := range idx {
+			t += x[i]
+		}
+		return t / float64(len(idx))
+	}
+	groups := [][]float64{a}
+	for _, b := range bs {
+		if len(b) > 0 {
+			groups = append(groups, b)
 		}
 	}
-	if ssm.N == 0 || worst < 0 {
-		return false, worst, false
+	if len(a) == 0 || len(groups) < 2 {
+		return nanInterval()
 	}
-	t := transformers[worst]
-	return ssm.Mean <= t.Mean+math.Hypot(ssm.sd0(), t.sd0()), worst, true
+	d := bootstrap.Design{Items: 1}
+	few := false
+	for _, g := range groups {
+		d.Seeds = append(d.Seeds, len(g))
+		few = few || len(g) < 2
+	}
+	iv, err := bootstrap.Run(d, opt, func(dr bootstrap.Draw) float64 {
+		t := 0.0
+		for j, g := range groups[1:] {
+			t += mean(g, dr.Seeds[j+1])
+		}
+		return mean(a, dr.Seeds[0]) - t/float64(len(groups)-1)
+	})
+	if err != nil {
+		return nanInterval()
+	}
+	if few {
+		iv.Lo, iv.Hi = math.NaN(), math.NaN()
+	}
+	return iv
+}
+
+// Outcomes of one setting under marginVerdict.
+const (
+	settingPass = iota
+	settingFail
+	settingInconclusive
+)
+
+// marginVerdict judges "the SSM diverges no more than the Transformers"
+// from the interval of SSM − Transformers' mean and a margin (what counts
+// as more): passes when the whole interval lies at or below the margin,
+// fails when it lies wholly above, and is inconclusive when it straddles
+// the margin or is undefined (one seed).
+func marginVerdict(diff bootstrap.Interval, margin float64) int {
+	switch {
+	case math.IsNaN(diff.Lo) || math.IsNaN(diff.Hi) || math.IsNaN(margin):
+		return settingInconclusive
+	case diff.Hi <= margin:
+		return settingPass
+	case diff.Lo > margin:
+		return settingFail
+	}
+	return settingInconclusive
+}
+
+// outcomeWord names a setting's outcome in the report.
+var outcomeWord = [3]string{"passes", "fails", "inconclusive"}
+
+// tallyOutcomes turns per-setting outcomes into a verdict: reproduces when
+// every setting passes, partly when some do, does not when none does and
+// some fail, inconclusive when every setting is inconclusive, not run when
+// there is none.
+func tallyOutcomes(outcomes []int) string {
+	var n [3]int
+	for _, o := range outcomes {
+		n[o]++
+	}
+	switch {
+	case len(outcomes) == 0:
+		return NotRun
+	case n[settingPass] == len(outcomes):
+		return Reproduces
+	case n[settingPass] > 0:
+		return Partly
+	case n[settingFail] > 0:
+		return DoesNot
+	}
+	return Inconclusive
+}
+
+// ciText formats an interval of points: "0.12 [−0.05, 0.30]", or
+// "0.12 [no CI: one seed]".
+func ciText(iv bootstrap.Interval) string {
+	if math.IsNaN(iv.Lo) {
+		return fmtPP(iv.Estimate) + " [no CI: fewer than 2 seeds]"
+	}
+	return fmt.Sprintf("%s [%s, %s]", fmtPP(iv.Estimate), fmtPP(iv.Lo), fmtPP(iv.Hi))
 }
 
 // tally turns per-setting passes into a verdict: every setting passes,

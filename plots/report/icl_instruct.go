@@ -22,6 +22,9 @@ func init() {
 	for _, c := range ratioClaims {
 		ph = append(ph, c.claim())
 	}
+	for _, d := range directionClaims {
+		ph = append(ph, d.claim())
+	}
 	Register(Experiment{Name: "icl_instruct", Order: 50, Build: buildICLInstruct, Placeholder: ph})
 }
 
@@ -162,7 +165,7 @@ func iclInstructTable(models []*iclModel, ratios map[*iclModel]iclRatio, ks []in
 		t.Rows = append(t.Rows, append(row, gainText(m.gain), ratio))
 	}
 	t.Notes = []string{
-		fmt.Sprintf("ICL gain = mean over k ∈ %s of acc_k − acc_0 (percentage points). Ratio = 100 · gain(model) / gain(Transformer at the same stage: GPT-NeoX, else Llama), undefined when the Transformer's gain is ≤ 0. Intervals: percentile bootstrap, items resampled once for both models (paired), seeds per model.", intSet(ks)),
+		fmt.Sprintf("ICL gain = mean over k ∈ %s of acc_k − acc_0 (percentage points). Ratio = 100 · gain(model) / gain(Transformer at the same stage: GPT-NeoX, else Llama), undefined when the Transformer's gain is ≤ 0. Intervals: hierarchical percentile bootstrap: each model's seeds resampled, then items within each drawn seed, one item draw per seed slot shared by both models (paired).", intSet(ks)),
 		fmt.Sprintf("Chance is %.0f%% (four choices per item).", chancePct),
 	}
 	return t
@@ -184,8 +187,7 @@ func ratioClaimFrom(rc ratioClaim, models []*iclModel, ratios map[*iclModel]iclR
 			m = x
 		}
 	}
-	rule := "Rule: not testable when neither gain's 95% CI lies above 0 (no ICL learned); undefined ratio when the Transformer's gain is ≤ 0 (then the model out-learns it: partly if the paper's ratio is above 100%, else does not); reproduces when the paper's value lies in our ratio's 95% CI; partly when our ratio is on the paper's side of 100% (the ordering holds); does not otherwise."
-	c.Notes = append(c.Notes, rule)
+	c.Notes = append(c.Notes, ratioRule)
 	if m == nil {
 		c.Verdict, c.Ours = NotRun, "—"
 		c.Notes = append(c.Notes, fmt.Sprintf("No %s model at stage %q in the results (the quick profile runs Mamba and GPT-NeoX only).", archLabel(rc.arch), rc.stage))
@@ -235,6 +237,12 @@ func buildICLInstruct(rs []store.Result, out Out) ([]Claim, error) {
 	if n := countDiverged(sums); n > 0 {
 		cs[0].Notes = append(cs[0].Notes, fmt.Sprintf("%d of %d trials evaluate a model whose training diverged (non-finite loss): their accuracies are those of a model with non-finite weights.", n, len(sums)))
 	}
+	if err := recipeFigure(models).Write(out.Figures); err != nil {
+		return nil, err
+	}
+	for _, d := range directionClaims {
+		cs = append(cs, directionClaimFrom(d, models, ks, opt))
+	}
 	return cs, nil
 }
 
@@ -255,7 +263,7 @@ func iclRatios(models []*iclModel, ks []int, opt bootstrap.Options) map[*iclMode
 // iclCaveats say how the ICL numbers were measured.
 func iclCaveats(opt bootstrap.Options) []string {
 	return []string{
-		fmt.Sprintf("Intervals: %d bootstrap resamples at 95%%; items resampled without task strata (the summaries do not record each item's task), seeds resampled per model; with few seeds the seed level under-covers.", opt.B),
+		fmt.Sprintf("Intervals: %d hierarchical bootstrap resamples at 95%%: each model's seeds resampled, then items within each drawn seed (without task strata: the summaries do not record each item's task), the item draw of a seed slot shared by the models compared; with 3 seeds the seed level under-covers.", opt.B),
 		"The tasks are the built-in suite's held-out-function multiple-choice families (the paper: standard lm-eval benchmarks); chance is 25%. Figure `fig3_icl_instruct`: left, accuracy vs shots with the chance line; right, the gain over zero-shot per k; solid pretrained, dashed instruction-tuned, bands 95% CIs.",
 	}
 }

@@ -23,6 +23,10 @@ type iclModel struct {
 	shots                                        []int      // shot counts every seed has, increasing
 	scores                                       icl.Scores // [k][seed][item]
 	synthItems                                   int
+	// Instruction-tuning recipe (stage instruct): per seed, the held-out
+	// instruction loss of the chosen recipe and the sweep.
+	heldOut []float64
+	recipes [][]summary.RecipePoint
 	// Statistics (fractions; the figures and tables print points).
 	acc     map[int]bootstrap.Interval // per k
 	gainAt  map[int]bootstrap.Interval // acc_k − acc_0 per k > 0
@@ -53,6 +57,12 @@ func collectICL(sums []summary.ICL) (models []*iclModel, notes []string) {
 		}
 		m.seeds = append(m.seeds, s.Model.Seed)
 		perSeed[k] = append(perSeed[k], byK)
+		if s.HeldOutLoss != nil {
+			m.heldOut = append(m.heldOut, float64(*s.HeldOutLoss))
+		}
+		if len(s.Recipe) > 0 {
+			m.recipes = append(m.recipes, s.Recipe)
+		}
 	}
 	for _, m := range models {
 		seeds := perSeed[key{m.name, m.stage}]
@@ -212,33 +222,52 @@ func ratioTo(m, ref *iclModel, ks []int, opt bootstrap.Options) iclRatio {
 	return r
 }
 
-// ratioVerdict judges a paper ICL ratio (percent) against ours:
+// ratioRule is the ratio rows' rule as the report prints it.
+const ratioRule = "Rule: not testable when neither gain's 95% CI lies above 0 (no ICL learned). Reproduces only when the paper's value lies in our ratio's 95% CI and both gains' CIs lie above 0. Otherwise partly when the ordering holds with a CI that excludes the other side of 100% (below 100% for a paper value below 100, above for one above); inconclusive at this scale when the CI is too wide to tell the paper's value from its opposite (it holds both the paper's ratio r and its mirror 10000/r across 100%, or it is undefined because the Transformer's gain is not distinguishable from 0); does not reproduce otherwise. When the Transformer's gain is ≤ 0 the ratio is undefined: when the model's gain CI lies above 0 and the Transformer's at or below 0, partly if the paper's ratio is above 100%, does not if below; inconclusive otherwise."
+
+// ratioVerdict judges a paper ICL ratio (percent) against ours by
+// ratioRule:
 //   - not run when there is no Transformer to compare with, or the two were
 //     not scored on the same items;
 //   - not testable at this scale when neither gain's 95% interval lies above
 //     zero: no ICL was learned, so there is nothing to take a ratio of;
-//   - when the Transformer's gain is <= 0 the ratio is undefined; the model
-//     then out-learns the Transformer, which agrees with a paper ratio above
-//     100 (partly) and contradicts one below (does not);
-//   - reproduces when the paper's value lies in our ratio's interval;
-//   - partly when our ratio is on the paper's side of 100% (the qualitative
-//     ordering: below the Transformer, or above it);
+//   - an undefined ratio (the Transformer's gain <= 0): the model out-learns
+//     the Transformer, which is the paper's ordering only for a ratio above
+//     100, and only when both gains' intervals exclude the other side;
+//   - inconclusive when the interval is undefined, or holds both the paper's
+//     value and its mirror 100²/paper (a ratio as far on the other side of
+//     100% on a log scale);
+//   - reproduces when the paper's value lies in our interval and both gains'
+//     intervals lie above 0;
+//   - partly when the interval lies wholly on the paper's side of 100%;
 //   - does not otherwise.
 func ratioVerdict(paper float64, gain, refGain bootstrap.Interval, r iclRatio) string {
+	in := func(v float64) bool { return r.iv.Lo <= v && v <= r.iv.Hi }
 	switch {
 	case r.ref == nil || r.err != nil:
 		return NotRun
 	case !(gain.Lo > 0) && !(refGain.Lo > 0):
 		return CannotSpeak
 	case !r.defined:
-		if paper > 100 && gain.Lo > 0 {
+		switch {
+		case gain.Lo > 0 && refGain.Hi <= 0 && paper > 100:
 			return Partly
+		case gain.Lo > 0 && refGain.Hi <= 0:
+			return DoesNot
 		}
-		return DoesNot
-	case r.iv.Lo <= paper && paper <= r.iv.Hi:
+		return Inconclusive
+	case math.IsNaN(r.iv.Lo) || math.IsNaN(r.iv.Hi):
+		return Inconclusive
+	case in(paper) && in(1e4/paper):
+		return Inconclusive
+	case in(paper) && gain.Lo > 0 && refGain.Lo > 0:
 		return Reproduces
-	case (r.iv.Estimate < 100) == (paper < 100):
+	case paper < 100 && r.iv.Hi < 100, paper > 100 && r.iv.Lo > 100:
 		return Partly
+	case in(paper):
+		// The paper's value is in the CI but a gain's CI reaches 0: the
+		// quotient is too noisy to confirm the value.
+		return Inconclusive
 	}
 	return DoesNot
 }
@@ -288,23 +317,26 @@ func itemGains(s icl.Scores, ks []int) [][]float64 {
 }
 
 // gainDiffCI is the interval of gain(b) − gain(a) for two models scored on
-// the same items: items drawn once for both (paired), seeds per model.
+// the same items: seeds per model, then items within each seed slot, the
+// slot's draw shared by both (paired).
 func gainDiffCI(a, b *iclModel, ks []int, opt bootstrap.Options) (bootstrap.Interval, error) {
 	if a.synthItems != b.synthItems || a.gainErr != nil || b.gainErr != nil {
 		return nanInterval(), fmt.Errorf("%s and %s cannot be paired", a.name, b.name)
 	}
 	ga, gb := itemGains(a.scores, ks), itemGains(b.scores, ks)
-	mean := func(g [][]float64, seeds, synthItems []int) float64 {
-		t := 0.0
-		for _, s := range seeds {
-			for _, i := range synthItems {
+	mean := func(g [][]float64, seeds []int, dr bootstrap.Draw) float64 {
+		t, n := 0.0, 0
+		for j, s := range seeds {
+			items := dr.ItemsAt(j)
+			for _, i := range items {
 				t += g[s][i]
 			}
+			n += len(items)
 		}
-		return t / float64(len(seeds)*len(synthItems))
+		return t / float64(n)
 	}
-	d := bootstrap.Design{Items: a.synthItems, Seeds: []int{len(ga), len(gb)}}
+	d := bootstrap.Design{Items: a.synthItems, Seeds: []int{len(ga), len(gb)}, Nested: true}
 	return bootstrap.Run(d, opt, func(dr bootstrap.Draw) float64 {
-		return mean(gb, dr.Seeds[1], dr.Items) - mean(ga, dr.Seeds[0], dr.Items)
+		return mean(gb, dr.Seeds[1], dr) - mean(ga, dr.Seeds[0], dr)
 	})
 }

@@ -36,6 +36,15 @@ func lyapColor(label string) int {
 	return ((h % len(plots.Palette)) + len(plots.Palette)) % len(plots.Palette)
 }
 
+// lyapMarker tells a trained subject from the same family at init, which
+// share a colour: circles at init, squares trained.
+func lyapMarker(t lyapTrial) string {
+	if t.s.Trained {
+		return "square"
+	}
+	return "circle"
+}
+
 // epsColumns picks the perturbation sizes the deviation figure shows: the
 // fp16 and bf16 roundings when the trials ran them, else the first two.
 func epsColumns(ts []lyapTrial) []string {
@@ -137,17 +146,25 @@ func lyapDeviationFigure(ts []lyapTrial) plots.Figure {
 		{"whole-model logits", "max |δ logit| (log scale)", func(t lyapTrial) (string, string, bool) {
 			return summary.UnitModel, summary.QuantityOutput, t.s.Stats.Models > 0
 		}},
+		{"SSM layer output, noise at every token", "max |δ layer output| (log scale)", func(t lyapTrial) (string, string, bool) {
+			return summary.UnitLayer, summary.QuantityEveryOutput, layerSubject(t)
+		}},
+		{"whole-model logits, noise at every token", "max |δ logit| (log scale)", func(t lyapTrial) (string, string, bool) {
+			return summary.UnitModel, summary.QuantityEveryOutput, t.s.Stats.Models > 0
+		}},
 	}
 	f := plots.Figure{Name: "lyapunov_deviation", Cols: len(cols), Width: 6.5 * float64(len(cols)),
 		Caption: "Deviation after perturbing state and input by ±ε at t0 (N = 0), against the steps after the perturbation N. " +
 			"Rows: the state of single SSM layers (Theorem 1's max|F^N(x,u) − F^N(x+ε,u+ε)|) and of the tanh RNN control; the SSM layers' outputs; " +
-			"the logits of whole models after perturbing one input embedding (Transformers have no fixed-size state). " +
+			"the logits of whole models after perturbing one input embedding (Transformers have no fixed-size state); " +
+			"the last two rows: the same outputs under fresh ±ε noise on every token's input from t0 on (rounding-like noise at every step; a deviation that levels off is bounded). " +
 			"Lines: median over units (layers, models or RNN draws; the count in the legend); bands (SSM layers): 10th–90th percentiles; dashed: the bound C·ε·e^{Nζ} with ζ the largest exact exponent and C the largest constant over the layers. " +
 			"Curves stop where they reach float32 rounding noise."}
 	for _, r := range rows {
 		var row []plots.Panel
 		for _, eps := range cols {
-			p := plots.Panel{Title: r.title + ", " + epsTitle(eps), XLabel: "steps after perturbation N (tokens)", YLabel: r.ylabel, LogY: true}
+			p := plots.Panel{Title: r.title + ", " + epsTitle(eps), XLabel: "steps after perturbation N (tokens)", YLabel: r.ylabel, LogY: true,
+				Note: "solid: at init; dotted: trained; dashed: bound C·ε·e^{Nζ}"}
 			var bounds []plots.Series
 			for _, t := range ts {
 				kind, q, ok := r.pick(t)
@@ -157,7 +174,9 @@ func lyapDeviationFigure(ts []lyapTrial) plots.Figure {
 				}
 				color := lyapColor(t.s.Label)
 				label := fmt.Sprintf("%s %s (%d)", shortLabel(t.s.Label), unitWord(t, kind), c.Units)
-				p.Series = append(p.Series, curveSeries(c, label, color, kind == summary.UnitLayer))
+				cs := curveSeries(c, label, color, kind == summary.UnitLayer)
+				cs.Dotted = t.s.Trained // same family, same colour: init solid, trained dotted
+				p.Series = append(p.Series, cs)
 				if kind == summary.UnitLayer && q == summary.QuantityState && !math.IsNaN(float64(c.ZetaMax)) {
 					bounds = append(bounds, boundSeries(c, t.s.Label, color))
 				}
@@ -187,7 +206,7 @@ func boundSeries(c summary.DeviationCurve, label string, color int) plots.Series
 // lyapExponentsFigure: the exact ζ of every layer, QR against exact, and
 // QR's error against the run length.
 func lyapExponentsFigure(ts []lyapTrial) plots.Figure {
-	zeta := plots.Panel{Title: "exact maximal exponent of every layer", XLabel: "layer (sorted by −ζ)", YLabel: "decay rate −ζ per token (log scale)", LogY: true}
+	zeta := plots.Panel{Title: "exact maximal exponent of every layer", Note: "circles: at init; squares: trained", XLabel: "layer (sorted by −ζ)", YLabel: "decay rate −ζ per token (log scale)", LogY: true}
 	scatter := plots.Panel{Title: "QR against the exact spectrum", Note: "leading exponents, longest run", XLabel: "−λ exact per token (log scale)", YLabel: "−λ by QR per token (log scale)", LogX: true, LogY: true}
 	errs := plots.Panel{Title: "QR error against run length", XLabel: "steps averaged T (log scale)", YLabel: "max |λ_QR − λ_exact| (log scale)", LogX: true, LogY: true}
 	var notes []string
@@ -204,14 +223,14 @@ func lyapExponentsFigure(ts []lyapTrial) plots.Figure {
 			}
 		}
 		slices.Sort(z)
-		s := plots.Series{Label: fmt.Sprintf("%s (%d layers)", shortLabel(t.s.Label), len(z)), Points: true, NoLine: true, Color: color}
+		s := plots.Series{Label: fmt.Sprintf("%s (%d layers)", shortLabel(t.s.Label), len(z)), Points: true, NoLine: true, Color: color, Marker: lyapMarker(t)}
 		for i, v := range z {
 			s.X, s.Y = append(s.X, float64(i+1)), append(s.Y, v)
 		}
 		zeta.Series = append(zeta.Series, s)
 		notes = append(notes, fmt.Sprintf("%s %d/%d", shortLabel(t.s.Label), t.s.Stats.NonPositive, t.s.Stats.Layers))
 
-		sc := plots.Series{Label: shortLabel(t.s.Label) + " layers", Points: true, NoLine: true, Color: color}
+		sc := plots.Series{Label: shortLabel(t.s.Label) + " layers", Points: true, NoLine: true, Color: color, Marker: lyapMarker(t)}
 		for _, u := range t.s.Units {
 			if u.Kind != summary.UnitLayer || len(u.QR) == 0 {
 				continue
@@ -267,7 +286,7 @@ func qrErrorSeries(t lyapTrial, color int) plots.Series {
 		steps = append(steps, k)
 	}
 	slices.Sort(steps)
-	s := plots.Series{Label: shortLabel(t.s.Label) + " layers", Points: true, Color: color}
+	s := plots.Series{Label: shortLabel(t.s.Label) + " layers", Points: true, Color: color, Marker: lyapMarker(t), Dotted: t.s.Trained}
 	for _, k := range steps {
 		v := by[k]
 		s.X, s.Y = append(s.X, float64(k)), append(s.Y, stats.Quantile(v, 0.5))

@@ -151,6 +151,14 @@ func TestLyapunovReportReproduces(t *testing.T) {
 	if !strings.Contains(ck.Ours, "bound held on 6/6") || !strings.Contains(notes, "ρ = 2: QR λ_max 0.09") || !strings.Contains(notes, "GPT-NeoX (init) logit deviation ∝ N^-0.5") {
 		t.Errorf("check: %s; notes %s", ck.Ours, notes)
 	}
+	// The GPT-NeoX deviation decays too (N^-0.5): the report must say that
+	// this does not separate Mamba from Transformers.
+	if !strings.Contains(notes, "The Transformers behave the same here") {
+		t.Errorf("check notes do not say the Transformers decay too: %s", notes)
+	}
+	if th := claimByID(t, cs, "theorem1"); !strings.Contains(strings.Join(th.Notes, " "), "By construction (checks the implementation") {
+		t.Errorf("theorem1 does not say ζ ≤ 0 holds by construction: %q", th.Notes)
+	}
 	for _, f := range []string{"lyapunov_deviation.png", "lyapunov_deviation.svg", "lyapunov_exponents.png"} {
 		if st, err := os.Stat(filepath.Join(out.Figures, f)); err != nil || st.Size() < 1000 {
 			t.Errorf("%s: %v", f, err)
@@ -241,5 +249,73 @@ func TestWrapList(t *testing.T) {
 	}
 	if got := wrapList("p: ", []string{"a-very-long-item-that-exceeds-the-width"}, 10); got != "p: a-very-long-item-that-exceeds-the-width" {
 		t.Errorf("one long item: %q", got)
+	}
+}
+
+// everyTrial is a trial whose units each ran the every-step perturbation
+// once (ε = 2^-11) with the given C and late output slope.
+func everyTrial(arch, kind string, cs, slopes []float64) lyapTrial {
+	t := lyapTrial{}
+	t.s = summary.Lyapunov{Arch: arch, Label: arch, Settings: synthSettings(len(slopes))}
+	t.s.Settings.EveryEps = summary.Floats([]float64{0x1p-11})
+	for i, sl := range slopes {
+		u := summary.LyapunovUnit{Kind: kind, Zeta: -0.01}
+		c := math.NaN()
+		if cs != nil {
+			c = cs[i]
+		}
+		u.Every = []summary.UnitEvery{{Eps: 0x1p-11, OutputFinal: 0x1p-10, C: summary.Float(c), OutputSlope: summary.Float(sl),
+			StateFinal: summary.NaN(), StatePeak: summary.NaN(), OutputPeak: 0x1p-10}}
+		t.s.Units = append(t.s.Units, u)
+	}
+	if kind == summary.UnitLayer {
+		t.s.Stats.Layers = len(slopes)
+	} else {
+		t.s.Stats.Models = len(slopes)
+	}
+	return t
+}
+
+func TestEveryClaimVerdicts(t *testing.T) {
+	L, M := summary.UnitLayer, summary.UnitModel
+	flatTF := everyTrial("gpt_neox", M, nil, []float64{0.01, -0.05})
+	growTF := everyTrial("llama", M, nil, []float64{0.9, 1.0})
+	for _, c := range []struct {
+		name  string
+		ts    []lyapTrial
+		want  string
+		notes string
+	}{
+		{"every layer bounded, Transformers too", []lyapTrial{everyTrial("mamba", L, []float64{0.5, 2}, []float64{0.02, 0.1}), flatTF}, Reproduces, "The Transformers behave the same"},
+		{"every layer bounded, Transformers grow", []lyapTrial{everyTrial("mamba2", L, []float64{0.5}, []float64{0}), growTF}, Reproduces, "keeps growing"},
+		{"one layer's output grows", []lyapTrial{everyTrial("mamba", L, []float64{0.5, 0.5}, []float64{0.02, 0.6})}, Partly, ""},
+		{"C above c_max on every layer", []lyapTrial{everyTrial("mamba", L, []float64{11, 50}, []float64{0, 0})}, DoesNot, ""},
+		{"no every-step runs of SSM layers", []lyapTrial{flatTF}, NotRun, ""},
+	} {
+		cl := everyClaim(c.ts)
+		if cl.Verdict != c.want || !strings.Contains(strings.Join(cl.Notes, " "), c.notes) {
+			t.Errorf("%s: %q, want %q; notes %q", c.name, cl.Verdict, c.want, cl.Notes)
+		}
+	}
+}
+
+func TestQRResolution(t *testing.T) {
+	mk := func(rel float64) lyapTrial {
+		tr := lyapTrial{}
+		tr.s = summary.Lyapunov{Arch: "mamba", Label: "Mamba (init)", Stats: summary.LyapunovStats{Layers: 1}}
+		tr.s.Units = []summary.LyapunovUnit{{Kind: summary.UnitLayer, Zeta: -0.001, QR: []summary.QRRun{
+			{Steps: 1000, Exponents: summary.Floats([]float64{-0.001 * (1 + 2*rel)}), Exact: summary.Floats([]float64{-0.001})},
+			{Steps: 2000, Exponents: summary.Floats([]float64{-0.001 * (1 + rel)}), Exact: summary.Floats([]float64{-0.001})}}}}
+		return tr
+	}
+	if s := qrResolution([]lyapTrial{mk(0.05)}, "mamba"); !strings.Contains(s, "5% at 2000") || !strings.Contains(s, "QR resolves ζ") {
+		t.Errorf("5%%: %q", s)
+	}
+	// 40% at 2000 steps: at the 1/T rate 10% needs 8000 steps.
+	if s := qrResolution([]lyapTrial{mk(0.4)}, "mamba"); !strings.Contains(s, "cannot resolve") || !strings.Contains(s, "about 8000 averaged steps") {
+		t.Errorf("40%%: %q", s)
+	}
+	if s := qrResolution([]lyapTrial{mk(0.05)}, "mamba2"); s != "" {
+		t.Errorf("no Mamba-2 trial: %q", s)
 	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -80,10 +81,14 @@ type mpftData struct {
 	// famDiv and famKL are per family and setting, over seeds of the mean
 	// over the family's models.
 	famDiv, famKL map[string]map[setting]spread
+	famDivSeeds   map[string]map[setting]seedMeans
+	// noise is each family's fp32 seed-twin divergence over seeds (the
+	// reference trials' NoiseDivPP), the noise floor.
+	noise map[string]seedMeans
 }
 
 func collectMPFT(sums []summary.MPFT) mpftData {
-	d := mpftData{arch: map[string]string{}, famDiv: map[string]map[setting]spread{}, famKL: map[string]map[setting]spread{}}
+	d := mpftData{arch: map[string]string{}, famDiv: map[string]map[setting]spread{}, famKL: map[string]map[setting]spread{}, noise: map[string]seedMeans{}}
 	type key struct {
 		name string
 		setting
@@ -118,6 +123,12 @@ func collectMPFT(sums []summary.MPFT) mpftData {
 			fdiv[f][st], fkl[f][st] = seedMeans{}, seedMeans{}
 		}
 		fdiv[f][st].add(s.Model.Seed, s.DivPP)
+		if s.NoiseDivPP != nil {
+			if d.noise[f] == nil {
+				d.noise[f] = seedMeans{}
+			}
+			d.noise[f].add(s.Model.Seed, *s.NoiseDivPP)
+		}
 		fkl[f][st].add(s.Model.Seed, float64(s.MeanKL))
 	}
 	for k, r := range rows {
@@ -129,6 +140,7 @@ func collectMPFT(sums []summary.MPFT) mpftData {
 	sortFamilies(d.families)
 	sortMethods(d.methods)
 	sortPrecisions(d.precisions)
+	d.famDivSeeds = fdiv
 	for f := range fdiv {
 		d.famDiv[f], d.famKL[f] = map[setting]spread{}, map[setting]spread{}
 		for st := range fdiv[f] {
@@ -189,6 +201,9 @@ func mpftFigure(d mpftData) plots.Figure {
 		}
 		div := plots.Panel{Title: title, XLabel: "method", YLabel: "|Δ accuracy| (pp)", Categories: cats, Note: barsNote("bars", spreadNote),
 			HLines: []plots.HLine{{Y: 0}}}
+		if fl := d.noiseFloor(); !math.IsNaN(fl) {
+			div.HLines = append(div.HLines, plots.HLine{Y: fl, Label: "noise floor: fp32 full FT, other seed"})
+		}
 		kl := plots.Panel{Title: title + ": KL(ref ‖ model)", XLabel: "method", YLabel: "mean KL (nats)", Categories: cats, LogY: true, Note: barsNote("dots", spreadNote)}
 		for i, f := range d.families {
 			b := plots.Bars{Label: f, Color: familyColor(f)}
@@ -255,11 +270,44 @@ func mpftTable(d mpftData) plots.Table {
 	return t
 }
 
+// mpftRule is Fig. 1's rule as the report prints it.
+const mpftRule = "Rule: each 16-bit setting (method × fp16/bf16) is judged net of its fp32 twin (the same method in fp32; for full fine-tuning the fp32 reference itself, 0), so that only mixed precision's own effect counts: net = div(setting) − div(fp32 twin), per seed. The noise floor is the mean divergence of fp32 full fine-tunings that differ from the reference only in their fine-tuning seed. A setting where neither Mamba's net nor the Transformers' mean net exceeds the noise floor is inconclusive (no mixed-precision effect to compare). Otherwise d = Mamba's net − the mean of the Transformer families' nets, with a 95% bootstrap CI that resamples each family's seeds: the setting passes when the CI lies at or below the noise floor, fails when it lies wholly above it, and is inconclusive when it straddles it or has fewer than 2 seeds. Reproduces if every setting passes, partly if some do, does not if none does and some fail, inconclusive at this scale if all are inconclusive."
+
+// netSeeds is a family's per-seed divergence in st net of st's fp32 twin
+// (seeds that have both).
+func (d mpftData) netSeeds(f string, st setting) []float64 {
+	twin := setting{st.method, "fp32"}
+	a, b := d.famDivSeeds[f][st], d.famDivSeeds[f][twin]
+	var seeds []int64
+	for s := range a {
+		if _, ok := b[s]; ok {
+			seeds = append(seeds, s)
+		}
+	}
+	sort.Slice(seeds, func(i, j int) bool { return seeds[i] < seeds[j] })
+	out := make([]float64, len(seeds))
+	for i, s := range seeds {
+		out[i] = spreadOf(a[s]).Mean - spreadOf(b[s]).Mean
+	}
+	return out
+}
+
+// noiseFloor is the mean seed-twin divergence over every family and seed
+// (NaN when no reference trial measured one).
+func (d mpftData) noiseFloor() float64 {
+	var xs []float64
+	for _, m := range d.noise {
+		xs = append(xs, m.values()...)
+	}
+	return spreadOf(xs).mean()
+}
+
 func mpftClaimFrom(d mpftData, rs []store.Result) Claim {
 	c := mpftClaim()
 	if n := divergedRows(d); n > 0 {
 		c.Notes = append(c.Notes, fmt.Sprintf("%d of %d settings diverged in fine-tuning (non-finite loss; marked \"(diverged)\" in the table): their accuracies and divergences are those of models with non-finite weights.", n, len(d.rows)))
 	}
+	opt := bootOptions(rs)
 	mamba, transformers := sides(d.families, d.arch)
 	var mixed []setting
 	for _, p := range d.precisions {
@@ -269,44 +317,71 @@ func mpftClaimFrom(d mpftData, rs []store.Result) Claim {
 			}
 		}
 	}
-	pass, n := 0, 0
-	var fails []string
+	floor := d.noiseFloor()
+	var outcomes []int
+	var parts []string
 	for _, st := range mixed {
 		if mamba == "" {
 			break
 		}
-		var ts []spread
+		m := d.netSeeds(mamba, st)
+		var ts [][]float64
+		tMean := 0.0
 		for _, f := range transformers {
-			ts = append(ts, d.famDiv[f][st])
+			if v := d.netSeeds(f, st); len(v) > 0 {
+				ts = append(ts, v)
+				tMean += spreadOf(v).Mean
+			}
 		}
-		ok, worst, cmp := notAbove(d.famDiv[mamba][st], ts)
-		if !cmp {
+		if len(m) == 0 || len(ts) == 0 {
 			continue
 		}
-		n++
-		if ok {
-			pass++
-		} else {
-			fails = append(fails, fmt.Sprintf("%s (Mamba %s pp vs %s %s pp)", st, d.famDiv[mamba][st].format(fmtPP), transformers[worst], d.famDiv[transformers[worst]][st].format(fmtPP)))
+		tMean /= float64(len(ts))
+		mMean := spreadOf(m).Mean
+		diff := seedDiffCI(m, ts, opt)
+		var o int
+		switch {
+		case math.IsNaN(floor):
+			o = marginVerdict(diff, 0)
+		case mMean <= floor && tMean <= floor:
+			o = settingInconclusive
+		default:
+			o = marginVerdict(diff, floor)
 		}
+		outcomes = append(outcomes, o)
+		parts = append(parts, fmt.Sprintf("%s: net Mamba %s vs Transformers %s pp, d %s (%s)", st, fmtPP(mMean), fmtPP(tMean), ciText(diff), outcomeWord[o]))
 	}
-	means := familyMeans(d, mixed)
-	if n > 0 {
-		c.Ours = fmt.Sprintf("Mamba diverges no more than the Transformers in %d of %d mixed-precision settings; mean divergence over them: %s", pass, n, means)
-		if len(fails) > 0 {
-			c.Ours += "; above in " + strings.Join(fails, ", ")
+	if len(outcomes) > 0 {
+		var n [3]int
+		for _, o := range outcomes {
+			n[o]++
 		}
+		c.Ours = fmt.Sprintf("net of fp32 twins, against a noise floor of %s pp: %d of %d mixed-precision settings pass, %d fail, %d inconclusive; %s",
+			fmtPP(floor), n[settingPass], len(outcomes), n[settingFail], n[settingInconclusive], strings.Join(parts, "; "))
 	} else {
 		c.Ours = "no Mamba–Transformer comparison in any 16-bit setting"
-		if means != "" {
+		if means := familyMeans(d, mixed); means != "" {
 			c.Ours += "; mean divergence: " + means
 		}
-		c.Notes = append(c.Notes, "The results lack a Mamba family, a Transformer family, or 16-bit settings.")
+		c.Notes = append(c.Notes, "The results lack a Mamba family, a Transformer family, 16-bit settings or their fp32 twins.")
 	}
-	c.Verdict = tally(pass, n)
+	c.Verdict = tallyOutcomes(outcomes)
 	c.Setting = mpftSetting(d, rs)
-	c.Notes = append(c.Notes,
-		"Rule: in each 16-bit setting (method × fp16/bf16), Mamba passes if its divergence (mean over seeds of its models' mean, pp) is at most the largest Transformer family's plus their combined seed sd, √(sd_Mamba² + sd_T²) (0 with one seed). Reproduces if every setting passes, partly if some do, does not if none does.")
+	c.Notes = append(c.Notes, mpftRule)
+	if math.IsNaN(floor) {
+		c.Notes = append(c.Notes, "No noise floor was measured (no fp32 full fine-tuning trial recorded a seed twin): the margin is 0.")
+	} else {
+		var fs []string
+		for _, f := range d.families {
+			if m, ok := d.noise[f]; ok {
+				fs = append(fs, fmt.Sprintf("%s %s", f, m.spread().format(fmtPP)))
+			}
+		}
+		c.Notes = append(c.Notes, fmt.Sprintf("Noise floor (fp32 full fine-tuning vs the same with another fine-tuning seed, pp, over seeds): %s.", strings.Join(fs, ", ")))
+	}
+	if raw := familyMeans(d, mixed); raw != "" {
+		c.Notes = append(c.Notes, "Raw divergence from the fp32 reference, mean over the 16-bit settings (not net of the fp32 twins): "+raw+".")
+	}
 	if lora := familyMeans(d, []setting{{"lora_all", "fp32"}, {"lora_xproj", "fp32"}}); lora != "" {
 		c.Notes = append(c.Notes, "LoRA's own effect (fp32 LoRA vs fp32 full, no rounding): "+lora+". A 16-bit LoRA setting that diverges about as much as its fp32 twin owes its divergence to LoRA, not to mixed precision.")
 	}

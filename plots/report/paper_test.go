@@ -95,11 +95,15 @@ func TestMPInferenceGolden(t *testing.T) {
 	}
 	d := collectMP(sums)
 	checkOutputs(t, mpFigure(d), mpTable(d))
-	c := mpClaim(d, rs)
+	c := mpClaim(d, rs, bootOptions(rs))
 	noNaN(t, "claim", claimsText([]Claim{c}))
-	// fp16: Mamba 0.10 ± 0.07 (seed means 0.15, 0.05) <= Pythia 0.20 ±
-	// 0.14 + spread; bf16: Mamba 0.80 ± 0 > Pythia 0.40 ± 0.14 + 0.14.
-	if c.Verdict != Partly || !strings.Contains(c.Ours, "bf16: Mamba 0.80 ± 0.00") {
+	// fp16: Mamba 0.10 (seed means 0.15, 0.05) vs the Transformers' mean
+	// 0.125 (Pythia 0.2, Llama 0.05): d = -0.025, margin 0.0625, but with two
+	// seeds the CI reaches above the margin: inconclusive. bf16: Mamba 0.80
+	// vs 0.30 (Pythia 0.4, Llama 0.2): even the smallest resample, 0.8 -
+	// 0.35, is above the margin 0.15: fails. None passes: does not.
+	if c.Verdict != DoesNot || !strings.Contains(c.Ours, "bf16: Mamba 0.80 ± 0.00") ||
+		!strings.Contains(c.Ours, "margin 0.15 pp: fails") || !strings.Contains(c.Ours, "margin 0.06 pp: inconclusive") {
 		t.Errorf("verdict %q, ours %q", c.Verdict, c.Ours)
 	}
 }
@@ -111,9 +115,12 @@ func TestMPFTGolden(t *testing.T) {
 	checkOutputs(t, mpftFigure(d), mpftTable(d))
 	c := mpftClaimFrom(d, rs)
 	noNaN(t, "claim", claimsText([]Claim{c}))
-	// Compared: full bf16 (passes) and LoRA-all bf16 (Mamba 2.2 ± 0.14 vs
-	// 1.5: fails); fp16 has no Transformer.
-	if c.Verdict != Partly || !strings.Contains(c.Ours, "in 1 of 2 mixed-precision settings") {
+	// Noise floor 0.25 (Mamba 0.2, Pythia 0.3). full bf16: net Mamba 0.4
+	// (0.3, 0.5) vs Pythia 0.6 (0.5, 0.7): d's CI tops out at 0 <= 0.25,
+	// passes. LoRA-all bf16 net of LoRA-all fp32: Mamba 0.1, Pythia -1.6,
+	// both within the noise floor: inconclusive (the raw 2.2 vs 1.5 was
+	// LoRA's effect, not mixed precision's). fp16 has no Transformer.
+	if c.Verdict != Partly || !strings.Contains(c.Ours, "1 of 2 mixed-precision settings pass, 0 fail, 1 inconclusive") {
 		t.Errorf("verdict %q, ours %q", c.Verdict, c.Ours)
 	}
 }
@@ -124,13 +131,26 @@ func TestEfficiencyGolden(t *testing.T) {
 	checkOutputs(t, effFigure(rows), effTable(rows))
 	cs := effClaimsFrom(rows, 8)
 	noNaN(t, "claims", claimsText(cs))
+	// No setting ran native 16-bit: the mechanism is absent, whatever the
+	// ratio (2.2x here).
+	if cs[0].Verdict != NoHardware || cs[1].Verdict != NoHardware || !strings.Contains(cs[0].Ours, "2.20×") {
+		t.Errorf("emulated 16-bit: %q, %q; %q", cs[0].Verdict, cs[1].Verdict, cs[0].Ours)
+	}
+	// The same numbers from native 16-bit GEMMs (a GPU) are judged.
 	// Best Mamba MPFT+PEFT speed-up: mamba-l LoRA-all bf16, 880/400 = 2.2x;
 	// best memory reduction: mamba-l LoRA-all bf16, 1 - 60/90 = 33.3%.
-	if cs[0].Verdict != Reproduces || !strings.Contains(cs[0].Ours, "2.20×") || !strings.Contains(cs[0].Ours, "mamba-l") {
-		t.Errorf("speed-up: %q, %q", cs[0].Verdict, cs[0].Ours)
+	native := make([]*effRow, len(rows))
+	for i, r := range rows {
+		c := *r
+		c.native = c.precision != "fp32"
+		native[i] = &c
 	}
-	if cs[1].Verdict != Partly || !strings.Contains(cs[1].Ours, "33.3% less") {
-		t.Errorf("memory: %q, %q", cs[1].Verdict, cs[1].Ours)
+	ncs := effClaimsFrom(native, 8)
+	if ncs[0].Verdict != Reproduces || !strings.Contains(ncs[0].Ours, "2.20×") || !strings.Contains(ncs[0].Ours, "mamba-l") {
+		t.Errorf("speed-up: %q, %q", ncs[0].Verdict, ncs[0].Ours)
+	}
+	if ncs[1].Verdict != Partly || !strings.Contains(ncs[1].Ours, "33.3% less") {
+		t.Errorf("memory: %q, %q", ncs[1].Verdict, ncs[1].Ours)
 	}
 	if !strings.Contains(claimsText(cs), "half_native false") {
 		t.Error("the claims do not say that 16-bit arithmetic was emulated")
@@ -153,12 +173,23 @@ func TestICLInstructGolden(t *testing.T) {
 	for _, rc := range ratioClaims {
 		cs = append(cs, ratioClaimFrom(rc, models, ratios, ks))
 	}
+	cs = append(cs, directionClaimFrom(directionClaims[0], models, ks, opt))
 	noNaN(t, "claims", claimsText(cs))
+	if f := recipeFigure(models); len(f.Panels[0].Series) == 0 || len(f.Panels[1].Series) == 0 {
+		t.Error("the recipe figure is empty")
+	}
+	if !strings.Contains(strings.Join(cs[4].Notes, " "), "compared at matched (within 5%) instruction loss") {
+		t.Errorf("the direction row does not compare the instruction losses: %q", cs[4].Notes)
+	}
+	if !strings.Contains(strings.Join(cs[4].Notes, " "), "lr 0.0001: 1.240 (chosen)") {
+		t.Errorf("the direction row does not list the recipe sweep: %q", cs[4].Notes)
+	}
 	want := map[string]string{
-		"fig3-ratio-mamba-pretrained":  Reproduces, // 37.5%, CI around it
-		"fig3-ratio-mamba2-pretrained": Partly,     // 37.5%, below 100 like 82
-		"fig3-ratio-mamba-instruct":    DoesNot,    // the Transformer gains nothing: Mamba out-learns it, the paper says 81%
-		"fig3-ratio-mamba2-instruct":   Partly,     // out-learns, as 132% says
+		"fig3-ratio-mamba-pretrained":  Reproduces,   // 37.5%, CI around it
+		"fig3-ratio-mamba2-pretrained": Partly,       // 37.5%, below 100 like 82
+		"fig3-ratio-mamba-instruct":    Inconclusive, // the Transformer gains nothing, but its CI reaches above 0: the ratio is undefined
+		"fig3-ratio-mamba2-instruct":   Inconclusive, // out-learns it, as 132% says, but the Transformer's CI reaches above 0
+		"fig3-direction-mamba":         Inconclusive, // the instruction-tuned ratio is undefined
 	}
 	got := verdicts(cs)
 	for id, v := range want {

@@ -77,7 +77,8 @@ func synthMP() []store.Result {
 	add(mambaM(1), 0.1, 0.7, 3e-5)
 	add(pythiaS(0), 0.3, 0.5, 2e-5)
 	add(pythiaS(1), 0.1, 0.3, 1e-5)
-	add(llamaS(0), 0.0, 0.2, 5e-6) // one seed only
+	add(llamaS(0), 0.0, 0.2, 5e-6)
+	add(llamaS(1), 0.1, 0.2, 5e-6)
 	return rs
 }
 
@@ -91,6 +92,10 @@ func synthMPFT() []store.Result {
 			Train: summary.Train{Steps: 200, MeanLastLoss: summary.Float(2.5 + div/10), Skipped: map[bool]int{true: 1}[prec == "fp16"]}}
 		if method == "full" {
 			s.Trainable = m.Params
+		}
+		if method == "full" && prec == "fp32" { // the reference measures the noise floor
+			noise := map[string]float64{"Mamba": 0.2, "GPT-NeoX (Pythia)": 0.3}[m.Family]
+			s.NoiseDivPP = &noise
 		}
 		rs = append(rs, synthResult("mpft_peft", ax("model", m.Name, "precision", prec, "method", method, "seed", m.Seed), cfg, s))
 	}
@@ -146,6 +151,9 @@ func iclSummary(m summary.Model, stage string, n, acc0, gain int) summary.ICL {
 	s := summary.ICL{Model: m, Stage: stage, Shots: []int{0, 1, 3, 5}}
 	if stage == "instruct" {
 		s.Method, s.Precision = "lora_all", "bf16"
+		lo, hi := summary.Float(1.2+float64(gain)/1000), summary.Float(1.5)
+		s.Recipe = []summary.RecipePoint{{LR: 1e-3, Alpha: 16, HeldOutLoss: hi}, {LR: 1e-4, Alpha: 16, HeldOutLoss: lo, Chosen: true}}
+		s.HeldOutLoss = &lo
 	}
 	for i, k := range s.Shots {
 		c := acc0
@@ -211,6 +219,13 @@ func layoutTrials(t *testing.T, root, experiment string, rs []store.Result) {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, store.SummaryFile), r.Summary, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		prov := `{"commit": "0123abc", "dirty": false, "blas": "go", "command": ["ssmlab", "reproduce", "--profile", "quick"], "start": "2026-11-30T10:00:00Z", "end": "2026-11-30T10:01:00Z"}`
+		if experiment == "icl_scale" { // one experiment from another run
+			prov = `{"commit": "4567def", "dirty": true, "blas": "onednn", "command": ["ssmlab", "run", "x.toml"], "start": "2026-12-01T10:00:00Z", "end": "2026-12-01T10:01:00Z"}`
+		}
+		if err := os.WriteFile(filepath.Join(dir, store.ProvenanceFile), []byte(prov), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if err := store.MarkDone(dir, c.Hash); err != nil {
