@@ -1,7 +1,7 @@
 // Package models is the architecture registry: one entry per architecture
-// (Mamba, Mamba-2, GPT-NeoX, Llama, the tanh RNN control) that the HF
-// loader, the experiment configs, the bench command, the figures and the
-// CLI all consult. Each architecture's package registers its own entry in
+// (Mamba, Mamba-2, hybrid stacks, GPT-NeoX, Llama, OLMo, the tanh RNN
+// control) that the HF loader, the experiment configs, the bench command,
+// the figures and the CLI all consult. Each architecture's package registers its own entry in
 // an init function; package models/all imports every one of them.
 //
 // Adding an architecture is its package, one Register call in it and one

@@ -1,8 +1,9 @@
 // Package config owns the experiment file format: the documented schema
 // (Settings and its sections), strict TOML loading with includes and
 // profiles, and sweep expansion into trials with stable keys. It knows no
-// experiment kind and imports no model package; callers pass the registered
-// kinds in Options. experiments/SCHEMA.md is the reference for config authors;
+// experiment kind (callers pass the registered kinds in Options); of the
+// model packages it imports only the architecture registry (models and
+// models/all, to fill and check model specs) and models/precision. experiments/SCHEMA.md is the reference for config authors;
 // defaults.toml beside this file holds every default.
 //
 // Loading a file, in order:

@@ -6,5 +6,5 @@
 // train and evaluate them, and write summary.json for plots.
 //
 // It imports models, datasets and metrics; the experiments core (runner,
-// config, store) imports none of them.
+// store) imports none of them, and config only the architecture registry.
 package paper

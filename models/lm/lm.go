@@ -1,8 +1,10 @@
 // Package lm declares what every causal language model of the harness
-// offers (Mamba, Mamba-2, GPT-NeoX, Llama, the tanh RNN control), so the
-// trainer, the forward command and the experiments treat them alike, plus the
-// loss helper they share. Architectures implement Model without importing
-// each other.
+// offers (Mamba, Mamba-2, hybrid stacks, GPT-NeoX, Llama, OLMo, the tanh
+// RNN control), so the trainer, the forward command and the experiments
+// treat them alike, plus what they share: the sequence-mixer interface, the
+// pre-norm residual stack, the loss and the memory footprint. Architectures
+// implement Model without importing each other (a hybrid stack imports the
+// mixers it interleaves).
 package lm
 
 import (
