@@ -24,10 +24,10 @@ import (
 
 var cmdBench = &Command{
 	Name:  "bench",
-	Usage: "bench --arch ARCH --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--mixers K,K,...] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
+	Usage: "bench --arch ARCH --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--mixers K,K,...] [--d-state N] [--heads H] [--seed S] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
 	Short: "time training or inference steps of a from-scratch model",
 	Long: `Bench builds a freshly initialised model of the given architecture (any
-registered one: mamba, mamba2, gpt_neox, llama, rnn) and size,
+registered one: mamba, mamba2, hybrid, gpt_neox, llama, olmo, rnn) and size,
 runs --warmup untimed steps and then --steps timed ones on one fixed batch of
 random token ids, and prints one JSON object (docs/commands.md).
 
@@ -83,8 +83,8 @@ counted.
 
 The model is the one an experiment config with these sizes builds (every
 other size takes its config default, see docs/architectures.md): --d-state
-(0: 16 for mamba, 64 for mamba2) and --heads (0: max(1, D/32), the
-anchor's choice; Llama uses as many K/V heads; Mamba-2 uses E/heads as its
+(0: 16 for mamba, 64 for mamba2) and --heads (0: max(1, D/32), as
+tools/torch_anchor.py builds the PyTorch side; Llama uses as many K/V heads; Mamba-2 uses E/heads as its
 head width when 64 does not divide E) and, for --arch hybrid, --mixers
 (the pattern of mixer kinds) complete the size; --lora adapts every linear with rank 8,
 alpha 16 and freezes the base weights; --threads sets GOMAXPROCS (0 leaves

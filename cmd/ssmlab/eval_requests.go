@@ -22,7 +22,7 @@ lambada_openai. It runs no model.
 
 Tasks: arc_easy, arc_challenge, hellaswag, piqa, winogrande, lambada_openai,
 openbookqa and mmlu_<subject> (57 subjects, e.g. mmlu_college_physics), with
-lm-eval's templates, splits and few-shot samplers (README: Scoring real
+lm-eval's templates, splits and few-shot samplers (docs/metrics.md, lm-eval
 benchmarks).
 
 Reads:
