@@ -2,10 +2,10 @@
 // GPT-NeoX (the Pythia architecture) and Llama (with OLMo v1 as a Llama
 // variant: parameter-free LayerNorm, clip_qkv), with hand-written Forward and
 // Backward, an incremental decoder with a KV cache, and from-scratch
-// initialisation as Hugging Face does it. Both register themselves with the
-// models registry (register.go); their config.json mapping is in
-// hf_gpt_neox.go and hf_llama.go. It imports nn, tensor, precision, lm, hf
-// and models.
+// initialisation as Hugging Face does it. GPT-NeoX, Llama and OLMo register
+// themselves with the models registry (register.go); their config.json
+// mappings are in hf_gpt_neox.go, hf_llama.go and hf_olmo.go. It imports
+// nn, tensor, precision, lm, hf and models.
 //
 // Glossary (shape comments use these letters):
 //
