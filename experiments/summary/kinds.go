@@ -3,7 +3,7 @@ package summary
 // Model identifies the model a trial studied.
 type Model struct {
 	Name   string `json:"name"`   // the [models.NAME]
-	Arch   string `json:"arch"`   // mamba, mamba2, gpt_neox, llama
+	Arch   string `json:"arch"`   // a registered architecture (models.Names())
 	Family string `json:"family"` // label for figures (default: arch)
 	Size   string `json:"size"`   // label for figures (default: parameter count)
 	Params int    `json:"params"`

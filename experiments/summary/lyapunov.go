@@ -22,7 +22,7 @@ import (
 // Exponents and rates are per token (one step per token, natural log).
 type Lyapunov struct {
 	Model   string `json:"model"`   // the trial's [models.NAME]
-	Arch    string `json:"arch"`    // a registered architecture: mamba, mamba2, gpt_neox, llama, rnn (older results: ssmlab_rnn)
+	Arch    string `json:"arch"`    // a registered architecture (models.Names(); older results: ssmlab_rnn)
 	Label   string `json:"label"`   // legend text, e.g. "Mamba (init)", "RNN ρ=2"
 	Trained bool   `json:"trained"` // a checkpoint (path or pretrained base), not fresh draws
 	Source  string `json:"source"`  // "init" or the checkpoint directory
