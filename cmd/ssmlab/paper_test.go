@@ -9,6 +9,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/datasets"
 	"github.com/ssmlab/ssmlab/datasets/arrowio"
+	"github.com/ssmlab/ssmlab/datasets/benchmarks"
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/internal/testfix"
 	"github.com/ssmlab/ssmlab/models/hf"
@@ -21,7 +22,8 @@ import (
 // paperWorkspace lays out, under a temporary working directory, the
 // repository's configs/paper with testdata/paper/paths.toml in place of
 // the user's, tiny stand-in checkpoints (vocabulary of the test
-// tokenizer) and tiny datasets, and changes into it.
+// tokenizer) and tiny datasets (the benchmarks in the Hub's files), and
+// changes into it.
 func paperWorkspace(t *testing.T) string {
 	root := testfix.Root(t)
 	ws := t.TempDir()
@@ -69,19 +71,7 @@ func paperWorkspace(t *testing.T) string {
 		}
 		os.WriteFile(filepath.Join(dir, "tokenizer.json"), tok, 0o644)
 	}
-	var rows []datasets.MCRow
-	for i := 0; i < 12; i++ {
-		rows = append(rows, datasets.MCRow{Question: "Question: which letter follows " + string(rune('a'+i)) + "?\nAnswer:",
-			Choices: []string{" " + string(rune('b'+i)), " z", " q"}, Answer: 0})
-	}
-	tab, err := datasets.MCTable("mc", rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(filepath.Join(ws, "data", "mc"), 0o755)
-	if err := arrowio.Write(filepath.Join(ws, "data", "mc", "test-00000-of-00001.parquet"), tab); err != nil {
-		t.Fatal(err)
-	}
+	layoutBenchmarks(t, root, filepath.Join(ws, "data", "lm-eval"))
 	var texts []string
 	for i := 0; i < 20; i++ {
 		texts = append(texts, "The quick brown fox jumps over the lazy dog, and then it runs away again.")
@@ -96,6 +86,41 @@ func paperWorkspace(t *testing.T) string {
 	}
 	t.Chdir(ws)
 	return ws
+}
+
+// layoutBenchmarks lays out under dir every benchmark configs/paper scores,
+// in the Hub's schemas and ssmlab eval's folders: datasets/benchmarks'
+// tiny rows (dir/<task>/<eval split>-00000-of-00001.parquet), their
+// second generator seed's rows as the few-shot split (train; dev for MMLU),
+// and the one MMLU subject's files as every subject of dir/mmlu/<subject>
+// (cais/mmlu fetched whole).
+func layoutBenchmarks(t *testing.T, root, dir string) {
+	fix := filepath.Join(root, "datasets", "benchmarks", "testdata")
+	copyShard := func(task, split, from, to string) {
+		spec, err := benchmarks.Lookup(task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(fix, from, task, spec.Eval+"-00000-of-00001.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(to, 0o755)
+		if err := os.WriteFile(filepath.Join(to, split+"-00000-of-00001.parquet"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, task := range []string{"arc_easy", "arc_challenge", "hellaswag", "piqa", "winogrande", "openbookqa"} {
+		spec, _ := benchmarks.Lookup(task)
+		copyShard(task, spec.Eval, "tasks", filepath.Join(dir, task))
+		copyShard(task, spec.Fewshot, "seed1", filepath.Join(dir, task))
+	}
+	const mmlu = "mmlu_high_school_computer_science"
+	for _, sub := range benchmarks.GroupTasks("mmlu") {
+		to := filepath.Join(dir, "mmlu", strings.TrimPrefix(sub, "mmlu_"))
+		copyShard(mmlu, "test", "tasks", to)
+		copyShard(mmlu, "dev", "seed1", to)
+	}
 }
 
 // One configs/paper experiment (Table 1, quick profile) runs end to end on
@@ -116,6 +141,28 @@ func TestPaperConfigEndToEnd(t *testing.T) {
 	if len(sums) != 2 {
 		t.Fatalf("%d finished trials, want 2 (mamba-130m, pythia-160m): %s", len(sums), out)
 	}
+	scored := map[string]bool{}
+	arts, _ := filepath.Glob(filepath.Join(ws, "results", "artifacts", "*", "*", "summary.json"))
+	for _, f := range arts {
+		var sc summary.Scores
+		if b, err := os.ReadFile(f); err == nil && json.Unmarshal(b, &sc) == nil {
+			for _, ts := range sc.Tasks {
+				if len(ts.Acc) == 0 {
+					t.Errorf("%s: task %s (k %d) scored no documents", f, ts.Task, ts.K)
+				}
+				scored[ts.Task] = true
+			}
+		}
+	}
+	want := append(benchmarks.GroupTasks("mmlu"), "arc_easy", "arc_challenge", "hellaswag", "piqa", "winogrande", "openbookqa")
+	for _, task := range want {
+		if !scored[task] {
+			t.Errorf("task %s was not scored", task)
+		}
+	}
+	if len(scored) != len(want) {
+		t.Errorf("scored %d tasks, want %d", len(scored), len(want))
+	}
 	if code, out, errs := runCLI(t, "figures", "--results", "results", "--paper", "paper"); code != 0 {
 		t.Fatalf("figures: exit %d: %s%s", code, out, errs)
 	}
@@ -126,11 +173,23 @@ func TestPaperConfigEndToEnd(t *testing.T) {
 	}
 
 	os.RemoveAll(filepath.Join(ws, "checkpoints", "mamba"))
+	os.RemoveAll(filepath.Join(ws, "data", "lm-eval", "winogrande"))
+	os.RemoveAll(filepath.Join(ws, "data", "lm-eval", "mmlu", "anatomy"))
 	os.RemoveAll(filepath.Join(ws, "results"))
 	code, out, errs = runCLI(t, "run", "configs/paper/table1.toml", "--profile", "quick", "--results", "results")
-	want := "checkpoints/mamba (models.mamba-130m.path): does not exist; download: huggingface-cli download state-spaces/mamba-130m-hf --local-dir checkpoints/mamba"
-	if code != 1 || !strings.Contains(errs, want) || !strings.Contains(errs, "nothing was run") {
-		t.Fatalf("run with a missing checkpoint: exit %d: %s%s", code, out, errs)
+	wino, _ := benchmarks.Lookup("winogrande")
+	anatomy, _ := benchmarks.Lookup("mmlu_anatomy")
+	for _, want := range []string{
+		"checkpoints/mamba (models.mamba-130m.path): does not exist; download: huggingface-cli download state-spaces/mamba-130m-hf --local-dir checkpoints/mamba",
+		"data/lm-eval/winogrande (data.benchmarks.tasks): does not exist (task winogrande); download: " + wino.Download("data/lm-eval/winogrande"),
+		"data/lm-eval/mmlu_anatomy (data.benchmarks.tasks): does not exist (task mmlu_anatomy); download: " + anatomy.Download("data/lm-eval/mmlu_anatomy"),
+	} {
+		if code != 1 || !strings.Contains(errs, want) || !strings.Contains(errs, "nothing was run") {
+			t.Fatalf("run with missing files: exit %d, no %q in: %s%s", code, want, out, errs)
+		}
+	}
+	if strings.Count(errs, "data.benchmarks.tasks") != 2 {
+		t.Errorf("run lists other tasks as missing: %s", errs)
 	}
 	if _, err := os.Stat(filepath.Join(ws, "results")); err == nil {
 		t.Error("the refused run created results/")
