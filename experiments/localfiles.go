@@ -97,7 +97,12 @@ func MissingFiles(e *config.Experiment) []Missing {
 		sort.Strings(m.Keys)
 		out = append(out, *m)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Keys[0] < out[j].Keys[0] })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Keys[0] != out[j].Keys[0] {
+			return out[i].Keys[0] < out[j].Keys[0]
+		}
+		return out[i].Path < out[j].Path // the tasks of one [data] entry
+	})
 	return out
 }
 

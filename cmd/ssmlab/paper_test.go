@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -225,5 +227,45 @@ func TestPaperSpectraEndToEnd(t *testing.T) {
 	md, _ := os.ReadFile(filepath.Join(ws, "paper", "REPORT.md"))
 	if !strings.Contains(string(md), `<a id="spectra-real"></a>`) || !strings.Contains(string(md), "4 of 4 layers of 2 checkpoints have ζ < 0") {
 		t.Errorf("REPORT.md has no spectra section:\n%s", md)
+	}
+}
+
+// validate on configs/paper prints, per trial, the estimated memory (from
+// the checkpoint's config.json) and time (FLOPs per token times the tokens
+// each pass runs, over the rate it names); a trial whose files are missing
+// says which.
+func TestPaperValidateEstimates(t *testing.T) {
+	ws := paperWorkspace(t)
+	code, out, errs := runCLI(t, "validate", "--gflops", "2", "configs/paper/table1.toml", "configs/paper/spectra.toml", "configs/paper/fig1.toml")
+	if code != 0 {
+		t.Fatalf("validate: exit %d: %s%s", code, out, errs)
+	}
+	if !strings.Contains(out, "estimates, profile default (") || !strings.Contains(out, "time = FLOPs / 2 GFLOP/s, the rate of --gflops") {
+		t.Errorf("no estimates header naming the rate:\n%s", out)
+	}
+	fp, _, err := hf.Footprint(filepath.Join(ws, "checkpoints", "mamba"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// spectra, default profile: 16 windows of 1024 tokens, batch 1
+	fl := 16 * 1024 * fp.ForwardFlops(1024)
+	want := fmt.Sprintf("  model=mamba-130m: memory %s, time %s (%.3g FLOPs: forward passes of 1.64e+04 tokens)", bytesString(fp.InferBytes(1, 1024)), durationString(fl/2e9), fl)
+	if !strings.Contains(out, want) {
+		t.Errorf("no line %q in\n%s", want, out)
+	}
+	for _, m := range []string{"mamba-130m", "mamba2-780m", "pythia-1p4b", "olmo-1b"} {
+		re := regexp.MustCompile(`model=` + m + `_seed=0: memory [0-9.e+]+ [kMG]B, time [0-9.e+]+ [a-z]+ \([0-9.e+]+ FLOPs: 3 evaluation\(s\) of [0-9.e+]+ tokens, 4 logit pass\(es\)\)`)
+		if !re.MatchString(out) {
+			t.Errorf("table1: no estimate for %s in\n%s", m, out)
+		}
+	}
+	// fig1 fine-tunes on data/instruct, which the workspace lacks
+	if !regexp.MustCompile(`model=pythia-160m_precision=fp16_method=lora_all_seed=0: memory [0-9.e+]+ [kMG]B, time \? \(needs data/instruct\)`).MatchString(out) {
+		t.Errorf("fig1: no estimate naming the missing data in\n%s", out)
+	}
+	os.Remove(filepath.Join(ws, "checkpoints", "olmo", "config.json"))
+	_, out, _ = runCLI(t, "validate", "--gflops", "2", "configs/paper/table1.toml")
+	if !strings.Contains(out, "model=olmo-1b_seed=0: memory ? (needs checkpoints/olmo/config.json), time ? (needs checkpoints/olmo)") {
+		t.Errorf("no estimate naming the missing config.json in\n%s", out)
 	}
 }
