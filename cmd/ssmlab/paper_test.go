@@ -236,7 +236,7 @@ func TestPaperSpectraEndToEnd(t *testing.T) {
 // says which.
 func TestPaperValidateEstimates(t *testing.T) {
 	ws := paperWorkspace(t)
-	code, out, errs := runCLI(t, "validate", "--gflops", "2", "configs/paper/table1.toml", "configs/paper/spectra.toml", "configs/paper/fig1.toml")
+	code, out, errs := runCLI(t, "validate", "--gflops", "2", "configs/paper/table1.toml", "configs/paper/spectra.toml", "configs/paper/fig1.toml", "configs/paper/fig3.toml")
 	if code != 0 {
 		t.Fatalf("validate: exit %d: %s%s", code, out, errs)
 	}
@@ -259,7 +259,12 @@ func TestPaperValidateEstimates(t *testing.T) {
 			t.Errorf("table1: no estimate for %s in\n%s", m, out)
 		}
 	}
-	// fig1 fine-tunes on data/instruct, which the workspace lacks
+	// fig1 and fig3's instruct stage fine-tune on data/instruct, which the
+	// workspace lacks; fig3's pretrained stage does not need it
+	if !regexp.MustCompile(`model=pythia-160m_params.stage=pretrained_seed=0: memory [0-9.e+]+ [kMG]B, time [0-9.e+]+ [a-z]+ \([0-9.e+]+ FLOPs: 1 evaluation\(s\) of`).MatchString(out) ||
+		!regexp.MustCompile(`model=pythia-160m_params.stage=instruct_seed=0: memory [0-9.e+]+ [kMG]B, time \? \(needs data/instruct\)`).MatchString(out) {
+		t.Errorf("fig3: pretrained and instruct estimates wrong in\n%s", out)
+	}
 	if !regexp.MustCompile(`model=pythia-160m_precision=fp16_method=lora_all_seed=0: memory [0-9.e+]+ [kMG]B, time \? \(needs data/instruct\)`).MatchString(out) {
 		t.Errorf("fig1: no estimate naming the missing data in\n%s", out)
 	}

@@ -149,11 +149,16 @@ type estimator struct {
 	parts  []string
 }
 
-// newEstimator starts t's estimate with the files it lacks and its
-// model's footprint (from config.json or the spec's sizes).
-func newEstimator(t *config.Trial) *estimator {
+// newEstimator starts t's estimate with the files it lacks (its training
+// data only when it trains) and its model's footprint (from config.json or
+// the spec's sizes).
+func newEstimator(t *config.Trial, trains bool) *estimator {
 	e := &estimator{t: t}
-	for _, m := range experiments.MissingFiles(&config.Experiment{Trials: []config.Trial{*t}}) {
+	one := *t
+	if !trains {
+		one.Train.Dataset = ""
+	}
+	for _, m := range experiments.MissingFiles(&config.Experiment{Trials: []config.Trial{one}}) {
 		e.cost.Needs = append(e.cost.Needs, m.Path)
 	}
 	b, err := baseSpec(t)
@@ -296,7 +301,7 @@ func firstOr(s []string) string {
 // every precision, and the logit comparisons (fp32 and each precision).
 func (MPDiv) Estimate(t *config.Trial) experiments.Cost {
 	p := t.Params.(*MPDivParams)
-	e := newEstimator(t)
+	e := newEstimator(t, false)
 	e.eval(1+len(p.Precisions), 2*len(p.Precisions), p.LogitTasks, p.LogitShots)
 	return e.done()
 }
@@ -306,7 +311,7 @@ func (MPDiv) Estimate(t *config.Trial) experiments.Cost {
 // logit comparison between them.
 func (MPFT) Estimate(t *config.Trial) experiments.Cost {
 	p := t.Params.(*MPFTParams)
-	e := newEstimator(t)
+	e := newEstimator(t, true)
 	e.train(1, t.Train, t.Method.LoRA())
 	e.train(1, t.Train, false)
 	e.eval(2, 2, p.LogitTasks, p.LogitShots)
@@ -316,8 +321,9 @@ func (MPFT) Estimate(t *config.Trial) experiments.Cost {
 // Estimate implements experiments.Estimator: the instruction tuning of
 // stage "instruct", then one evaluation.
 func (ICL) Estimate(t *config.Trial) experiments.Cost {
-	e := newEstimator(t)
-	if t.Params.(*ICLParams).Stage == "instruct" {
+	instruct := t.Params.(*ICLParams).Stage == "instruct"
+	e := newEstimator(t, instruct)
+	if instruct {
 		e.train(1, t.Train, t.Method.LoRA())
 	}
 	e.eval(1, 0, 0, 0)
@@ -329,7 +335,7 @@ func (ICL) Estimate(t *config.Trial) experiments.Cost {
 // not counted).
 func (Spectra) Estimate(t *config.Trial) experiments.Cost {
 	p := t.Params.(*SpectraParams)
-	e := newEstimator(t)
+	e := newEstimator(t, false)
 	e.forward(float64(p.Sequences)*float64(p.SeqLen), p.Batch, p.SeqLen, "forward passes")
 	return e.done()
 }
