@@ -268,6 +268,9 @@ func TestPaperValidateEstimates(t *testing.T) {
 	if !regexp.MustCompile(`model=pythia-160m_precision=fp16_method=lora_all_seed=0: memory [0-9.e+]+ [kMG]B, time \? \(needs data/instruct\)`).MatchString(out) {
 		t.Errorf("fig1: no estimate naming the missing data in\n%s", out)
 	}
+	if code, _, errs := runCLI(t, "validate", "--gflops", "-1", "configs/paper/table1.toml"); code != 2 || !strings.Contains(errs, "--gflops must be a positive number") {
+		t.Errorf("--gflops -1: exit %d: %s", code, errs)
+	}
 	os.Remove(filepath.Join(ws, "checkpoints", "olmo", "config.json"))
 	_, out, _ = runCLI(t, "validate", "--gflops", "2", "configs/paper/table1.toml")
 	if !strings.Contains(out, "model=olmo-1b_seed=0: memory ? (needs checkpoints/olmo/config.json), time ? (needs checkpoints/olmo)") {

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -81,6 +82,9 @@ func init() {
 func runValidate(_ *Command, files []string) error {
 	if len(files) == 0 {
 		return usagef("name at least one .toml file")
+	}
+	if g := *validateGflops; !(g >= 0) || math.IsInf(g, 0) {
+		return usagef("--gflops must be a positive number of GFLOP/s (0: time a matrix product), not %v", g)
 	}
 	profiles := config.Profiles
 	if *validateProfile != "" {

@@ -98,8 +98,10 @@ func describeCost(c experiments.Cost) string {
 		tm = fmt.Sprintf("time ? (needs %s and %d more of the missing files)", c.Needs[0], len(c.Needs)-1)
 	case len(c.Needs) > 0:
 		tm = "time ? (needs " + strings.Join(c.Needs, " and ") + ")"
-	default:
+	case c.Unknown != "":
 		tm = "time ? (" + c.Unknown + ")"
+	default:
+		tm = "time 0 s (nothing to run)"
 	}
 	return mem + ", " + tm
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/ssmlab/ssmlab/datasets/lmeval"
@@ -274,20 +275,9 @@ func (e *estimator) done() experiments.Cost {
 		e.cost.Flops = 0
 	}
 	if e.cost.Flops > 0 {
-		e.cost.Work = joinParts(e.parts)
+		e.cost.Work = strings.Join(e.parts, ", ")
 	}
 	return e.cost
-}
-
-func joinParts(p []string) string {
-	s := ""
-	for i, x := range p {
-		if i > 0 {
-			s += ", "
-		}
-		s += x
-	}
-	return s
 }
 
 func firstOr(s []string) string {
