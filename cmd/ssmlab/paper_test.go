@@ -259,6 +259,9 @@ func TestPaperValidateEstimates(t *testing.T) {
 			t.Errorf("table1: no estimate for %s in\n%s", m, out)
 		}
 	}
+	if !regexp.MustCompile(`total of the 16 of 16 trials estimated: time [0-9.e+]+ [a-z]+ \([0-9.e+]+ FLOPs`).MatchString(out) {
+		t.Errorf("table1: no total in\n%s", out)
+	}
 	// fig1 and fig3's instruct stage fine-tune on data/instruct, which the
 	// workspace lacks; fig3's pretrained stage does not need it
 	if !regexp.MustCompile(`model=pythia-160m_params.stage=pretrained_seed=0: memory [0-9.e+]+ [kMG]B, time [0-9.e+]+ [a-z]+ \([0-9.e+]+ FLOPs: 1 evaluation\(s\) of`).MatchString(out) ||

@@ -63,6 +63,8 @@ func estimateLines(e *config.Experiment, p string) []string {
 		return nil
 	}
 	var rows []string
+	var total float64
+	known := 0
 	for i := range e.Trials {
 		t := &e.Trials[i]
 		c, ok := experiments.Estimate(e.Kind, t)
@@ -70,8 +72,16 @@ func estimateLines(e *config.Experiment, p string) []string {
 			return nil
 		}
 		rows = append(rows, "  "+t.Key+": "+describeCost(c))
+		if c.Flops > 0 {
+			total += c.Flops
+			known++
+		}
 	}
 	gf, from := rate()
+	if known > 0 {
+		rows = append(rows, fmt.Sprintf("  total of the %d of %d trials estimated: time %s (%.3g FLOPs; work shared between trials counted in each)",
+			known, len(e.Trials), durationString(total/(gf*1e9)), total))
+	}
 	avail := "available memory unknown"
 	if b, src, ok, err := membudget.Available(); err == nil && ok {
 		avail = fmt.Sprintf("%s available (%s)", bytesString(b), src)
