@@ -45,7 +45,27 @@ type (
 	Planner interface {
 		Needs(t *config.Trial) ([]Need, error)
 	}
+	// Estimator estimates what a trial costs from its config and the
+	// files on disk, building no model; `ssmlab validate` prints it for
+	// experiments on checkpoints.
+	Estimator interface {
+		Estimate(t *config.Trial) Cost
+	}
 )
+
+// Cost is a trial's estimated peak memory and arithmetic. A part that
+// needs a file that is not there is 0, and Needs names the file; one that
+// cannot be estimated for another reason is 0, and Unknown says why.
+type Cost struct {
+	Bytes float64  // peak memory (weights, and a step's state and activations)
+	Flops float64  // FLOPs of every pass the trial runs (2 per multiply-add)
+	Work  string   // what Flops counts, e.g. "3 evaluation(s) of 1.2e+06 tokens"
+	Needs []string // files the time estimate needs that are missing
+	// MemNeeds is the file the memory estimate needs that is missing (a
+	// checkpoint's config.json), or "".
+	MemNeeds string
+	Unknown  string // why a part is 0 when no file is missing
+}
 
 // Need is an artifact a trial will use: ctx.Artifact(Name, Spec).
 type Need struct {
@@ -154,4 +174,18 @@ func LoadAllowMissing(path, profile string, sets ...string) (*config.Experiment,
 		}
 	}
 	return e, missing, nil
+}
+
+// Estimate returns the estimate of trial t by its kind, and false when the
+// kind has none.
+func Estimate(kind string, t *config.Trial) (Cost, bool) {
+	k, err := lookupKind(kind)
+	if err != nil {
+		return Cost{}, false
+	}
+	est, ok := k.(Estimator)
+	if !ok {
+		return Cost{}, false
+	}
+	return est.Estimate(t), true
 }

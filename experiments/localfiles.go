@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/datasets/benchmarks"
 	"github.com/ssmlab/ssmlab/experiments/config"
 )
 
@@ -39,7 +40,9 @@ func (m Missing) String() string {
 // tokenizers of the datasets a trial uses (its pretrain and train datasets,
 // its eval tasks, and any [data] name among its params). A checkpoint or
 // dataset with a Source gets its huggingface-cli download command; a
-// tokenizer inside a checkpoint directory gets that checkpoint's.
+// tokenizer inside a checkpoint directory gets that checkpoint's; an
+// lm-eval task of a [data] entry's tasks the command package benchmarks
+// names for it (the one ssmlab eval prints).
 func MissingFiles(e *config.Experiment) []Missing {
 	byPath := map[string]*Missing{}
 	add := func(key, path, problem, dl string) {
@@ -66,7 +69,18 @@ func MissingFiles(e *config.Experiment) []Missing {
 		}
 		for _, name := range usedData(&t) {
 			d := t.Data[name]
-			if d.Path != "" {
+			if d.Path != "" && len(d.Tasks) > 0 {
+				// lm-eval benchmarks by name: one line a task (an MMLU
+				// group missing whole: one line), with the command
+				// ssmlab eval gives for it
+				miss, err := benchmarks.Missing(d.Path, d.Tasks)
+				if err != nil {
+					add("data."+name+".tasks", d.Path, err.Error(), "")
+				}
+				for _, m := range miss {
+					add("data."+name+".tasks", m.Dir, "does not exist (task "+m.Task+")", m.Download)
+				}
+			} else if d.Path != "" {
 				if _, err := os.Stat(d.Path); err != nil {
 					add("data."+name+".path", d.Path, problem(err), download(d.Source, "dataset", d.Path))
 				}
@@ -83,7 +97,12 @@ func MissingFiles(e *config.Experiment) []Missing {
 		sort.Strings(m.Keys)
 		out = append(out, *m)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Keys[0] < out[j].Keys[0] })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Keys[0] != out[j].Keys[0] {
+			return out[i].Keys[0] < out[j].Keys[0]
+		}
+		return out[i].Path < out[j].Path // the tasks of one [data] entry
+	})
 	return out
 }
 

@@ -61,3 +61,24 @@ func TestMissingFiles(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A [data] entry of lm-eval tasks lists each task whose folder is missing
+// under its path with the command package benchmarks gives for it (the
+// MMLU group, missing whole, as one line), not its path.
+func TestMissingTasks(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "lm", "piqa"), 0o755)
+	data := map[string]config.Dataset{"bench": {Path: filepath.Join(dir, "lm"), Tasks: []string{"mmlu", "piqa", "winogrande"}}}
+	e := &config.Experiment{Trials: []config.Trial{{Data: data, Eval: config.Eval{Tasks: []string{"bench"}}}}}
+	var got []string
+	for _, m := range MissingFiles(e) {
+		got = append(got, strings.ReplaceAll(m.String(), dir, "D"))
+	}
+	want := []string{
+		"D/lm/mmlu (data.bench.tasks): does not exist (task mmlu); download: huggingface-cli download cais/mmlu --repo-type dataset --revision refs/convert/parquet --exclude 'all/*' 'auxiliary_train/*' --local-dir D/lm/mmlu",
+		"D/lm/winogrande (data.bench.tasks): does not exist (task winogrande); download: huggingface-cli download allenai/winogrande --repo-type dataset --revision refs/convert/parquet --include 'winogrande_xl/*' --local-dir D/lm/winogrande",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -2,12 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/ssmlab/ssmlab/models"
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/mamba"
+	"github.com/ssmlab/ssmlab/models/mamba2"
 	"github.com/ssmlab/ssmlab/models/tensor"
+	"github.com/ssmlab/ssmlab/models/transformer"
 )
 
 // Every architecture and mode prints one JSON object with the contract's
@@ -138,6 +143,42 @@ func TestBenchFlagErrors(t *testing.T) {
 		code, out, errs := runCLI(t, append([]string{"bench"}, c.args...)...)
 		if code != 2 || out != "" || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 2 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args, code, out, errs, c.want)
+		}
+	}
+}
+
+// The FLOP counts of the architectures' footprints (what validate's time
+// estimates use, from a config alone) equal bench's count on the built
+// model, forward and training; with the base frozen (LoRA, adapters left
+// out) training skips the weight gradients.
+func TestFootprintFLOPsMatchBench(t *testing.T) {
+	for _, arch := range []string{"mamba", "mamba2", "gpt_neox", "llama", "olmo"} {
+		o := &benchOpts{arch: arch, vocab: 40, d: 64, layers: 2, seq: 12, seed: 1}
+		m, err := buildBenchModel(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fp lm.Footprint
+		switch m := m.(type) {
+		case *mamba.Model:
+			fp = m.Cfg.Footprint()
+		case *mamba2.Model:
+			fp = m.Config().Footprint()
+		case *transformer.GPTNeoX:
+			fp = m.Cfg.Footprint()
+		case *transformer.Llama:
+			fp = m.Cfg.Footprint()
+		}
+		want, err := benchFLOPs(m, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fwd, train := fp.ForwardFlops(o.seq), fp.TrainFlops(o.seq, false)
+		if fwd == 0 || math.Abs(fwd-want.forward) > 1e-9*want.forward || math.Abs(train-want.train) > 1e-9*want.train {
+			t.Errorf("%s: footprint forward %v train %v, bench %v and %v", arch, fwd, train, want.forward, want.train)
+		}
+		if d := train - fp.TrainFlops(o.seq, true); d != fp.Flops {
+			t.Errorf("%s: a frozen base saves %v FLOPs a token, want the linears' %v", arch, d, fp.Flops)
 		}
 	}
 }

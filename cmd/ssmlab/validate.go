@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,7 +14,7 @@ import (
 
 var cmdValidate = &Command{
 	Name:  "validate",
-	Usage: "validate [--profile P] [--keys] [--print] [--set key=value]... FILE.toml...",
+	Usage: "validate [--profile P] [--keys] [--print] [--gflops R] [--set key=value]... FILE.toml...",
 	Short: "check experiment files and presets without running anything",
 	Long: `Validate strict-loads each file the way run would: includes, defaults,
 the profile, every [sweep] point expanded into a trial and checked by its
@@ -41,6 +43,16 @@ checkpoints); they are listed under the file's line, each with the
 huggingface-cli command that downloads it when the model or dataset names
 its Hub source, and ssmlab run refuses such a file before doing any work.
 
+For an experiment on checkpoints (configs/paper), each trial of the
+default profile (or of --profile) gets a line with its estimated peak
+memory (the architecture's footprint from the checkpoint's config.json) and
+time on this machine: FLOPs per token (as ssmlab bench counts them) times
+the tokens of every pass the trial runs (fine-tuning steps; evaluation
+requests measured by building and tokenizing lm-eval's prompts for the first
+documents of each task), divided by a FLOP rate: a float32 matrix product
+timed once (about 0.1 s), or --gflops (e.g. ssmlab bench's gflops for the
+model). A trial whose files are missing says which file each estimate needs.
+
 --set key=value (repeatable) overrides a setting as run would, the value
 in TOML (--set eval.shots=[0,1] --set train.steps=200); it is checked like
 a line of the file and beats the file, its includes and every profile.
@@ -59,6 +71,7 @@ var (
 	validateKeys    = cmdValidate.Flag.Bool("keys", false, "list the trial keys of each experiment")
 	validatePrint   = cmdValidate.Flag.Bool("print", false, "print the merged config with the source of each value")
 	validateSets    = setFlag(&cmdValidate.Flag)
+	validateGflops  = cmdValidate.Flag.Float64("gflops", 0, "FLOP rate in `GFLOP/s` the time estimates divide by (0: time a matrix product once)")
 )
 
 func init() {
@@ -69,6 +82,9 @@ func init() {
 func runValidate(_ *Command, files []string) error {
 	if len(files) == 0 {
 		return usagef("name at least one .toml file")
+	}
+	if g := *validateGflops; !(g >= 0) || math.IsInf(g, 0) {
+		return usagef("--gflops must be a positive number of GFLOP/s (0: time a matrix product), not %v", g)
 	}
 	profiles := config.Profiles
 	if *validateProfile != "" {
@@ -110,22 +126,34 @@ func runValidate(_ *Command, files []string) error {
 // followed by the local files it names that are missing (under any of the
 // profiles).
 func validateFile(f string, profiles []string) (string, []string, error) {
-	line, keys, missing, err := validateProfiles(f, profiles)
-	if err != nil || len(missing) == 0 {
+	line, keys, missing, est, err := validateProfiles(f, profiles)
+	if err != nil {
 		return line, keys, err
 	}
-	line += fmt.Sprintf("; %d local file(s) missing (ssmlab run refuses until they exist):", len(missing))
-	for _, m := range missing {
-		line += "\n  " + m
+	if len(missing) > 0 {
+		line += fmt.Sprintf("; %d local file(s) missing (ssmlab run refuses until they exist):", len(missing))
+		for _, m := range missing {
+			line += "\n  " + m
+		}
+	}
+	for _, l := range est {
+		line += "\n  " + l
 	}
 	return line, keys, nil
 }
 
-func validateProfiles(f string, profiles []string) (string, []string, []string, error) {
+// validateProfiles also returns the estimates of the trials under the
+// default profile (or the first one checked) for experiments on
+// checkpoints.
+func validateProfiles(f string, profiles []string) (string, []string, []string, []string, error) {
 	var counts []string
 	var keys []string
 	seen := map[string]bool{}
-	var missing []string
+	var missing, est []string
+	estProfile := profiles[0]
+	if slices.Contains(profiles, "default") {
+		estProfile = "default"
+	}
 	for i, p := range profiles {
 		e, miss, err := experiments.LoadAllowMissing(f, p, *validateSets...)
 		for _, m := range miss {
@@ -136,16 +164,19 @@ func validateProfiles(f string, profiles []string) (string, []string, []string, 
 		}
 		if err != nil {
 			if i > 0 {
-				return "", nil, nil, fmt.Errorf("%v (profile %s)", err, p)
+				return "", nil, nil, nil, fmt.Errorf("%v (profile %s)", err, p)
 			}
-			return "", nil, nil, err
+			return "", nil, nil, nil, err
 		}
 		if e.Preset {
 			line := fmt.Sprintf("%s: ok, preset", f)
 			for _, o := range e.Outside {
 				line += "\n  note: " + o
 			}
-			return line, nil, nil, nil
+			return line, nil, nil, nil, nil
+		}
+		if p == estProfile {
+			est = estimateLines(e, p)
 		}
 		counts = append(counts, fmt.Sprintf("%s %d", p, len(e.Trials)))
 		if i == 0 || p == "default" {
@@ -163,10 +194,10 @@ func validateProfiles(f string, profiles []string) (string, []string, []string, 
 				keys = nil
 			}
 			sort.Strings(missing)
-			return line, keys, missing, nil
+			return line, keys, missing, est, nil
 		}
 	}
-	return "", nil, nil, nil
+	return "", nil, nil, nil, nil
 }
 
 // printResolved prints the merged config of each file, one key per line

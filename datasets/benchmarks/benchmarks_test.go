@@ -162,3 +162,45 @@ func TestShotsFromTrainShard(t *testing.T) {
 		}
 	}
 }
+
+// Missing lists each named task without data under the root with the
+// command Locate names; an MMLU group with no subject there is one entry
+// fetching every subject, one with some subjects there lists the others.
+func TestMissingList(t *testing.T) {
+	root := t.TempDir()
+	got, err := Missing(root, []string{"mmlu", "winogrande"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wino, _ := Lookup("winogrande")
+	want := []MissingTask{
+		{Task: "mmlu", Dir: filepath.Join(root, "mmlu"), Download: mmluDownload(filepath.Join(root, "mmlu"))},
+		{Task: "winogrande", Dir: filepath.Join(root, "winogrande"), Download: wino.Download(filepath.Join(root, "winogrande"))},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("empty root:\n got %+v\nwant %+v", got, want)
+	}
+	if _, err := wino.Locate(root); err == nil || !strings.Contains(err.Error(), want[1].Download) {
+		t.Errorf("Locate's error does not give Missing's command: %v", err)
+	}
+	for _, d := range []string{filepath.Join("mmlu", "anatomy"), "winogrande"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = Missing(root, []string{"mmlu", "winogrande"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(GroupTasks("mmlu"))-1 || got[0].Task != "mmlu_abstract_algebra" || got[0].Dir != filepath.Join(root, "mmlu_abstract_algebra") {
+		t.Errorf("one subject there: %d missing, first %+v", len(got), got[0])
+	}
+	for _, m := range got {
+		if m.Task == "mmlu_anatomy" || m.Task == "winogrande" {
+			t.Errorf("%s is there but listed", m.Task)
+		}
+	}
+	if _, err := Missing(root, []string{"hellaswg"}); err == nil || !strings.Contains(err.Error(), "did you mean hellaswag") {
+		t.Errorf("unknown task: %v", err)
+	}
+}

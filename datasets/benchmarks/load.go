@@ -20,21 +20,77 @@ func (s *Spec) Download(dir string) string {
 		s.Repo, s.Config, dir)
 }
 
+// mmluDownload fetches every MMLU subject of cais/mmlu into dir, one
+// folder each (<subject>/<split>/0000.parquet), leaving out its "all" and
+// "auxiliary_train" configs.
+func mmluDownload(dir string) string {
+	return fmt.Sprintf("huggingface-cli download cais/mmlu --repo-type dataset --revision refs/convert/parquet --exclude 'all/*' 'auxiliary_train/*' --local-dir %s", dir)
+}
+
+// dirs are the folders under root where Locate looks for the task's data.
+func (s *Spec) dirs(root string) []string {
+	dirs := []string{filepath.Join(root, s.Name)}
+	if sub, ok := strings.CutPrefix(s.Name, "mmlu_"); ok {
+		dirs = append(dirs, filepath.Join(root, "mmlu", sub))
+	}
+	return dirs
+}
+
 // Locate returns the folder under root holding the task's data: root/<task>,
 // or for an MMLU subject also root/mmlu/<subject> (cais/mmlu downloaded
 // whole). A missing folder is an error naming where it looked and the
 // command that downloads it.
 func (s *Spec) Locate(root string) (string, error) {
-	dirs := []string{filepath.Join(root, s.Name)}
-	if sub, ok := strings.CutPrefix(s.Name, "mmlu_"); ok {
-		dirs = append(dirs, filepath.Join(root, "mmlu", sub))
-	}
+	dirs := s.dirs(root)
 	for _, d := range dirs {
 		if _, err := os.Stat(d); err == nil {
 			return d, nil
 		}
 	}
 	return "", fmt.Errorf("task %s: no data at %s; fetch it with: %s", s.Name, strings.Join(dirs, " or "), s.Download(dirs[0]))
+}
+
+// MissingTask is a task whose data is not under a root: where it was
+// looked for and the command that fetches it there.
+type MissingTask struct {
+	Task, Dir, Download string
+}
+
+// Missing lists the tasks named (groups expanded) that have no data under
+// root, in the order named, with the commands Locate's errors give. An
+// MMLU group none of whose subjects is there is one entry instead of one a
+// subject: root/mmlu, and the command that fetches every subject into it.
+// A name that is no task is an error.
+func Missing(root string, names []string) ([]MissingTask, error) {
+	var out []MissingTask
+	seen := map[string]bool{}
+	for _, name := range names {
+		leaves := GroupTasks(name)
+		if leaves == nil {
+			leaves = []string{name}
+		}
+		var miss []MissingTask
+		for _, leaf := range leaves {
+			spec, err := Lookup(leaf)
+			if err != nil {
+				return nil, err
+			}
+			if seen[leaf] {
+				continue
+			}
+			seen[leaf] = true
+			if _, err := spec.Locate(root); err != nil {
+				d := spec.dirs(root)[0]
+				miss = append(miss, MissingTask{Task: leaf, Dir: d, Download: spec.Download(d)})
+			}
+		}
+		if len(leaves) > 1 && len(miss) == len(leaves) {
+			d := filepath.Join(root, "mmlu")
+			miss = []MissingTask{{Task: name, Dir: d, Download: mmluDownload(d)}}
+		}
+		out = append(out, miss...)
+	}
+	return out, nil
 }
 
 // Load reads the task from path (a data file, or a folder holding its

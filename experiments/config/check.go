@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"sort"
 
+	"github.com/ssmlab/ssmlab/datasets/benchmarks"
+	"github.com/ssmlab/ssmlab/datasets/lmeval"
 	"github.com/ssmlab/ssmlab/internal/suggest"
 )
 
@@ -52,6 +54,18 @@ func checkSettings(s *Settings, mg *merged, top string) error {
 		}
 		if len(d.Tasks) > 0 && d.Path == "" {
 			return at("data", n, "tasks")("[data.%s]: tasks are read from path/<task>; set path to the folder holding them", n)
+		}
+		for _, task := range d.Tasks {
+			if benchmarks.GroupTasks(task) != nil {
+				continue
+			}
+			spec, err := benchmarks.Lookup(task)
+			if err != nil {
+				return at("data", n, "tasks")("[data.%s]: tasks: %v", n, err)
+			}
+			if spec.Output == lmeval.Loglikelihood {
+				return at("data", n, "tasks")("[data.%s]: tasks: %s has no choices to compare (the experiments score multiple-choice tasks); score it with ssmlab eval", n, task)
+			}
 		}
 		if d.Profile != "" && !contains(SuiteProfiles, d.Profile) {
 			return at("data", n, "profile")("[data.%s]: unknown suite profile %q (want one of %v)", n, d.Profile, SuiteProfiles)

@@ -147,6 +147,10 @@ func TestLoadErrors(t *testing.T) {
 			`eps must be >= 0`},
 		{"nan alpha", map[string]string{"x.toml": head + "[methods.l]\ntargets = { mamba = [\"x_proj\"] }\nrank = 2\nalpha = nan\n"},
 			`[methods.l]: LoRA needs a positive rank and a positive, finite alpha`},
+		{"unknown task", map[string]string{"x.toml": head + "[data.b]\npath = \"lm\"\ntasks = [\"mmlu\", \"hellaswg\"]\n"},
+			`x.toml:5: [data.b]: tasks: unknown task "hellaswg" (did you mean hellaswag?)`},
+		{"loglikelihood task", map[string]string{"x.toml": head + "[data.b]\npath = \"lm\"\ntasks = [\"lambada_openai\"]\n"},
+			`x.toml:5: [data.b]: tasks: lambada_openai has no choices to compare`},
 		{"inf radius", map[string]string{"x.toml": head + "[models.r]\narch = \"rnn\"\nd_model = 4\nradius = inf\n"},
 			`radius must be a positive, finite number`},
 	} {

@@ -14,6 +14,33 @@ type Footprint struct {
 	// the logits and their gradient, and the per-token scratch of the scan
 	// or attention backward.
 	PerToken float64
+	// Flops is the forward pass's FLOPs per token in the linear layers,
+	// the output head included (2 per multiply-add, as ssmlab bench
+	// counts them); Mix the per-token sequence mixing that does not grow
+	// with the context (Mamba's conv and scan); Attn the attention's per
+	// token and per position of context (each query sees on average
+	// (T+1)/2 keys: Attn·(T+1) at length T). 0 where an architecture has
+	// no count.
+	Flops, Mix, Attn float64
+}
+
+// ForwardFlops is a forward pass's FLOPs per token over sequences of
+// seqLen tokens.
+func (f Footprint) ForwardFlops(seqLen int) float64 {
+	return f.Flops + f.Mix + f.Attn*float64(seqLen+1)
+}
+
+// TrainFlops is a training step's FLOPs per token over sequences of seqLen
+// tokens: the forward pass, the input gradients (each linear again) and,
+// unless the base weights are frozen (LoRA: the adapters' cost is left
+// out), the weight gradients; the sequence mixing's backward costs twice
+// its forward.
+func (f Footprint) TrainFlops(seqLen int, frozen bool) float64 {
+	lin := 3.0
+	if frozen {
+		lin = 2
+	}
+	return lin*f.Flops + 3*(f.Mix+f.Attn*float64(seqLen+1))
 }
 
 // activationMargin covers what PerToken leaves out (temporaries, rounding

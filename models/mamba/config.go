@@ -89,7 +89,10 @@ func (c Config) Validate() error {
 // backward's per-token partial sums (2·16·N).
 func (c Config) Footprint() lm.Footprint {
 	D, E, N, R, V := float64(c.D), float64(c.Expand)*float64(c.D), float64(c.N), float64(c.R()), float64(c.Vocab)
-	return lm.Footprint{Params: c.paramCount(), PerToken: float64(c.Layers)*(3*D+8*E+R+2*N) + 2*V + D + 32*N}
+	L, K := float64(c.Layers), float64(c.K)
+	return lm.Footprint{Params: c.paramCount(), PerToken: L*(3*D+8*E+R+2*N) + 2*V + D + 32*N,
+		// in_proj, x_proj, dt_proj, out_proj and the head; conv and scan
+		Flops: 2*L*(2*E*D+E*(R+2*N)+R*E+E*D) + 2*V*D, Mix: L * (2*E*K + 8*E*N)}
 }
 
 // paramCount returns the number of parameters c implies, in float64 so

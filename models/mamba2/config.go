@@ -92,7 +92,8 @@ func (c Config) Footprint() lm.Footprint {
 		p += V * D
 	}
 	per := L*(3*D+2*proj+2*conv+4*E+2*H+E*N/math.Max(float64(c.ChunkSize), 1)) + 2*V + D
-	return lm.Footprint{Params: p, PerToken: per}
+	// in_proj, out_proj and the head; conv and scan
+	return lm.Footprint{Params: p, PerToken: per, Flops: 2*L*(D*proj+E*D) + 2*V*D, Mix: L * (2*conv*K + 8*E*N)}
 }
 
 // Validate reports the first setting that cannot build a model.

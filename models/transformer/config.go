@@ -166,7 +166,8 @@ func (c GPTNeoXConfig) Footprint() lm.Footprint {
 	if !c.Tied {
 		p += V * D
 	}
-	return lm.Footprint{Params: p, PerToken: L*(10*D+2*I) + 2*V + D}
+	// qkv, dense, the MLP and the head; q·kᵀ and p·v
+	return lm.Footprint{Params: p, PerToken: L*(10*D+2*I) + 2*V + D, Flops: 2*L*(4*D*D+2*D*I) + 2*V*D, Attn: 2 * L * D}
 }
 
 // Footprint implements the memory estimate of a Llama model from the
@@ -193,5 +194,6 @@ func (c LlamaConfig) Footprint() lm.Footprint {
 	if !c.Tied {
 		p += V * D
 	}
-	return lm.Footprint{Params: p, PerToken: L*(5*D+3*q+4*kv+4*I) + 2*V + D}
+	// q, k, v, o, gate, up, down and the head; q·kᵀ and p·v
+	return lm.Footprint{Params: p, PerToken: L*(5*D+3*q+4*kv+4*I) + 2*V + D, Flops: 2*L*(D*(q+2*kv)+q*D+3*D*I) + 2*V*D, Attn: 2 * L * q}
 }
