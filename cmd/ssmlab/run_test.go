@@ -216,3 +216,12 @@ func TestRunSummaryOnlyOnSuccess(t *testing.T) {
 		t.Errorf("failed run: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// validate --print shows a config whose checkpoints and data are not on
+// disk (configs/paper before the downloads), listing what is missing.
+func TestValidatePrintWithMissingFiles(t *testing.T) {
+	code, out, errs := runCLI(t, "validate", "--print", "--profile", "quick", "../../configs/paper/table1.toml")
+	if code != 0 || !strings.Contains(out, `kind = "mpdiv"`) || !strings.Contains(out, "# missing (ssmlab run refuses until it exists):") {
+		t.Errorf("validate --print: exit %d\n%s%s", code, out, errs)
+	}
+}

@@ -207,7 +207,8 @@ func printResolved(files []string, profile string, sets []string) error {
 		profile = "default"
 	}
 	for i, f := range files {
-		e, err := experiments.Load(f, profile, sets...)
+		// files the config names need not exist to show what it says
+		e, missing, err := experiments.LoadAllowMissing(f, profile, sets...)
 		if err != nil {
 			return err
 		}
@@ -223,6 +224,9 @@ func printResolved(files []string, profile string, sets []string) error {
 		for _, v := range e.Values {
 			line := v.Key + " = " + v.TOML
 			fmt.Fprintf(stdout, "%-*s  # %s\n", width, line, v.Source)
+		}
+		for _, m := range missing {
+			fmt.Fprintf(stdout, "# missing (ssmlab run refuses until it exists): %s\n", m)
 		}
 	}
 	return nil
