@@ -10,7 +10,7 @@ BIN      := bin/ssmlab
 GOFLAGS_TAGS := -tags '$(TAGS)'
 FUZZTIME ?= 5000x
 
-.PHONY: all build test unit fuzz reproduce bench figures validate vet fmt clean
+.PHONY: all build test test-gpu unit fuzz reproduce bench figures validate vet fmt clean
 
 all: build
 
@@ -19,6 +19,13 @@ build:
 	$(GO) build $(GOFLAGS_TAGS) -o $(BIN) ./cmd/ssmlab
 
 test: vet unit fuzz
+
+# The GPU tests (models/cuda and the --device cuda commands) on a machine
+# with an NVIDIA GPU and driver; a missing GPU fails them here, where
+# `make test` skips them.
+test-gpu:
+	SSMLAB_REQUIRE_GPU=1 $(GO) test $(GOFLAGS_TAGS) -count=1 -v ./models/cuda/
+	SSMLAB_REQUIRE_GPU=1 $(GO) test $(GOFLAGS_TAGS) -count=1 -v -run 'DeviceCUDA' ./cmd/ssmlab/
 
 vet:
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: the files above need formatting" && exit 1)

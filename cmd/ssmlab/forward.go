@@ -14,7 +14,7 @@ import (
 
 var cmdForward = &Command{
 	Name:  "forward",
-	Usage: "forward --model DIR [--adapter DIR] --input IN.safetensors --out OUT.safetensors [--grads] [--precision fp32|fp16|bf16]",
+	Usage: "forward --model DIR [--adapter DIR] --input IN.safetensors --out OUT.safetensors [--grads] [--precision fp32|fp16|bf16] [--device cpu|cuda]",
 	Short: "run a model on token ids and write logits, loss and gradients",
 	Long: `Forward runs one forward (and with --grads one backward) pass of a Hugging
 Face model directory on the token ids in IN and writes the results to OUT.
@@ -38,6 +38,9 @@ Writes OUT (safetensors, replaced atomically; nothing is written on error):
                    parameter, named as in the checkpoint, or with an adapter
                    as in the adapter file (base_model.model.<module>.lora_A.weight)
 
+--device cuda runs the forward on the GPU (models/cuda; so far fp32 Mamba
+and GPT-NeoX logits and loss, without --grads or --adapter).
+
 --precision fp16 or bf16 runs under PyTorch-autocast semantics (16-bit matmul
 operands and results, fp32 master weights, scan state, norms and loss); the
 gradients are of the unscaled loss.
@@ -51,10 +54,17 @@ func init() {
 	io := modelIOFlags(f, "HF model `DIR`", "fp32, fp16 or bf16 (autocast semantics)")
 	adapter := f.String("adapter", "", "PEFT LoRA adapter `DIR`")
 	grads := f.Bool("grads", false, "also write the gradient of every trainable parameter")
+	device := f.String("device", "cpu", "cpu, or cuda (GPU: fp32 Mamba and GPT-NeoX logits and loss so far)")
 	cmdForward.Run = func(_ *Command, args []string) error {
 		pol, err := io.check("forward", args)
 		if err != nil {
 			return err
+		}
+		if err := checkDevice(*device); err != nil {
+			return err
+		}
+		if *device == "cuda" {
+			return runForwardCUDA(*io.model, *adapter, *io.input, *io.out, *grads, pol)
 		}
 		return runForward(*io.model, *adapter, *io.input, *io.out, *grads, pol)
 	}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/ssmlab/ssmlab/models/cuda"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
@@ -14,7 +15,8 @@ var cmdVersion = &Command{
 	Short: "print the build: version control revision, Go version, BLAS backends",
 	Long: `Version prints what this binary was built from and with: the git revision
 (and whether the tree was modified), the Go version, GOMAXPROCS and the matrix
-backends compiled in, the default first. Results record the same facts as
+backends compiled in, the default first, and the GPU (name, compute capability,
+driver CUDA version, NVRTC and cuBLAS versions) or why there is none. Results record the same facts as
 provenance.`,
 }
 
@@ -43,6 +45,11 @@ func init() {
 		}
 		fmt.Fprintf(stdout, "ssmlab %s\ngo %s %s/%s GOMAXPROCS=%d\nblas %s (available: %v)\n",
 			rev, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), tensor.Default().Name(), names)
+		if d, err := cuda.Open(); err != nil {
+			fmt.Fprintf(stdout, "cuda none: %v\n", err)
+		} else {
+			fmt.Fprintf(stdout, "cuda %s\n", d)
+		}
 		return nil
 	}
 	register(cmdVersion)

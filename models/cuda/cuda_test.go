@@ -1,0 +1,343 @@
+package cuda
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ssmlab/ssmlab/internal/testfix"
+	"github.com/ssmlab/ssmlab/models/hf"
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/mamba"
+	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/precision"
+	"github.com/ssmlab/ssmlab/models/transformer"
+)
+
+// gpu returns the device or skips the test with the reason (no driver, no
+// GPU, or a build without cgo), so `go test ./...` passes on CPU machines.
+// With SSMLAB_REQUIRE_GPU set (make test-gpu) a missing GPU fails instead.
+func gpu(t testing.TB) *Device {
+	t.Helper()
+	d, err := Open()
+	if err != nil {
+		if os.Getenv("SSMLAB_REQUIRE_GPU") != "" {
+			t.Fatalf("SSMLAB_REQUIRE_GPU is set but: %v", err)
+		}
+		t.Skipf("no GPU: %v", err)
+	}
+	return d
+}
+
+// parityErr is the largest |got − want| in units of the parity tolerance
+// 1e-5 + 1e-4·max|want|: at most 1 when every element is within it.
+func parityErr(got, want []float32) float64 {
+	var big float64
+	for _, w := range want {
+		big = math.Max(big, math.Abs(float64(w)))
+	}
+	tol := 1e-5 + 1e-4*big
+	var worst float64
+	for i := range want {
+		d := math.Abs(float64(got[i]) - float64(want[i]))
+		if math.IsNaN(d) {
+			return math.Inf(1)
+		}
+		worst = math.Max(worst, d/tol)
+	}
+	return worst
+}
+
+func randIDs(r *rand.Rand, n, V int) []int {
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = r.IntN(V)
+	}
+	return ids
+}
+
+// The GPU Mamba's fp32 logits and loss equal the CPU model's within
+// 1e-5 + 1e-4 of the largest logit, for tied and untied heads, with and
+// without biases, and shapes whose B·E·N is no multiple of a thread block.
+func TestMambaParity(t *testing.T) {
+	d := gpu(t)
+	cases := []struct {
+		name               string
+		V, D, L, N, B, T   int
+		untied, bias, cnvB bool
+	}{
+		{"tied", 97, 32, 2, 16, 2, 17, false, false, true},
+		{"untied-bias", 64, 48, 3, 8, 3, 33, true, true, true},
+		{"n4-noconvbias", 50, 24, 1, 4, 1, 70, false, false, false},
+		{"n32", 40, 16, 2, 32, 2, 9, false, false, true},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mamba.DefaultConfig(tc.V, tc.D, tc.L)
+			c.N, c.Untied, c.Bias, c.ConvBias = tc.N, tc.untied, tc.bias, tc.cnvB
+			m, err := mamba.New(c, uint64(i+1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(uint64(i), 7))
+			if tc.bias { // New leaves biases zero: make them count
+				for _, p := range []*nn.Param{m.Layers[0].Mixer.InProj.B, m.Layers[0].Mixer.OutProj.B} {
+					for j := range p.Value.Data {
+						p.Value.Data[j] = float32(r.NormFloat64() * 0.1)
+					}
+				}
+			}
+			checkLM(t, d, m, randIDs(r, tc.B*tc.T, tc.V), tc.B, tc.T)
+		})
+	}
+}
+
+// The GPU GPT-NeoX's fp32 logits and loss equal the CPU model's, for the
+// parallel and the sequential residual, tied and untied heads, head sizes
+// of every attention instantiation tried, and lengths that cross the
+// attention's query and key tiles.
+func TestNeoXParity(t *testing.T) {
+	d := gpu(t)
+	cases := []struct {
+		name                 string
+		V, D, L, H, B, T     int
+		parallel, tied, bias bool
+	}{
+		{"hd16-parallel", 97, 64, 2, 4, 2, 70, true, false, true},
+		{"hd32-sequential-tied", 50, 64, 1, 2, 1, 33, false, true, false},
+		{"hd64", 40, 128, 2, 2, 3, 130, true, false, true},
+		{"hd8-short", 30, 16, 1, 2, 2, 5, true, false, true},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := transformer.DefaultGPTNeoX(tc.V, tc.D, tc.L, tc.H)
+			c.ParallelResidual, c.Tied, c.Bias = tc.parallel, tc.tied, tc.bias
+			m, err := transformer.NewGPTNeoX(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Init(uint64(i + 3))
+			r := rand.New(rand.NewPCG(uint64(i), 9))
+			for _, p := range m.Params() { // biases and norms away from their init values
+				if strings.Contains(p.Name, "bias") || strings.Contains(p.Name, "layernorm") {
+					for j := range p.Value.Data {
+						p.Value.Data[j] += float32(r.NormFloat64() * 0.1)
+					}
+				}
+			}
+			checkLM(t, d, m, randIDs(r, tc.B*tc.T, tc.V), tc.B, tc.T)
+		})
+	}
+}
+
+// checkLM compares the GPU forward of m with the CPU one.
+func checkLM(t *testing.T, d *Device, m lm.Model, ids []int, B, T int) {
+	t.Helper()
+	want := append([]float32(nil), m.Forward(precision.FP32Policy, ids, B, T)...)
+	tg := nn.ShiftLabels(ids, B, T)
+	wantLoss, _ := nn.CrossEntropy(nil, want, tg, B*T, m.VocabSize(), 1)
+	g, err := Upload(d, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Free()
+	if err := g.Forward(ids, B, T); err != nil {
+		t.Fatal(err)
+	}
+	got, err := g.Logits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d logits, want %d", len(got), len(want))
+	}
+	e := parityErr(got, want)
+	t.Logf("logits: worst error %.3f of the tolerance", e)
+	if e > 1 {
+		t.Errorf("logits differ from the CPU model by %.3g times the tolerance", e)
+	}
+	loss, count, err := g.Loss(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != B*(T-1) || math.Abs(loss-wantLoss) > 1e-5+1e-4*math.Abs(wantLoss) {
+		t.Errorf("loss %.7f over %d rows, CPU %.7f over %d", loss, count, wantLoss, B*(T-1))
+	}
+}
+
+// The GPU models reproduce the HF fixtures' logits (PyTorch, fp32) within
+// the tolerance the CPU models meet.
+func TestFixtures(t *testing.T) {
+	d := gpu(t)
+	for _, seed := range testfix.SeedDirs(t) {
+		for _, arch := range []string{"mamba", "gpt_neox"} {
+			t.Run(filepath.Base(seed)+"/"+arch, func(t *testing.T) {
+				dir := filepath.Join(seed, arch)
+				lmm, err := hf.Load(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ref := testfix.Read(t, filepath.Join(dir, "reference.safetensors"))
+				ids, B, T := testfix.IDsOf(t, ref, "input_ids")
+				g, err := Upload(d, lmm)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer g.Free()
+				if err := g.Forward(ids, B, T); err != nil {
+					t.Fatal(err)
+				}
+				got, err := g.Logits()
+				if err != nil {
+					t.Fatal(err)
+				}
+				e := testfix.RelMaxErr(got, testfix.Float32(t, ref, "logits"))
+				t.Logf("logits vs PyTorch: max rel error %.2e", e)
+				if e > 2e-5 {
+					t.Errorf("logits: max error %.3g of the largest value exceeds 2e-5", e)
+				}
+			})
+		}
+	}
+}
+
+// A state size the GPU scan cannot hold is an error, not a wrong result.
+func TestMambaStateSize(t *testing.T) {
+	d := gpu(t)
+	c := mamba.DefaultConfig(16, 8, 1)
+	c.N = 12
+	m, err := mamba.New(c, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewMamba(d, m); err == nil || !strings.Contains(err.Error(), "power of two") {
+		t.Errorf("state size 12: err = %v", err)
+	}
+}
+
+// The allocator reuses freed blocks and its peak is the high-water mark of
+// the bytes in use.
+func TestAllocatorPeak(t *testing.T) {
+	d := gpu(t)
+	in0, _, _ := d.Alloc.Stats()
+	d.Alloc.ResetPeak()
+	a, err := d.NewBuf(1 << 20) // 4 MiB
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.NewBuf(1 << 18) // 1 MiB
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa := a.Ptr
+	a.Free()
+	c, err := d.NewBuf(1 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Ptr != pa {
+		t.Errorf("a freed 4 MiB block was not reused")
+	}
+	_, peak, _ := d.Alloc.Stats()
+	if want := in0 + 5<<20; peak != want {
+		t.Errorf("peak %d, want %d", peak, want)
+	}
+	x := make([]float32, 1<<18)
+	for i := range x {
+		x[i] = float32(i)
+	}
+	if err := b.CopyFrom(x); err != nil {
+		t.Fatal(err)
+	}
+	y, err := b.Download()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range x {
+		if y[i] != x[i] {
+			t.Fatalf("round trip: element %d is %g, want %g", i, y[i], x[i])
+		}
+	}
+	b.Free()
+	c.Free()
+	if in, _, _ := d.Alloc.Stats(); in != in0 {
+		t.Errorf("%d bytes in use after freeing everything, want %d", in, in0)
+	}
+}
+
+func TestRoundSize(t *testing.T) {
+	for _, c := range []struct{ n, want uint64 }{{0, 512}, {1, 512}, {512, 512}, {513, 1024}, {1<<20 - 1, 1 << 20}, {1<<20 + 1, 2 << 20}} {
+		if got := roundSize(c.n); got != c.want {
+			t.Errorf("roundSize(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+}
+
+// Without a driver, Open fails with the one line the CLI prints.
+func TestOpenWithoutDriver(t *testing.T) {
+	if _, err := Open(); err == nil {
+		t.Skip("a GPU is present")
+	} else if !strings.Contains(err.Error(), "libcuda.so.1") && !strings.Contains(err.Error(), "CUDA device") {
+		t.Errorf("Open: %v (want it to name libcuda.so.1 or the missing device)", err)
+	} else if strings.Contains(err.Error(), "\n") {
+		t.Errorf("Open's error spans lines: %q", err)
+	}
+}
+
+// BenchmarkMambaForward times the GPU forward of the mamba-130m shape
+// (vocab 50280, d_model 768, 24 layers) on 8 x 512 tokens, fp32.
+func BenchmarkMambaForward(b *testing.B) {
+	d := gpu(b)
+	m, err := mamba.New(mamba.DefaultConfig(50280, 768, 24), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := NewMamba(d, m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Free()
+	const B, T = 8, 512
+	ids := randIDs(rand.New(rand.NewPCG(1, 2)), B*T, 50280)
+	if err := g.Forward(ids, B, T); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := g.Forward(ids, B, T); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+// BenchmarkNeoXForward times the GPU forward of the pythia-160m shape
+// (vocab 50304, d_model 768, 12 layers, 12 heads) on 8 x 512 tokens, fp32.
+func BenchmarkNeoXForward(b *testing.B) {
+	d := gpu(b)
+	m, err := transformer.NewGPTNeoX(transformer.DefaultGPTNeoX(50304, 768, 12, 12))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Init(1)
+	g, err := NewNeoX(d, m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Free()
+	const B, T = 8, 512
+	ids := randIDs(rand.New(rand.NewPCG(1, 2)), B*T, 50304)
+	if err := g.Forward(ids, B, T); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := g.Forward(ids, B, T); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "tokens/s")
+}

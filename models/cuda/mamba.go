@@ -1,0 +1,204 @@
+package cuda
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/ssmlab/ssmlab/models/mamba"
+)
+
+// Mamba is a Mamba (v1) language model on the GPU, llm.c style: the weights
+// of a CPU *mamba.Model (the reference, which loads and saves checkpoints)
+// uploaded once, and a forward pass as a flat list of kernel and cuBLAS
+// calls. fp32 only for now; the shapes follow models/mamba's glossary.
+type Mamba struct {
+	dev    *Device
+	cfg    mamba.Config
+	emb    *Buf // (V, D)
+	head   *Buf // (V, D); emb when tied
+	normF  *Buf // (D)
+	layers []mambaLayer
+	k      mambaKernels
+
+	logits *Buf // (B·T, V) of the last Forward
+	B, T   int
+}
+
+type mambaLayer struct {
+	norm       *Buf // (D)
+	inW, inB   *Buf // (2E, D), (2E) or nil
+	convW      *Buf // (E, K)
+	convB      *Buf // (E) or nil
+	xW         *Buf // (R+2N, E)
+	dtW, dtB   *Buf // (E, R), (E)
+	negA       *Buf // (E, N) A = −exp(A_log)
+	dskip      *Buf // (E)
+	outW, outB *Buf // (D, E), (D) or nil
+}
+
+type mambaKernels struct {
+	embed, rms, addBias, conv, scan, ce *Kernel
+}
+
+// NewMamba uploads m's weights to d. The state size must be a power of
+// two of at most 32 (the scan keeps one state element per thread and sums
+// over a group of N threads of one warp).
+func NewMamba(d *Device, m *mamba.Model) (*Mamba, error) {
+	c := m.Cfg
+	if c.N > 32 || c.N&(c.N-1) != 0 {
+		return nil, fmt.Errorf("cuda: mamba state size %d: the GPU scan needs a power of two of at most 32", c.N)
+	}
+	g := &Mamba{dev: d, cfg: c}
+	var err error
+	if g.k, err = loadMambaKernels(d); err != nil {
+		return nil, err
+	}
+	up := uploader{dev: d}
+	g.emb = up.buf(m.Emb.W.Value.Data)
+	g.head = g.emb
+	if c.Untied {
+		g.head = up.buf(m.Head.W.Value.Data)
+	}
+	g.normF = up.buf(m.NormF.W.Value.Data)
+	for _, b := range m.Layers {
+		x := b.Mixer
+		negA := make([]float32, len(x.ALog.Value.Data))
+		for i, v := range x.ALog.Value.Data {
+			negA[i] = -float32(math.Exp(float64(v)))
+		}
+		l := mambaLayer{norm: up.buf(b.Norm.W.Value.Data), inW: up.buf(x.InProj.W.Value.Data),
+			convW: up.buf(x.Conv.W.Value.Data), xW: up.buf(x.XProj.W.Value.Data),
+			dtW: up.buf(x.DtProj.W.Value.Data), dtB: up.buf(x.DtBias.Value.Data),
+			negA: up.buf(negA), dskip: up.buf(x.Dskip.Value.Data), outW: up.buf(x.OutProj.W.Value.Data)}
+		l.inB, l.outB = up.param(x.InProj.B), up.param(x.OutProj.B)
+		l.convB = up.param(x.Conv.B)
+		g.layers = append(g.layers, l)
+	}
+	if up.err != nil {
+		g.Free()
+		return nil, up.err
+	}
+	return g, nil
+}
+
+func loadMambaKernels(d *Device) (mambaKernels, error) {
+	var k mambaKernels
+	var err error
+	get := func(file, name string) *Kernel {
+		if err != nil {
+			return nil
+		}
+		var kk *Kernel
+		kk, err = d.Kernel(file, name)
+		return kk
+	}
+	k.embed = get("common.cu", "embedding_fwd")
+	k.rms = get("common.cu", "rmsnorm_fwd")
+	k.addBias = get("common.cu", "add_bias")
+	k.ce = get("common.cu", "cross_entropy_fwd")
+	k.conv = get("mamba.cu", "conv_silu_fwd")
+	k.scan = get("mamba.cu", "selective_scan_fwd")
+	return k, err
+}
+
+// Free returns every device buffer of the model to the allocator.
+func (g *Mamba) Free() {
+	seen := map[*Buf]bool{}
+	free := func(bs ...*Buf) {
+		for _, b := range bs {
+			if b != nil && !seen[b] {
+				seen[b] = true
+				b.Free()
+			}
+		}
+	}
+	free(g.emb, g.head, g.normF, g.logits)
+	for _, l := range g.layers {
+		free(l.norm, l.inW, l.inB, l.convW, l.convB, l.xW, l.dtW, l.dtB, l.negA, l.dskip, l.outW, l.outB)
+	}
+	g.layers, g.logits = nil, nil
+}
+
+// Forward runs the model on ids (B·T) and keeps the logits (B·T, V) on the
+// device (Logits copies them out). The activations live only for the
+// layer that uses them: the forward of inference (no Backward yet).
+func (g *Mamba) Forward(ids []int, B, T int) error {
+	c, d := g.cfg, g.dev
+	n, D, E, N, R, K, V := B*T, c.D, c.E(), c.N, c.R(), c.K, c.Vocab
+	S := R + 2*N
+	if len(ids) != n {
+		return fmt.Errorf("cuda: %d ids for shape [%d, %d]", len(ids), B, T)
+	}
+	if g.logits != nil {
+		g.logits.Free()
+		g.logits = nil
+	}
+	ws := workspace{dev: d}
+	defer ws.free()
+	idb := ws.ints(ids)
+	res, normed := ws.get(n*D), ws.get(n*D)
+	xz, u, dbl := ws.get(n*2*E), ws.get(n*E), ws.get(n*S)
+	dtr, y := ws.get(n*E), ws.get(n*E)
+	if ws.err != nil {
+		return ws.err
+	}
+	k := g.k
+	const bs = 256
+	run := errList{}
+	run.add(k.embed.Launch(blocks(n*D, bs), [3]uint32{bs, 1, 1}, 0, res, idb, g.emb, n, D))
+	for _, l := range g.layers {
+		run.add(k.rms.Launch([3]uint32{uint32(n), 1, 1}, [3]uint32{256, 1, 1}, 0, normed, devPtr(0), res, l.norm, D, c.Eps))
+		run.add(d.Linear(xz.Ptr, 2*E, normed.Ptr, D, l.inW.Ptr, n, D, 2*E, 0))
+		if l.inB != nil {
+			run.add(k.addBias.Launch(blocks(n*2*E, bs), [3]uint32{bs, 1, 1}, 0, xz, l.inB, n, 2*E))
+		}
+		run.add(k.conv.Launch(blocks(n*E, bs), [3]uint32{bs, 1, 1}, 0, u, xz, 2*E, l.convW, optional(l.convB), B, T, E, K))
+		run.add(d.Linear(dbl.Ptr, S, u.Ptr, E, l.xW.Ptr, n, E, S, 0))
+		run.add(d.Linear(dtr.Ptr, E, dbl.Ptr, S, l.dtW.Ptr, n, R, E, 0))
+		run.add(k.scan.Launch(blocks(n/T*E*N, 128), [3]uint32{128, 1, 1}, 0, y, devPtr(0), u, dtr, l.dtB,
+			xz.at(E), 2*E, dbl, S, R, l.negA, l.dskip, B, T, E, N))
+		run.add(d.Linear(res.Ptr, D, y.Ptr, E, l.outW.Ptr, n, E, D, 1)) // res += out_proj(y)
+		if l.outB != nil {
+			run.add(k.addBias.Launch(blocks(n*D, bs), [3]uint32{bs, 1, 1}, 0, res, l.outB, n, D))
+		}
+	}
+	run.add(k.rms.Launch([3]uint32{uint32(n), 1, 1}, [3]uint32{256, 1, 1}, 0, normed, devPtr(0), res, g.normF, D, c.Eps))
+	if run.err != nil {
+		return run.err
+	}
+	logits, err := d.NewBuf(n * V)
+	if err != nil {
+		return err
+	}
+	g.logits, g.B, g.T = logits, B, T
+	if err := d.Linear(logits.Ptr, V, normed.Ptr, D, g.head.Ptr, n, D, V, 0); err != nil {
+		return err
+	}
+	return d.Sync()
+}
+
+// Logits copies the last Forward's logits (B·T·V) to the host.
+func (g *Mamba) Logits() ([]float32, error) {
+	if g.logits == nil {
+		return nil, fmt.Errorf("cuda: Logits before Forward")
+	}
+	return g.logits.Download()
+}
+
+// Loss returns the mean next-token cross-entropy of the last Forward's
+// logits over the targets (B·T; nn.IgnoreIndex or any negative value
+// skips a row), and the number of rows counted.
+func (g *Mamba) Loss(targets []int) (float64, int, error) {
+	if g.logits == nil {
+		return 0, 0, fmt.Errorf("cuda: Loss before Forward")
+	}
+	return crossEntropy(g.dev, g.k.ce, g.logits, targets, g.B*g.T, g.cfg.Vocab)
+}
+
+// optional is b, or a null pointer for an absent parameter.
+func optional(b *Buf) any {
+	if b == nil {
+		return devPtr(0)
+	}
+	return b
+}
