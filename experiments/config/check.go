@@ -19,6 +19,9 @@ func checkSettings(s *Settings, mg *merged, top string) error {
 	if s.Kind != "" && s.Name == "" {
 		return &Error{File: top, Msg: "an experiment needs name = \"...\" (its directory under results/runs/)"}
 	}
+	if s.Device != "cpu" && s.Device != "cuda" {
+		return at("device")("device %q: want cpu or cuda", s.Device)
+	}
 	if s.Kind != "" && !nameRE.MatchString(s.Name) {
 		return at("name")("name %q: want lower-case letters, digits, '_' and '-' (it names results/runs/<name>/)", s.Name)
 	}
