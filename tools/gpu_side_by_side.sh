@@ -4,7 +4,7 @@
 # (mamba-130m: vocab 50280, d_model 768, 24 layers; pythia-160m: vocab
 # 50304, d_model 768, 12 layers, 12 heads; batch B x T tokens). Prints one
 # JSON line per measurement, the anchor's then ssmlab's. ssmlab runs only
-# what its GPU backend has (fp32 inference of both so far); the
+# what its GPU backend has (fp32 inference of both, bf16 of Mamba); the
 # anchor runs ANCHOR_ONLY's measurements (default: the matching ones plus
 # the bf16 inference the target compares with; ANCHOR_ONLY=all runs them all,
 # minutes of HF Mamba training included).
@@ -23,3 +23,5 @@ PYTHONUNBUFFERED=1 ANCHOR_ONLY=$only python3 "$dir/gpu_anchor.py" "$B" "$T" 3
   --mode infer --precision fp32 --steps "$steps" --warmup 2
 "$bin" bench --device cuda --arch gpt_neox --vocab 50304 --d-model 768 --layers 12 --heads 12 --batch "$B" --seq "$T" \
   --mode infer --precision fp32 --steps "$steps" --warmup 2
+"$bin" bench --device cuda --arch mamba --vocab 50280 --d-model 768 --layers 24 --batch "$B" --seq "$T" \
+  --mode infer --precision bf16 --steps "$steps" --warmup 2

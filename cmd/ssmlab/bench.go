@@ -82,8 +82,8 @@ mamba2) and --heads (0: max(1, D/32), the anchor's choice; Llama uses as
 many K/V heads) complete the size; --lora adapts every linear with rank 8,
 alpha 16 and freezes the base weights; --threads sets GOMAXPROCS (0 leaves
 it); --backend selects a GEMM backend by name. --device cuda runs the
-step on the GPU (models/cuda; so far fp32 Mamba and GPT-NeoX inference: other
-settings
+step on the GPU (models/cuda; so far fp32 Mamba and GPT-NeoX and bf16
+Mamba inference: other settings
 are an error), timing each step to the device's completion; peak_bytes is
 then the device allocator's high-water mark and device names the GPU.
 
@@ -155,7 +155,7 @@ func init() {
 	f.IntVar(&o.nh, "heads", 0, "attention heads (0: max(1, D/32))")
 	f.BoolVar(&o.lora, "lora", false, "LoRA rank 8 on every linear, base weights frozen")
 	f.StringVar(&o.backend, "backend", "", "GEMM backend `NAME` (default: the best built in)")
-	f.StringVar(&o.device, "device", "cpu", "cpu, or cuda (GPU: fp32 Mamba and GPT-NeoX inference so far)")
+	f.StringVar(&o.device, "device", "cpu", "cpu, or cuda (GPU: fp32 Mamba and GPT-NeoX, bf16 Mamba inference so far)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the weights and the token ids")
 	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a pprof CPU profile of the timed steps to `FILE`")
 	f.StringVar(&o.memprofile, "memprofile", "", "write a pprof allocation profile of the timed steps to `FILE`")

@@ -45,8 +45,8 @@ func gpuSupport(arch string, train bool, pol precision.Policy, lora bool) error 
 		return fmt.Errorf("--device cuda: %s is not on the GPU yet (mamba and gpt_neox are)", arch)
 	case train:
 		return fmt.Errorf("--device cuda: training is not on the GPU yet (inference forward only)")
-	case pol.Half():
-		return fmt.Errorf("--device cuda: %s is not on the GPU yet (fp32 only)", pol)
+	case pol.Half() && (pol.String() != "bf16" || arch != "mamba"):
+		return fmt.Errorf("--device cuda: %s %s is not on the GPU yet (fp32, and bf16 for mamba)", arch, pol)
 	case lora:
 		return fmt.Errorf("--device cuda: LoRA is not on the GPU yet")
 	}
@@ -75,7 +75,7 @@ func runBenchCUDA(o *benchOpts, pol precision.Policy) (*BenchResult, error) {
 	}
 	total, trainable := nn.Count(m.Params())
 	d.Alloc.ResetPeak()
-	g, err := cuda.Upload(d, m)
+	g, err := cuda.Upload(d, m, pol)
 	if err != nil {
 		return nil, fmt.Errorf("--device cuda: %v", err)
 	}
@@ -113,7 +113,7 @@ func runBenchCUDA(o *benchOpts, pol precision.Policy) (*BenchResult, error) {
 		TokensPerS: float64(B*T) / perStep, TokensPerSMedian: float64(B*T) / secs[len(secs)/2], SecondsPerStep: perStep,
 		PeakBytes: peak, PeakBytesPerToken: float64(peak) / float64(B*T),
 		GFLOPS: fl.forward * float64(B*T) / perStep / 1e9, FLOPsPerToken: fl.forward,
-		Backend: "cublas", MatmulPath: "cublasSgemm fp32", Kernels: "cuda (NVRTC " + d.Arch() + ")",
+		Backend: "cublas", MatmulPath: matmulPathCUDA(pol), HalfNative: pol.Half(), Kernels: "cuda (NVRTC " + d.Arch() + ")",
 		Device: "cuda: " + d.String(), GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), Loss: loss}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return nil, fmt.Errorf("bench: the loss became %v: the benchmark is not meaningful", loss)
@@ -146,7 +146,7 @@ func runForwardCUDA(modelDir, adapterDir, input, out string, grads bool, pol pre
 	if err != nil {
 		return err
 	}
-	g, err := cuda.Upload(d, m)
+	g, err := cuda.Upload(d, m, pol)
 	if err != nil {
 		return fmt.Errorf("--device cuda: %v", err)
 	}
@@ -168,4 +168,12 @@ func runForwardCUDA(modelDir, adapterDir, input, out string, grads bool, pol pre
 	ts := []safetensors.Tensor{safetensors.F32Tensor("logits", []int{B, T, m.VocabSize()}, logits),
 		safetensors.F32Tensor("loss", []int{1}, []float32{float32(loss)})}
 	return safetensors.WriteFile(out, ts, map[string]string{"format": "pt", "precision": pol.String(), "device": "cuda: " + d.String()})
+}
+
+// matmulPathCUDA says how the GPU runs the policy's matmuls.
+func matmulPathCUDA(pol precision.Policy) string {
+	if pol.Half() {
+		return "cublasGemmEx " + pol.String() + " tensor cores, fp32 accumulation"
+	}
+	return "cublasSgemm fp32"
 }

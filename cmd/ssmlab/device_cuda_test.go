@@ -48,7 +48,7 @@ func TestBenchDeviceCUDA(t *testing.T) {
 
 // What the GPU backend does not run is an error, never a CPU fall-back.
 func TestBenchDeviceCUDAUnsupported(t *testing.T) {
-	for _, extra := range [][]string{{"--arch", "llama"}, {"--mode", "train"}, {"--precision", "bf16"}, {"--lora"}} {
+	for _, extra := range [][]string{{"--arch", "llama"}, {"--mode", "train"}, {"--precision", "fp16"}, {"--lora"}} {
 		args := append(append([]string(nil), smallMambaBench...), extra...)
 		code, out, errs := runCLI(t, args...)
 		if code == 0 || out != "" || !strings.Contains(errs, "--device cuda: ") {

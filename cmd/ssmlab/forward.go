@@ -39,7 +39,7 @@ Writes OUT (safetensors, replaced atomically; nothing is written on error):
                    as in the adapter file (base_model.model.<module>.lora_A.weight)
 
 --device cuda runs the forward on the GPU (models/cuda; so far fp32 Mamba
-and GPT-NeoX logits and loss, without --grads or --adapter).
+and GPT-NeoX and bf16 Mamba logits and loss, without --grads or --adapter).
 
 --precision fp16 or bf16 runs under PyTorch-autocast semantics (16-bit matmul
 operands and results, fp32 master weights, scan state, norms and loss); the
@@ -54,7 +54,7 @@ func init() {
 	io := modelIOFlags(f, "HF model `DIR`", "fp32, fp16 or bf16 (autocast semantics)")
 	adapter := f.String("adapter", "", "PEFT LoRA adapter `DIR`")
 	grads := f.Bool("grads", false, "also write the gradient of every trainable parameter")
-	device := f.String("device", "cpu", "cpu, or cuda (GPU: fp32 Mamba and GPT-NeoX logits and loss so far)")
+	device := f.String("device", "cpu", "cpu, or cuda (GPU: fp32 Mamba and GPT-NeoX, bf16 Mamba logits and loss so far)")
 	cmdForward.Run = func(_ *Command, args []string) error {
 		pol, err := io.check("forward", args)
 		if err != nil {

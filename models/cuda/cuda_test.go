@@ -139,7 +139,7 @@ func checkLM(t *testing.T, d *Device, m lm.Model, ids []int, B, T int) {
 	want := append([]float32(nil), m.Forward(precision.FP32Policy, ids, B, T)...)
 	tg := nn.ShiftLabels(ids, B, T)
 	wantLoss, _ := nn.CrossEntropy(nil, want, tg, B*T, m.VocabSize(), 1)
-	g, err := Upload(d, m)
+	g, err := Upload(d, m, precision.FP32Policy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestFixtures(t *testing.T) {
 				}
 				ref := testfix.Read(t, filepath.Join(dir, "reference.safetensors"))
 				ids, B, T := testfix.IDsOf(t, ref, "input_ids")
-				g, err := Upload(d, lmm)
+				g, err := Upload(d, lmm, precision.FP32Policy)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -202,6 +202,67 @@ func TestFixtures(t *testing.T) {
 			})
 		}
 	}
+}
+
+// Under bf16 autocast the GPU Mamba's logits are as far from the fp32 CPU
+// model's as the CPU's own bf16 emulation is (at most 1.5 times its
+// distance: the two round different fp32 accumulations to bf16), and its
+// loss is as close to the fp32 loss.
+func TestMambaBF16(t *testing.T) {
+	d := gpu(t)
+	bf16, err := precision.ParsePolicy("bf16")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, sz := range []struct{ V, D, L, B, T int }{{97, 32, 2, 2, 17}, {256, 64, 3, 3, 64}} {
+		m, err := mamba.New(mamba.DefaultConfig(sz.V, sz.D, sz.L), uint64(10+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := randIDs(rand.New(rand.NewPCG(uint64(i), 3)), sz.B*sz.T, sz.V)
+		tg := nn.ShiftLabels(ids, sz.B, sz.T)
+		ref := append([]float32(nil), m.Forward(precision.FP32Policy, ids, sz.B, sz.T)...)
+		refLoss, _ := nn.CrossEntropy(nil, ref, tg, sz.B*sz.T, sz.V, 1)
+		emu := append([]float32(nil), m.Forward(bf16, ids, sz.B, sz.T)...)
+		emuLoss, _ := nn.CrossEntropy(nil, emu, tg, sz.B*sz.T, sz.V, 1)
+		g, err := Upload(d, m, bf16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Forward(ids, sz.B, sz.T); err != nil {
+			t.Fatal(err)
+		}
+		got, err := g.Logits()
+		if err != nil {
+			t.Fatal(err)
+		}
+		loss, _, err := g.Loss(tg)
+		g.Free()
+		if err != nil {
+			t.Fatal(err)
+		}
+		eGPU, eCPU := maxAbsDiff(got, ref), maxAbsDiff(emu, ref)
+		t.Logf("V%d D%d: |gpu bf16 − fp32| %.3g, |cpu bf16 − fp32| %.3g, |gpu − cpu bf16| %.3g; loss fp32 %.6f cpu bf16 %.6f gpu bf16 %.6f",
+			sz.V, sz.D, eGPU, eCPU, maxAbsDiff(got, emu), refLoss, emuLoss, loss)
+		if !(eGPU <= 1.5*eCPU) {
+			t.Errorf("bf16 logits are %.3g from fp32, the CPU emulation %.3g", eGPU, eCPU)
+		}
+		if math.Abs(loss-refLoss) > 1.5*math.Abs(emuLoss-refLoss)+1e-4 {
+			t.Errorf("bf16 loss %.6f is further from fp32's %.6f than the CPU emulation's %.6f", loss, refLoss, emuLoss)
+		}
+	}
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	var m float64
+	for i := range a {
+		d := math.Abs(float64(a[i]) - float64(b[i]))
+		if math.IsNaN(d) {
+			return math.Inf(1)
+		}
+		m = math.Max(m, d)
+	}
+	return m
 }
 
 // A state size the GPU scan cannot hold is an error, not a wrong result.
@@ -300,8 +361,28 @@ func BenchmarkMambaForward(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer g.Free()
+	benchForward(b, g, 50280)
+}
+
+// BenchmarkMambaForwardBF16 is BenchmarkMambaForward under bf16 autocast.
+func BenchmarkMambaForwardBF16(b *testing.B) {
+	d := gpu(b)
+	m, err := mamba.New(mamba.DefaultConfig(50280, 768, 24), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := NewMambaPolicy(d, m, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Free()
+	benchForward(b, g, 50280)
+}
+
+// benchForward times g's forward on 8 x 512 random tokens.
+func benchForward(b *testing.B, g LM, V int) {
 	const B, T = 8, 512
-	ids := randIDs(rand.New(rand.NewPCG(1, 2)), B*T, 50280)
+	ids := randIDs(rand.New(rand.NewPCG(1, 2)), B*T, V)
 	if err := g.Forward(ids, B, T); err != nil {
 		b.Fatal(err)
 	}
@@ -328,16 +409,5 @@ func BenchmarkNeoXForward(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer g.Free()
-	const B, T = 8, 512
-	ids := randIDs(rand.New(rand.NewPCG(1, 2)), B*T, 50304)
-	if err := g.Forward(ids, B, T); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		if err := g.Forward(ids, B, T); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "tokens/s")
+	benchForward(b, g, 50304)
 }

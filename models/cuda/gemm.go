@@ -8,3 +8,16 @@ package cuda
 func (d *Device) Linear(y devPtr, ldy int, x devPtr, ldx int, w devPtr, n, in, out int, beta float32) error {
 	return cublasSgemm(d.blas, true, false, out, n, in, 1, w, in, x, ldx, beta, y, ldy)
 }
+
+// cudaDataType values of the element types cuBLAS reads and writes.
+const (
+	typeF32  = 0
+	typeBF16 = 14
+)
+
+// LinearBF16 is Linear with x, W and y in bf16 (y rounded from the fp32
+// accumulation), through cublasGemmEx on the tensor cores: PyTorch
+// autocast's matmul. Strides and sizes count elements.
+func (d *Device) LinearBF16(y devPtr, ldy int, x devPtr, ldx int, w devPtr, n, in, out int) error {
+	return cublasGemmEx(d.blas, true, false, out, n, in, 1, w, typeBF16, in, x, typeBF16, ldx, 0, y, typeBF16, ldy)
+}

@@ -10,10 +10,12 @@ import (
 // Mamba is a Mamba (v1) language model on the GPU, llm.c style: the weights
 // of a CPU *mamba.Model (the reference, which loads and saves checkpoints)
 // uploaded once, and a forward pass as a flat list of kernel and cuBLAS
-// calls. fp32 only for now; the shapes follow models/mamba's glossary.
+// calls, in fp32 or under bf16 autocast (NewMambaPolicy); the shapes follow
+// models/mamba's glossary.
 type Mamba struct {
 	dev    *Device
 	cfg    mamba.Config
+	half   bool // bf16 autocast: matmul weights and their operands in bf16
 	emb    *Buf // (V, D)
 	head   *Buf // (V, D); emb when tied
 	normF  *Buf // (D)
@@ -38,26 +40,44 @@ type mambaLayer struct {
 
 type mambaKernels struct {
 	embed, rms, addBias, conv, scan, ce *Kernel
+	// bf16 autocast variants and conversions
+	rms16, conv16, scan16, ce16, to16, from16, add16 *Kernel
 }
 
-// NewMamba uploads m's weights to d. The state size must be a power of
-// two of at most 32 (the scan keeps one state element per thread and sums
-// over a group of N threads of one warp).
-func NewMamba(d *Device, m *mamba.Model) (*Mamba, error) {
+// NewMamba uploads m's weights to d for fp32 inference. The state size
+// must be a power of two of at most 32 (the scan keeps one state element
+// per thread and sums over a group of N threads of one warp).
+func NewMamba(d *Device, m *mamba.Model) (*Mamba, error) { return NewMambaPolicy(d, m, false) }
+
+// NewMambaPolicy is NewMamba, under bf16 autocast when bf16 is set: the
+// CPU model's bf16 policy (models/mamba's doc), with the matmul weights
+// stored as bf16 copies, in_proj, conv, SiLU, x_proj, dt_proj, the scan
+// output, out_proj and the logits as bf16 tensors, and the residual
+// stream, norms and the scan's insides in fp32. Matmuls run through
+// cublasGemmEx on the tensor cores with fp32 accumulation. Biased
+// in_proj/out_proj (HF use_bias) are fp32-only for now.
+func NewMambaPolicy(d *Device, m *mamba.Model, bf16 bool) (*Mamba, error) {
 	c := m.Cfg
 	if c.N > 32 || c.N&(c.N-1) != 0 {
 		return nil, fmt.Errorf("cuda: mamba state size %d: the GPU scan needs a power of two of at most 32", c.N)
 	}
-	g := &Mamba{dev: d, cfg: c}
+	if bf16 && c.Bias {
+		return nil, fmt.Errorf("cuda: bf16 mamba with in_proj/out_proj biases is not on the GPU yet")
+	}
+	g := &Mamba{dev: d, cfg: c, half: bf16}
 	var err error
 	if g.k, err = loadMambaKernels(d); err != nil {
 		return nil, err
 	}
-	up := uploader{dev: d}
+	up := uploader{dev: d, to16: g.k.to16}
+	mat := up.buf // the matmul weights: bf16 copies under autocast
+	if bf16 {
+		mat = up.bf16
+	}
 	g.emb = up.buf(m.Emb.W.Value.Data)
 	g.head = g.emb
-	if c.Untied {
-		g.head = up.buf(m.Head.W.Value.Data)
+	if c.Untied || bf16 {
+		g.head = mat(m.Head.W.Value.Data)
 	}
 	g.normF = up.buf(m.NormF.W.Value.Data)
 	for _, b := range m.Layers {
@@ -66,10 +86,10 @@ func NewMamba(d *Device, m *mamba.Model) (*Mamba, error) {
 		for i, v := range x.ALog.Value.Data {
 			negA[i] = -float32(math.Exp(float64(v)))
 		}
-		l := mambaLayer{norm: up.buf(b.Norm.W.Value.Data), inW: up.buf(x.InProj.W.Value.Data),
-			convW: up.buf(x.Conv.W.Value.Data), xW: up.buf(x.XProj.W.Value.Data),
-			dtW: up.buf(x.DtProj.W.Value.Data), dtB: up.buf(x.DtBias.Value.Data),
-			negA: up.buf(negA), dskip: up.buf(x.Dskip.Value.Data), outW: up.buf(x.OutProj.W.Value.Data)}
+		l := mambaLayer{norm: up.buf(b.Norm.W.Value.Data), inW: mat(x.InProj.W.Value.Data),
+			convW: up.buf(x.Conv.W.Value.Data), xW: mat(x.XProj.W.Value.Data),
+			dtW: mat(x.DtProj.W.Value.Data), dtB: up.buf(x.DtBias.Value.Data),
+			negA: up.buf(negA), dskip: up.buf(x.Dskip.Value.Data), outW: mat(x.OutProj.W.Value.Data)}
 		l.inB, l.outB = up.param(x.InProj.B), up.param(x.OutProj.B)
 		l.convB = up.param(x.Conv.B)
 		g.layers = append(g.layers, l)
@@ -98,6 +118,13 @@ func loadMambaKernels(d *Device) (mambaKernels, error) {
 	k.ce = get("common.cu", "cross_entropy_fwd")
 	k.conv = get("mamba.cu", "conv_silu_fwd")
 	k.scan = get("mamba.cu", "selective_scan_fwd")
+	k.rms16 = get("common.cu", "rmsnorm_fwd_bf16")
+	k.ce16 = get("common.cu", "cross_entropy_fwd_bf16")
+	k.to16 = get("common.cu", "to_bf16")
+	k.from16 = get("common.cu", "from_bf16")
+	k.add16 = get("common.cu", "add_bf16")
+	k.conv16 = get("mamba.cu", "conv_silu_fwd_bf16")
+	k.scan16 = get("mamba.cu", "selective_scan_fwd_bf16")
 	return k, err
 }
 
@@ -123,6 +150,9 @@ func (g *Mamba) Free() {
 // device (Logits copies them out). The activations live only for the
 // layer that uses them: the forward of inference (no Backward yet).
 func (g *Mamba) Forward(ids []int, B, T int) error {
+	if g.half {
+		return g.forwardBF16(ids, B, T)
+	}
 	c, d := g.cfg, g.dev
 	n, D, E, N, R, K, V := B*T, c.D, c.E(), c.N, c.R(), c.K, c.Vocab
 	S := R + 2*N
@@ -177,10 +207,14 @@ func (g *Mamba) Forward(ids []int, B, T int) error {
 	return d.Sync()
 }
 
-// Logits copies the last Forward's logits (B·T·V) to the host.
+// Logits copies the last Forward's logits (B·T·V) to the host (bf16
+// logits widened to float32).
 func (g *Mamba) Logits() ([]float32, error) {
 	if g.logits == nil {
 		return nil, fmt.Errorf("cuda: Logits before Forward")
+	}
+	if g.half {
+		return downloadBF16(g.dev, g.k.from16, g.logits, g.B*g.T*g.cfg.Vocab)
 	}
 	return g.logits.Download()
 }
@@ -192,7 +226,63 @@ func (g *Mamba) Loss(targets []int) (float64, int, error) {
 	if g.logits == nil {
 		return 0, 0, fmt.Errorf("cuda: Loss before Forward")
 	}
-	return crossEntropy(g.dev, g.k.ce, g.logits, targets, g.B*g.T, g.cfg.Vocab)
+	ce := g.k.ce
+	if g.half {
+		ce = g.k.ce16
+	}
+	return crossEntropy(g.dev, ce, g.logits, targets, g.B*g.T, g.cfg.Vocab)
+}
+
+// forwardBF16 is Forward under bf16 autocast (NewMambaPolicy); buffers
+// named with 16 hold bf16 values.
+func (g *Mamba) forwardBF16(ids []int, B, T int) error {
+	c, d, k := g.cfg, g.dev, g.k
+	n, D, E, N, R, K, V := B*T, c.D, c.E(), c.N, c.R(), c.K, c.Vocab
+	S := R + 2*N
+	if len(ids) != n {
+		return fmt.Errorf("cuda: %d ids for shape [%d, %d]", len(ids), B, T)
+	}
+	if g.logits != nil {
+		g.logits.Free()
+		g.logits = nil
+	}
+	ws := workspace{dev: d}
+	defer ws.free()
+	idb := ws.ints(ids)
+	res := ws.get(n * D)
+	normed16, xz16, u16 := ws.get16(n*D), ws.get16(n*2*E), ws.get16(n*E)
+	dbl16, dtr16, y16, mix16 := ws.get16(n*S), ws.get16(n*E), ws.get16(n*E), ws.get16(n*D)
+	if ws.err != nil {
+		return ws.err
+	}
+	const bs = 256
+	th, rows := [3]uint32{bs, 1, 1}, [3]uint32{uint32(n), 1, 1}
+	e := errList{}
+	e.add(k.embed.Launch(blocks(n*D, bs), th, 0, res, idb, g.emb, n, D))
+	for _, l := range g.layers {
+		e.add(k.rms16.Launch(rows, th, 0, normed16, devPtr(0), res, l.norm, D, c.Eps))
+		e.add(d.LinearBF16(xz16.Ptr, 2*E, normed16.Ptr, D, l.inW.Ptr, n, D, 2*E))
+		e.add(k.conv16.Launch(blocks(n*E, bs), th, 0, u16, xz16, 2*E, l.convW, optional(l.convB), B, T, E, K))
+		e.add(d.LinearBF16(dbl16.Ptr, S, u16.Ptr, E, l.xW.Ptr, n, E, S))
+		e.add(d.LinearBF16(dtr16.Ptr, E, dbl16.Ptr, S, l.dtW.Ptr, n, R, E))
+		e.add(k.scan16.Launch(blocks(B*E*N, 128), [3]uint32{128, 1, 1}, 0, y16, devPtr(0), u16, dtr16, l.dtB,
+			xz16.Ptr+devPtr(2*E), 2*E, dbl16, S, R, l.negA, l.dskip, B, T, E, N))
+		e.add(d.LinearBF16(mix16.Ptr, D, y16.Ptr, E, l.outW.Ptr, n, E, D))
+		e.add(k.add16.Launch(blocks(n*D, bs), th, 0, res, mix16, int64(n*D)))
+	}
+	e.add(k.rms16.Launch(rows, th, 0, normed16, devPtr(0), res, g.normF, D, c.Eps))
+	if e.err != nil {
+		return e.err
+	}
+	logits, err := d.NewBuf((n*V + 1) / 2)
+	if err != nil {
+		return err
+	}
+	g.logits, g.B, g.T = logits, B, T
+	if err := d.LinearBF16(logits.Ptr, V, normed16.Ptr, D, g.head.Ptr, n, D, V); err != nil {
+		return err
+	}
+	return d.Sync()
 }
 
 // optional is b, or a null pointer for an absent parameter.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/mamba"
+	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/transformer"
 )
 
@@ -23,11 +24,17 @@ type LM interface {
 	Free()
 }
 
-// Upload returns the GPU twin of a CPU model, with its weights copied.
-func Upload(d *Device, m lm.Model) (LM, error) {
+// Upload returns the GPU twin of a CPU model, with its weights copied, for
+// inference under pol: fp32, or bf16 autocast (Mamba so far).
+func Upload(d *Device, m lm.Model, pol precision.Policy) (LM, error) {
+	bf16 := pol.Compute == precision.BF16
+	switch {
+	case pol.PureWeights || pol.Compute == precision.FP16 || (bf16 && m.Arch() != "mamba"):
+		return nil, fmt.Errorf("%s under %s is not on the GPU yet (fp32, and bf16 for mamba)", m.Arch(), pol)
+	}
 	switch m := m.(type) {
 	case *mamba.Model:
-		g, err := NewMamba(d, m)
+		g, err := NewMambaPolicy(d, m, bf16)
 		if err != nil {
 			return nil, err
 		}

@@ -46,18 +46,23 @@ func (d *Device) compileOptions() []string {
 	return []string{"--gpu-architecture=" + d.Arch(), "--std=c++17", "-default-device"}
 }
 
-// load returns the module of kernels/<file>, compiling it (or reading the
-// cached image) on first use.
+// load returns the module of kernels/<file> (after kernels/prelude.cu),
+// compiling it (or reading the cached image) on first use.
 func (d *Device) load(file string) (*module, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if m, ok := d.mods[file]; ok {
 		return m, nil
 	}
-	src, err := kernelFS.ReadFile("kernels/" + file)
+	body, err := kernelFS.ReadFile("kernels/" + file)
 	if err != nil {
 		return nil, fmt.Errorf("cuda: no kernel source %s", file)
 	}
+	prelude, err := kernelFS.ReadFile("kernels/prelude.cu")
+	if err != nil {
+		return nil, err
+	}
+	src := append(append(prelude[:len(prelude):len(prelude)], '\n'), body...)
 	opts := d.compileOptions()
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00nvrtc %d.%d\x00", src, strings.Join(opts, " "), d.NVRTC[0], d.NVRTC[1])

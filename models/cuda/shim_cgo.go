@@ -407,6 +407,16 @@ func cublasSgemm(h cublasHandle, ta, tb bool, m, n, k int, alpha float32, a devP
 		C.CUdeviceptr(a), C.int(lda), C.CUdeviceptr(b), C.int(ldb), C.float(beta), C.CUdeviceptr(c), C.int(ldc)))
 }
 
+// cublasGemmEx is cublasSgemm with element types (cudaDataType values) and
+// fp32 accumulation (CUBLAS_COMPUTE_32F) through the default algorithm,
+// which uses tensor cores for 16-bit operands.
+func cublasGemmEx(h cublasHandle, ta, tb bool, m, n, k int, alpha float32, a devPtr, at, lda int, b devPtr, bt, ldb int, beta float32, c devPtr, ct, ldc int) error {
+	const compute32F, algoDefault = 68, -1
+	return cublasErr("cublasGemmEx", C.w_cublasGemmEx(h, cop(ta), cop(tb), C.int(m), C.int(n), C.int(k), C.float(alpha),
+		C.CUdeviceptr(a), C.int(at), C.int(lda), C.CUdeviceptr(b), C.int(bt), C.int(ldb), C.float(beta),
+		C.CUdeviceptr(c), C.int(ct), C.int(ldc), compute32F, algoDefault))
+}
+
 func cop(t bool) C.int {
 	if t {
 		return 1 // CUBLAS_OP_T

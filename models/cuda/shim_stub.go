@@ -54,3 +54,6 @@ func cublasCreate() (cublasHandle, int, error)                                  
 func cublasSgemm(cublasHandle, bool, bool, int, int, int, float32, devPtr, int, devPtr, int, float32, devPtr, int) error {
 	return errNoCgo
 }
+func cublasGemmEx(cublasHandle, bool, bool, int, int, int, float32, devPtr, int, int, devPtr, int, int, float32, devPtr, int, int) error {
+	return errNoCgo
+}

@@ -9,8 +9,28 @@ import (
 
 // uploader copies parameters to the device, keeping the first error.
 type uploader struct {
-	dev *Device
-	err error
+	dev  *Device
+	to16 *Kernel // common.cu's to_bf16, for bf16 copies
+	err  error
+}
+
+// bf16 uploads x rounded to bf16 (a buffer of len(x) 16-bit values).
+func (u *uploader) bf16(x []float32) *Buf {
+	f := u.buf(x)
+	if u.err != nil {
+		return nil
+	}
+	defer f.Free()
+	h, err := u.dev.NewBuf((len(x) + 1) / 2)
+	if err != nil {
+		u.err = err
+		return nil
+	}
+	if u.err = u.to16.Launch(blocks(len(x), 256), [3]uint32{256, 1, 1}, 0, h, f, int64(len(x))); u.err != nil {
+		h.Free()
+		return nil
+	}
+	return h
 }
 
 func (u *uploader) buf(x []float32) *Buf {
@@ -50,6 +70,9 @@ func (w *workspace) get(n int) *Buf {
 	w.bufs = append(w.bufs, b)
 	return b
 }
+
+// get16 returns a buffer of n bf16 values.
+func (w *workspace) get16(n int) *Buf { return w.get((n + 1) / 2) }
 
 // ints uploads x as C ints (token ids, targets).
 func (w *workspace) ints(x []int) *Buf {
@@ -125,4 +148,20 @@ func crossEntropy(d *Device, k *Kernel, logits *Buf, targets []int, rows, V int)
 		return 0, 0, nil
 	}
 	return sum / float64(count), count, nil
+}
+
+// downloadBF16 widens n bf16 values of b to float32 on the device and
+// copies them to the host.
+func downloadBF16(d *Device, from16 *Kernel, b *Buf, n int) ([]float32, error) {
+	ws := workspace{dev: d}
+	defer ws.free()
+	f := ws.get(n)
+	if ws.err != nil {
+		return nil, ws.err
+	}
+	if err := from16.Launch(blocks(n, 256), [3]uint32{256, 1, 1}, 0, f, b, int64(n)); err != nil {
+		return nil, err
+	}
+	x := make([]float32, n)
+	return x, f.CopyTo(x)
 }

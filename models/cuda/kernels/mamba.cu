@@ -9,20 +9,31 @@ __device__ __forceinline__ float softplus(float x) { return x > 20.0f ? x : log1
 
 // conv_silu: u[b,t,e] = SiLU(bias[e] + Σ_k w[e,k]·x[b, t−(K−1)+k, e]), x read
 // with row stride xs (the x half of in_proj's output x | z), zero before
-// the sequence start. One thread per output element.
-extern "C" __global__ void conv_silu_fwd(float *u, const float *x, int xs, const float *w, const float *bias,
-                                         int B, int L, int E, int K) {
+// the sequence start. One thread per output element. Under bf16 (autocast
+// conv) the weights and bias are rounded, the conv output is rounded and
+// so is SiLU's, as in models/nn.
+template <class P>
+__device__ void conv_silu(typename P::T *u, const typename P::T *x, int xs, const float *w, const float *bias,
+                          int B, int L, int E, int K) {
     long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= (long long)B * L * E) return;
     int e = (int)(i % E);
     long long bt = i / E;
     int t = (int)(bt % L);
-    float acc = bias ? bias[e] : 0.0f;
+    float acc = bias ? P::rnd(bias[e]) : 0.0f;
     for (int k = 0; k < K; k++) {
         int s = t - (K - 1) + k;
-        if (s >= 0) acc += w[e * K + k] * x[(bt - t + s) * xs + e];
+        if (s >= 0) acc += P::rnd(w[e * K + k]) * P::ld(x, (bt - t + s) * xs + e);
     }
-    u[i] = silu(acc);
+    P::st(u, i, silu(P::rnd(acc)));
+}
+extern "C" __global__ void conv_silu_fwd(float *u, const float *x, int xs, const float *w, const float *bias,
+                                         int B, int L, int E, int K) {
+    conv_silu<F32>(u, x, xs, w, bias, B, L, E, K);
+}
+extern "C" __global__ void conv_silu_fwd_bf16(unsigned short *u, const unsigned short *x, int xs, const float *w,
+                                              const float *bias, int B, int L, int E, int K) {
+    conv_silu<BF16>(u, x, xs, w, bias, B, L, E, K);
 }
 
 // selective_scan_fwd runs the recurrence of one (batch, channel) per group
@@ -35,11 +46,13 @@ extern "C" __global__ void conv_silu_fwd(float *u, const float *x, int xs, const
 // N must be a power of two ≤ 32, so a group lies inside one warp and the
 // sum over n is a shuffle reduction. dbl is x_proj's output (dt | B | C,
 // row stride S = R+2N); z is read from in_proj's output with stride zs.
-// With delta non-null the step sizes are written too (B, L, E).
-extern "C" __global__ void selective_scan_fwd(float *y, float *delta, const float *u, const float *dt,
-                                              const float *dtbias, const float *z, int zs, const float *dbl,
-                                              int S, int R, const float *A, const float *Dskip, int B, int L,
-                                              int E, int N) {
+// With delta non-null the step sizes are written too (B, L, E). Under bf16
+// the inputs and y are 16-bit tensors; everything inside runs in fp32 and
+// only y is rounded (mamba_ssm's kernel).
+template <class P>
+__device__ void selective_scan(typename P::T *y, float *delta, const typename P::T *u, const typename P::T *dt,
+                               const float *dtbias, const typename P::T *z, int zs, const typename P::T *dbl,
+                               int S, int R, const float *A, const float *Dskip, int B, int L, int E, int N) {
     long long tid = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     int n = (int)(tid % N);
     long long ch = tid / N;
@@ -52,18 +65,31 @@ extern "C" __global__ void selective_scan_fwd(float *y, float *delta, const floa
 #pragma unroll 4
     for (int t = 0; t < L; t++) {
         long long r = row + t;
-        float d = softplus(dt[r * E + e] + bias);
-        float uu = u[r * E + e];
-        const float *bc = dbl + r * S + R;
-        h = expf(d * a) * h + d * bc[n] * uu;
-        float p = h * bc[N + n];
+        float d = softplus(P::ld(dt, r * E + e) + bias);
+        float uu = P::ld(u, r * E + e);
+        long long bc = r * S + R;
+        h = expf(d * a) * h + d * P::ld(dbl, bc + n) * uu;
+        float p = h * P::ld(dbl, bc + N + n);
         for (int o = N >> 1; o > 0; o >>= 1) p += __shfl_xor_sync(0xffffffffu, p, o, N);
         if (n == 0 && valid) {
-            float zz = z[r * zs + e];
-            y[r * E + e] = (p + dsk * uu) * silu(zz);
+            float zz = P::ld(z, r * zs + e);
+            P::st(y, r * E + e, (p + dsk * uu) * silu(zz));
             if (delta) delta[r * E + e] = d;
         }
     }
+}
+extern "C" __global__ void selective_scan_fwd(float *y, float *delta, const float *u, const float *dt,
+                                              const float *dtbias, const float *z, int zs, const float *dbl,
+                                              int S, int R, const float *A, const float *Dskip, int B, int L,
+                                              int E, int N) {
+    selective_scan<F32>(y, delta, u, dt, dtbias, z, zs, dbl, S, R, A, Dskip, B, L, E, N);
+}
+extern "C" __global__ void selective_scan_fwd_bf16(unsigned short *y, float *delta, const unsigned short *u,
+                                                   const unsigned short *dt, const float *dtbias,
+                                                   const unsigned short *z, int zs, const unsigned short *dbl,
+                                                   int S, int R, const float *A, const float *Dskip, int B, int L,
+                                                   int E, int N) {
+    selective_scan<BF16>(y, delta, u, dt, dtbias, z, zs, dbl, S, R, A, Dskip, B, L, E, N);
 }
 
 // neg_exp: a = −exp(x) (A = −exp(A_log)).
