@@ -46,12 +46,14 @@ func (d *Device) compileOptions() []string {
 	return []string{"--gpu-architecture=" + d.Arch(), "--std=c++17", "-default-device"}
 }
 
-// load returns the module of kernels/<file> (after kernels/prelude.cu),
-// compiling it (or reading the cached image) on first use.
-func (d *Device) load(file string) (*module, error) {
+// load returns the module of kernels/<file> (after kernels/prelude.cu)
+// compiled with the preprocessor defines ("HD=64"), compiling it (or
+// reading the cached image) on first use.
+func (d *Device) load(file string, defines ...string) (*module, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if m, ok := d.mods[file]; ok {
+	id := file + " " + strings.Join(defines, " ")
+	if m, ok := d.mods[id]; ok {
 		return m, nil
 	}
 	body, err := kernelFS.ReadFile("kernels/" + file)
@@ -64,6 +66,9 @@ func (d *Device) load(file string) (*module, error) {
 	}
 	src := append(append(prelude[:len(prelude):len(prelude)], '\n'), body...)
 	opts := d.compileOptions()
+	for _, def := range defines {
+		opts = append(opts, "-D"+def)
+	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00nvrtc %d.%d\x00", src, strings.Join(opts, " "), d.NVRTC[0], d.NVRTC[1])
 	key := hex.EncodeToString(h.Sum(nil))[:24]
@@ -82,7 +87,7 @@ func (d *Device) load(file string) (*module, error) {
 		return nil, fmt.Errorf("cuda: loading %s: %v", file, err)
 	}
 	m := &module{mod: mod, funcs: map[string]cuFunction{}}
-	d.mods[file] = m
+	d.mods[id] = m
 	return m, nil
 }
 
@@ -114,9 +119,10 @@ type Kernel struct {
 	fn   cuFunction
 }
 
-// Kernel returns the extern "C" function name of kernels/<file>.
-func (d *Device) Kernel(file, name string) (*Kernel, error) {
-	m, err := d.load(file)
+// Kernel returns the extern "C" function name of kernels/<file> compiled
+// with the given preprocessor defines.
+func (d *Device) Kernel(file, name string, defines ...string) (*Kernel, error) {
+	m, err := d.load(file, defines...)
 	if err != nil {
 		return nil, err
 	}

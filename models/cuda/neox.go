@@ -39,15 +39,17 @@ type neoxKernels struct {
 	embed, ln, addBias, add3, gelu, rotary, attn, ce *Kernel
 }
 
-// NewNeoX uploads m's weights to d. The head size must be one the
-// attention kernel is built for (8, 16, 32, 64, 80, 96 or 128).
+// maxHeadDim bounds the head size: the attention keeps a query and its
+// output accumulator (2·head size floats) in one thread's registers.
+const maxHeadDim = 128
+
+// NewNeoX uploads m's weights to d (the attention kernel is compiled for
+// its head size on first use). The head size is at most maxHeadDim.
 func NewNeoX(d *Device, m *transformer.GPTNeoX) (*NeoX, error) {
 	c := m.Cfg
 	hd := c.HeadDim()
-	switch hd {
-	case 8, 16, 32, 64, 80, 96, 128:
-	default:
-		return nil, fmt.Errorf("cuda: gpt_neox head size %d: the GPU attention is built for 8, 16, 32, 64, 80, 96 and 128", hd)
+	if hd > maxHeadDim {
+		return nil, fmt.Errorf("cuda: gpt_neox head size %d: the GPU attention holds at most %d per thread", hd, maxHeadDim)
 	}
 	g := &NeoX{dev: d, cfg: c}
 	var err error
@@ -83,12 +85,17 @@ func NewNeoX(d *Device, m *transformer.GPTNeoX) (*NeoX, error) {
 func loadNeoXKernels(d *Device, hd int) (neoxKernels, error) {
 	var k neoxKernels
 	var err error
+	hdDef := fmt.Sprintf("HD=%d", hd)
 	get := func(file, name string) *Kernel {
 		if err != nil {
 			return nil
 		}
 		var kk *Kernel
-		kk, err = d.Kernel(file, name)
+		if file == "neox.cu" {
+			kk, err = d.Kernel(file, name, hdDef)
+		} else {
+			kk, err = d.Kernel(file, name)
+		}
 		return kk
 	}
 	k.embed = get("common.cu", "embedding_fwd")
@@ -98,7 +105,7 @@ func loadNeoXKernels(d *Device, hd int) (neoxKernels, error) {
 	k.ce = get("common.cu", "cross_entropy_fwd")
 	k.gelu = get("neox.cu", "gelu_fwd")
 	k.rotary = get("neox.cu", "rotary_fwd")
-	k.attn = get("neox.cu", fmt.Sprintf("attention_fwd_%d", hd))
+	k.attn = get("neox.cu", "attention_fwd")
 	return k, err
 }
 

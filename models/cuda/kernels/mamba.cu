@@ -44,15 +44,20 @@ extern "C" __global__ void conv_silu_fwd_bf16(unsigned short *u, const unsigned 
 //   y = (Σ_n C_n·h_n + D·u) · SiLU(z)
 //
 // N must be a power of two ≤ 32, so a group lies inside one warp and the
-// sum over n is a shuffle reduction. dbl is x_proj's output (dt | B | C,
-// row stride S = R+2N); z is read from in_proj's output with stride zs.
-// With delta non-null the step sizes are written too (B, L, E). Under bf16
-// the inputs and y are 16-bit tensors; everything inside runs in fp32 and
-// only y is rounded (mamba_ssm's kernel).
+// sum over n is a shuffle reduction. The sequence goes in chunks of N
+// steps: lane j of a group loads dt, u and z of step t0+j and computes its
+// Δ and SiLU(z) once (not once per state element), the chunk's steps then
+// take Δ and u from lane j by shuffle, and lane j keeps and writes y of its
+// step. dbl is x_proj's output (dt | B | C, row stride S = R+2N); z is read
+// from in_proj's output with stride zs. With delta non-null the step sizes
+// are written too (B, L, E). Under bf16 the inputs and y are 16-bit
+// tensors; everything inside runs in fp32 and only y is rounded (mamba_ssm's
+// kernel).
 template <class P>
 __device__ void selective_scan(typename P::T *y, float *delta, const typename P::T *u, const typename P::T *dt,
                                const float *dtbias, const typename P::T *z, int zs, const typename P::T *dbl,
                                int S, int R, const float *A, const float *Dskip, int B, int L, int E, int N) {
+    const unsigned all = 0xffffffffu;
     long long tid = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     int n = (int)(tid % N);
     long long ch = tid / N;
@@ -62,19 +67,26 @@ __device__ void selective_scan(typename P::T *y, float *delta, const typename P:
     float a = A[e * N + n], bias = dtbias[e], dsk = Dskip[e];
     float h = 0;
     long long row = (long long)b * L;
-#pragma unroll 4
-    for (int t = 0; t < L; t++) {
-        long long r = row + t;
-        float d = softplus(P::ld(dt, r * E + e) + bias);
-        float uu = P::ld(u, r * E + e);
-        long long bc = r * S + R;
-        h = expf(d * a) * h + d * P::ld(dbl, bc + n) * uu;
-        float p = h * P::ld(dbl, bc + N + n);
-        for (int o = N >> 1; o > 0; o >>= 1) p += __shfl_xor_sync(0xffffffffu, p, o, N);
-        if (n == 0 && valid) {
-            float zz = P::ld(z, r * zs + e);
-            P::st(y, r * E + e, (p + dsk * uu) * silu(zz));
-            if (delta) delta[r * E + e] = d;
+    for (int t0 = 0; t0 < L; t0 += N) {
+        int steps = min(N, L - t0); // the same in every lane
+        bool mine = n < steps;
+        long long rj = row + t0 + (mine ? n : 0);
+        float dj = softplus(P::ld(dt, rj * E + e) + bias);
+        float uj = P::ld(u, rj * E + e);
+        float gj = silu(P::ld(z, rj * zs + e));
+        float yj = 0.0f;
+        for (int j = 0; j < steps; j++) {
+            float d = __shfl_sync(all, dj, j, N);
+            float uu = __shfl_sync(all, uj, j, N);
+            long long bc = (row + t0 + j) * S + R;
+            h = expf(d * a) * h + d * P::ld(dbl, bc + n) * uu;
+            float p = h * P::ld(dbl, bc + N + n);
+            for (int o = N >> 1; o > 0; o >>= 1) p += __shfl_xor_sync(all, p, o, N);
+            if (n == j) yj = p;
+        }
+        if (mine && valid) {
+            P::st(y, rj * E + e, (yj + dsk * uj) * gj);
+            if (delta) delta[rj * E + e] = dj;
         }
     }
 }

@@ -38,33 +38,33 @@ extern "C" __global__ void rotary_fwd(float *qkv, const float *inv, int n, int T
 // Flash-style: a block of QT threads takes QT consecutive queries of one
 // (batch, head), one query per thread with q and the output accumulator in
 // registers, and walks the keys in tiles of KT staged in shared memory with
-// an online softmax, so no (T, T) score matrix exists anywhere. HD is a
-// compile-time head size (64 for the Pythia shapes; 8, 16, 32, 64, 80, 96
-// and 128 instantiated below).
+// an online softmax, so no (T, T) score matrix exists anywhere. HS, the
+// head size, is a compile-time constant (q and the accumulator live in
+// registers).
 #define QT 64
 #define KT 32
-template <int HD>
+template <int HS>
 __device__ void attention(float *out, const float *qkv, int B, int T, int H, float scale) {
-    __shared__ float ks[KT][HD];
-    __shared__ float vs[KT][HD];
+    __shared__ float ks[KT][HS];
+    __shared__ float vs[KT][HS];
     int nq = (T + QT - 1) / QT;
     int bh = blockIdx.x / nq, qt = blockIdx.x % nq;
     int b = bh / H, h = bh % H;
     int t = qt * QT + threadIdx.x;
     bool valid = t < T;
-    long long S = 3LL * H * HD;
-    const float *base = qkv + (long long)b * T * S + (long long)h * 3 * HD;
-    float q[HD], acc[HD];
-    for (int j = 0; j < HD; j++) { q[j] = valid ? base[(long long)t * S + j] : 0.0f; acc[j] = 0.0f; }
+    long long S = 3LL * H * HS;
+    const float *base = qkv + (long long)b * T * S + (long long)h * 3 * HS;
+    float q[HS], acc[HS];
+    for (int j = 0; j < HS; j++) { q[j] = valid ? base[(long long)t * S + j] : 0.0f; acc[j] = 0.0f; }
     float m = __int_as_float(0xff800000), l = 0.0f;
     int last = min(T, qt * QT + QT); // keys this block needs: 0 .. last−1
     for (int k0 = 0; k0 < last; k0 += KT) {
         __syncthreads();
-        for (int e = threadIdx.x; e < KT * HD; e += blockDim.x) {
-            int kk = e / HD, j = e % HD;
+        for (int e = threadIdx.x; e < KT * HS; e += blockDim.x) {
+            int kk = e / HS, j = e % HS;
             int s = k0 + kk;
-            ks[kk][j] = s < T ? base[(long long)s * S + HD + j] : 0.0f;
-            vs[kk][j] = s < T ? base[(long long)s * S + 2 * HD + j] : 0.0f;
+            ks[kk][j] = s < T ? base[(long long)s * S + HS + j] : 0.0f;
+            vs[kk][j] = s < T ? base[(long long)s * S + 2 * HS + j] : 0.0f;
         }
         __syncthreads();
         if (!valid || k0 > t) continue;
@@ -74,38 +74,33 @@ __device__ void attention(float *out, const float *qkv, int B, int T, int H, flo
         for (int kk = 0; kk < KT; kk++) {
             float d = 0.0f;
 #pragma unroll
-            for (int j = 0; j < HD; j++) d += q[j] * ks[kk][j];
+            for (int j = 0; j < HS; j++) d += q[j] * ks[kk][j];
             sc[kk] = k0 + kk <= t ? d * scale : __int_as_float(0xff800000);
             mt = fmaxf(mt, sc[kk]);
         }
         float corr = expf(m - mt);
         l *= corr;
 #pragma unroll
-        for (int j = 0; j < HD; j++) acc[j] *= corr;
+        for (int j = 0; j < HS; j++) acc[j] *= corr;
 #pragma unroll
         for (int kk = 0; kk < KT; kk++) {
             float p = expf(sc[kk] - mt);
             l += p;
 #pragma unroll
-            for (int j = 0; j < HD; j++) acc[j] += p * vs[kk][j];
+            for (int j = 0; j < HS; j++) acc[j] += p * vs[kk][j];
         }
         m = mt;
     }
     if (valid) {
         float inv = 1.0f / l;
-        float *o = out + ((long long)b * T + t) * H * HD + (long long)h * HD;
-        for (int j = 0; j < HD; j++) o[j] = acc[j] * inv;
+        float *o = out + ((long long)b * T + t) * H * HS + (long long)h * HS;
+        for (int j = 0; j < HS; j++) o[j] = acc[j] * inv;
     }
 }
 
-#define ATTN(HD) \
-    extern "C" __global__ void __launch_bounds__(QT) attention_fwd_##HD(float *out, const float *qkv, int B, int T, int H, float scale) { \
-        attention<HD>(out, qkv, B, T, H, scale); \
-    }
-ATTN(8)
-ATTN(16)
-ATTN(32)
-ATTN(64)
-ATTN(80)
-ATTN(96)
-ATTN(128)
+// The module is compiled once per head size, passed as -DHD=<size>
+// (module.go's defines), so any head size works without instantiating
+// every one (an unrolled instantiation takes NVRTC seconds to compile).
+extern "C" __global__ void __launch_bounds__(QT) attention_fwd(float *out, const float *qkv, int B, int T, int H, float scale) {
+    attention<HD>(out, qkv, B, T, H, scale);
+}
