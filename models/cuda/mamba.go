@@ -66,7 +66,7 @@ func NewMambaPolicy(d *Device, m *mamba.Model, bf16 bool) (*Mamba, error) {
 	}
 	g := &Mamba{dev: d, cfg: c, half: bf16}
 	var err error
-	if g.k, err = loadMambaKernels(d); err != nil {
+	if g.k, err = loadMambaKernels(d, c.N); err != nil {
 		return nil, err
 	}
 	up := uploader{dev: d, to16: g.k.to16}
@@ -101,15 +101,20 @@ func NewMambaPolicy(d *Device, m *mamba.Model, bf16 bool) (*Mamba, error) {
 	return g, nil
 }
 
-func loadMambaKernels(d *Device) (mambaKernels, error) {
+func loadMambaKernels(d *Device, N int) (mambaKernels, error) {
 	var k mambaKernels
 	var err error
+	nDef := fmt.Sprintf("SSM_N=%d", N) // the scan is compiled per state size
 	get := func(file, name string) *Kernel {
 		if err != nil {
 			return nil
 		}
 		var kk *Kernel
-		kk, err = d.Kernel(file, name)
+		if file == "mamba.cu" {
+			kk, err = d.Kernel(file, name, nDef)
+		} else {
+			kk, err = d.Kernel(file, name)
+		}
 		return kk
 	}
 	k.embed = get("common.cu", "embedding_fwd")
@@ -182,11 +187,11 @@ func (g *Mamba) Forward(ids []int, B, T int) error {
 		if l.inB != nil {
 			run.add(k.addBias.Launch(blocks(n*2*E, bs), [3]uint32{bs, 1, 1}, 0, xz, l.inB, n, 2*E))
 		}
-		run.add(k.conv.Launch(blocks(n*E, bs), [3]uint32{bs, 1, 1}, 0, u, xz, 2*E, l.convW, optional(l.convB), B, T, E, K))
+		run.add(k.conv.Launch(convGrid(n, E, bs), [3]uint32{bs, 1, 1}, 0, u, xz, 2*E, l.convW, optional(l.convB), B, T, E, K))
 		run.add(d.Linear(dbl.Ptr, S, u.Ptr, E, l.xW.Ptr, n, E, S, 0))
 		run.add(d.Linear(dtr.Ptr, E, dbl.Ptr, S, l.dtW.Ptr, n, R, E, 0))
 		run.add(k.scan.Launch(blocks(n/T*E*N, 128), [3]uint32{128, 1, 1}, 0, y, devPtr(0), u, dtr, l.dtB,
-			xz.at(E), 2*E, dbl, S, R, l.negA, l.dskip, B, T, E, N))
+			xz.at(E), 2*E, dbl, S, R, l.negA, l.dskip, B, T, E))
 		run.add(d.Linear(res.Ptr, D, y.Ptr, E, l.outW.Ptr, n, E, D, 1)) // res += out_proj(y)
 		if l.outB != nil {
 			run.add(k.addBias.Launch(blocks(n*D, bs), [3]uint32{bs, 1, 1}, 0, res, l.outB, n, D))
@@ -262,11 +267,11 @@ func (g *Mamba) forwardBF16(ids []int, B, T int) error {
 	for _, l := range g.layers {
 		e.add(k.rms16.Launch(rows, th, 0, normed16, devPtr(0), res, l.norm, D, c.Eps))
 		e.add(d.LinearBF16(xz16.Ptr, 2*E, normed16.Ptr, D, l.inW.Ptr, n, D, 2*E))
-		e.add(k.conv16.Launch(blocks(n*E, bs), th, 0, u16, xz16, 2*E, l.convW, optional(l.convB), B, T, E, K))
+		e.add(k.conv16.Launch(convGrid(n, E, bs), th, 0, u16, xz16, 2*E, l.convW, optional(l.convB), B, T, E, K))
 		e.add(d.LinearBF16(dbl16.Ptr, S, u16.Ptr, E, l.xW.Ptr, n, E, S))
 		e.add(d.LinearBF16(dtr16.Ptr, E, dbl16.Ptr, S, l.dtW.Ptr, n, R, E))
 		e.add(k.scan16.Launch(blocks(B*E*N, 128), [3]uint32{128, 1, 1}, 0, y16, devPtr(0), u16, dtr16, l.dtB,
-			xz16.Ptr+devPtr(2*E), 2*E, dbl16, S, R, l.negA, l.dskip, B, T, E, N))
+			xz16.Ptr+devPtr(2*E), 2*E, dbl16, S, R, l.negA, l.dskip, B, T, E))
 		e.add(d.LinearBF16(mix16.Ptr, D, y16.Ptr, E, l.outW.Ptr, n, E, D))
 		e.add(k.add16.Launch(blocks(n*D, bs), th, 0, res, mix16, int64(n*D)))
 	}
@@ -284,6 +289,10 @@ func (g *Mamba) forwardBF16(ids []int, B, T int) error {
 	}
 	return d.Sync()
 }
+
+// convGrid is the conv kernel's grid: one column per row of n, channels
+// in blocks of bs along y.
+func convGrid(n, E, bs int) [3]uint32 { return [3]uint32{uint32(n), uint32((E + bs - 1) / bs), 1} }
 
 // optional is b, or a null pointer for an absent parameter.
 func optional(b *Buf) any {

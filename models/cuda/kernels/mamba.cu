@@ -9,23 +9,23 @@ __device__ __forceinline__ float softplus(float x) { return x > 20.0f ? x : log1
 
 // conv_silu: u[b,t,e] = SiLU(bias[e] + Σ_k w[e,k]·x[b, t−(K−1)+k, e]), x read
 // with row stride xs (the x half of in_proj's output x | z), zero before
-// the sequence start. One thread per output element. Under bf16 (autocast
+// the sequence start. One thread per output element, launched as a grid of
+// (B·L, ⌈E/block⌉) blocks. Under bf16 (autocast
 // conv) the weights and bias are rounded, the conv output is rounded and
 // so is SiLU's, as in models/nn.
 template <class P>
 __device__ void conv_silu(typename P::T *u, const typename P::T *x, int xs, const float *w, const float *bias,
                           int B, int L, int E, int K) {
-    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= (long long)B * L * E) return;
-    int e = (int)(i % E);
-    long long bt = i / E;
+    long long bt = blockIdx.x; // one row (batch, step) per grid column, channels along y
+    int e = blockIdx.y * blockDim.x + threadIdx.x;
+    if (e >= E) return;
     int t = (int)(bt % L);
     float acc = bias ? P::rnd(bias[e]) : 0.0f;
     for (int k = 0; k < K; k++) {
         int s = t - (K - 1) + k;
         if (s >= 0) acc += P::rnd(w[e * K + k]) * P::ld(x, (bt - t + s) * xs + e);
     }
-    P::st(u, i, silu(P::rnd(acc)));
+    P::st(u, bt * E + e, silu(P::rnd(acc)));
 }
 extern "C" __global__ void conv_silu_fwd(float *u, const float *x, int xs, const float *w, const float *bias,
                                          int B, int L, int E, int K) {
@@ -43,8 +43,8 @@ extern "C" __global__ void conv_silu_fwd_bf16(unsigned short *u, const unsigned 
 //   Δ = softplus(dt + bias),  h_n ← exp(Δ·A_n)·h_n + Δ·B_n·u,
 //   y = (Σ_n C_n·h_n + D·u) · SiLU(z)
 //
-// N must be a power of two ≤ 32, so a group lies inside one warp and the
-// sum over n is a shuffle reduction. The sequence goes in chunks of N
+// N (SSM_N, fixed at compile time) must be a power of two ≤ 32, so a group
+// lies inside one warp and the sum over n is a shuffle reduction. The sequence goes in chunks of N
 // steps: lane j of a group loads dt, u and z of step t0+j and computes its
 // Δ and SiLU(z) once (not once per state element), the chunk's steps then
 // take Δ and u from lane j by shuffle, and lane j keeps and writes y of its
@@ -53,18 +53,32 @@ extern "C" __global__ void conv_silu_fwd_bf16(unsigned short *u, const unsigned 
 // are written too (B, L, E). Under bf16 the inputs and y are 16-bit
 // tensors; everything inside runs in fp32 and only y is rounded (mamba_ssm's
 // kernel).
+#ifndef SSM_N
+#define SSM_N 16 // the state size; module.go compiles this file with -DSSM_N=<N>
+#endif
+
+// scan_step advances one state element by one step and returns its share
+// of y (the group's sum is taken by the caller).
+template <class P>
+__device__ __forceinline__ float scan_step(float &h, float d, float uu, float a2, const typename P::T *dbl, long long bc,
+                                           int n) {
+    h = exp2f(d * a2) * h + d * P::ld(dbl, bc + n) * uu; // exp(Δ·A) as 2^(Δ·A·log2 e), as mamba_ssm
+    return h * P::ld(dbl, bc + SSM_N + n);
+}
+
 template <class P>
 __device__ void selective_scan(typename P::T *y, float *delta, const typename P::T *u, const typename P::T *dt,
                                const float *dtbias, const typename P::T *z, int zs, const typename P::T *dbl,
-                               int S, int R, const float *A, const float *Dskip, int B, int L, int E, int N) {
+                               int S, int R, const float *A, const float *Dskip, int B, int L, int E) {
     const unsigned all = 0xffffffffu;
+    const int N = SSM_N;
     long long tid = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     int n = (int)(tid % N);
     long long ch = tid / N;
     bool valid = ch < (long long)B * E;
     if (!valid) ch = 0; // idle groups still take part in the shuffles
     int b = (int)(ch / E), e = (int)(ch % E);
-    float a = A[e * N + n], bias = dtbias[e], dsk = Dskip[e];
+    float a2 = A[e * N + n] * 1.4426950408889634f, bias = dtbias[e], dsk = Dskip[e];
     float h = 0;
     long long row = (long long)b * L;
     for (int t0 = 0; t0 < L; t0 += N) {
@@ -75,14 +89,21 @@ __device__ void selective_scan(typename P::T *y, float *delta, const typename P:
         float uj = P::ld(u, rj * E + e);
         float gj = silu(P::ld(z, rj * zs + e));
         float yj = 0.0f;
-        for (int j = 0; j < steps; j++) {
-            float d = __shfl_sync(all, dj, j, N);
-            float uu = __shfl_sync(all, uj, j, N);
-            long long bc = (row + t0 + j) * S + R;
-            h = expf(d * a) * h + d * P::ld(dbl, bc + n) * uu;
-            float p = h * P::ld(dbl, bc + N + n);
-            for (int o = N >> 1; o > 0; o >>= 1) p += __shfl_xor_sync(all, p, o, N);
-            if (n == j) yj = p;
+        long long bc0 = (row + t0) * S + R;
+        if (steps == N) { // whole chunks unrolled: the loads of all N steps go out together
+#pragma unroll
+            for (int j = 0; j < N; j++) {
+                float p = scan_step<P>(h, __shfl_sync(all, dj, j, N), __shfl_sync(all, uj, j, N), a2, dbl, bc0 + j * S, n);
+#pragma unroll
+                for (int o = N >> 1; o > 0; o >>= 1) p += __shfl_xor_sync(all, p, o, N);
+                if (n == j) yj = p;
+            }
+        } else {
+            for (int j = 0; j < steps; j++) {
+                float p = scan_step<P>(h, __shfl_sync(all, dj, j, N), __shfl_sync(all, uj, j, N), a2, dbl, bc0 + j * S, n);
+                for (int o = N >> 1; o > 0; o >>= 1) p += __shfl_xor_sync(all, p, o, N);
+                if (n == j) yj = p;
+            }
         }
         if (mine && valid) {
             P::st(y, rj * E + e, (yj + dsk * uj) * gj);
@@ -93,15 +114,15 @@ __device__ void selective_scan(typename P::T *y, float *delta, const typename P:
 extern "C" __global__ void selective_scan_fwd(float *y, float *delta, const float *u, const float *dt,
                                               const float *dtbias, const float *z, int zs, const float *dbl,
                                               int S, int R, const float *A, const float *Dskip, int B, int L,
-                                              int E, int N) {
-    selective_scan<F32>(y, delta, u, dt, dtbias, z, zs, dbl, S, R, A, Dskip, B, L, E, N);
+                                              int E) {
+    selective_scan<F32>(y, delta, u, dt, dtbias, z, zs, dbl, S, R, A, Dskip, B, L, E);
 }
 extern "C" __global__ void selective_scan_fwd_bf16(unsigned short *y, float *delta, const unsigned short *u,
                                                    const unsigned short *dt, const float *dtbias,
                                                    const unsigned short *z, int zs, const unsigned short *dbl,
                                                    int S, int R, const float *A, const float *Dskip, int B, int L,
-                                                   int E, int N) {
-    selective_scan<BF16>(y, delta, u, dt, dtbias, z, zs, dbl, S, R, A, Dskip, B, L, E, N);
+                                                   int E) {
+    selective_scan<BF16>(y, delta, u, dt, dtbias, z, zs, dbl, S, R, A, Dskip, B, L, E);
 }
 
 // neg_exp: a = −exp(x) (A = −exp(A_log)).
