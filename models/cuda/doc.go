@@ -4,7 +4,8 @@
 // that), kernels as CUDA C sources in kernels/ compiled by NVRTC for the GPU
 // present and cached on disk, a caching device allocator whose high-water
 // mark is the memory figure, and GPU twins of the CPU models (Mamba,
-// GPT-NeoX; fp32 forward so far) built from their weights.
+// GPT-NeoX; forward only so far: fp32 for both, bf16 autocast for Mamba)
+// built from their weights.
 //
 // The CPU models in models/mamba and models/transformer are the
 // specification: every GPU model is tested against them and against the
