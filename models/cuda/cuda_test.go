@@ -411,3 +411,29 @@ func BenchmarkNeoXForward(b *testing.B) {
 	defer g.Free()
 	benchForward(b, g, 50304)
 }
+
+// What the GPU does not run is refused before the device is touched, with
+// the architecture and policy named (no GPU needed).
+func TestUploadRefuses(t *testing.T) {
+	mm, err := mamba.New(mamba.DefaultConfig(16, 8, 1), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nx, err := transformer.NewGPTNeoX(transformer.DefaultGPTNeoX(16, 16, 1, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		m    lm.Model
+		prec string
+	}{{mm, "fp16"}, {mm, "bf16-pure"}, {nx, "bf16"}} {
+		pol, err := precision.ParsePolicy(c.prec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Upload(nil, c.m, pol)
+		if err == nil || !strings.Contains(err.Error(), c.m.Arch()) || !strings.Contains(err.Error(), c.prec) {
+			t.Errorf("%s %s: err = %v, want a refusal naming both", c.m.Arch(), c.prec, err)
+		}
+	}
+}
