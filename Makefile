@@ -19,7 +19,7 @@ GITCOMMIT = $(shell git rev-parse HEAD 2>/dev/null)
 GITDIRTY  = $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo true)
 VCSFLAGS  = -buildvcs=true -ldflags '-X github.com/ssmlab/ssmlab/experiments.linkedCommit=$(GITCOMMIT) -X github.com/ssmlab/ssmlab/experiments.linkedDirty=$(GITDIRTY)'
 
-.PHONY: all build test unit fuzz lint reproduce bench figures validate vet fmt clean
+.PHONY: all build test test-gpu unit fuzz lint reproduce bench figures validate vet fmt clean
 
 all: build
 
@@ -28,6 +28,13 @@ build:
 	$(GO) build $(GOFLAGS_TAGS) $(VCSFLAGS) -o $(BIN) ./cmd/ssmlab
 
 test: vet unit fuzz
+
+# The GPU tests (models/cuda and the --device cuda commands) on a machine
+# with an NVIDIA GPU and driver; a missing GPU fails them here, where
+# `make test` skips them.
+test-gpu:
+	SSMLAB_REQUIRE_GPU=1 $(GO) test $(GOFLAGS_TAGS) -count=1 -v ./models/cuda/
+	SSMLAB_REQUIRE_GPU=1 $(GO) test $(GOFLAGS_TAGS) -count=1 -v -run 'DeviceCUDA' ./cmd/ssmlab/
 
 vet:
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: the files above need formatting" && exit 1)

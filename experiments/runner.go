@@ -96,6 +96,11 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 			return nil, fmt.Errorf("%s: params are %v, kind %s wants %v; load the file with experiments.Load", e.File, got, e.Kind, want)
 		}
 	}
+	for _, t := range e.Trials { // before any artifact or trial directory is made
+		if t.Device == "cuda" {
+			return nil, fmt.Errorf("%s: trial %s: device = \"cuda\": no experiment kind runs on the GPU yet (the GPU backend has fp32 Mamba and GPT-NeoX inference; ssmlab bench --device cuda measures it)", e.File, t.Key)
+		}
+	}
 	r := &runner{opt: opt, fp: newFingerprints(opt.Results, opt.Force), building: map[string]bool{}, checked: map[string]bool{}}
 	rep := &Report{Experiment: e.Name, Dir: filepath.Join(opt.Results, "runs", e.Name), Total: len(e.Trials)}
 	var mine []*config.Trial

@@ -244,3 +244,19 @@ func TestOlderKindVersionIsOutOfDate(t *testing.T) {
 		t.Error("the forced rerun kept the old version")
 	}
 }
+
+// An experiment with device = "cuda" fails before writing anything: no kind runs
+// on the GPU yet, and a silent CPU run would mislabel its results.
+func TestCUDATrialIsRefused(t *testing.T) {
+	e, res := loadSelftest(t), t.TempDir()
+	for i := range e.Trials {
+		e.Trials[i].Device = "cuda"
+	}
+	_, err := runIn(t, e, res, Options{})
+	if err == nil || !strings.Contains(err.Error(), `device = "cuda"`) {
+		t.Fatalf("err = %v, want the device named", err)
+	}
+	if left, _ := os.ReadDir(res); len(left) != 0 {
+		t.Errorf("the run wrote %v", left)
+	}
+}

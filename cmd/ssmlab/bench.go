@@ -24,7 +24,7 @@ import (
 
 var cmdBench = &Command{
 	Name:  "bench",
-	Usage: "bench --arch ARCH --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--mixers K,K,...] [--d-state N] [--heads H] [--seed S] [--backend NAME] [--cpuprofile FILE] [--memprofile FILE]",
+	Usage: "bench --arch ARCH --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--mixers K,K,...] [--d-state N] [--heads H] [--seed S] [--backend NAME] [--device cpu|cuda] [--cpuprofile FILE] [--memprofile FILE]",
 	Short: "time training or inference steps of a from-scratch model",
 	Long: `Bench builds a freshly initialised model of the given architecture (any
 registered one: mamba, mamba2, hybrid, gpt_neox, llama, olmo, rnn) and size,
@@ -88,7 +88,11 @@ tools/torch_anchor.py builds the PyTorch side; Llama uses as many K/V heads; Mam
 head width when 64 does not divide E) and, for --arch hybrid, --mixers
 (the pattern of mixer kinds) complete the size; --lora adapts every linear with rank 8,
 alpha 16 and freezes the base weights; --threads sets GOMAXPROCS (0 leaves
-it); --backend selects a GEMM backend by name.
+it); --backend selects a GEMM backend by name. --device cuda runs the
+step on the GPU (models/cuda; so far fp32 Mamba and GPT-NeoX and bf16
+Mamba inference: other settings
+are an error), timing each step to the device's completion; peak_bytes is
+then the device allocator's high-water mark and device names the GPU.
 
 Example:
   ssmlab bench --arch mamba --vocab 256 --d-model 128 --layers 4 --batch 8 --seq 256 --mode train --threads 2`,
@@ -96,7 +100,7 @@ Example:
 
 // benchOpts are the command's flags.
 type benchOpts struct {
-	arch, mode, prec, backend          string
+	arch, mode, prec, backend, device  string
 	vocab, d, layers, batch, seq       int
 	steps, warmup, threads, dstate, nh int
 	mixers                             string
@@ -138,6 +142,7 @@ type BenchResult struct {
 	GoVersion            string  `json:"go_version"`
 	GOMAXPROCS           int     `json:"gomaxprocs"`
 	Loss                 float64 `json:"loss"`
+	Device               string  `json:"device,omitempty"` // the GPU, with --device cuda
 }
 
 func init() {
@@ -159,6 +164,7 @@ func init() {
 	f.IntVar(&o.nh, "heads", 0, "attention heads (0: max(1, D/32))")
 	f.BoolVar(&o.lora, "lora", false, "LoRA rank 8 on every linear, base weights frozen")
 	f.StringVar(&o.backend, "backend", "", "GEMM backend `NAME` (default: the best built in)")
+	f.StringVar(&o.device, "device", "cpu", "cpu, or cuda (GPU: fp32 Mamba and GPT-NeoX, bf16 Mamba inference so far)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the weights and the token ids")
 	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a pprof CPU profile of the timed steps to `FILE`")
 	f.StringVar(&o.memprofile, "memprofile", "", "write a pprof allocation profile of the timed steps to `FILE`")
@@ -219,13 +225,16 @@ func (o *benchOpts) check() (precision.Policy, error) {
 	if err != nil {
 		return precision.Policy{}, usagef("--precision: %v", err)
 	}
-	return pol, nil
+	return pol, checkDevice(o.device)
 }
 
 func runBench(o *benchOpts) (*BenchResult, error) {
 	pol, err := o.check()
 	if err != nil {
 		return nil, err
+	}
+	if o.device == "cuda" {
+		return runBenchCUDA(o, pol)
 	}
 	if o.backend != "" {
 		if err := tensor.Use(o.backend); err != nil {

@@ -17,7 +17,7 @@ import (
 
 var cmdForward = &Command{
 	Name:  "forward",
-	Usage: "forward --model DIR [--adapter DIR] (--input IN.safetensors --out OUT.safetensors | --text TEXT [--out OUT.safetensors]) [--grads] [--precision fp32|fp16|bf16]",
+	Usage: "forward --model DIR [--adapter DIR] (--input IN.safetensors --out OUT.safetensors | --text TEXT [--out OUT.safetensors]) [--grads] [--precision fp32|fp16|bf16] [--device cpu|cuda]",
 	Short: "run a model on token ids and write logits, loss and gradients",
 	Long: `Forward runs one forward (and with --grads one backward) pass of a Hugging
 Face model directory on the token ids in IN and writes the results to OUT.
@@ -49,6 +49,9 @@ Without --grads a Mamba or Mamba-2 runs without keeping the activations a backwa
 pass needs (memory: the weights, one layer's activations and the logits).
 The loss is also printed on stdout, with the number of tokens and targets.
 
+--device cuda runs the forward on the GPU (models/cuda; so far fp32 Mamba
+and GPT-NeoX and bf16 Mamba logits and loss, without --grads or --adapter).
+
 --precision fp16 or bf16 runs under PyTorch-autocast semantics (16-bit matmul
 operands and results, fp32 master weights, scan state, norms and loss); the
 gradients are of the unscaled loss.
@@ -64,8 +67,15 @@ func init() {
 	adapter := f.String("adapter", "", "PEFT LoRA adapter `DIR`")
 	grads := f.Bool("grads", false, "also write the gradient of every trainable parameter")
 	text := f.String("text", "", "`TEXT` to run instead of --input, with the model's tokenizer")
+	device := f.String("device", "cpu", "cpu, or cuda (GPU: fp32 Mamba and GPT-NeoX, bf16 Mamba logits and loss so far)")
 	cmdForward.Run = func(_ *Command, args []string) error {
+		if err := checkDevice(*device); err != nil {
+			return err
+		}
 		if *text != "" {
+			if *device == "cuda" {
+				return usagef("--device cuda takes token ids (--input); --text runs on the CPU")
+			}
 			if *io.input != "" {
 				return usagef("give --input or --text, not both")
 			}
@@ -81,6 +91,9 @@ func init() {
 		pol, err := io.check("forward", args)
 		if err != nil {
 			return err
+		}
+		if *device == "cuda" {
+			return runForwardCUDA(*io.model, *adapter, *io.input, *io.out, *grads, pol)
 		}
 		ids, B, T, err := readIDs(*io.input)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/models/cuda"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
@@ -16,7 +17,8 @@ var cmdVersion = &Command{
 ("(devel)" for a build from a checkout), the git commit that go build embedded
 (and whether the tree was modified; "unknown" for a binary built without
 version control info, as by go run or outside a checkout; git is never run), the Go version, GOMAXPROCS and the matrix
-backends compiled in, the default first. Results record the same facts as
+backends compiled in, the default first, and the GPU (name, compute capability,
+driver CUDA version, NVRTC and cuBLAS versions) or why there is none. Results record the same facts as
 provenance.`,
 }
 
@@ -33,6 +35,11 @@ func init() {
 		}
 		fmt.Fprintf(stdout, "ssmlab %s, %s\ngo %s %s/%s GOMAXPROCS=%d\nblas %s (available: %v)\n",
 			b.Version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), tensor.Default().Name(), names)
+		if d, err := cuda.Open(); err != nil {
+			fmt.Fprintf(stdout, "cuda none: %v\n", err)
+		} else {
+			fmt.Fprintf(stdout, "cuda %s\n", d)
+		}
 		return nil
 	}
 	register(cmdVersion)

@@ -25,6 +25,9 @@ func checkSettings(s *Settings, mg *merged, top string) error {
 	if err := checkNameLengths(s, at); err != nil {
 		return err
 	}
+	if s.Device != "cpu" && s.Device != "cuda" {
+		return at("device")("device %q: want cpu or cuda", s.Device)
+	}
 	if s.Kind != "" && !nameRE.MatchString(s.Name) {
 		return at("name")("name %q: want lower-case letters, digits, '_' and '-' (it names results/runs/<name>/)", s.Name)
 	}

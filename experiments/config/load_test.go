@@ -112,6 +112,8 @@ func TestLoadErrors(t *testing.T) {
 			`x.toml:3: seed: wrong type: must be an integer, not an array ([...])`},
 		{"bad precision", map[string]string{"x.toml": head + "precision = \"bf17\"\n"},
 			`x.toml:3: precision: unknown precision "bf17"`},
+		{"bad device", map[string]string{"x.toml": head + "device = \"gpu\"\n"},
+			`x.toml:3: device "gpu": want cpu or cuda`},
 		{"syntax", map[string]string{"x.toml": head + "seed = = 1\n"}, `x.toml:3: `},
 		{"unknown kind", map[string]string{"x.toml": "name = \"x\"\nkind = \"fkae\"\n"},
 			`x.toml:2: unknown kind "fkae" (registered: [fake other]) (did you mean fake?)`},

@@ -29,6 +29,11 @@ type Settings struct {
 	// Method names the [methods.NAME] fine-tuning method (full, lora_all,
 	// lora_xproj are predefined).
 	Method string `toml:"method"`
+	// Device is where trials run: cpu (the default) or cuda. No experiment
+	// kind runs on the GPU yet (models/cuda has fp32 inference of Mamba and
+	// GPT-NeoX, which ssmlab bench --device cuda measures), so a trial
+	// with device cuda fails before it starts, saying so.
+	Device string `toml:"device"`
 
 	// Models are the named model specs the experiment may use.
 	Models map[string]Model `toml:"models"`

@@ -20,7 +20,8 @@ type Trial struct {
 	Seed       int64              `json:"seed"`
 	Precision  precision.Policy   `json:"precision"`
 	ModelName  string             `json:"model_name,omitempty"`
-	Model      *Model             `json:"model,omitempty"` // nil when the experiment names no model
+	Model      *Model             `json:"model,omitempty"`  // nil when the experiment names no model
+	Device     string             `json:"device,omitempty"` // "cuda", or empty for the CPU
 	MethodName string             `json:"method_name"`
 	Method     Method             `json:"method"`
 	Data       map[string]Dataset `json:"data,omitempty"`
@@ -57,6 +58,9 @@ func newTrial(s *Settings, params any, axes []Axis, i int) Trial {
 	}
 	if m, ok := s.Models[s.Model]; ok {
 		t.Model = &m
+	}
+	if s.Device != "cpu" { // the CPU stays unrecorded, so CPU trials keep their hashes
+		t.Device = s.Device
 	}
 	return t
 }
