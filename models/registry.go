@@ -125,6 +125,17 @@ type Arch struct {
 	// SSMLayers returns how many selective state-space layers m has, the
 	// units the Lyapunov study measures one by one (nil: none).
 	SSMLayers func(m lm.Model) int
+	// Dynamics runs m in fp32 along tokens and returns its recurrences for
+	// the Lyapunov study (models/lyapunov.go); nil for an architecture
+	// without a fixed-size state, which Sequence describes instead.
+	Dynamics func(m lm.Model, tokens []int) Dynamics
+	// Sequence runs m in fp32 from input embeddings x (T, D) to logits
+	// (T, V): how the study perturbs a model without a fixed-size state (a
+	// Transformer). The logits belong to m until its next call.
+	Sequence func(m lm.Model, x []float32, T int) []float32
+	// Radius returns the spectral radius a recurrent control was built
+	// with (the study records it and puts it in legends); nil for others.
+	Radius func(m lm.Model) float64
 }
 
 var (

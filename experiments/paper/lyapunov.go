@@ -19,12 +19,15 @@ import (
 // arXiv 2406.00209 and its empirical check. A trial studies its model spec
 // (the sweep axis "model"): params.draws fresh initialisations of a
 // from-scratch spec, or one checkpoint (a spec with path, or a pretrained
-// base, see resolveModel). Along a random token sequence it measures
-//   - for every Mamba and Mamba-2 layer (a "layer" unit): the exact
-//     spectrum from Δ, Theorem 1's perturbation of the layer's state (conv
-//     and SSM) and input by ε at t0 with the bound C·ε·e^{Nζ}, the fitted
-//     decay rates, and (first params.qr_units layers) Benettin/QR against
-//     the exact spectrum;
+// base, see resolveModel). What it measures of a model comes from the
+// model's registry entry (models.Arch's Dynamics or Sequence), so any
+// registered architecture with those hooks is studied. Along a random
+// token sequence it measures
+//   - for every SSM layer (a "layer" unit: Mamba's, Mamba-2's, a hybrid's
+//     SSM mixers): the exact spectrum from the step sizes, Theorem 1's
+//     perturbation of the layer's state (conv and SSM) and input by ε at
+//     t0 with the bound C·ε·e^{Nζ}, the fitted decay rates, and (first
+//     params.qr_units layers) Benettin/QR against the exact spectrum;
 //   - for a whole model (a "model" unit): the stacked recurrence of an SSM
 //     model with more than one layer or of the tanh RNN control (QR, DNS,
 //     perturbation of all states and the input embedding, logit deviation),

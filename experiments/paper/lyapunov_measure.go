@@ -10,11 +10,8 @@ import (
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/metrics/lyapunov"
 	"github.com/ssmlab/ssmlab/metrics/perturb"
-	"github.com/ssmlab/ssmlab/models/hybrid"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/lm"
-	"github.com/ssmlab/ssmlab/models/mamba"
-	"github.com/ssmlab/ssmlab/models/mamba2"
-	"github.com/ssmlab/ssmlab/models/rnn"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/stat"
 )
@@ -58,57 +55,45 @@ func (u unitResult) logLine() map[string]any {
 	return line
 }
 
-// measureDraw measures every unit of one draw: its SSM layers (in
-// parallel over workers) and then the whole model.
+// measureDraw measures every unit of one draw through its registry
+// entry: an architecture with Dynamics as its layer units (in parallel over
+// workers) and then the whole model; one with Sequence as a sequence map.
 func (ms *measurer) measureDraw(c context.Context, subj subject, draw, layerBase, workers int) ([]unitResult, error) {
 	m, err := subj.build(draw)
 	if err != nil {
 		return nil, err
 	}
-	switch mm := m.(type) {
-	case *mamba.Model:
-		return ms.measureSSM(c, newMambaDraw(mm, ms.tokens), draw, layerBase, workers)
-	case *mamba2.Model:
-		return ms.measureSSM(c, newMamba2Draw(mm, ms.tokens), draw, layerBase, workers)
-	case *hybrid.Model:
-		return ms.measureSSM(c, newHybridDraw(mm, ms.tokens), draw, layerBase, workers)
-	case *rnn.RNN:
-		u, err := ms.measureRNN(c, mm, draw)
+	a, err := models.Of(m)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case a.Dynamics != nil:
+		return ms.measureDynamics(c, a.Dynamics(m, ms.tokens), func() [][]float32 { return embed(m, ms.tokens) }, draw, layerBase, workers)
+	case a.Sequence != nil:
+		u, err := ms.measureSequence(m, a, draw)
 		return []unitResult{u}, err
 	}
-	u, err := ms.measureSequence(m, draw)
-	return []unitResult{u}, err
+	return nil, fmt.Errorf("lyapunov: no measurement for architecture %q (its registry entry has neither Dynamics nor Sequence)", m.Arch())
 }
 
-// ssmDraw is one Mamba or Mamba-2 model stepped along the tokens.
-type ssmDraw interface {
-	layers() int
-	// inputs returns layer l's inputs (its normed residual stream) along
-	// the tokens, and l = -1 the token embeddings.
-	inputs(l int) [][]float32
-	// spectrum returns the k largest exact exponents of layer l's SSM
-	// state along its inputs over steps [from, to), decreasing.
-	spectrum(l, from, to, k int) []float64
-	layer(l int) (stepper, lyapunov.Differentiable)
-	// stack is the whole model as one recurrence, or nil when it has no
-	// fixed-size state (a hybrid with attention layers).
-	stack() (stepper, lyapunov.Differentiable)
-}
-
-func (ms *measurer) measureSSM(c context.Context, d ssmDraw, draw, layerBase, workers int) ([]unitResult, error) {
-	L := d.layers()
+// measureDynamics measures a draw's layer units, then its whole-model
+// recurrence (driven by the token embeddings emb returns) when it has one:
+// with the union of the layers' exact spectra when it has more than one
+// layer (a model of one layer is that layer), or without an exact spectrum
+// when it has none (the RNN control).
+func (ms *measurer) measureDynamics(c context.Context, d models.Dynamics, emb func() [][]float32, draw, layerBase, workers int) ([]unitResult, error) {
+	L := len(d.Layers)
 	out := make([]unitResult, L)
 	errs := make([]error, L)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(1, workers))
-	for l := range L {
+	for l, unit := range d.Layers {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			sys, jac := d.layer(l)
-			spec := func(from, to, k int) []float64 { return d.spectrum(l, from, to, k) }
-			out[l], errs[l] = ms.measureRecurrent(c, sys, jac, d.inputs(l), spec, layerBase+l < ms.p.QRUnits, false)
+			out[l], errs[l] = ms.measureRecurrent(c, unit.System, jacobian(unit.System), unit.Inputs, unit.Spectrum, layerBase+l < ms.p.QRUnits, false)
 			out[l].Unit.Kind, out[l].Unit.Draw, out[l].Unit.Layer = summary.UnitLayer, draw, l
 		}()
 	}
@@ -118,27 +103,28 @@ func (ms *measurer) measureSSM(c context.Context, d ssmDraw, draw, layerBase, wo
 			return nil, fmt.Errorf("layer %d: %w", l, err)
 		}
 	}
-	var sys stepper
-	var jac lyapunov.Differentiable
-	if L > 1 { // a model of one layer is that layer
-		sys, jac = d.stack()
+	if d.Model == nil || L == 1 {
+		return out, nil
 	}
-	if sys != nil {
-		spec := func(from, to, k int) []float64 {
+	var spec func(from, to, k int) []float64
+	if L > 1 {
+		spec = func(from, to, k int) []float64 {
 			var all []float64
-			for l := range L {
-				all = append(all, d.spectrum(l, from, to, k)...)
+			for _, unit := range d.Layers {
+				all = append(all, unit.Spectrum(from, to, k)...)
 			}
 			return sortedDesc(all)[:k]
 		}
-		u, err := ms.measureRecurrent(c, sys, jac, d.inputs(-1), spec, true, true)
-		if err != nil {
-			return nil, fmt.Errorf("stack: %w", err)
-		}
-		u.Unit.Kind, u.Unit.Draw, u.Unit.Layer = summary.UnitModel, draw, -1
-		out = append(out, u)
 	}
-	return out, nil
+	u, err := ms.measureRecurrent(c, d.Model, jacobian(d.Model), emb(), spec, true, true)
+	if err != nil {
+		if L == 0 {
+			return nil, err
+		}
+		return nil, fmt.Errorf("stack: %w", err)
+	}
+	u.Unit.Kind, u.Unit.Draw, u.Unit.Layer = summary.UnitModel, draw, -1
+	return append(out, u), nil
 }
 
 // measureRecurrent measures one recurrence driven by inputs: the exact
@@ -258,25 +244,13 @@ func (ms *measurer) runQR(ctx context.Context, jac lyapunov.Differentiable, inpu
 	return runs, nil
 }
 
-// measureRNN measures the tanh RNN control as a model unit driven by the
-// token embeddings.
-func (ms *measurer) measureRNN(c context.Context, m *rnn.RNN, draw int) (unitResult, error) {
-	sys := &rnnSystem{m: m}
-	u, err := ms.measureRecurrent(c, sys, lyapunov.Widen(sys).(lyapunov.Differentiable), embed(m, ms.tokens), nil, true, true)
-	u.Unit.Kind, u.Unit.Draw, u.Unit.Layer = summary.UnitModel, draw, -1
-	return u, err
-}
-
 // measureSequence measures a model without a fixed-size state (a
 // Transformer): the logit deviation at positions at.. after perturbing the
 // input embedding at position at by ±ε in every coordinate (random signs,
 // as perturb.OutputDeviation with perturb.RandomSign does it, but with one
 // reference forward for all ε).
-func (ms *measurer) measureSequence(m lm.Model, draw int) (unitResult, error) {
-	sm, ok := asSequenceModel(m)
-	if !ok {
-		return unitResult{}, fmt.Errorf("lyapunov: no measurement for architecture %q", m.Arch())
-	}
+func (ms *measurer) measureSequence(m lm.Model, a *models.Arch, draw int) (unitResult, error) {
+	sm := asSequenceModel(m, a)
 	at := ms.p.At
 	in := widen64(embed(m, ms.tokens))
 	u := unitResult{Unit: summary.LyapunovUnit{Kind: summary.UnitModel, Draw: draw, Layer: -1, Zeta: summary.NaN(), ZetaSeq: summary.NaN(), StateScale: summary.NaN()}}

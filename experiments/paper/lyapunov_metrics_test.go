@@ -10,7 +10,6 @@ import (
 	"github.com/ssmlab/ssmlab/metrics/lyapunov"
 	"github.com/ssmlab/ssmlab/metrics/perturb"
 	"github.com/ssmlab/ssmlab/models"
-	"github.com/ssmlab/ssmlab/models/mamba"
 )
 
 // The metrics' "done when" checks on real models (metrics/ may not import
@@ -19,8 +18,8 @@ import (
 // rate on random real Mamba layers with mamba_ssm's initialisation.
 
 // randomMambaLayer returns a one-layer Mamba model with mamba_ssm's init,
-// stepped along a random token sequence.
-func randomMambaLayer(t *testing.T, d int, seed uint64, T int) *mambaDraw {
+// stepped along a random token sequence (its registry entry's Dynamics).
+func randomMambaLayer(t *testing.T, d int, seed uint64, T int) models.Dynamics {
 	t.Helper()
 	spec := config.Model{Arch: "mamba", Spec: models.Spec{DModel: d, Layers: 1}}
 	spec.Fill()
@@ -28,7 +27,11 @@ func randomMambaLayer(t *testing.T, d int, seed uint64, T int) *mambaDraw {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newMambaDraw(m.(*mamba.Model), randomTokens(rand.New(rand.NewPCG(seed, 7)), 64, T))
+	a, err := models.Of(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Dynamics(m, randomTokens(rand.New(rand.NewPCG(seed, 7)), 64, T))
 }
 
 // QR on a real Mamba layer's full state map (conv shift register and SSM
@@ -41,11 +44,11 @@ func randomMambaLayer(t *testing.T, d int, seed uint64, T int) *mambaDraw {
 // 0.2 to 0.5 over T = 256 .. 4096 averaged steps.
 func TestQRMatchesExactOnRealMambaLikeOneOverT(t *testing.T) {
 	d := randomMambaLayer(t, 16, 3, 8256)
-	_, jac := d.layer(0)
+	jac := jacobian(d.Layers[0].System)
 	p := Lyapunov{}.NewParams().(*LyapunovParams)
 	p.QRK, p.QRSkip, p.QRSteps = 4, 32, []int{576, 2112, 8256} // 256, 1024, 4096 steps averaged
 	ms := &measurer{p: p}
-	runs, err := ms.runQR(context.Background(), jac, d.inputs(0), func(from, to, k int) []float64 { return d.spectrum(0, from, to, k) }, false)
+	runs, err := ms.runQR(context.Background(), jac, d.Layers[0].Inputs, d.Layers[0].Spectrum, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +79,7 @@ func TestTheoremOneOnRandomRealMambaLayers(t *testing.T) {
 	for seed := range uint64(layers) {
 		d := randomMambaLayer(t, 16, 100+seed, T)
 		ms := newMeasurer(p, eps, nil)
-		us, err := ms.measureSSM(context.Background(), d, 0, 0, 1)
+		us, err := ms.measureDynamics(context.Background(), d, nil, 0, 0, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,11 +110,11 @@ func TestTheoremOneOnRandomRealMambaLayers(t *testing.T) {
 // token: the float32 runner with outputs computes what the float64 one does.
 func TestPairRunIsPerturbRun(t *testing.T) {
 	d := randomMambaLayer(t, 8, 5, 200)
-	sys, _ := d.layer(0)
+	sys := d.Layers[0].System
 	eps := []float64{0x1p-11, 0x1p-8}
-	in := widen64(d.inputs(0))
+	in := widen64(d.Layers[0].Inputs)
 	for _, every := range []bool{false, true} {
-		pr, err := pairRun(context.Background(), sys, d.inputs(0), eps, 20, every)
+		pr, err := pairRun(context.Background(), sys, d.Layers[0].Inputs, eps, 20, every)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,6 @@ import (
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
-	"github.com/ssmlab/ssmlab/models/rnn"
 )
 
 // subject is what a trial studies: how to get each draw of its model.
@@ -23,7 +22,7 @@ type subject struct {
 	trained       bool
 	source        string // "init" or the checkpoint directory
 	arch          string
-	radius        float64 // RNN control
+	radius        float64 // a recurrent control's (models.Arch.Radius)
 	draws         int
 	layersPerDraw int // SSM layers of one draw; 0 for other archs
 	build         func(draw int) (lm.Model, error)
@@ -66,11 +65,13 @@ func resolveModel(c *experiments.Context, t *config.Trial, p *LyapunovParams) (s
 		return s, err
 	}
 	s.arch = m.Arch()
-	if a, err := models.Of(m); err == nil && a.SSMLayers != nil {
-		s.layersPerDraw = a.SSMLayers(m)
-	}
-	if r, ok := m.(*rnn.RNN); ok {
-		s.radius = r.Cfg.Radius
+	if a, err := models.Of(m); err == nil {
+		if a.SSMLayers != nil {
+			s.layersPerDraw = a.SSMLayers(m)
+		}
+		if a.Radius != nil {
+			s.radius = a.Radius(m)
+		}
 	}
 	s.label = subjectLabel(t.Model, s)
 	return s, nil

@@ -3,8 +3,8 @@ package paper
 import (
 	"context"
 	"math"
-	"slices"
 
+	"github.com/ssmlab/ssmlab/metrics/lyapunov"
 	"github.com/ssmlab/ssmlab/metrics/perturb"
 	"gonum.org/v1/gonum/stat"
 )
@@ -158,16 +158,5 @@ func widen64(x [][]float32) [][]float64 {
 	return out
 }
 
-func sortedDesc(xs []float64) []float64 {
-	s := slices.Clone(xs)
-	slices.SortFunc(s, func(a, b float64) int {
-		switch {
-		case a > b:
-			return -1
-		case a < b:
-			return 1
-		}
-		return 0
-	})
-	return s
-}
+// sortedDesc returns xs sorted in decreasing order (a copy).
+func sortedDesc(xs []float64) []float64 { return lyapunov.Leading(xs, len(xs)) }

@@ -3,6 +3,7 @@ package lyapunov
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // AFromLog returns A = -exp(A_log), the state matrix a Mamba checkpoint
@@ -123,4 +124,20 @@ func checkShape(fn string, a []float32, e, n int, delta []float32, b, t int) {
 	if len(delta) != b*t*e {
 		panic(fmt.Sprintf("lyapunov.%s: delta has %d values, want B*T*E = %d", fn, len(delta), b*t*e))
 	}
+}
+
+// Leading returns the min(k, len(xs)) largest of xs in decreasing order (a
+// copy): how exact spectra are compared with QR's k leading exponents.
+func Leading(xs []float64, k int) []float64 {
+	s := slices.Clone(xs)
+	slices.SortFunc(s, func(a, b float64) int {
+		switch {
+		case a > b:
+			return -1
+		case a < b:
+			return 1
+		}
+		return 0
+	})
+	return s[:min(k, len(s))]
 }

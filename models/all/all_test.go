@@ -91,6 +91,7 @@ func TestEveryArchitectureEveryPath(t *testing.T) {
 			if (a.SSMLayers != nil) != (a.Kind == models.SSM) || (a.SSMLayers != nil && a.SSMLayers(m) < 1) {
 				t.Error("SSM architectures report their SSM layers, others none")
 			}
+			lyapunovHooks(t, a, m)
 			B, T := 2, 5
 			ids := make([]int, B*T)
 			for i := range ids {
@@ -171,5 +172,50 @@ func TestLoRAAllMatchesRegistry(t *testing.T) {
 		if got := all.TargetsFor(a.Name); !slices.Equal(got, a.LoRATargets) {
 			t.Errorf("%s: lora_all targets %v, registry %v", a.Name, got, a.LoRATargets)
 		}
+	}
+}
+
+// lyapunovHooks checks the entry's Lyapunov hooks on m: an SSM or a
+// recurrent control runs as Dynamics (one layer unit per SSM layer, each
+// with its inputs along the tokens and a finite exact spectrum; a
+// recurrent control only as a whole model, with its radius), an attention
+// model as a Sequence map from embeddings to logits.
+func lyapunovHooks(t *testing.T, a *models.Arch, m lm.Model) {
+	t.Helper()
+	tokens := []int{1, 4, 2, 7, 3}
+	T, D := len(tokens), a.Embedding(m).D
+	if (a.Dynamics != nil) == (a.Sequence != nil) {
+		t.Fatal("want exactly one of Dynamics and Sequence")
+	}
+	if a.Kind == models.Attention {
+		if a.Sequence == nil || len(a.Sequence(m, make([]float32, T*D), T)) != T*m.VocabSize() {
+			t.Error("an attention model maps embeddings (T, D) to logits (T, V) with Sequence")
+		}
+		return
+	}
+	d := a.Dynamics(m, tokens)
+	if a.Kind == models.Recurrent {
+		if len(d.Layers) != 0 || d.Model == nil || a.Radius == nil || !(a.Radius(m) > 0) {
+			t.Error("a recurrent control is one whole-model recurrence with a radius")
+		}
+	} else if len(d.Layers) != a.SSMLayers(m) {
+		t.Errorf("Dynamics has %d layer units, SSMLayers says %d", len(d.Layers), a.SSMLayers(m))
+	}
+	for l, u := range d.Layers {
+		if len(u.Inputs) != T || len(u.Inputs[0]) != u.System.InputDim() {
+			t.Errorf("layer %d: %d inputs, want %d of %d values", l, len(u.Inputs), T, u.System.InputDim())
+		}
+		if z := u.Spectrum(0, T, 1); len(z) != 1 || math.IsNaN(z[0]) || math.IsInf(z[0], 0) {
+			t.Errorf("layer %d: exact leading exponent %v", l, z)
+		}
+		x := make([]float32, u.System.StateDim())
+		u.System.StepOut(x, make([]float32, u.System.OutputDim()), x, u.Inputs[0])
+	}
+	if s := d.Model; s != nil {
+		if s.InputDim() != D || s.OutputDim() != m.VocabSize() {
+			t.Errorf("whole model takes %d inputs and gives %d outputs, want %d and %d", s.InputDim(), s.OutputDim(), D, m.VocabSize())
+		}
+		x := make([]float32, s.StateDim())
+		s.StepOut(x, make([]float32, s.OutputDim()), x, make([]float32, D))
 	}
 }

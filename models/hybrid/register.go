@@ -85,6 +85,7 @@ func init() {
 		LoRATargets: []string{"in_proj", "out_proj"},
 		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*Model).Emb },
 		SSMLayers:   func(m lm.Model) int { return len(m.(*Model).SSMLayers()) },
+		Dynamics:    lyapunovDynamics,
 	})
 }
 

@@ -44,6 +44,7 @@ func init() {
 		LoRATargets: []string{"in_proj", "x_proj", "dt_proj", "out_proj"},
 		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*Model).Emb },
 		SSMLayers:   func(m lm.Model) int { return len(m.(*Model).Layers) },
+		Dynamics:    lyapunovDynamics,
 	})
 }
 

@@ -64,6 +64,7 @@ func init() {
 		LoRATargets: []string{"in_proj", "out_proj"},
 		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*Model).Embed },
 		SSMLayers:   func(m lm.Model) int { return len(m.(*Model).Layers) },
+		Dynamics:    lyapunovDynamics,
 	})
 }
 

@@ -56,6 +56,10 @@ func init() {
 		},
 		LoRATargets: []string{"rnn.ih", "rnn.hh"},
 		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*RNN).Embed },
+		Dynamics: func(m lm.Model, tokens []int) models.Dynamics {
+			return models.Dynamics{Model: &lyapunovSystem{m: m.(*RNN)}}
+		},
+		Radius: func(m lm.Model) float64 { return m.(*RNN).Cfg.Radius },
 	})
 }
 

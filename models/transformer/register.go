@@ -7,6 +7,7 @@ import (
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/precision"
 )
 
 func init() {
@@ -57,6 +58,9 @@ func init() {
 		},
 		LoRATargets: []string{"query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"},
 		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*GPTNeoX).Embed },
+		Sequence: func(m lm.Model, x []float32, T int) []float32 {
+			return m.(*GPTNeoX).ForwardEmbedded(precision.FP32Policy, x, 1, T)
+		},
 	})
 	models.Register(llamaArch("llama", "Llama", 5, ParseLlamaConfig, loadLlama, LlamaConfigJSON))
 	models.Register(llamaArch("olmo", "OLMo", 5, ParseOLMoConfig, loadOLMo, OLMoConfigJSON))
@@ -121,6 +125,9 @@ func llamaArch(name, label string, order int, parse func(string, []byte) (LlamaC
 		},
 		LoRATargets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"},
 		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*Llama).Embed },
+		Sequence: func(m lm.Model, x []float32, T int) []float32 {
+			return m.(*Llama).ForwardEmbedded(precision.FP32Policy, x, 1, T)
+		},
 	}
 }
 

@@ -78,3 +78,12 @@ func Float32s(buf *[]float32, n int) []float32 {
 	*buf = (*buf)[:n]
 	return *buf
 }
+
+// Tile returns *buf resized to k copies of v, one after the other.
+func Tile(buf *[]float32, v []float32, k int) []float32 {
+	dst := Float32s(buf, k*len(v))
+	for b := range k {
+		copy(dst[b*len(v):], v)
+	}
+	return dst
+}
