@@ -88,6 +88,11 @@ many K/V heads) complete the size; --lora adapts every linear with rank 8,
 alpha 16 and freezes the base weights; --threads sets GOMAXPROCS (0 leaves
 it); --backend selects a GEMM backend by name.
 
+Sizes whose step needs more memory than the machine has available (Linux
+MemAvailable; SSMLAB_MEMORY=64GB or unlimited overrides it) are refused
+before the model is built. --cpuprofile and --memprofile are written when
+the timed steps end, never through a symbolic link.
+
 Example:
   ssmlab bench --arch mamba --vocab 256 --d-model 128 --layers 4 --batch 8 --seq 256 --mode train --threads 2`,
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/ssmlab/ssmlab/internal/membudget"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/lora"
 	"github.com/ssmlab/ssmlab/models/mamba"
@@ -26,6 +27,9 @@ func buildBenchModel(o *benchOpts) (lm.Model, error) {
 		if o.dstate > 0 {
 			c.N = o.dstate
 		}
+		if err := benchBudget(o, c.Footprint()); err != nil {
+			return nil, err
+		}
 		return mamba.New(c, o.seed)
 	case "mamba2":
 		c := mamba2.DefaultConfig(o.vocab, o.d, o.layers)
@@ -35,6 +39,9 @@ func buildBenchModel(o *benchOpts) (lm.Model, error) {
 		if e := c.E(); e%c.HeadDim != 0 {
 			c.HeadDim = e / max(1, heads)
 		}
+		if err := benchBudget(o, c.Footprint()); err != nil {
+			return nil, err
+		}
 		m, err := mamba2.New(c)
 		if err != nil {
 			return nil, err
@@ -42,7 +49,11 @@ func buildBenchModel(o *benchOpts) (lm.Model, error) {
 		m.Init(o.seed)
 		return m, nil
 	case "gpt_neox":
-		m, err := transformer.NewGPTNeoX(transformer.DefaultGPTNeoX(o.vocab, o.d, o.layers, heads))
+		c := transformer.DefaultGPTNeoX(o.vocab, o.d, o.layers, heads)
+		if err := benchBudget(o, c.Footprint()); err != nil {
+			return nil, err
+		}
+		m, err := transformer.NewGPTNeoX(c)
 		if err != nil {
 			return nil, err
 		}
@@ -53,6 +64,9 @@ func buildBenchModel(o *benchOpts) (lm.Model, error) {
 		if o.arch == "olmo" {
 			c = transformer.DefaultOLMo(o.vocab, o.d, o.layers, heads)
 		}
+		if err := benchBudget(o, c.Footprint()); err != nil {
+			return nil, err
+		}
 		m, err := transformer.NewLlama(c)
 		if err != nil {
 			return nil, err
@@ -61,6 +75,24 @@ func buildBenchModel(o *benchOpts) (lm.Model, error) {
 		return m, nil
 	}
 	return nil, fmt.Errorf("unknown architecture %q", o.arch)
+}
+
+// benchBudget refuses, before anything is allocated, a model beyond
+// ssmlab's size limit or a step that needs more memory than the machine
+// has (weights, AdamW state and activations for train; weights and
+// activations for infer; the batch's token ids and labels either way).
+func benchBudget(o *benchOpts, f lm.Footprint) error {
+	if err := lm.CheckParams(o.arch, f.Params); err != nil {
+		return err
+	}
+	tokens := float64(o.batch) * float64(o.seq)
+	need := f.InferBytes(o.batch, o.seq)
+	if o.mode == "train" {
+		need = f.TrainBytes(o.batch, o.seq)
+	}
+	need += 16 * tokens
+	what := fmt.Sprintf("a %s step of %s (%.3g parameters, --batch %d x --seq %d)", o.mode, o.arch, f.Params, o.batch, o.seq)
+	return membudget.Check(need, what, "lower --batch or --seq, or use a smaller model")
 }
 
 // benchFlops are analytic FLOPs per token (the formulas are in bench's manual).
