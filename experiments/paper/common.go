@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/metrics/divergence"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -45,7 +45,7 @@ func humanCount(n int) string {
 
 // readSummary decodes an artifact's summary.json.
 func readSummary(dir string, v any) error {
-	raw, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	raw, err := fsx.ReadFile(filepath.Join(dir, "summary.json"))
 	if err == nil {
 		err = json.Unmarshal(raw, v)
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 
 	"github.com/ssmlab/ssmlab/experiments/store"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/plots"
 )
 
@@ -80,7 +81,7 @@ func trainingCurves(results string, out Out) (*Claim, error) {
 // readCurve reads a log.jsonl into a train-loss and a validation-loss
 // series (non-finite losses left out).
 func readCurve(path string) (train, val plots.Series, err error) {
-	f, err := os.Open(path)
+	f, err := fsx.Open(path)
 	if err != nil {
 		return train, val, err
 	}
