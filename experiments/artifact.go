@@ -166,11 +166,29 @@ func (r *runner) check(a *artifact) error {
 	if bad != "" {
 		fmt.Fprintf(r.opt.Stderr, "artifact %s: %s; rebuilding it\n", a.dir, bad)
 		a.rebuild = true
+	} else if err := cleanDone(a.dir); err != nil {
+		return fmt.Errorf("artifact %s: %v", a.dir, err)
 	}
 	r.mu.Lock()
 	r.checked[a.dir] = true
 	r.mu.Unlock()
 	return nil
+}
+
+// cleanDone removes the temporary files a killed process left in the
+// finished artifact dir (a write into it that never completed), under
+// its lock; if another process holds the lock, they wait for a later run.
+func cleanDone(dir string) error {
+	if !fsx.HasTemps(dir) {
+		return nil
+	}
+	held, _, err := tryLock(filepath.Join(dir, "LOCK"))
+	if err != nil || held == nil {
+		return err
+	}
+	defer held.release()
+	_, err = fsx.CleanTemps(dir)
+	return err
 }
 
 func (r *runner) build(parent context.Context, a *artifact) error {

@@ -176,6 +176,11 @@ func (r *runner) runTrial(ctx context.Context, k Kind, t *config.Trial, label st
 	skip, err := r.prepare(dir, cfg)
 	if err != nil || skip {
 		if skip {
+			// Temporary files in a DONE trial are a killed write's: the
+			// lock is ours.
+			if _, err := fsx.CleanTemps(dir); err != nil {
+				return 0, fmt.Errorf("trial %s: %w", t.Key, err)
+			}
 			fmt.Fprintf(r.opt.Stderr, "%s: done already, skipped\n", label)
 		}
 		return trialDone, err
