@@ -58,6 +58,13 @@ type runner struct {
 	checked  map[string]bool // finished artifact dirs whose files this process checked
 }
 
+// maxBelowResults bounds the paths ssmlab writes below a results folder:
+// runs/<name>/<key>/checkpoints/.tmp-step-<n>/<file>.tmp<digits> and
+// artifacts/<name>/<label>-<hash>/model/.<file>.tmp<digits>, with names of
+// at most config.MaxNameLen bytes and keys and labels of at most 160, come
+// to about 400 bytes; kinds add a level or two.
+const maxBelowResults = 512
+
 // Run runs the trials of e selected by the shard options: it skips those
 // already DONE, resumes interrupted ones, refuses (without Force) trial
 // directories made by a different config, and stops at the first failure.
@@ -86,6 +93,9 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 	}
 	if e.Preset {
 		return nil, fmt.Errorf("%s: a preset (no kind), not an experiment; include it from one", e.File)
+	}
+	if err := fsx.CheckRoom(opt.Results, maxBelowResults); err != nil {
+		return nil, err
 	}
 	k, err := lookupKind(e.Kind)
 	if err != nil {

@@ -264,3 +264,28 @@ func TestTempFilesInDoneDirsAreCleaned(t *testing.T) {
 	}
 	sameTrees(t, "cleaned", ref, tree(t, res))
 }
+
+// A results folder whose path leaves too little room below it for
+// ssmlab's files (the system's path limit) is refused before anything is
+// written, in one line saying so, not with "file name too long" midway.
+func TestResultsPathTooLongIsRefusedUpFront(t *testing.T) {
+	e := loadSelftest(t)
+	base := t.TempDir()
+	deep := base
+	for len(deep) < fsx.PathMax()-40 {
+		deep = filepath.Join(deep, strings.Repeat("d", min(200, fsx.PathMax()-40-len(deep))+1))
+	}
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Skipf("cannot make a %d-byte path here: %v", len(deep), err)
+	}
+	_, err := runIn(t, e, deep, Options{})
+	if err == nil || !strings.Contains(err.Error(), "path limit") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("err = %v", err)
+	}
+	if ents, _ := os.ReadDir(deep); len(ents) != 0 {
+		t.Errorf("written below the results folder: %v", ents)
+	}
+	if _, err := runIn(t, e, t.TempDir(), Options{}); err != nil {
+		t.Errorf("a short results path: %v", err)
+	}
+}
