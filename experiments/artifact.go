@@ -166,11 +166,29 @@ func (r *runner) check(a *artifact) error {
 	if bad != "" {
 		fmt.Fprintf(r.opt.Stderr, "artifact %s: %s; rebuilding it\n", a.dir, bad)
 		a.rebuild = true
+	} else if err := cleanDone(a.dir); err != nil {
+		return fmt.Errorf("artifact %s: %v", a.dir, err)
 	}
 	r.mu.Lock()
 	r.checked[a.dir] = true
 	r.mu.Unlock()
 	return nil
+}
+
+// cleanDone removes the temporary files a killed process left in the
+// finished artifact dir (a write into it that never completed), under
+// its lock; if another process holds the lock, they wait for a later run.
+func cleanDone(dir string) error {
+	if !fsx.HasTemps(dir) {
+		return nil
+	}
+	held, _, err := tryLock(filepath.Join(dir, "LOCK"))
+	if err != nil || held == nil {
+		return err
+	}
+	defer held.release()
+	_, err = fsx.CleanTemps(dir)
+	return err
 }
 
 func (r *runner) build(parent context.Context, a *artifact) error {
@@ -186,16 +204,28 @@ func (r *runner) build(parent context.Context, a *artifact) error {
 		return nil // finished by another process between our check and the lock
 	}
 	label := "artifact " + filepath.Join(a.name, filepath.Base(a.dir))
+	_, err := os.Stat(filepath.Join(a.dir, store.ProvenanceFile))
+	interrupted := err == nil
+	if interrupted && r.opt.Force {
+		// --force rebuilds what the trial depends on: an interrupted
+		// build starts over rather than resume from files (a checkpoint)
+		// that may be the reason for the rerun.
+		fmt.Fprintf(r.opt.Stderr, "%s: --force: discarding an interrupted build\n", label)
+		if err := clearArtifact(a.dir); err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		interrupted = false
+	}
 	// Temporary files in a.dir are a killed build's: the lock is ours.
 	if _, err := fsx.CleanTemps(a.dir); err != nil {
 		return fmt.Errorf("%s: %w", label, err)
 	}
-	if _, err := os.Stat(filepath.Join(a.dir, store.ProvenanceFile)); err == nil {
+	if interrupted {
 		fmt.Fprintf(r.opt.Stderr, "%s: resuming an interrupted build\n", label)
 	} else {
 		fmt.Fprintf(r.opt.Stderr, "%s: building\n", label)
 	}
-	err := r.execute(parent, a.dir, a.cfg, 0, label, false, func(c *Context) error {
+	err = r.execute(parent, a.dir, a.cfg, 0, label, false, func(c *Context) error {
 		c.Spec = a.cfg.Trial
 		return a.b.Build(c)
 	})

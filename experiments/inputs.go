@@ -185,7 +185,7 @@ func (f *fingerprints) file(name, path string, st fs.FileInfo) (store.Input, err
 		f.done[abs] = in
 		return in, nil
 	}
-	fh, err := os.Open(path)
+	fh, err := fsx.Open(path)
 	if err != nil {
 		return store.Input{}, err
 	}
@@ -211,7 +211,7 @@ func (f *fingerprints) load() {
 	}
 	f.loaded = true
 	f.cache = map[string]store.Input{}
-	b, err := os.ReadFile(f.path)
+	b, err := fsx.ReadFile(f.path)
 	if err != nil {
 		return
 	}

@@ -32,8 +32,12 @@ type lockInfo struct {
 
 // heldLock is a LOCK file this process created; a goroutine keeps its
 // modification time fresh so waiters elsewhere know the holder is alive.
+// It refreshes the file through the descriptor it created, never through
+// the path: a link planted at the path later does not lead it elsewhere.
 type heldLock struct {
 	path string
+	f    *os.File
+	body []byte
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
@@ -54,15 +58,12 @@ func tryLock(path string) (*heldLock, lockInfo, error) {
 	}
 	host, _ := os.Hostname()
 	b, _ := json.Marshal(lockInfo{Host: host, PID: os.Getpid(), Since: time.Now().UTC()})
-	_, werr := f.Write(b)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
+	if _, err := f.Write(b); err != nil {
+		f.Close()
 		os.Remove(path)
-		return nil, lockInfo{}, werr
+		return nil, lockInfo{}, err
 	}
-	h := &heldLock{path: path, stop: make(chan struct{})}
+	h := &heldLock{path: path, f: f, body: b, stop: make(chan struct{})}
 	h.wg.Add(1)
 	go h.beat()
 	return h, lockInfo{}, nil
@@ -76,8 +77,8 @@ func (h *heldLock) beat() {
 		select {
 		case <-h.stop:
 			return
-		case now := <-t.C:
-			os.Chtimes(h.path, now, now)
+		case <-t.C:
+			h.f.WriteAt(h.body, 0) // the same bytes: only the time changes
 		}
 	}
 }
@@ -85,6 +86,7 @@ func (h *heldLock) beat() {
 func (h *heldLock) release() {
 	close(h.stop)
 	h.wg.Wait()
+	h.f.Close()
 	os.Remove(h.path)
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ssmlab/ssmlab/experiments/store"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // OutputsFile lists, in a finished artifact's directory, every file the
@@ -41,7 +42,7 @@ func writeOutputs(dir string) error {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		fh, err := os.Open(p)
+		fh, err := fsx.Open(p)
 		if err != nil {
 			return err
 		}
@@ -65,7 +66,7 @@ func writeOutputs(dir string) error {
 // or (deep) other bytes. An artifact from before OutputsFile existed cannot
 // be checked: it passes, except when deep, where it counts as damaged.
 func checkOutputs(dir string, deep bool) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, OutputsFile))
+	b, err := fsx.ReadFile(filepath.Join(dir, OutputsFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		if deep {
 			return "it has no " + OutputsFile + " to check its files against", nil
@@ -95,7 +96,7 @@ func checkOutputs(dir string, deep bool) (string, error) {
 		if !deep {
 			continue
 		}
-		fh, err := os.Open(p)
+		fh, err := fsx.Open(p)
 		if err != nil {
 			return "", err
 		}

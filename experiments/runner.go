@@ -58,6 +58,13 @@ type runner struct {
 	checked  map[string]bool // finished artifact dirs whose files this process checked
 }
 
+// maxBelowResults bounds the paths ssmlab writes below a results folder:
+// runs/<name>/<key>/checkpoints/.tmp-step-<n>/<file>.tmp<digits> and
+// artifacts/<name>/<label>-<hash>/model/.<file>.tmp<digits>, with names of
+// at most config.MaxNameLen bytes and keys and labels of at most 160, come
+// to about 400 bytes; kinds add a level or two.
+const maxBelowResults = 512
+
 // Run runs the trials of e selected by the shard options: it skips those
 // already DONE, resumes interrupted ones, refuses (without Force) trial
 // directories made by a different config, and stops at the first failure.
@@ -86,6 +93,9 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 	}
 	if e.Preset {
 		return nil, fmt.Errorf("%s: a preset (no kind), not an experiment; include it from one", e.File)
+	}
+	if err := fsx.CheckRoom(opt.Results, maxBelowResults); err != nil {
+		return nil, err
 	}
 	k, err := lookupKind(e.Kind)
 	if err != nil {
@@ -181,6 +191,11 @@ func (r *runner) runTrial(ctx context.Context, k Kind, t *config.Trial, label st
 	skip, err := r.prepare(dir, cfg)
 	if err != nil || skip {
 		if skip {
+			// Temporary files in a DONE trial are a killed write's: the
+			// lock is ours.
+			if _, err := fsx.CleanTemps(dir); err != nil {
+				return 0, fmt.Errorf("trial %s: %w", t.Key, err)
+			}
 			fmt.Fprintf(r.opt.Stderr, "%s: done already, skipped\n", label)
 		}
 		return trialDone, err

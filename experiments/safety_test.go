@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ssmlab/ssmlab/experiments/store"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // plantLink makes path a symbolic link to a file outside the results
@@ -220,5 +221,71 @@ func TestDeadProcessesTrashIsRemoved(t *testing.T) {
 		if _, err := os.Stat(d); err != nil {
 			t.Errorf("%s removed", d)
 		}
+	}
+}
+
+// Temporary files left in a finished artifact or a finished trial (a
+// write into it killed midway) are removed by the next run, which
+// otherwise leaves both as they were.
+func TestTempFilesInDoneDirsAreCleaned(t *testing.T) {
+	e, res := loadSelftest(t), t.TempDir()
+	if _, err := runIn(t, e, res, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	ref := tree(t, res)
+	arts, _ := filepath.Glob(filepath.Join(res, "artifacts", "selftest-base", "*"))
+	if len(arts) == 0 {
+		t.Fatal("no artifacts")
+	}
+	trial := store.RunDir(res, e.Name, e.Trials[0].Key)
+	var planted []string
+	for _, p := range []string{
+		filepath.Join(arts[0], ".base.json.tmp4242"),
+		filepath.Join(arts[0], fsx.TempDirPrefix+"model", "config.json"),
+		filepath.Join(trial, ".summary.json.tmp12345"),
+	} {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		planted = append(planted, p)
+	}
+	rep, err := runIn(t, e, res, Options{})
+	if err != nil || rep.Ran != 0 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	for _, p := range planted {
+		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left behind", p)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(arts[0], "LOCK")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the artifact's LOCK left behind")
+	}
+	sameTrees(t, "cleaned", ref, tree(t, res))
+}
+
+// A results folder whose path leaves too little room below it for
+// ssmlab's files (the system's path limit) is refused before anything is
+// written, in one line saying so, not with "file name too long" midway.
+func TestResultsPathTooLongIsRefusedUpFront(t *testing.T) {
+	e := loadSelftest(t)
+	base := t.TempDir()
+	deep := base
+	for len(deep) < fsx.PathMax()-40 {
+		deep = filepath.Join(deep, strings.Repeat("d", min(200, fsx.PathMax()-40-len(deep))+1))
+	}
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Skipf("cannot make a %d-byte path here: %v", len(deep), err)
+	}
+	_, err := runIn(t, e, deep, Options{})
+	if err == nil || !strings.Contains(err.Error(), "path limit") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("err = %v", err)
+	}
+	if ents, _ := os.ReadDir(deep); len(ents) != 0 {
+		t.Errorf("written below the results folder: %v", ents)
+	}
+	if _, err := runIn(t, e, t.TempDir(), Options{}); err != nil {
+		t.Errorf("a short results path: %v", err)
 	}
 }

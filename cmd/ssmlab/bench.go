@@ -1,16 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/metrics/efficiency"
 	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/lm"
@@ -93,6 +96,11 @@ step on the GPU (models/cuda; so far fp32 Mamba and GPT-NeoX and bf16
 Mamba inference: other settings
 are an error), timing each step to the device's completion; peak_bytes is
 then the device allocator's high-water mark and device names the GPU.
+
+Sizes whose step needs more memory than the machine has available (Linux
+MemAvailable; SSMLAB_MEMORY=64GB or unlimited overrides it) are refused
+before the model is built. --cpuprofile and --memprofile are written when
+the timed steps end, never through a symbolic link.
 
 Example:
   ssmlab bench --arch mamba --vocab 256 --d-model 128 --layers 4 --batch 8 --seq 256 --mode train --threads 2`,
@@ -289,12 +297,19 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 		runtime.MemProfileRate = 512
 	}
 	runtime.GC()
+	stopProfile := func() error { return nil }
+	if o.memprofile != "" {
+		if err := fsx.CheckTarget(o.memprofile); err != nil {
+			return nil, fmt.Errorf("--memprofile: %w", err)
+		}
+	}
 	if o.cpuprofile != "" {
 		stop, err := startCPUProfile(o.cpuprofile)
 		if err != nil {
 			return nil, err
 		}
 		defer stop()
+		stopProfile = stop
 	}
 	tr := &efficiency.Tracker{SampleEvery: 2 * time.Millisecond}
 	secs := make([]float64, 0, o.steps)
@@ -307,6 +322,9 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 		secs = append(secs, tr.Steps()[len(tr.Steps())-1].Seconds)
 	}
 	gemmWall, gemmSerial := tensor.StopProductClock()
+	if err := stopProfile(); err != nil {
+		return nil, err
+	}
 	rep := tr.Report()
 	cpuPerStep := (cpuSeconds() - cpu0) / float64(o.steps)
 	if o.memprofile != "" {
@@ -338,31 +356,39 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 // matmuls (else they are fp32 GEMMs on operands rounded to 16 bits).
 func halfNative(pol precision.Policy) bool { return tensor.HalfNative(pol.Compute) }
 
-// startCPUProfile profiles the process into path until stop is called.
-func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
+// startCPUProfile profiles the process until stop is called, which writes
+// the profile to path as every output is written (atomically, never
+// through a symbolic link). A link or non-regular file at path is refused
+// before the benchmark starts.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if err := fsx.CheckTarget(path); err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+	var buf bytes.Buffer
+	if err := pprof.StartCPUProfile(&buf); err != nil {
 		return nil, fmt.Errorf("--cpuprofile: %v", err)
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	var once sync.Once
+	return func() (err error) {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			if err = fsx.WriteFileAtomic(path, buf.Bytes()); err != nil {
+				err = fmt.Errorf("--cpuprofile: %w", err)
+			}
+		})
+		return err
+	}, nil
 }
 
-// writeMemProfile writes the allocations sampled so far (pprof's allocs profile).
+// writeMemProfile writes the allocations sampled so far (pprof's allocs
+// profile) to path, atomically and never through a symbolic link.
 func writeMemProfile(path string) error {
 	runtime.GC() // the profile shows allocations as of the last collection
-	f, err := os.Create(path)
+	err := fsx.WriteAtomic(path, func(w io.Writer) error { return pprof.Lookup("allocs").WriteTo(w, 0) })
 	if err != nil {
-		return err
+		return fmt.Errorf("--memprofile: %w", err)
 	}
-	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
-		f.Close()
-		return fmt.Errorf("--memprofile: %v", err)
-	}
-	return f.Close()
+	return nil
 }
 
 // benchStep is one training or inference step of a user's loop.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/internal/membudget"
 	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/lora"
@@ -23,7 +24,36 @@ func buildBenchModel(o *benchOpts) (lm.Model, error) {
 	if o.mixers != "" {
 		s.Mixers = strings.Split(o.mixers, ",")
 	}
-	return models.New(o.arch, s, o.seed)
+	a, err := models.Get(o.arch)
+	if err != nil {
+		return nil, err
+	}
+	f, err := a.FootprintOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := benchBudget(o, f); err != nil {
+		return nil, err
+	}
+	return a.Build(s, o.seed)
+}
+
+// benchBudget refuses, before anything is allocated, a model beyond
+// ssmlab's size limit or a step that needs more memory than the machine
+// has (weights, AdamW state and activations for train; weights and
+// activations for infer; the batch's token ids and labels either way).
+func benchBudget(o *benchOpts, f lm.Footprint) error {
+	if err := lm.CheckParams(o.arch, f.Params); err != nil {
+		return err
+	}
+	tokens := float64(o.batch) * float64(o.seq)
+	need := f.InferBytes(o.batch, o.seq)
+	if o.mode == "train" {
+		need = f.TrainBytes(o.batch, o.seq)
+	}
+	need += 16 * tokens
+	what := fmt.Sprintf("a %s step of %s (%.3g parameters, --batch %d x --seq %d)", o.mode, o.arch, f.Params, o.batch, o.seq)
+	return membudget.Check(need, what, "lower --batch or --seq, or use a smaller model")
 }
 
 // benchFlops are analytic FLOPs per token (the formulas are in bench's manual).

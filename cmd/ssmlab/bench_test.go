@@ -182,3 +182,27 @@ func TestFootprintFLOPsMatchBench(t *testing.T) {
 		}
 	}
 }
+
+// Sizes beyond the machine's memory or ssmlab's limits are refused in one
+// line before anything is allocated (--batch 1e9 died with "fatal error:
+// out of memory" and a runtime trace).
+func TestBenchRefusesAbsurdSizes(t *testing.T) {
+	t.Setenv("SSMLAB_MEMORY", "4GB")
+	base := []string{"bench", "--vocab", "16", "--d-model", "32", "--layers", "1", "--batch", "1", "--seq", "4", "--steps", "1", "--warmup", "0"}
+	for _, arch := range []string{"mamba", "mamba2", "gpt_neox", "llama", "olmo"} {
+		for _, c := range []struct {
+			flag, value, mode, want string
+		}{
+			{"--batch", "1000000000", "train", "TB; SSMLAB_MEMORY allows 4 GB; lower --batch or --seq"},
+			{"--seq", "1000000000", "infer", "TB; SSMLAB_MEMORY allows 4 GB; lower --batch or --seq"},
+			{"--d-model", "1000000000", "train", "parameters is beyond what ssmlab runs"},
+			{"--vocab", "1000000000", "infer", "parameters is beyond what ssmlab runs"},
+		} {
+			args := append(append([]string{}, base...), "--arch", arch, "--mode", c.mode, c.flag, c.value)
+			code, out, errs := runCLI(t, args...)
+			if code != 1 || out != "" || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+				t.Errorf("%s %s %s: exit %d, stderr %q", arch, c.flag, c.value, code, errs)
+			}
+		}
+	}
+}

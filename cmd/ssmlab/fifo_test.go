@@ -78,3 +78,57 @@ func TestNamedPipeInputsAreRefused(t *testing.T) {
 		t.Fatal("tokenizer: blocked on a named pipe")
 	}
 }
+
+// A named pipe planted in a results tree (an artifact's outputs.json, a
+// trial's provenance.json or summary.json) is refused by run, results and
+// figures with one line naming it; none of them waits for a writer.
+func TestNamedPipesInResultsAreRefused(t *testing.T) {
+	exp := filepath.Join(t.TempDir(), "st.toml")
+	body := "name = \"st\"\nkind = \"selftest\"\n[params]\nsteps = 4\nbase_steps = 3\ncheckpoint_every = 2\n"
+	if err := os.WriteFile(exp, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ref := t.TempDir()
+	if code, _, errs := runCLI(t, "run", exp, "--results", ref); code != 0 {
+		t.Fatalf("reference: %s", errs)
+	}
+	arts, _ := filepath.Glob(filepath.Join(ref, "artifacts", "selftest-base", "*"))
+	if len(arts) != 1 {
+		t.Fatalf("artifacts: %v", arts)
+	}
+	rel := func(p string) string { r, _ := filepath.Rel(ref, p); return r }
+	cases := []struct {
+		file string
+		args []string
+	}{
+		{rel(filepath.Join(arts[0], "outputs.json")), []string{"run", exp}},
+		{rel(filepath.Join(arts[0], "outputs.json")), []string{"run", exp, "--force"}},
+		{filepath.Join("runs", "st", "default", "provenance.json"), []string{"results", "--out", filepath.Join(t.TempDir(), "r.csv")}},
+		{filepath.Join("runs", "st", "default", "summary.json"), []string{"results", "--out", filepath.Join(t.TempDir(), "r.csv")}},
+		{filepath.Join("runs", "st", "default", "summary.json"), []string{"figures", "--paper", t.TempDir()}},
+	}
+	for _, c := range cases {
+		res := t.TempDir()
+		if err := os.CopyFS(res, os.DirFS(ref)); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(res, c.file)
+		os.Remove(p)
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+		done := make(chan struct{})
+		var code int
+		var errs string
+		go func() { code, _, errs = runCLI(t, append(c.args, "--results", res)...); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s %v: blocked on a named pipe", c.file, c.args)
+		}
+		if code != 1 || !strings.Contains(errs, filepath.Base(c.file)) || !strings.Contains(errs, "not a regular file") ||
+			strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%s %v: exit %d, stderr %q", c.file, c.args, code, errs)
+		}
+	}
+}

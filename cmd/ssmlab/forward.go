@@ -23,6 +23,10 @@ var cmdForward = &Command{
 Face model directory on the token ids in IN and writes the results to OUT.
 It is the contract other tools compare against PyTorch (docs/commands.md).
 
+A pass that needs more memory than the machine has available (estimated
+from config.json and the input's shape; SSMLAB_MEMORY=64GB or unlimited
+overrides it) is refused before the model is loaded.
+
 Reads:
   --model DIR      an HF model directory: config.json plus model.safetensors
                    or model.safetensors.index.json with its shards (F32, F16 or
@@ -125,6 +129,9 @@ func runForwardText(modelDir, adapterDir, text, out string, grads bool, pol prec
 // runForward runs ids [B, T] (read from input, for messages) and writes
 // out ("" with --text: only the loss is printed).
 func runForward(modelDir, adapterDir, input string, ids []int, B, T int, out string, grads bool, pol precision.Policy) error {
+	if err := checkPassBudget("forward", modelDir, B, T, grads); err != nil {
+		return err
+	}
 	m, err := hf.Load(modelDir)
 	if err != nil {
 		return err

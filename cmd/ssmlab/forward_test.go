@@ -220,3 +220,27 @@ func TestForwardText(t *testing.T) {
 		t.Errorf("--text and --input: exit %d, want 2", code)
 	}
 }
+
+// forward and lyapunov refuse, before loading the model, an input whose
+// pass needs more memory than the machine has (20 million tokens went on
+// to use 13 to 23 GB), in one line.
+func TestPassOverTooManyTokensIsRefused(t *testing.T) {
+	t.Setenv("SSMLAB_MEMORY", "20MB")
+	model := filepath.Join(testfix.SeedDirs(t)[0], "mamba")
+	in := writeIDs(t, safetensors.I64, []int{1, 100_000}, make([]int64, 100_000))
+	out := filepath.Join(t.TempDir(), "out.safetensors")
+	for _, args := range [][]string{
+		{"forward", "--model", model, "--input", in, "--out", out},
+		{"forward", "--model", model, "--input", in, "--out", out, "--grads"},
+		{"lyapunov", "--model", model, "--input", in, "--out", out},
+	} {
+		code, _, errs := runCLI(t, args...)
+		if code != 1 || !strings.Contains(errs, "on 1 x 100000 tokens needs") || !strings.Contains(errs, "SSMLAB_MEMORY allows 20 MB") ||
+			strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: wrote %s", args, out)
+		}
+	}
+}

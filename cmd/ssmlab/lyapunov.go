@@ -24,6 +24,10 @@ For a fixed input Mamba's state Jacobian is diagonal, dh_t/dh_{t-1} =
 diag(exp(Δ_t[d]·A[d,n])), so the exponents are exactly
 λ[l,d,n] = A[d,n] · mean_t Δ_t[d] and ζ_l = max λ ≤ 0.
 
+A pass that needs more memory than the machine has available (estimated
+from config.json and the input's shape; SSMLAB_MEMORY=64GB or unlimited
+overrides it) is refused before the model is loaded.
+
 Reads:
   --model DIR    an HF Mamba or Mamba-2 model directory
   --input IN     safetensors with input_ids, I64 or I32, [B, T]
@@ -57,6 +61,9 @@ func init() {
 func runLyapunov(modelDir, input, out string, pol precision.Policy) error {
 	ids, B, T, err := readIDs(input)
 	if err != nil {
+		return err
+	}
+	if err := checkPassBudget("lyapunov", modelDir, B, T, false); err != nil {
 		return err
 	}
 	m, err := hf.Load(modelDir)

@@ -2,7 +2,10 @@ package main
 
 import (
 	"flag"
+	"fmt"
 
+	"github.com/ssmlab/ssmlab/internal/membudget"
+	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
 
@@ -43,4 +46,22 @@ func (m modelIO) policy(name string, args []string) (precision.Policy, error) {
 		return precision.Policy{}, usagef("--precision: %v", err)
 	}
 	return precision.Policy{Compute: dt}, nil
+}
+
+// checkPassBudget refuses, before the model is loaded, a pass over B x T
+// tokens that needs more memory than the machine has: the weights and the
+// activations (with grads, also gradients and what backward keeps), from
+// config.json alone.
+func checkPassBudget(what, modelDir string, B, T int, grads bool) error {
+	f, _, err := hf.Footprint(modelDir)
+	if err != nil {
+		return err
+	}
+	need := f.InferBytes(B, T)
+	if grads {
+		need = f.TrainBytes(B, T)
+	}
+	need += 16 * float64(B) * float64(T) // the ids and the labels
+	return membudget.Check(need, fmt.Sprintf("%s of %s (%.3g parameters) on %d x %d tokens", what, modelDir, f.Params, B, T),
+		"give fewer or shorter sequences")
 }

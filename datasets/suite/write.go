@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"os"
 	"path/filepath"
 
 	"github.com/ssmlab/ssmlab/datasets"
@@ -27,7 +26,7 @@ func (s *Suite) Write(dir string) error {
 		if err := arrowio.WriteFile(path, t, arrowio.Stream); err != nil {
 			return err
 		}
-		b, err := os.ReadFile(path)
+		b, err := fsx.ReadFile(path)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // SaveHF writes t into a model directory the way Hugging Face expects it
@@ -40,7 +42,7 @@ func SaveHF(dir string, t Tokenizer) error {
 			if name == "tokenizer.json" {
 				src = tk.path
 			}
-			b, err := os.ReadFile(src)
+			b, err := fsx.ReadFile(src)
 			if err != nil {
 				if name == "tokenizer.json" || !os.IsNotExist(err) {
 					return err
@@ -65,7 +67,7 @@ func SaveHF(dir string, t Tokenizer) error {
 		if len(b) > 0 && b[len(b)-1] != '\n' {
 			b = append(b, '\n')
 		}
-		if err := writeAtomic(filepath.Join(dir, name), b); err != nil {
+		if err := fsx.WriteFileAtomic(filepath.Join(dir, name), b); err != nil {
 			return err
 		}
 	}
@@ -92,26 +94,4 @@ func bytesTokenizerJSON() []byte {
 	}
 	b, _ := json.MarshalIndent(tj, "", "  ")
 	return b
-}
-
-// writeAtomic writes b to path through a temporary file in its folder.
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
 }

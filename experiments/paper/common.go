@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/metrics/divergence"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -44,7 +44,7 @@ func humanCount(n int) string {
 
 // readSummary decodes an artifact's summary.json.
 func readSummary(dir string, v any) error {
-	raw, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	raw, err := fsx.ReadFile(filepath.Join(dir, "summary.json"))
 	if err == nil {
 		err = json.Unmarshal(raw, v)
 	}

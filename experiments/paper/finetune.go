@@ -49,6 +49,9 @@ func finetuneSpec(t *config.Trial) (FinetuneSpec, error) {
 	if !ok {
 		return FinetuneSpec{}, fmt.Errorf("train.dataset %q is not a [data] entry", t.Train.Dataset)
 	}
+	if err := checkTrains("train", t.Train); err != nil {
+		return FinetuneSpec{}, err
+	}
 	return FinetuneSpec{MethodName: t.MethodName, Base: b, Method: t.Method, Precision: t.Precision,
 		Train: t.Train, Data: d, Seed: t.Seed}, nil
 }

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"runtime"
 	"strconv"
 	"sync"
 
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/metrics/perturb"
 )
 
@@ -280,7 +280,7 @@ func measureDraws(c *experiments.Context, subj subject, ms *measurer, lo, hi int
 }
 
 func readCheckpoint(path string, v any) error {
-	b, err := os.ReadFile(path)
+	b, err := fsx.ReadFile(path)
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,9 @@ func (MPFT) Check(t *config.Trial) error {
 	if err := CheckModel(t.Model); err != nil {
 		return fmt.Errorf("model %s: %v", t.ModelName, err)
 	}
+	if p := t.Params.(*MPFTParams); p.LogitTasks < 0 || p.LogitShots < 0 {
+		return fmt.Errorf("params: logit_tasks and logit_shots must be >= 0 (have %d, %d)", p.LogitTasks, p.LogitShots)
+	}
 	ft, err := finetuneSpec(t)
 	if err == nil {
 		_, err = scoresSpec(t, ModelRef{Finetune: &ft}, precision.FP32Policy)

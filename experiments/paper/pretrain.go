@@ -45,7 +45,22 @@ func baseSpec(t *config.Trial) (BaseSpec, error) {
 	if !ok {
 		return BaseSpec{}, fmt.Errorf("pretrain.dataset %q is not a [data] entry", t.Pretrain.Dataset)
 	}
+	if err := checkTrains("pretrain", t.Pretrain.Train); err != nil {
+		return BaseSpec{}, err
+	}
 	return BaseSpec{Name: t.ModelName, Model: *t.Model, Data: d, Train: t.Pretrain, Seed: t.Seed}, nil
+}
+
+// checkTrains refuses a [pretrain] or [train] table that a trial trains
+// with but that cannot train (the trainer would refuse it mid-run).
+func checkTrains(section string, tc config.Train) error {
+	switch {
+	case tc.Steps < 1:
+		return fmt.Errorf("%s.steps must be at least 1 to train (have %d)", section, tc.Steps)
+	case !(tc.LearningRate > 0):
+		return fmt.Errorf("%s.learning_rate must be positive to train (have %v)", section, tc.LearningRate)
+	}
+	return nil
 }
 
 // trainConfig turns a [train]/[pretrain] table into the trainer's settings.

@@ -3,12 +3,12 @@ package paper
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/summary"
+	"github.com/ssmlab/ssmlab/internal/fsx"
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/precision"
@@ -116,7 +116,7 @@ func scores(ctx *experiments.Context, spec ScoresSpec) (summary.Scores, error) {
 		return summary.Scores{}, err
 	}
 	var s summary.Scores
-	raw, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	raw, err := fsx.ReadFile(filepath.Join(dir, "summary.json"))
 	if err == nil {
 		err = json.Unmarshal(raw, &s)
 	}

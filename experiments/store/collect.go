@@ -150,7 +150,7 @@ func Status(dir string) string {
 	var p struct {
 		Status string `json:"status"`
 	}
-	b, err := os.ReadFile(filepath.Join(dir, ProvenanceFile))
+	b, err := fsx.ReadFile(filepath.Join(dir, ProvenanceFile))
 	if err != nil || json.Unmarshal(b, &p) != nil || p.Status == "" {
 		return "started"
 	}

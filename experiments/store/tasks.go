@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
 // TaskRows returns one row per task and shot count of every evaluation
@@ -22,7 +23,7 @@ import (
 // and folder name), so a results tree copied elsewhere still reads.
 func TaskRows(experiment string, r Result) ([]Row, error) {
 	provPath := filepath.Join(r.Dir, ProvenanceFile)
-	b, err := os.ReadFile(provPath)
+	b, err := fsx.ReadFile(provPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -63,7 +64,7 @@ func TaskRows(experiment string, r Result) ([]Row, error) {
 // scoreRows reads one evalscores artifact's summary into rows.
 func scoreRows(dir string, base Row) ([]Row, error) {
 	p := filepath.Join(dir, SummaryFile)
-	b, err := os.ReadFile(p)
+	b, err := fsx.ReadFile(p)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v (the trial used it; was it moved?)", p, err)
 	}

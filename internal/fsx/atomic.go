@@ -113,6 +113,17 @@ func isSymlink(path string) bool {
 	return err == nil && st.Mode()&fs.ModeSymlink != 0
 }
 
+// CheckTarget reports the error WriteAtomic would give for path because
+// of what stands there now (a symbolic link, a non-regular file, a linked
+// folder inside a Guard-ed tree), so a command can refuse an output path
+// before long work instead of after it.
+func CheckTarget(path string) error {
+	if err := checkGuarded(path); err != nil {
+		return err
+	}
+	return checkTarget(path)
+}
+
 // checkTarget refuses to replace a symbolic link or a non-regular file.
 func checkTarget(path string) error {
 	st, err := os.Lstat(path)

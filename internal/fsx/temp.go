@@ -35,6 +35,23 @@ func IsTemp(name string) bool {
 	return true
 }
 
+// HasTemps reports whether dir holds a temporary file or folder (IsTemp)
+// at any depth, without following symbolic links.
+func HasTemps(dir string) bool {
+	found := false
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if p != dir && IsTemp(d.Name()) {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
+}
+
 // CleanTemps removes the temporary files and folders (IsTemp) under dir,
 // at any depth, and returns the paths removed. Call it only while holding
 // the lock of dir: a live writer's temporary file would go too. Symbolic

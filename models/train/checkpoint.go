@@ -99,11 +99,11 @@ func loadCheckpoint(path, arch string, params []*nn.Param, opt *optim.AdamW, sc 
 	}
 	f, err := safetensors.Parse(path, buf[12:])
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%w; %s", err, regen)
 	}
 	var hd ckptHeader
 	if err := json.Unmarshal([]byte(f.Metadata["ssmlab"]), &hd); err != nil {
-		return 0, fmt.Errorf("%s: corrupt checkpoint header: %v", path, err)
+		return 0, fmt.Errorf("%s: corrupt checkpoint header: %v; %s", path, err, regen)
 	}
 	switch {
 	case hd.Arch != arch:
@@ -125,10 +125,10 @@ func loadCheckpoint(path, arch string, params []*nn.Param, opt *optim.AdamW, sc 
 		}{{"param/", p.Value.Data}, {"adam_m/", opt.M[i]}, {"adam_v/", opt.V[i]}} {
 			x, shape, err := f.Float32(part.prefix + p.Name)
 			if err != nil {
-				return 0, err
+				return 0, fmt.Errorf("%w; %s", err, regen)
 			}
 			if len(x) != len(part.dst) {
-				return 0, fmt.Errorf("%s: %s%s has shape %v, the model's is %v", path, part.prefix, p.Name, shape, p.Value.Shape)
+				return 0, fmt.Errorf("%s: %s%s has shape %v, the model's is %v; %s", path, part.prefix, p.Name, shape, p.Value.Shape, regen)
 			}
 			copy(part.dst, x)
 		}

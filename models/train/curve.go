@@ -57,7 +57,7 @@ func appendLogLine(dir string, l LogLine) error {
 	var buf bytes.Buffer
 	path := filepath.Join(dir, ScalarsFile)
 	w := csv.NewWriter(&buf)
-	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
+	if st, err := os.Lstat(path); err != nil || st.Size() == 0 {
 		w.Write(scalarsHeader)
 	}
 	w.Write(l.csvRow())
@@ -74,8 +74,9 @@ func (l LogLine) csvRow() []string {
 	return []string{strconv.Itoa(l.Step), f(float64(l.TrainLoss)), val, f(l.LR), f(float64(l.GradNorm)), strconv.Itoa(l.Tokens), strconv.Itoa(l.SkipTotal)}
 }
 
+// appendBytes adds b at the end of path, never through a symbolic link.
 func appendBytes(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := fsx.OpenAppend(path)
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func appendBytes(path string, b []byte) error {
 
 // ReadCurve returns the lines of a log.jsonl, ignoring a torn last line.
 func ReadCurve(path string) ([]LogLine, error) {
-	b, err := os.ReadFile(path)
+	b, err := fsx.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +173,7 @@ func migrateStepLog(dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, StepsFile)); err == nil {
 		return nil
 	}
-	b, err := os.ReadFile(filepath.Join(dir, LogFile))
+	b, err := fsx.ReadFile(filepath.Join(dir, LogFile))
 	if err != nil {
 		return nil // nothing to migrate
 	}

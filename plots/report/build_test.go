@@ -199,3 +199,24 @@ func TestBuildDrawsTrainingCurves(t *testing.T) {
 		t.Errorf("older layout: %v %v %v %v", train.X, train.Y, val.X, err)
 	}
 }
+
+// A diverged run's curve (non-finite losses, logged as "NaN" and
+// "Infinity" strings) is drawn from its finite points; it does not stop
+// figures.
+func TestBuildDrawsDivergedCurves(t *testing.T) {
+	results := userResults(t)
+	dir := filepath.Join(results, "artifacts", "finetune", "m_full_fp32_seed=0-nan")
+	os.MkdirAll(filepath.Join(dir, "train"), 0o755)
+	log := `{"step":1,"train_loss":5.5,"val_loss":5.4,"lr":1e9,"grad_norm":3}` + "\n" +
+		`{"step":2,"train_loss":"Infinity","val_loss":"NaN","lr":1e9,"grad_norm":"NaN"}` + "\n" +
+		`{"step":3,"train_loss":"NaN","val_loss":"NaN","lr":1e9,"grad_norm":"NaN"}` + "\n"
+	os.WriteFile(filepath.Join(dir, "train", "log.jsonl"), []byte(log), 0o644)
+	store.MarkDone(dir, "sha256:x")
+	if err := Build(results, t.TempDir()); err != nil {
+		t.Fatalf("figures over a diverged run: %v", err)
+	}
+	train, val, err := readCurve(filepath.Join(dir, "train", "log.jsonl"))
+	if err != nil || fmt.Sprint(train.X, train.Y, val.X, val.Y) != "[1] [5.5] [1] [5.4]" {
+		t.Errorf("diverged curve: %v %v %v %v %v", train.X, train.Y, val.X, val.Y, err)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"sort"
 
 	"github.com/ssmlab/ssmlab/experiments/store"
+	"github.com/ssmlab/ssmlab/internal/fsx"
+	"github.com/ssmlab/ssmlab/internal/jsonnum"
 	"github.com/ssmlab/ssmlab/plots"
 )
 
@@ -19,11 +21,13 @@ import (
 // training loss since the previous line and the validation loss. Runs
 // logged before log.jsonl became the curve have one line per step with
 // "loss" and a 0-based step.
+// Non-finite losses (a diverged run) are logged as jsonnum writes them
+// (NaN as null, which reads as no point) or as older files spelled them.
 type curveLine struct {
-	Step      int      `json:"step"`
-	TrainLoss *float64 `json:"train_loss"`
-	ValLoss   *float64 `json:"val_loss"`
-	Loss      *float64 `json:"loss"`
+	Step      int            `json:"step"`
+	TrainLoss *jsonnum.Float `json:"train_loss"`
+	ValLoss   *jsonnum.Float `json:"val_loss"`
+	Loss      *jsonnum.Float `json:"loss"`
 }
 
 // trainingCurves draws one loss-curve figure per finished training run
@@ -80,7 +84,7 @@ func trainingCurves(results string, out Out) (*Claim, error) {
 // readCurve reads a log.jsonl into a train-loss and a validation-loss
 // series (non-finite losses left out).
 func readCurve(path string) (train, val plots.Series, err error) {
-	f, err := os.Open(path)
+	f, err := fsx.Open(path)
 	if err != nil {
 		return train, val, err
 	}
@@ -99,12 +103,14 @@ func readCurve(path string) (train, val plots.Series, err error) {
 		if tl == nil && l.Loss != nil { // the older per-step layout
 			tl, step = l.Loss, step+1
 		}
-		if tl != nil && !math.IsNaN(*tl) && !math.IsInf(*tl, 0) {
-			train.X, train.Y = append(train.X, step), append(train.Y, *tl)
+		if tl != nil && finite(float64(*tl)) {
+			train.X, train.Y = append(train.X, step), append(train.Y, float64(*tl))
 		}
-		if l.ValLoss != nil && !math.IsNaN(*l.ValLoss) && !math.IsInf(*l.ValLoss, 0) {
-			val.X, val.Y = append(val.X, step), append(val.Y, *l.ValLoss)
+		if l.ValLoss != nil && finite(float64(*l.ValLoss)) {
+			val.X, val.Y = append(val.X, step), append(val.Y, float64(*l.ValLoss))
 		}
 	}
 	return train, val, sc.Err()
 }
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
