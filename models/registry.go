@@ -248,6 +248,29 @@ func (a *Arch) Build(s Spec, seed uint64) (lm.Model, error) {
 	return a.New(s, seed)
 }
 
+// Sized is an architecture config that estimates its own memory and
+// checks itself (every family's Config).
+type Sized interface {
+	Footprint() lm.Footprint
+	Validate() error
+}
+
+// SpecFootprint is an Arch.Footprint from a family's spec-to-config map.
+func SpecFootprint[C Sized](config func(Spec) C) func(Spec) (lm.Footprint, error) {
+	return func(s Spec) (lm.Footprint, error) {
+		c := config(s)
+		return c.Footprint(), c.Validate()
+	}
+}
+
+// ConfigFootprint is an Arch.HFFootprint from a family's config.json parser.
+func ConfigFootprint[C Sized](parse func(path string, raw []byte) (C, error)) func(string, []byte) (lm.Footprint, error) {
+	return func(path string, raw []byte) (lm.Footprint, error) {
+		c, err := parse(path, raw)
+		return c.Footprint(), err
+	}
+}
+
 // FootprintOf fills s with the defaults, checks it and estimates the
 // memory of its model without building it (see Arch.Footprint).
 func (a *Arch) FootprintOf(s Spec) (lm.Footprint, error) {

@@ -34,15 +34,9 @@ func init() {
 		New: func(s models.Spec, seed uint64) (lm.Model, error) {
 			return New(specConfig(s), seed)
 		},
-		Footprint: func(s models.Spec) (lm.Footprint, error) {
-			c := specConfig(s)
-			return c.Footprint(), c.Validate()
-		},
-		HFFootprint: func(path string, raw []byte) (lm.Footprint, error) {
-			c, err := ParseHFConfig(path, raw)
-			return c.Footprint(), err
-		},
-		Load: loadHF,
+		Footprint:   models.SpecFootprint(specConfig),
+		HFFootprint: models.ConfigFootprint(ParseHFConfig),
+		Load:        loadHF,
 		Save: func(dir string, m lm.Model) error {
 			mm, ok := m.(*Model)
 			if !ok {

@@ -29,15 +29,9 @@ func init() {
 		New: func(s models.Spec, seed uint64) (lm.Model, error) {
 			return NewGPTNeoX(gptNeoXConfig(s), seed)
 		},
-		Footprint: func(s models.Spec) (lm.Footprint, error) {
-			c := gptNeoXConfig(s)
-			return c.Footprint(), c.Validate()
-		},
-		HFFootprint: func(path string, raw []byte) (lm.Footprint, error) {
-			c, err := ParseGPTNeoXConfig(path, raw)
-			return c.Footprint(), err
-		},
-		Load: loadGPTNeoX,
+		Footprint:   models.SpecFootprint(gptNeoXConfig),
+		HFFootprint: models.ConfigFootprint(ParseGPTNeoXConfig),
+		Load:        loadGPTNeoX,
 		Save: func(dir string, m lm.Model) error {
 			mm, ok := m.(*GPTNeoX)
 			if !ok {
@@ -96,15 +90,9 @@ func llamaArch(name, label string, order int, parse func(string, []byte) (LlamaC
 		New: func(s models.Spec, seed uint64) (lm.Model, error) {
 			return NewLlama(config(s), seed)
 		},
-		Footprint: func(s models.Spec) (lm.Footprint, error) {
-			c := config(s)
-			return c.Footprint(), c.Validate()
-		},
-		HFFootprint: func(path string, raw []byte) (lm.Footprint, error) {
-			c, err := parse(path, raw)
-			return c.Footprint(), err
-		},
-		Load: load,
+		Footprint:   models.SpecFootprint(config),
+		HFFootprint: models.ConfigFootprint(parse),
+		Load:        load,
 		Save: func(dir string, m lm.Model) error {
 			mm, ok := m.(*Llama)
 			if !ok {
