@@ -200,8 +200,8 @@ func ratioClaimFrom(rc ratioClaim, models []*iclModel, ratios map[*iclModel]iclR
 	}
 	c.Verdict = ratioVerdict(rc.value, m.gain, r.ref.gain, r)
 	gains := fmt.Sprintf("gain %s %s vs %s %s", m.family, gainText(m.gain), r.ref.family, gainText(r.ref.gain))
-	switch c.Verdict {
-	case CannotSpeak:
+	switch {
+	case c.Verdict == Inconclusive && noICL(m.gain, r.ref.gain):
 		c.Ours = fmt.Sprintf("no ICL learned at this scale: %s (neither CI above 0); ratio %s", gains, ratioText(r, r.ref.gain))
 	default:
 		c.Ours = fmt.Sprintf("ratio %s; %s", ratioText(r, r.ref.gain), gains)

@@ -37,7 +37,7 @@ func (d directionClaim) claim() Claim {
 }
 
 // directionRule is the direction rows' rule as the report prints it.
-const directionRule = "Rule: Δ = ratio(instruction-tuned) − ratio(pretrained), percentage points, each ratio 100·gain(model)/gain(Transformer at the same stage), with a 95% hierarchical bootstrap CI (each of the four models' seeds resampled, then items within each seed slot, one item draw shared by all four). Reproduces when the CI lies above 0 (instruction tuning raises the ratio), does not when it lies below 0, inconclusive at this scale when it holds 0 or is undefined (a Transformer's gain not distinguishable from 0); not testable when no gain's CI lies above 0."
+const directionRule = "Rule: Δ = ratio(instruction-tuned) − ratio(pretrained), percentage points, each ratio 100·gain(model)/gain(Transformer at the same stage), with a 95% hierarchical bootstrap CI (each of the four models' seeds resampled, then items within each seed slot, one item draw shared by all four). Reproduces when the CI lies above 0 (instruction tuning raises the ratio), does not when it lies below 0, inconclusive at this scale when it holds 0 or is undefined (a Transformer's gain not distinguishable from 0), and when no gain's CI lies above 0 (no ICL learned)."
 
 // stagePair finds a model of arch at both stages and its reference
 // Transformers (nearest in size, as the ratio rows pick them).
@@ -100,7 +100,7 @@ func directionCI(pre, ins, preRef, insRef *iclModel, ks []int, opt bootstrap.Opt
 func directionVerdict(diff bootstrap.Interval, anyICL bool) string {
 	switch {
 	case !anyICL:
-		return CannotSpeak
+		return Inconclusive
 	case math.IsNaN(diff.Lo) || math.IsNaN(diff.Hi):
 		return Inconclusive
 	case diff.Lo > 0:

@@ -172,7 +172,8 @@ func olsSlope(xs, ys []float64) float64 {
 // scaleVerdict judges "the ICL gain grows with size" from the families with
 // at least two sizes:
 //   - not run when no family has two sizes;
-//   - not testable at this scale when no model's gain has a 95% CI above 0;
+//   - inconclusive at this scale when no model's gain has a 95% CI above 0
+//     (no ICL learned);
 //   - reproduces when every such family's gain grows significantly from its
 //     smallest to its largest model (the paired bootstrap CI of the
 //     difference lies above 0);
@@ -183,7 +184,7 @@ func scaleVerdict(gs []growth, anyICL bool) string {
 	case len(gs) == 0:
 		return NotRun
 	case !anyICL:
-		return CannotSpeak
+		return Inconclusive
 	}
 	n := 0
 	for _, g := range gs {
@@ -229,7 +230,7 @@ func iclScaleClaimFrom(ss []iclSeries, ks []int, opt bootstrap.Options) Claim {
 	switch c.Verdict {
 	case NotRun:
 		c.Notes = append(c.Notes, "No family was run at two or more sizes, so no trend can be measured (the quick profile runs only the small models).")
-	case CannotSpeak:
+	case Inconclusive:
 		c.Ours = "no model learned ICL (every gain's 95% CI reaches 0): " + c.Ours
 	}
 	var names []string
@@ -240,7 +241,7 @@ func iclScaleClaimFrom(ss []iclSeries, ks []int, opt bootstrap.Options) Claim {
 	}
 	c.Setting = fmt.Sprintf("models %s; gain over k ∈ %s on the built-in suite's held-out-function tasks", strings.Join(names, ", "), intSet(ks))
 	c.Notes = append(c.Notes,
-		"Rule: for every family with two or more sizes, the gain of its largest model minus that of its smallest, with a paired bootstrap 95% CI (items drawn once for both, seeds per model). Reproduces if every family's difference lies above 0, partly if some do, does not if none does; not testable when no model's gain lies above 0. The least-squares slope per decade of parameters and the count of successive increases (monotonicity) are reported beside it.",
+		"Rule: for every family with two or more sizes, the gain of its largest model minus that of its smallest, with a paired bootstrap 95% CI (items drawn once for both, seeds per model). Reproduces if every family's difference lies above 0, partly if some do, does not if none does; inconclusive at this scale when no model's gain lies above 0 (no ICL learned). The least-squares slope per decade of parameters and the count of successive increases (monotonicity) are reported beside it.",
 		"Figure `fig4_icl_scale`: left, ICL gain against parameter count (log axis) with 95% CI bands; right, mean k-shot (solid) and zero-shot (dashed) accuracy with the chance line.")
 	return c
 }

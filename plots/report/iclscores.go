@@ -223,14 +223,16 @@ func ratioTo(m, ref *iclModel, ks []int, opt bootstrap.Options) iclRatio {
 }
 
 // ratioRule is the ratio rows' rule as the report prints it.
-const ratioRule = "Rule: not testable when neither gain's 95% CI lies above 0 (no ICL learned). Reproduces only when the paper's value lies in our ratio's 95% CI and both gains' CIs lie above 0. Otherwise partly when the ordering holds with a CI that excludes the other side of 100% (below 100% for a paper value below 100, above for one above); inconclusive at this scale when the CI is too wide to tell the paper's value from its opposite (it holds both the paper's ratio r and its mirror 10000/r across 100%, or it is undefined because the Transformer's gain is not distinguishable from 0); does not reproduce otherwise. When the Transformer's gain is ≤ 0 the ratio is undefined: when the model's gain CI lies above 0 and the Transformer's at or below 0, partly if the paper's ratio is above 100%, does not if below; inconclusive otherwise."
+const ratioRule = "Rule: inconclusive at this scale when neither gain's 95% CI lies above 0 (no ICL learned: nothing to take a ratio of). Reproduces only when the paper's value lies in our ratio's 95% CI and both gains' CIs lie above 0. Otherwise partly when the ordering holds with a CI that excludes the other side of 100% (below 100% for a paper value below 100, above for one above); inconclusive at this scale when the CI is too wide to tell the paper's value from its opposite (it holds both the paper's ratio r and its mirror 10000/r across 100%, or it is undefined because the Transformer's gain is not distinguishable from 0); does not reproduce otherwise. When the Transformer's gain is ≤ 0 the ratio is undefined: when the model's gain CI lies above 0 and the Transformer's at or below 0, partly if the paper's ratio is above 100%, does not if below; inconclusive otherwise."
 
 // ratioVerdict judges a paper ICL ratio (percent) against ours by
 // ratioRule:
 //   - not run when there is no Transformer to compare with, or the two were
 //     not scored on the same items;
-//   - not testable at this scale when neither gain's 95% interval lies above
-//     zero: no ICL was learned, so there is nothing to take a ratio of;
+//   - inconclusive at this scale when neither gain's 95% interval lies
+//     above zero: no ICL was learned, so there is nothing to take a ratio
+//     of (one machine's noise can put a gain's interval just above or just
+//     below zero, so this is the same verdict as a ratio too noisy to read);
 //   - an undefined ratio (the Transformer's gain <= 0): the model out-learns
 //     the Transformer, which is the paper's ordering only for a ratio above
 //     100, and only when both gains' intervals exclude the other side;
@@ -246,8 +248,8 @@ func ratioVerdict(paper float64, gain, refGain bootstrap.Interval, r iclRatio) s
 	switch {
 	case r.ref == nil || r.err != nil:
 		return NotRun
-	case !(gain.Lo > 0) && !(refGain.Lo > 0):
-		return CannotSpeak
+	case noICL(gain, refGain):
+		return Inconclusive
 	case !r.defined:
 		switch {
 		case gain.Lo > 0 && refGain.Hi <= 0 && paper > 100:
@@ -340,3 +342,6 @@ func gainDiffCI(a, b *iclModel, ks []int, opt bootstrap.Options) (bootstrap.Inte
 		return mean(gb, dr.Seeds[1], dr) - mean(ga, dr.Seeds[0], dr)
 	})
 }
+
+// noICL reports that neither gain's 95% interval lies above zero.
+func noICL(gain, refGain bootstrap.Interval) bool { return !(gain.Lo > 0) && !(refGain.Lo > 0) }

@@ -27,7 +27,6 @@ const (
 	Reproduces    = "reproduces"
 	Partly        = "partly reproduces"
 	DoesNot       = "does not reproduce"
-	CannotSpeak   = "not testable at this scale"
 	Inconclusive  = "inconclusive at this scale"
 	NoHardware    = "not testable on this hardware"
 	NotRun        = "not run"

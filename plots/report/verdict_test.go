@@ -45,8 +45,8 @@ func TestRatioVerdict(t *testing.T) {
 		{"Transformer gain <= 0 but its CI reaches above 0, paper 132", 132, learns, negative, undefined, Inconclusive},
 		{"Transformer gain <= 0, model learns, paper 38", 38, learns, negative, undefined, Inconclusive},
 		{"Transformer gain CI at or below 0, model learns, paper 38", 38, learns, iv(-0.02, -0.04, -0.001), undefined, DoesNot},
-		{"no ICL anywhere", 38, nothing, negative, undefined, CannotSpeak},
-		{"no ICL anywhere, ratio defined but noise", 38, nothing, nothing, ratio(300, nan, nan), CannotSpeak},
+		{"no ICL anywhere", 38, nothing, negative, undefined, Inconclusive},
+		{"no ICL anywhere, ratio defined but noise", 38, nothing, nothing, ratio(300, nan, nan), Inconclusive},
 		{"no Transformer", 38, learns, learns, iclRatio{}, NotRun},
 	} {
 		if got := ratioVerdict(c.paper, c.gain, c.refGain, c.r); got != c.want {
@@ -192,7 +192,7 @@ func TestScaleVerdict(t *testing.T) {
 		{"every family grows", []growth{up, up}, true, Reproduces},
 		{"some grow", []growth{up, flat}, true, Partly},
 		{"none grows", []growth{flat, down}, true, DoesNot},
-		{"no ICL at any size", []growth{flat, flat}, false, CannotSpeak},
+		{"no ICL at any size", []growth{flat, flat}, false, Inconclusive},
 		{"one size per family", nil, true, NotRun},
 	} {
 		if got := scaleVerdict(c.gs, c.anyICL); got != c.want {
@@ -267,7 +267,7 @@ func TestDirectionVerdict(t *testing.T) {
 		{"lowered, CI below 0", iv(-40, -70, -5), true, DoesNot},
 		{"CI holds 0", iv(20, -15, 60), true, Inconclusive},
 		{"undefined", iv(20, nan, nan), true, Inconclusive},
-		{"no ICL anywhere", iv(20, 10, 30), false, CannotSpeak},
+		{"no ICL anywhere", iv(20, 10, 30), false, Inconclusive},
 	} {
 		if got := directionVerdict(c.diff, c.anyICL); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
