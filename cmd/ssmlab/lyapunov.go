@@ -75,22 +75,22 @@ func runLyapunov(modelDir, input, out string, pol precision.Policy) error {
 	if err := lm.CheckIDs(input, ids, B, T, m.VocabSize()); err != nil {
 		return err
 	}
-	ts, err := lyapunovTensors(m, pol, ids, B, T)
+	a, err := models.Of(m)
+	if err != nil {
+		return err
+	}
+	ts, err := lyapunovTensors(a, m, pol, ids, B, T)
 	if err != nil {
 		return fmt.Errorf("%s: %v", modelDir, err)
 	}
 	return safetensors.WriteFile(out, ts, map[string]string{"precision": pol.String()})
 }
 
-// lyapunovTensors runs m under pol on ids (B sequences of T tokens) and
-// returns lyapunov_spectrum.<layer> (F32, [B, the layer's spectrum shape])
-// and lyapunov_max.<layer> (F32, [B]) for each SSM layer, from the
-// architecture's registry entry (models.Arch.Spectra).
-func lyapunovTensors(m lm.Model, pol precision.Policy, ids []int, B, T int) ([]safetensors.Tensor, error) {
-	a, err := models.Of(m)
-	if err != nil {
-		return nil, err
-	}
+// lyapunovTensors runs m, a model of the architecture a, under pol on ids
+// (B sequences of T tokens) and returns lyapunov_spectrum.<layer> (F32,
+// [B, the layer's spectrum shape]) and lyapunov_max.<layer> (F32, [B]) for
+// each SSM layer, from the entry's Spectra hook.
+func lyapunovTensors(a *models.Arch, m lm.Model, pol precision.Policy, ids []int, B, T int) ([]safetensors.Tensor, error) {
 	var sp []models.Spectrum
 	if a.Spectra != nil {
 		sp = a.Spectra(m, pol, ids, B, T)
