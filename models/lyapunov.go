@@ -43,6 +43,23 @@ type LayerUnit struct {
 	Spectrum func(from, to, k int) []float64
 }
 
+// Spectrum is one SSM layer's exact Lyapunov spectrum along each of B
+// sequences (Arch.Spectra): what the spectra kind summarizes and `ssmlab
+// lyapunov` writes as lyapunov_spectrum.<Layer> and lyapunov_max.<Layer>.
+type Spectrum struct {
+	// Layer is the layer's index in the model (a hybrid stack's attention
+	// layers have none, so the indices of its spectra skip them).
+	Layer int
+	// Shape is the spectrum's shape per sequence, the family's natural
+	// one: [d_inner, d_state] for Mamba; [heads] for Mamba-2, whose
+	// head_dim·d_state state entries of a head share one exponent.
+	Shape []int
+	// Exponents are (B, Shape...), sequence-major.
+	Exponents []float32
+	// Max is ζ, the largest exponent, per sequence (B).
+	Max []float32
+}
+
 // Dynamics is a model run along a token sequence as the study measures it.
 type Dynamics struct {
 	// Layers are the model's SSM layers in order (none for a recurrent

@@ -16,6 +16,7 @@ import (
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/precision"
 )
 
 // Spec holds the sizes of a model built from scratch: the union of every
@@ -129,6 +130,12 @@ type Arch struct {
 	// the Lyapunov study (models/lyapunov.go); nil for an architecture
 	// without a fixed-size state, which Sequence describes instead.
 	Dynamics func(m lm.Model, tokens []int) Dynamics
+	// Spectra runs m under pol on ids (B sequences of T tokens) and
+	// returns the exact Lyapunov spectrum of each of its SSM layers along
+	// each sequence, in layer order (models/lyapunov.go): the spectra kind
+	// and `ssmlab lyapunov` call it. nil for an architecture without
+	// layers whose exact spectrum is known.
+	Spectra func(m lm.Model, pol precision.Policy, ids []int, B, T int) []Spectrum
 	// Sequence runs m in fp32 from input embeddings x (T, D) to logits
 	// (T, V): how the study perturbs a model without a fixed-size state (a
 	// Transformer). The logits belong to m until its next call.

@@ -1,10 +1,18 @@
 package paper
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/experiments/store"
 
 	"github.com/ssmlab/ssmlab/experiments/summary"
 	"github.com/ssmlab/ssmlab/metrics/lyapunov"
@@ -62,6 +70,7 @@ func init() {
 		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*toyDiag).emb },
 		SSMLayers:   func(m lm.Model) int { return len(m.(*toyDiag).a) },
 		Dynamics:    toyDynamics,
+		Spectra:     toySpectra,
 	})
 }
 
@@ -163,6 +172,114 @@ func toyDynamics(lmm lm.Model, tokens []int) models.Dynamics {
 		}
 	}
 	return d
+}
+
+// toySpectra is the entry's Spectra hook: layer l's exact exponents are
+// log a_l (shape [D]) along every sequence, whatever its tokens.
+func toySpectra(lmm lm.Model, _ precision.Policy, _ []int, B, _ int) []models.Spectrum {
+	m := lmm.(*toyDiag)
+	var out []models.Spectrum
+	for l, p := range m.a {
+		s := models.Spectrum{Layer: l, Shape: []int{len(p.Value.Data)}}
+		for range B {
+			best := float32(math.Inf(-1))
+			for _, a := range p.Value.Data {
+				v := float32(math.Log(float64(a)))
+				s.Exponents = append(s.Exponents, v)
+				best = max(best, v)
+			}
+			s.Max = append(s.Max, best)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// The toy goes through the spectra kind without an edit of it: LayerSpectra
+// returns its hook's exponents, and a run of the kind on the built-in
+// corpus summarizes each layer's constant spectrum (ζ = max log a_l in
+// every window, the quantiles inside [log 0.5, ζ]).
+func TestSpectraRegisteredToyArchitecture(t *testing.T) {
+	m, err := models.New(toyName, models.Spec{Vocab: 16, DModel: 3, Layers: 2}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const B, T = 2, 4
+	sp, err := LayerSpectra(m, make([]int, B*T), B, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toy := m.(*toyDiag)
+	if len(sp) != len(toy.a) {
+		t.Fatalf("%d spectra for %d layers", len(sp), len(toy.a))
+	}
+	for l, ls := range sp {
+		if ls.Layer != l || len(ls.Shape) != 1 || ls.Shape[0] != 3 || len(ls.Exponents) != B*3 || len(ls.Max) != B {
+			t.Fatalf("layer %d: %+v", l, ls)
+		}
+		for i, v := range ls.Exponents {
+			if want := float32(math.Log(float64(toy.a[l].Value.Data[i%3]))); v != want {
+				t.Errorf("layer %d exponent %d: %v, want log a = %v", l, i, v, want)
+			}
+		}
+	}
+
+	src := `name = "spectra"
+kind = "spectra"
+
+[data.text]
+builtin = "corpus"
+seed = 0
+profile = "quick"
+
+[models.toy]
+arch = "` + toyName + `"
+vocab = 512
+d_model = 4
+layers = 3
+
+[params]
+text = "text"
+sequences = 3
+seq_len = 8
+batch = 2
+
+[sweep]
+model = ["toy"]
+`
+	path := filepath.Join(t.TempDir(), "spectra.toml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := experiments.Load(path, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := t.TempDir()
+	if _, err := experiments.Run(context.Background(), e, experiments.Options{Results: results, Stderr: io.Discard, Command: []string{"test"}}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := store.Collect(results, "spectra")
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("%d results, %v", len(rs), err)
+	}
+	var s summary.Spectra
+	if err := json.Unmarshal(rs[0].Summary, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Model.Arch != toyName || len(s.Layers) != 3 || s.Exponents != 4 || s.Sequences != 3 {
+		t.Fatalf("arch %q: %d layers, %d exponents, %d sequences", s.Model.Arch, len(s.Layers), s.Exponents, s.Sequences)
+	}
+	lo := math.Log(0.5) - 1e-6
+	for l, ls := range s.Layers {
+		z := float64(ls.ZetaMax)
+		if ls.Layer != l || len(ls.Zeta) != 3 || ls.ZetaMin != ls.ZetaMax || ls.ZetaMean != ls.ZetaMax || !(z >= lo && z <= math.Log(0.9)+1e-6) {
+			t.Errorf("layer %d: index %d, ζ %v (mean %v, min %v, max %v)", l, ls.Layer, ls.Zeta, ls.ZetaMean, ls.ZetaMin, ls.ZetaMax)
+		}
+		if q1, q99 := float64(ls.Lambda01), float64(ls.Lambda99); !(q1 >= lo && q1 <= q99 && q99 <= z+1e-6) {
+			t.Errorf("layer %d: λ quantiles %v..%v outside [log 0.5, ζ = %v]", l, q1, q99, z)
+		}
+	}
 }
 
 // The toy goes through the kind like Mamba: every layer unit's ζ is its

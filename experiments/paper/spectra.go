@@ -8,20 +8,20 @@ import (
 	"github.com/ssmlab/ssmlab/experiments"
 	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/experiments/summary"
-	"github.com/ssmlab/ssmlab/metrics/lyapunov"
 	"github.com/ssmlab/ssmlab/metrics/stats"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/lm"
-	"github.com/ssmlab/ssmlab/models/mamba"
-	"github.com/ssmlab/ssmlab/models/mamba2"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
 
 // Spectra is the kind "spectra" (configs/paper/spectra.toml): the exact
-// Lyapunov spectrum of every layer of a Mamba or Mamba-2 model, usually a
-// real checkpoint, along windows of real text, where the paper measured
-// random layers only. A forward pass per window gives each layer's step
-// sizes Δ; with A = −exp(A_log) the exponents are exactly
-// λ_{d,n} = A_{d,n}·mean_t Δ_{t,d} (see summary.Spectra). summary.json is a
+// Lyapunov spectrum of every SSM layer of a model (Mamba, Mamba-2, the SSM
+// layers of a hybrid stack: any architecture whose registry entry has
+// Spectra), usually a real checkpoint, along windows of real text, where
+// the paper measured random layers only. A forward pass per window gives
+// each layer's step sizes Δ; with A = −exp(A_log) (computed as the scan
+// does) the exponents are exactly λ_{d,n} = A_{d,n}·mean_t Δ_{t,d} (see
+// summary.Spectra). summary.json is a
 // summary.Spectra; everything runs in fp32 and is deterministic.
 type Spectra struct{}
 
@@ -51,8 +51,8 @@ func (Spectra) Check(t *config.Trial) error {
 	switch {
 	case t.Model == nil:
 		return fmt.Errorf("spectra needs a model: set model (a [models.NAME]) or sweep it")
-	case t.Model.Path == "" && t.Model.Arch != "mamba" && t.Model.Arch != "mamba2":
-		return fmt.Errorf("model %s: spectra measures Mamba and Mamba-2 layers, not %s", t.ModelName, t.Model.Arch)
+	case t.Model.Path == "" && !hasSpectra(t.Model.Arch):
+		return fmt.Errorf("model %s: spectra measures the layers of %v, not %s", t.ModelName, spectraArchs(), t.Model.Arch)
 	case p.Sequences < 1 || p.SeqLen < 2 || p.Batch < 1:
 		return fmt.Errorf("params: need sequences >= 1, seq_len >= 2 and batch >= 1")
 	}
@@ -60,6 +60,12 @@ func (Spectra) Check(t *config.Trial) error {
 		return fmt.Errorf("params.text %q is not a [data] entry", p.Text)
 	}
 	return CheckModel(t.Model)
+}
+
+// hasSpectra reports whether the architecture's entry has a Spectra hook.
+func hasSpectra(arch string) bool {
+	a, ok := models.Lookup(arch)
+	return ok && a.Spectra != nil
 }
 
 // Run implements experiments.Kind.
@@ -92,18 +98,22 @@ func (Spectra) Run(c *experiments.Context) error {
 		for _, r := range text.Rows[lo:hi] {
 			ids = append(ids, r...)
 		}
-		lambda, zeta, n, err := LayerSpectra(m, ids, hi-lo, p.SeqLen)
+		sp, err := LayerSpectra(m, ids, hi-lo, p.SeqLen)
 		if err != nil {
 			return err
 		}
-		s.Exponents = n
 		if all == nil {
-			all = make([][]float32, len(lambda))
-			s.Layers = make([]summary.LayerSpectrum, len(lambda))
+			all = make([][]float32, len(sp))
+			s.Layers = make([]summary.LayerSpectrum, len(sp))
+			s.Exponents = len(sp[0].Exponents) / (hi - lo)
 		}
-		for l := range lambda {
-			all[l] = append(all[l], lambda[l]...)
-			for _, z := range zeta[l] {
+		for l, ls := range sp {
+			s.Layers[l].Layer = ls.Layer
+			if len(ls.Exponents) != s.Exponents*(hi-lo) {
+				s.Exponents = 0 // the layers differ (a hybrid of Mamba and Mamba-2 mixers)
+			}
+			all[l] = append(all[l], ls.Exponents...)
+			for _, z := range ls.Max {
 				s.Layers[l].Zeta = append(s.Layers[l].Zeta, summary.Float(z))
 			}
 		}
@@ -111,7 +121,6 @@ func (Spectra) Run(c *experiments.Context) error {
 	}
 	for l := range s.Layers {
 		ls := &s.Layers[l]
-		ls.Layer = l
 		zs := make([]float64, len(ls.Zeta))
 		for i, z := range ls.Zeta {
 			zs[i] = float64(z)
@@ -136,39 +145,40 @@ func (Spectra) Run(c *experiments.Context) error {
 	return c.WriteSummary(s)
 }
 
-// LayerSpectra runs m (Mamba or Mamba-2) in fp32 on ids (B windows of T
-// tokens) and returns, per layer, the exact exponents of every window
-// (B·E·N for Mamba, B·H for Mamba-2, window-major), ζ per window, and the
-// number of exponents per window.
-func LayerSpectra(m lm.Model, ids []int, B, T int) (lambda, zeta [][]float32, perWindow int, err error) {
-	switch mm := m.(type) {
-	case *mamba.Model:
-		mm.Forward(precision.FP32Policy, ids, B, T)
-		for l, delta := range mm.Deltas() {
-			mx := mm.Layers[l].Mixer
-			E, N := mx.ALog.Value.Shape[0], mx.ALog.Value.Shape[1]
-			lam, z := lyapunov.ExactSpectrumBatch(lyapunov.AFromLog(mx.ALog.Value.Data), E, N, delta, B, T)
-			lambda, zeta, perWindow = append(lambda, lam), append(zeta, z), E*N
-		}
-	case *mamba2.Model:
-		mm.Forward(precision.FP32Policy, ids, B, T)
-		H := mm.Config().H()
-		for l := range mm.Layers {
-			lam, z := lyapunov.ScalarSpectrum(mm.DT(l), mm.A(l), B, T, H)
-			lambda, zeta = append(lambda, lam), append(zeta, z)
-		}
-		if len(lambda) > 0 {
-			perWindow = len(lambda[0]) / B
-		}
-	default:
-		return nil, nil, 0, fmt.Errorf("spectra: %s has no state-space layers (Mamba and Mamba-2 only)", m.Arch())
+// LayerSpectra runs m in fp32 on ids (B windows of T tokens) and returns
+// the exact spectrum of each of its SSM layers along every window (the
+// architecture's models.Arch.Spectra: B·d_inner·d_state exponents per
+// Mamba layer, B·heads per Mamba-2 layer, window-major, ζ per window). An
+// architecture without the hook, or with no SSM layer, is refused.
+func LayerSpectra(m lm.Model, ids []int, B, T int) ([]models.Spectrum, error) {
+	a, err := models.Of(m)
+	if err != nil {
+		return nil, err
 	}
-	for l := range zeta {
-		for _, z := range zeta[l] {
+	var sp []models.Spectrum
+	if a.Spectra != nil {
+		sp = a.Spectra(m, precision.FP32Policy, ids, B, T)
+	}
+	if len(sp) == 0 {
+		return nil, fmt.Errorf("spectra: a %s model has no state-space layer with an exact spectrum (architectures with one: %v)", m.Arch(), spectraArchs())
+	}
+	for _, l := range sp {
+		for _, z := range l.Max {
 			if math.IsNaN(float64(z)) {
-				return nil, nil, 0, fmt.Errorf("spectra: layer %d: exponent is NaN", l)
+				return nil, fmt.Errorf("spectra: layer %d: exponent is NaN", l.Layer)
 			}
 		}
 	}
-	return lambda, zeta, perWindow, nil
+	return sp, nil
+}
+
+// spectraArchs names the registered architectures with exact spectra.
+func spectraArchs() []string {
+	var ns []string
+	for _, a := range models.All() {
+		if a.Spectra != nil {
+			ns = append(ns, a.Name)
+		}
+	}
+	return ns
 }

@@ -20,18 +20,21 @@ func TestLayerSpectraMatchFixture(t *testing.T) {
 		}
 		ref := testfix.Reference(t, dir)
 		ids, B, T := testfix.IDs(t, ref)
-		lambda, zeta, per, err := LayerSpectra(m, ids, B, T)
+		sp, err := LayerSpectra(m, ids, B, T)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(lambda) == 0 || per*B != len(lambda[0]) {
-			t.Fatalf("%s: %d layers, %d exponents per window", testfix.Name(dir), len(lambda), per)
+		if len(sp) == 0 {
+			t.Fatalf("%s: no layers", testfix.Name(dir))
 		}
-		for l := range lambda {
+		for l, ls := range sp {
+			if ls.Layer != l || len(ls.Shape) != 2 || len(ls.Exponents) != B*ls.Shape[0]*ls.Shape[1] || len(ls.Max) != B {
+				t.Fatalf("%s: layer %d: index %d, shape %v, %d exponents, %d maxima", testfix.Name(dir), l, ls.Layer, ls.Shape, len(ls.Exponents), len(ls.Max))
+			}
 			name := filepath.Base(dir) + ".layer" + string(rune('0'+l))
-			testfix.Close(t, name+" spectrum", lambda[l], testfix.Float32(t, ref, "lyapunov_spectrum."+string(rune('0'+l))), 1e-5)
-			testfix.Close(t, name+" max", zeta[l], testfix.Float32(t, ref, "lyapunov_max."+string(rune('0'+l))), 1e-5)
-			for _, z := range zeta[l] {
+			testfix.Close(t, name+" spectrum", ls.Exponents, testfix.Float32(t, ref, "lyapunov_spectrum."+string(rune('0'+l))), 1e-5)
+			testfix.Close(t, name+" max", ls.Max, testfix.Float32(t, ref, "lyapunov_max."+string(rune('0'+l))), 1e-5)
+			for _, z := range ls.Max {
 				if !(z < 0) {
 					t.Errorf("%s: ζ = %g, Theorem 1 says < 0", name, z)
 				}
@@ -50,18 +53,25 @@ func TestLayerSpectraMamba2AndRefusal(t *testing.T) {
 	}
 	ref := testfix.Reference(t, dir)
 	ids, B, T := testfix.IDs(t, ref)
-	lambda, zeta, per, err := LayerSpectra(m, ids, B, T)
+	sp, err := LayerSpectra(m, ids, B, T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for l := range lambda {
+	if len(sp) == 0 {
+		t.Fatal("no layers")
+	}
+	for l, ls := range sp {
+		per := len(ls.Exponents) / B
+		if len(ls.Shape) != 1 || ls.Shape[0] != per || len(ls.Max) != B {
+			t.Fatalf("layer %d: shape %v, %d exponents, %d maxima", l, ls.Shape, len(ls.Exponents), len(ls.Max))
+		}
 		for b := 0; b < B; b++ {
-			best := lambda[l][b*per]
-			for _, v := range lambda[l][b*per : (b+1)*per] {
+			best := ls.Exponents[b*per]
+			for _, v := range ls.Exponents[b*per : (b+1)*per] {
 				best = max(best, v)
 			}
-			if best != zeta[l][b] || !(best < 0) {
-				t.Errorf("layer %d window %d: ζ %g, max λ %g", l, b, zeta[l][b], best)
+			if best != ls.Max[b] || !(best < 0) {
+				t.Errorf("layer %d window %d: ζ %g, max λ %g", l, b, ls.Max[b], best)
 			}
 		}
 	}
@@ -69,7 +79,7 @@ func TestLayerSpectraMamba2AndRefusal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := LayerSpectra(neox, ids, B, T); err == nil {
+	if _, err := LayerSpectra(neox, ids, B, T); err == nil {
 		t.Error("a GPT-NeoX model has no exact spectrum")
 	}
 }

@@ -13,14 +13,15 @@ type Spectra struct {
 	Sequences int    `json:"sequences"` // text windows measured
 	SeqLen    int    `json:"seq_len"`   // tokens per window
 	// Exponents is the number of exponents per layer and sequence: E·N
-	// (Mamba), or H heads of P·N equal exponents each (Mamba-2: H listed).
+	// (Mamba), or H heads of P·N equal exponents each (Mamba-2: H listed);
+	// 0 when the layers differ (a hybrid stack of Mamba and Mamba-2 layers).
 	Exponents int             `json:"exponents"`
 	Layers    []LayerSpectrum `json:"layers"`
 }
 
 // LayerSpectrum is one layer's exponents over the text windows.
 type LayerSpectrum struct {
-	Layer int `json:"layer"`
+	Layer int `json:"layer"` // its index in the model (a hybrid's attention layers have no entry)
 	// Zeta is ζ (the largest exponent) per window; ZetaMean, ZetaMin and
 	// ZetaMax summarize it.
 	Zeta     []Float `json:"zeta"`

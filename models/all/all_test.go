@@ -175,6 +175,47 @@ func TestLoRAAllMatchesRegistry(t *testing.T) {
 	}
 }
 
+// spectra checks an SSM entry's Spectra hook on m for two sequences, the
+// first of them tokens: one spectrum per SSM layer, in increasing layer
+// order, of B·prod(Shape) finite exponents with their maximum per
+// sequence, which for tokens is the leading exponent of the layer's unit
+// in d (Dynamics along the same tokens). Other kinds have no Spectra.
+func spectra(t *testing.T, a *models.Arch, m lm.Model, tokens []int, d models.Dynamics) {
+	t.Helper()
+	if (a.Spectra != nil) != (a.Kind == models.SSM) {
+		t.Fatalf("kind %v with Spectra set: %v; want Spectra for an SSM only", a.Kind, a.Spectra != nil)
+	}
+	if a.Spectra == nil {
+		return
+	}
+	const B = 2
+	T := len(tokens)
+	ids := append(append([]int(nil), tokens...), tokens...)
+	slices.Reverse(ids[T:])
+	sp := a.Spectra(m, precision.FP32Policy, ids, B, T)
+	if len(sp) != a.SSMLayers(m) || len(sp) != len(d.Layers) {
+		t.Fatalf("Spectra gives %d layers, SSMLayers %d, Dynamics %d", len(sp), a.SSMLayers(m), len(d.Layers))
+	}
+	for l, ls := range sp {
+		n := 1
+		for _, k := range ls.Shape {
+			n *= k
+		}
+		if (l > 0 && ls.Layer <= sp[l-1].Layer) || n < 1 || len(ls.Exponents) != B*n || len(ls.Max) != B {
+			t.Fatalf("spectrum %d: layer %d, shape %v, %d exponents, %d maxima for %d sequences", l, ls.Layer, ls.Shape, len(ls.Exponents), len(ls.Max), B)
+		}
+		for b := range B {
+			row := ls.Exponents[b*n : (b+1)*n]
+			if best := slices.Max(row); best != ls.Max[b] || math.IsNaN(float64(best)) || math.IsInf(float64(best), 0) {
+				t.Errorf("layer %d sequence %d: max %v, largest exponent %v", ls.Layer, b, ls.Max[b], best)
+			}
+		}
+		if want := d.Layers[l].Spectrum(0, T, 1)[0]; math.Abs(float64(ls.Max[0])-want) > 1e-5*math.Abs(want)+1e-7 {
+			t.Errorf("layer %d: ζ %v from Spectra, %v from Dynamics along the same tokens", ls.Layer, ls.Max[0], want)
+		}
+	}
+}
+
 // lyapunovHooks checks the entry's Lyapunov hooks on m: an SSM or a
 // recurrent control runs as Dynamics (one layer unit per SSM layer, each
 // with its inputs along the tokens and a finite exact spectrum; a
@@ -201,6 +242,7 @@ func lyapunovHooks(t *testing.T, a *models.Arch, m lm.Model) {
 	} else if len(d.Layers) != a.SSMLayers(m) {
 		t.Errorf("Dynamics has %d layer units, SSMLayers says %d", len(d.Layers), a.SSMLayers(m))
 	}
+	spectra(t, a, m, tokens, d)
 	for l, u := range d.Layers {
 		if len(u.Inputs) != T || len(u.Inputs[0]) != u.System.InputDim() {
 			t.Errorf("layer %d: %d inputs, want %d of %d values", l, len(u.Inputs), T, u.System.InputDim())

@@ -80,6 +80,7 @@ func init() {
 		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*Model).Emb },
 		SSMLayers:   func(m lm.Model) int { return len(m.(*Model).SSMLayers()) },
 		Dynamics:    lyapunovDynamics,
+		Spectra:     lyapunovSpectra,
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/internal/scratch"
 	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
@@ -34,6 +35,28 @@ func dynamics(m *Model, tokens []int) models.Dynamics {
 		}
 	}
 	return d
+}
+
+// ExactSpectrum returns the mixer's exact Lyapunov spectrum along each of
+// the B sequences of T tokens of its last Forward: λ[b,d,n] = A[d,n]·mean_t
+// Δ[b,t,d] (lyapunov.ExactSpectrumBatch), shape [E, N] per sequence, with
+// A = −exp(A_log) as the scan computes it (Mixer.A). layer is its index
+// in the model.
+func (mx *Mixer) ExactSpectrum(layer, B, T int) models.Spectrum {
+	lam, zeta := lyapunov.ExactSpectrumBatch(mx.A(), mx.E, mx.N, mx.Delta(), B, T)
+	return models.Spectrum{Layer: layer, Shape: []int{mx.E, mx.N}, Exponents: lam, Max: zeta}
+}
+
+// lyapunovSpectra is the registry's Spectra hook: a forward pass under
+// pol for the step sizes, then every layer's exact spectrum.
+func lyapunovSpectra(lmm lm.Model, pol precision.Policy, ids []int, B, T int) []models.Spectrum {
+	m := lmm.(*Model)
+	m.Forward(pol, ids, B, T)
+	out := make([]models.Spectrum, len(m.Layers))
+	for l, b := range m.Layers {
+		out[l] = b.Mixer.ExactSpectrum(l, B, T)
+	}
+	return out
 }
 
 // LyapunovUnit returns the mixer as the Lyapunov study's layer unit along

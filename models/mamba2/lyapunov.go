@@ -47,6 +47,29 @@ func lyapunovDynamics(lmm lm.Model, tokens []int) models.Dynamics {
 	return d
 }
 
+// ExactSpectrum returns the mixer's exact Lyapunov spectrum along each of
+// the B sequences of T tokens of its last Forward: one exponent per head,
+// λ[b,h] = A_h·mean_t dt[b,t,h] (lyapunov.ScalarSpectrum), shape [H] per
+// sequence (each is the exponent of all head_dim·N entries of its head).
+// layer is its index in the model.
+func (x *Mixer) ExactSpectrum(layer, B, T int) models.Spectrum {
+	H := x.cfg.H()
+	lam, maxes := lyapunov.ScalarSpectrum(x.DT(), x.A(), B, T, H)
+	return models.Spectrum{Layer: layer, Shape: []int{H}, Exponents: lam, Max: maxes}
+}
+
+// lyapunovSpectra is the registry's Spectra hook: a forward pass under
+// pol for the step sizes, then every layer's exact spectrum.
+func lyapunovSpectra(lmm lm.Model, pol precision.Policy, ids []int, B, T int) []models.Spectrum {
+	m := lmm.(*Model)
+	m.Forward(pol, ids, B, T)
+	out := make([]models.Spectrum, len(m.Layers))
+	for l, b := range m.Layers {
+		out[l] = b.Mixer.ExactSpectrum(l, B, T)
+	}
+	return out
+}
+
 // LyapunovUnit returns the mixer as the Lyapunov study's layer unit along
 // inputs (T, D), with the step sizes dt of its last Forward (copied now).
 // Every one of head h's P·N state entries has the exponent A_h·mean dt_h

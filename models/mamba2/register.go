@@ -59,6 +59,7 @@ func init() {
 		Embedding:   func(m lm.Model) *nn.Embedding { return m.(*Model).Embed },
 		SSMLayers:   func(m lm.Model) int { return len(m.(*Model).Layers) },
 		Dynamics:    lyapunovDynamics,
+		Spectra:     lyapunovSpectra,
 	})
 }
 
