@@ -32,7 +32,7 @@ type olmoJSON struct {
 	hf.RopeKeys
 }
 
-// OLMoConfig parses an olmo config.json (path names it in errors).
+// ParseOLMoConfig parses an olmo config.json (path names it in errors).
 func ParseOLMoConfig(path string, raw []byte) (LlamaConfig, error) {
 	var j olmoJSON
 	if err := json.Unmarshal(raw, &j); err != nil {
