@@ -10,59 +10,60 @@ import (
 	"github.com/ssmlab/ssmlab/models/lm"
 )
 
-// llamaJSON is config.json of LlamaForCausalLM. Size keys are required; the
-// others default as in HF's LlamaConfig. Keys not listed (dropout, bos/eos
-// ids, pretraining_tp, which only slices the same products, ...) do not
-// change the forward pass and are ignored.
-type llamaJSON struct {
+// llamaStackJSON holds the config.json keys the Llama stack's families
+// (LlamaForCausalLM, OlmoForCausalLM) share. Size keys are required; the
+// others default as in HF's config classes. Keys not listed (dropout,
+// bos/eos ids, pretraining_tp, which only slices the same products, ...)
+// do not change the forward pass and are ignored.
+type llamaStackJSON struct {
 	Vocab     *int     `json:"vocab_size"`
 	Hidden    *int     `json:"hidden_size"`
 	Layers    *int     `json:"num_hidden_layers"`
 	Heads     *int     `json:"num_attention_heads"`
 	KVHeads   *int     `json:"num_key_value_heads"`
-	HeadDim   *int     `json:"head_dim"`
 	I         *int     `json:"intermediate_size"`
 	Act       *string  `json:"hidden_act"`
 	MaxPos    *int     `json:"max_position_embeddings"`
 	InitRange *float64 `json:"initializer_range"`
-	Eps       *float64 `json:"rms_norm_eps"`
 	Tied      *bool    `json:"tie_word_embeddings"`
 	AttnBias  *bool    `json:"attention_bias"`
-	MLPBias   *bool    `json:"mlp_bias"`
-	PadID     *int     `json:"pad_token_id"`
 	hf.RopeKeys
 }
 
-// ParseLlamaConfig parses a llama config.json (path names it in errors).
-func ParseLlamaConfig(path string, raw []byte) (LlamaConfig, error) {
-	var j llamaJSON
-	if err := json.Unmarshal(raw, &j); err != nil {
+// parseLlamaStack reads the shared keys of family's config.json (raw, from
+// path) into j's outer struct (which embeds j) and returns the config
+// newConfig builds from the sizes, with the shared optional keys applied.
+func parseLlamaStack(path, family string, raw []byte, outer any, j *llamaStackJSON,
+	newConfig func(vocab, d, layers, heads int) LlamaConfig) (LlamaConfig, error) {
+	if err := json.Unmarshal(raw, outer); err != nil {
 		return LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
 	}
 	if err := hf.Required(map[string]*int{"vocab_size": j.Vocab, "hidden_size": j.Hidden,
 		"num_hidden_layers": j.Layers, "num_attention_heads": j.Heads, "intermediate_size": j.I}); err != nil {
 		return LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
 	}
-	c := DefaultLlamaConfig(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
+	c := newConfig(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
 	c.I = *j.I
 	if j.Act != nil && *j.Act != "silu" {
-		return c, fmt.Errorf("%s: hidden_act %q is not implemented for llama (only \"silu\")", path, *j.Act)
+		return c, fmt.Errorf("%s: hidden_act %q is not implemented for %s (only \"silu\")", path, *j.Act, family)
 	}
 	hf.SetInt(&c.KVHeads, j.KVHeads)
-	hf.SetInt(&c.HeadDim, j.HeadDim)
 	hf.SetInt(&c.MaxPos, j.MaxPos)
-	hf.SetInt(&c.PadID, j.PadID)
 	hf.SetFloat(&c.InitRange, j.InitRange)
-	hf.SetFloat(&c.NormEps, j.Eps)
 	hf.SetBool(&c.Tied, j.Tied)
 	hf.SetBool(&c.AttnBias, j.AttnBias)
-	hf.SetBool(&c.MLPBias, j.MLPBias)
+	return c, nil
+}
+
+// finishLlamaStack resolves the rotary keys (rotary must cover the whole
+// head) and validates c.
+func finishLlamaStack(path, family string, c LlamaConfig, j *llamaStackJSON) (LlamaConfig, error) {
 	theta, partial, err := j.Resolve(10000, 1)
 	if err != nil {
 		return c, fmt.Errorf("%s: %v", path, err)
 	}
 	if partial != 1 {
-		return c, fmt.Errorf("%s: partial_rotary_factor %v is not supported for llama (rotary covers the whole head)", path, partial)
+		return c, fmt.Errorf("%s: partial_rotary_factor %v is not supported for %s (rotary covers the whole head)", path, partial, family)
 	}
 	c.RopeTheta = theta
 	if err := c.Validate(); err != nil {
@@ -71,11 +72,9 @@ func ParseLlamaConfig(path string, raw []byte) (LlamaConfig, error) {
 	return c, nil
 }
 
-func loadLlama(path string, raw []byte) (lm.Model, hf.WeightRules, error) {
-	cfg, err := ParseLlamaConfig(path, raw)
-	if err != nil {
-		return nil, hf.WeightRules{}, err
-	}
+// loadLlamaStack builds a zero model of cfg and the weight-name rules of
+// its checkpoints (path names it in errors).
+func loadLlamaStack(path string, cfg LlamaConfig) (lm.Model, hf.WeightRules, error) {
 	m, err := NewLlamaZero(cfg)
 	if err != nil {
 		return nil, hf.WeightRules{}, fmt.Errorf("%s: %v", path, err)
@@ -85,6 +84,38 @@ func loadLlama(path string, raw []byte) (lm.Model, hf.WeightRules, error) {
 		rules.Tied = map[string]string{"lm_head.weight": "model.embed_tokens.weight"}
 	}
 	return m, rules, nil
+}
+
+// llamaJSON is config.json of LlamaForCausalLM: the shared keys plus
+// Llama's own.
+type llamaJSON struct {
+	llamaStackJSON
+	HeadDim *int     `json:"head_dim"`
+	Eps     *float64 `json:"rms_norm_eps"`
+	MLPBias *bool    `json:"mlp_bias"`
+	PadID   *int     `json:"pad_token_id"`
+}
+
+// ParseLlamaConfig parses a llama config.json (path names it in errors).
+func ParseLlamaConfig(path string, raw []byte) (LlamaConfig, error) {
+	var j llamaJSON
+	c, err := parseLlamaStack(path, "llama", raw, &j, &j.llamaStackJSON, DefaultLlamaConfig)
+	if err != nil {
+		return c, err
+	}
+	hf.SetInt(&c.HeadDim, j.HeadDim)
+	hf.SetInt(&c.PadID, j.PadID)
+	hf.SetFloat(&c.NormEps, j.Eps)
+	hf.SetBool(&c.MLPBias, j.MLPBias)
+	return finishLlamaStack(path, "llama", c, &j.llamaStackJSON)
+}
+
+func loadLlama(path string, raw []byte) (lm.Model, hf.WeightRules, error) {
+	cfg, err := ParseLlamaConfig(path, raw)
+	if err != nil {
+		return nil, hf.WeightRules{}, err
+	}
+	return loadLlamaStack(path, cfg)
 }
 
 // LlamaConfigJSON returns the config.json fields transformers 5 writes for

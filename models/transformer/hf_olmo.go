@@ -3,7 +3,6 @@ package transformer
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
@@ -12,46 +11,21 @@ import (
 // OLMo v1 (OlmoForCausalLM, allenai/OLMo-1B-hf) is the Llama stack with a parameter-free LayerNorm and clip_qkv; its
 // checkpoint names are Llama's without any norm weights.
 
-// olmoJSON is config.json of OlmoForCausalLM. Size keys are required; the
-// others default as in HF's OlmoConfig. Keys not listed (dropout, bos/eos
-// ids, pretraining_tp) do not change the forward pass and are ignored.
+// olmoJSON is config.json of OlmoForCausalLM: the shared keys plus
+// OLMo's own.
 type olmoJSON struct {
-	Vocab     *int     `json:"vocab_size"`
-	Hidden    *int     `json:"hidden_size"`
-	Layers    *int     `json:"num_hidden_layers"`
-	Heads     *int     `json:"num_attention_heads"`
-	KVHeads   *int     `json:"num_key_value_heads"`
-	I         *int     `json:"intermediate_size"`
-	Act       *string  `json:"hidden_act"`
-	MaxPos    *int     `json:"max_position_embeddings"`
-	InitRange *float64 `json:"initializer_range"`
-	Tied      *bool    `json:"tie_word_embeddings"`
-	AttnBias  *bool    `json:"attention_bias"`
-	PadID     *int     `json:"pad_token_id"`
-	ClipQKV   *float64 `json:"clip_qkv"`
-	hf.RopeKeys
+	llamaStackJSON
+	PadID   *int     `json:"pad_token_id"`
+	ClipQKV *float64 `json:"clip_qkv"`
 }
 
 // ParseOLMoConfig parses an olmo config.json (path names it in errors).
 func ParseOLMoConfig(path string, raw []byte) (LlamaConfig, error) {
 	var j olmoJSON
-	if err := json.Unmarshal(raw, &j); err != nil {
-		return LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
+	c, err := parseLlamaStack(path, "olmo", raw, &j, &j.llamaStackJSON, DefaultOLMoConfig)
+	if err != nil {
+		return c, err
 	}
-	if err := hf.Required(map[string]*int{"vocab_size": j.Vocab, "hidden_size": j.Hidden,
-		"num_hidden_layers": j.Layers, "num_attention_heads": j.Heads, "intermediate_size": j.I}); err != nil {
-		return LlamaConfig{}, fmt.Errorf("%s: %v", path, err)
-	}
-	c := DefaultOLMoConfig(*j.Vocab, *j.Hidden, *j.Layers, *j.Heads)
-	c.I = *j.I
-	if j.Act != nil && *j.Act != "silu" {
-		return c, fmt.Errorf("%s: hidden_act %q is not implemented for olmo (only \"silu\")", path, *j.Act)
-	}
-	hf.SetInt(&c.KVHeads, j.KVHeads)
-	hf.SetInt(&c.MaxPos, j.MaxPos)
-	hf.SetFloat(&c.InitRange, j.InitRange)
-	hf.SetBool(&c.Tied, j.Tied)
-	hf.SetBool(&c.AttnBias, j.AttnBias)
 	if j.PadID != nil {
 		c.PadID = *j.PadID
 	} else if hasNull(raw, "pad_token_id") {
@@ -61,21 +35,10 @@ func ParseOLMoConfig(path string, raw []byte) (LlamaConfig, error) {
 	if j.ClipQKV != nil && *j.ClipQKV <= 0 {
 		return c, fmt.Errorf("%s: clip_qkv %v must be positive (or null: no clipping)", path, *j.ClipQKV)
 	}
-	theta, partial, err := j.Resolve(10000, 1)
-	if err != nil {
-		return c, fmt.Errorf("%s: %v", path, err)
-	}
-	if partial != 1 {
-		return c, fmt.Errorf("%s: partial_rotary_factor %v is not supported for olmo (rotary covers the whole head)", path, partial)
-	}
-	c.RopeTheta = theta
 	if c.D%c.Heads != 0 {
 		return c, fmt.Errorf("%s: hidden_size %d is not divisible by num_attention_heads %d", path, c.D, c.Heads)
 	}
-	if err := c.Validate(); err != nil {
-		return c, fmt.Errorf("%s: %v", path, err)
-	}
-	return c, nil
+	return finishLlamaStack(path, "olmo", c, &j.llamaStackJSON)
 }
 
 // hasNull reports whether the top-level key is present with value null.
@@ -93,15 +56,7 @@ func loadOLMo(path string, raw []byte) (lm.Model, hf.WeightRules, error) {
 	if err != nil {
 		return nil, hf.WeightRules{}, err
 	}
-	m, err := NewLlamaZero(cfg)
-	if err != nil {
-		return nil, hf.WeightRules{}, fmt.Errorf("%s: %v", path, err)
-	}
-	rules := hf.WeightRules{Ignore: []*regexp.Regexp{regexp.MustCompile(`rotary_emb\.inv_freq$`)}}
-	if cfg.Tied {
-		rules.Tied = map[string]string{"lm_head.weight": "model.embed_tokens.weight"}
-	}
-	return m, rules, nil
+	return loadLlamaStack(path, cfg)
 }
 
 // OLMoConfigJSON returns the config.json fields transformers 5 writes for
