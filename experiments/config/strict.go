@@ -7,6 +7,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/ssmlab/ssmlab/internal/suggest"
+	"github.com/ssmlab/ssmlab/models"
 )
 
 // strict decodes one file against the schema and reports its first
@@ -45,6 +46,48 @@ func strict(l *layer, newParams func() any) error {
 		}
 		last := k[len(k)-1]
 		return errAt(l.file, l.src, k, "unknown key %q %s%s", last, section(k), suggest.Hint(last, knownKeys(k, ptype)))
+	}
+	return zeroSize(l, md.Keys())
+}
+
+// specKeys are the size keys of a [models.NAME] table (models.Spec).
+var specKeys = tomlFields(reflect.TypeOf(models.Spec{}))
+
+// zeroSize reports a size key of a models table written as 0. A zero size
+// in the decoded spec means "the architecture's default", so an explicit
+// `d_state = 0` would silently build a model of another size; the key must
+// be left out instead.
+func zeroSize(l *layer, keys []toml.Key) error {
+	for _, k := range keys {
+		n := len(k)
+		if n < 3 || k[n-3] != "models" {
+			continue
+		}
+		if _, ok := specKeys[k[n-1]]; !ok {
+			continue
+		}
+		var v any = l.raw
+		for _, part := range k {
+			m, ok := v.(map[string]any)
+			if !ok {
+				v = nil
+				break
+			}
+			v = m[part]
+		}
+		switch x := v.(type) {
+		case int64:
+			if x != 0 {
+				continue
+			}
+		case float64:
+			if x != 0 {
+				continue
+			}
+		default:
+			continue
+		}
+		return errAt(l.file, l.src, k, "%s = 0 is not a size; leave the key out to get the architecture's default", strings.Join(k, "."))
 	}
 	return nil
 }
