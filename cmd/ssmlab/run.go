@@ -74,7 +74,7 @@ Example:
 var (
 	runShard   = cmdRun.Flag.String("shard", "", "run only trials with index % n == i (format i/n)")
 	runForce   = cmdRun.Flag.Bool("force", false, "rerun the selected trials from scratch, replacing their results")
-	runProfile = cmdRun.Flag.String("profile", "default", "profile: quick, default or full")
+	runProfile = cmdRun.Flag.String("profile", "default", "profile: quick, default, full or gpu (for the files that define [profile.gpu])")
 	runResults = cmdRun.Flag.String("results", "results", "results directory")
 	runSets    = setFlag(&cmdRun.Flag)
 )
