@@ -105,7 +105,14 @@ func runEfficiencyCUDA(ctx *experiments.Context, t *config.Trial, p *EfficiencyP
 	if err != nil {
 		return fmt.Errorf("device cuda: %v", err)
 	}
-	defer tr.Free()
+	freed := false
+	free := func() {
+		if !freed {
+			freed = true
+			tr.Free()
+		}
+	}
+	defer free()
 	// Step 0 is the warm-up (kernel compilation, the allocator's first
 	// blocks); the rates are those of steps 1..Steps-1.
 	rates := make([]float64, 0, p.Steps-1)
@@ -135,7 +142,7 @@ func runEfficiencyCUDA(ctx *experiments.Context, t *config.Trial, p *EfficiencyP
 	out.TrainTokensPS, out.TrainTokensPSMedian = mean(rates), train.Median(rates)
 	out.TrainPeakBytes = tr.Peak()
 	out.BytesPerToken = float64(out.TrainPeakBytes) / float64(out.Tokens)
-	tr.Free()
+	free() // inference gets the device to itself
 
 	if err := inferCUDA(ctx, d, base, adapters, t.Precision, data, p, &out); err != nil {
 		return err
