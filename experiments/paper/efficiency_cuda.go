@@ -26,6 +26,40 @@ import (
 // synchronised; memory is the caching allocator's high-water mark
 // (torch.cuda.max_memory_allocated).
 
+// gpuDevice is what the efficiency kind uses of a GPU: cuda.Device behind
+// a seam, so the kind's GPU path is tested without one (openGPU).
+type gpuDevice interface {
+	Name() string     // the GPU's name, for progress lines
+	Describe() string // the GPU, driver and library versions, in one line
+	Sync() error      // wait for the queued work, report its first error
+	EmptyCache()      // give the allocator's cached blocks back
+	NewTrainer(m lm.Model, o cuda.TrainOptions) (cuda.Trainer, error)
+	Upload(m lm.Model, pol precision.Policy) (cuda.LM, error)
+}
+
+// cudaGPU is the real gpuDevice.
+type cudaGPU struct{ d *cuda.Device }
+
+func (g cudaGPU) Name() string     { return g.d.Name }
+func (g cudaGPU) Describe() string { return "cuda: " + g.d.String() }
+func (g cudaGPU) Sync() error      { return g.d.Sync() }
+func (g cudaGPU) EmptyCache()      { g.d.Alloc.EmptyCache() }
+func (g cudaGPU) NewTrainer(m lm.Model, o cuda.TrainOptions) (cuda.Trainer, error) {
+	return cuda.NewTrainer(g.d, m, o)
+}
+func (g cudaGPU) Upload(m lm.Model, pol precision.Policy) (cuda.LM, error) {
+	return cuda.Upload(g.d, m, pol)
+}
+
+// openGPU opens the process's GPU (cuda.Open; tests replace it).
+var openGPU = func() (gpuDevice, error) {
+	d, err := cuda.Open()
+	if err != nil {
+		return nil, err
+	}
+	return cudaGPU{d}, nil
+}
+
 // Devices implements experiments.DeviceKind: efficiency trials also run
 // on an NVIDIA GPU.
 func (Efficiency) Devices() []string { return []string{"cuda"} }
@@ -35,11 +69,11 @@ func (Efficiency) OpenDevice(device string) (string, error) {
 	if device != "cuda" {
 		return "", fmt.Errorf("efficiency runs on cpu or cuda, not %s", device)
 	}
-	d, err := cuda.Open()
+	d, err := openGPU()
 	if err != nil {
 		return "", err
 	}
-	return "cuda: " + d.String(), nil
+	return d.Describe(), nil
 }
 
 // checkCUDA is Check for a cuda trial: the GPU backend's architectures and
@@ -69,7 +103,7 @@ func gpuMatmulPath(pol precision.Policy) string {
 
 // runEfficiencyCUDA is Run for a cuda trial.
 func runEfficiencyCUDA(ctx *experiments.Context, t *config.Trial, p *EfficiencyParams) error {
-	d, err := cuda.Open()
+	d, err := openGPU()
 	if err != nil {
 		return fmt.Errorf("device cuda: %v", err)
 	}
@@ -96,11 +130,11 @@ func runEfficiencyCUDA(ctx *experiments.Context, t *config.Trial, p *EfficiencyP
 	tc := t.Train
 	out := summary.Efficiency{Model: modelInfo(t, base), Method: t.MethodName, Precision: t.Precision.String(),
 		Tokens: B * T, Backend: gpuMatmulPath(t.Precision), HalfNative: t.Precision.Half(), Steps: p.Steps,
-		Device: "cuda: " + d.String()}
+		Device: d.Describe()}
 	_, out.Trainable = nn.Count(m.Params())
 
-	d.Alloc.EmptyCache() // earlier trials' cached blocks are not this one's
-	tr, err := cuda.NewTrainer(d, m, cuda.TrainOptions{Policy: t.Precision, LR: tc.LearningRate,
+	d.EmptyCache() // earlier trials' cached blocks are not this one's
+	tr, err := d.NewTrainer(m, cuda.TrainOptions{Policy: t.Precision, LR: tc.LearningRate,
 		AdamW: optim.AdamWConfig{Beta1: tc.Beta1, Beta2: tc.Beta2, Eps: tc.Eps, WeightDecay: tc.WeightDecay}})
 	if err != nil {
 		return fmt.Errorf("device cuda: %v", err)
@@ -148,7 +182,7 @@ func runEfficiencyCUDA(ctx *experiments.Context, t *config.Trial, p *EfficiencyP
 		return err
 	}
 	ctx.Progress.Printf("%s %s %s on %s: %.0f train tok/s, %.0f peak bytes/token, %.0f infer tok/s (median steps)",
-		t.ModelName, t.MethodName, t.Precision, d.Name, out.TrainTokensPSMedian, out.BytesPerToken, out.InferTokensPSMedian)
+		t.ModelName, t.MethodName, t.Precision, d.Name(), out.TrainTokensPSMedian, out.BytesPerToken, out.InferTokensPSMedian)
 	return ctx.WriteSummary(out)
 }
 
@@ -157,11 +191,11 @@ func runEfficiencyCUDA(ctx *experiments.Context, t *config.Trial, p *EfficiencyP
 // base's shape and cost). A policy the GPU backend does not run for
 // inference yet is recorded in the summary (InferSkipped), not run on the
 // CPU.
-func inferCUDA(ctx *experiments.Context, d *cuda.Device, base lm.Model, adapters *lora.Adapters, pol precision.Policy, data *sftData, p *EfficiencyParams, out *summary.Efficiency) error {
+func inferCUDA(ctx *experiments.Context, d gpuDevice, base lm.Model, adapters *lora.Adapters, pol precision.Policy, data *sftData, p *EfficiencyParams, out *summary.Efficiency) error {
 	if adapters != nil {
 		adapters.Merge()
 	}
-	g, err := cuda.Upload(d, base, pol)
+	g, err := d.Upload(base, pol)
 	if err != nil {
 		out.InferSkipped = err.Error()
 		return nil

@@ -15,11 +15,10 @@ const synthGPU = "cuda: NVIDIA H100 80GB HBM3 (sm_90, 132 SMs, 79.1 GiB), driver
 // gpuSetting is one synthetic GPU efficiency result: train tokens/s and
 // peak bytes per token.
 type gpuSetting struct {
-	model          summary.Model
-	method, prec   string
-	tps, bpt       float64
-	inferSkipped   string
-	noInferenceRun bool
+	model        summary.Model
+	method, prec string
+	tps, bpt     float64
+	inferSkipped string
 }
 
 // synthEfficiencyGPU is the CPU results of synthEfficiency plus GPU
