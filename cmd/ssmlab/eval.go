@@ -69,10 +69,11 @@ forward does. --bootstrap-iters (default 100000, lm-eval's) sets the
 bootstrap of LAMBADA's perplexity stderr; 0 skips it.
 
 --device cuda scores on an NVIDIA GPU (models/cuda): every request runs
-whole through the GPU model's forward pass (fp32, and bf16 for Mamba; an
-adapter is merged into the base weights first); shared-context scoring is
-CPU-only, so it is off there. Without a GPU it is one error line. The
-results add config.device, naming the GPU.
+whole through the GPU model's forward pass under --precision (a precision
+the GPU backend lacks for the model is an error; an adapter is merged into
+the base weights first); shared-context scoring is CPU-only, so it is off
+there. Without a GPU it is one error line. The results add config.device,
+naming the GPU.
 
 Example:
   ssmlab eval --model mamba-130m-hf --tasks arc_easy,hellaswag --num-fewshot 0 \
