@@ -26,10 +26,11 @@ runs. Then it rebuilds paper/ (figures, tables, REPORT.md) from results/
 as 'ssmlab figures' does.
 
 Profiles: quick is the CI-sized run (minutes), default the embedded CPU
-scale, full the large one. gpu is opt-in: it runs only the experiment files
-that define [profile.gpu] (efficiency: Fig. 2 on an NVIDIA GPU at the
-paper's sizes, a few minutes on one H100) and skips the others. Results of different profiles differ in config,
-so they go to different --results directories, or --force replaces them.
+scale, full the large one. gpu is opt-in: it runs only the experiment
+files that define [profile.gpu] (efficiency: Fig. 2 on an NVIDIA GPU at
+the paper's sizes) and skips the others. Results of different profiles
+differ in config, so they go to different --results directories, or
+--force replaces them.
 Without --paper, the default profile rebuilds paper/ and any other profile
 writes into <results>/paper, so a quick run never overwrites the committed
 report with CI-sized numbers. --set key=value overrides a setting in every
