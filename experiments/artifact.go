@@ -225,7 +225,7 @@ func (r *runner) build(parent context.Context, a *artifact) error {
 	} else {
 		fmt.Fprintf(r.opt.Stderr, "%s: building\n", label)
 	}
-	err = r.execute(parent, a.dir, a.cfg, 0, label, false, func(c *Context) error {
+	err = r.execute(parent, a.dir, a.cfg, 0, label, "", false, func(c *Context) error {
 		c.Spec = a.cfg.Trial
 		return a.b.Build(c)
 	})

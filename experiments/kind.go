@@ -2,7 +2,9 @@ package experiments
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/ssmlab/ssmlab/experiments/config"
@@ -51,7 +53,52 @@ type (
 	Estimator interface {
 		Estimate(t *config.Trial) Cost
 	}
+	// DeviceKind runs trials on devices other than the CPU: Devices lists
+	// them ("cuda"); OpenDevice makes one ready before any trial of a run
+	// is written and describes it in one line (the GPU, driver and library
+	// versions: the trials' provenance.json records it), or says in one
+	// line why it cannot ("no CUDA driver (libcuda.so.1 not found)"). A
+	// kind without it runs on the CPU only.
+	DeviceKind interface {
+		Devices() []string
+		OpenDevice(device string) (string, error)
+	}
 )
+
+// KindsOn lists the registered kinds that run on device, sorted.
+func KindsOn(device string) []string {
+	var out []string
+	for _, n := range Kinds() {
+		if k, err := lookupKind(n); err == nil && runsOn(k, device) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// runsOn reports whether kind k runs trials on device ("" is the CPU).
+func runsOn(k Kind, device string) bool {
+	if device == "" || device == "cpu" {
+		return true
+	}
+	dk, ok := k.(DeviceKind)
+	return ok && slices.Contains(dk.Devices(), device)
+}
+
+// checkDevice refuses an experiment whose trials ask for a device its
+// kind does not run on, naming the kinds that do.
+func checkDevice(e *config.Experiment, k Kind) error {
+	for _, t := range e.Trials {
+		if !runsOn(k, t.Device) {
+			on := "none yet"
+			if ks := KindsOn(t.Device); len(ks) > 0 {
+				on = strings.Join(ks, ", ")
+			}
+			return fmt.Errorf("%s: device = %q: kind %s runs on the CPU only (kinds that run on %s: %s)", e.File, t.Device, e.Kind, t.Device, on)
+		}
+	}
+	return nil
+}
 
 // Cost is a trial's estimated peak memory and arithmetic. A part that
 // needs a file that is not there is 0, and Needs names the file; one that
@@ -160,6 +207,9 @@ func LoadAllowMissing(path, profile string, sets ...string) (*config.Experiment,
 	k, err := lookupKind(e.Kind)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if err := checkDevice(e, k); err != nil {
+		return nil, nil, err
 	}
 	missing := MissingFiles(e)
 	if c, ok := k.(Checker); ok {

@@ -26,17 +26,20 @@ type Provenance struct {
 	Hostname   string `json:"hostname"`
 	BLAS       string `json:"blas"`
 	// Matmul says how 16-bit matmuls run: natively or emulated by rounding.
-	Matmul     map[string]string `json:"matmul"`
-	Kernels    string            `json:"kernels,omitempty"` // tensor.Kernels: the scan and elementwise kernels
-	Command    []string          `json:"command"`
-	Seed       int64             `json:"seed"`
-	ConfigHash string            `json:"config_hash"`
-	Start      time.Time         `json:"start"`
-	End        *time.Time        `json:"end,omitempty"`
-	Status     string            `json:"status"` // running, done, failed: ..., interrupted
-	Artifacts  []Used            `json:"artifacts,omitempty"`
-	Inputs     []store.Input     `json:"inputs,omitempty"` // files read from outside the results tree, with their hashes
-	Earlier    []Provenance      `json:"earlier,omitempty"`
+	Matmul  map[string]string `json:"matmul"`
+	Kernels string            `json:"kernels,omitempty"` // tensor.Kernels: the scan and elementwise kernels
+	// Device is the GPU a trial ran on, as its kind describes it (name,
+	// compute capability, driver and library versions); empty on the CPU.
+	Device     string        `json:"device,omitempty"`
+	Command    []string      `json:"command"`
+	Seed       int64         `json:"seed"`
+	ConfigHash string        `json:"config_hash"`
+	Start      time.Time     `json:"start"`
+	End        *time.Time    `json:"end,omitempty"`
+	Status     string        `json:"status"` // running, done, failed: ..., interrupted
+	Artifacts  []Used        `json:"artifacts,omitempty"`
+	Inputs     []store.Input `json:"inputs,omitempty"` // files read from outside the results tree, with their hashes
+	Earlier    []Provenance  `json:"earlier,omitempty"`
 }
 
 // Used is an artifact a run used.

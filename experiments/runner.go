@@ -54,8 +54,9 @@ type runner struct {
 	opt      Options
 	fp       *fingerprints
 	mu       sync.Mutex
-	building map[string]bool // artifact dirs this process is building
-	checked  map[string]bool // finished artifact dirs whose files this process checked
+	building map[string]bool   // artifact dirs this process is building
+	checked  map[string]bool   // finished artifact dirs whose files this process checked
+	devices  map[string]string // device ("cuda") -> what OpenDevice said it is, for provenance
 }
 
 // maxBelowResults bounds the paths ssmlab writes below a results folder:
@@ -94,6 +95,9 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 	if e.Preset {
 		return nil, fmt.Errorf("%s: a preset (no kind), not an experiment; include it from one", e.File)
 	}
+	if e.ProfileMissing {
+		return nil, ProfileMissingError(e)
+	}
 	if err := fsx.CheckRoom(opt.Results, maxBelowResults); err != nil {
 		return nil, err
 	}
@@ -106,12 +110,11 @@ func Run(ctx context.Context, e *config.Experiment, opt Options) (*Report, error
 			return nil, fmt.Errorf("%s: params are %v, kind %s wants %v; load the file with experiments.Load", e.File, got, e.Kind, want)
 		}
 	}
-	for _, t := range e.Trials { // before any artifact or trial directory is made
-		if t.Device == "cuda" {
-			return nil, fmt.Errorf("%s: trial %s: device = \"cuda\": no experiment kind runs on the GPU yet (the GPU backend has fp32 Mamba and GPT-NeoX inference; ssmlab bench --device cuda measures it)", e.File, t.Key)
-		}
+	devices, err := openDevices(e, k) // before any artifact or trial directory is made
+	if err != nil {
+		return nil, err
 	}
-	r := &runner{opt: opt, fp: newFingerprints(opt.Results, opt.Force), building: map[string]bool{}, checked: map[string]bool{}}
+	r := &runner{opt: opt, fp: newFingerprints(opt.Results, opt.Force), building: map[string]bool{}, checked: map[string]bool{}, devices: devices}
 	rep := &Report{Experiment: e.Name, Dir: filepath.Join(opt.Results, "runs", e.Name), Total: len(e.Trials)}
 	var mine []*config.Trial
 	for i := range e.Trials {
@@ -205,7 +208,7 @@ func (r *runner) runTrial(ctx context.Context, k Kind, t *config.Trial, label st
 		return 0, fmt.Errorf("trial %s: %w", t.Key, err)
 	}
 	fmt.Fprintf(r.opt.Stderr, "%s: started\n", label)
-	err = r.execute(ctx, dir, cfg, t.Seed, label, true, func(c *Context) error {
+	err = r.execute(ctx, dir, cfg, t.Seed, label, r.devices[t.Device], true, func(c *Context) error {
 		c.Trial = t
 		return k.Run(c)
 	})
@@ -252,7 +255,8 @@ func discard(dir string) error {
 // execute runs fn in dir with a fresh Context, recording provenance and
 // marking the directory DONE when fn succeeds. Shared by trials and
 // artifacts.
-func (r *runner) execute(ctx context.Context, dir string, cfg store.Config, seed int64, label string, trial bool, fn func(*Context) error) error {
+// device describes the device a trial runs on ("" for the CPU).
+func (r *runner) execute(ctx context.Context, dir string, cfg store.Config, seed int64, label, device string, trial bool, fn func(*Context) error) error {
 	if err := fsx.MkdirUnder(r.opt.Results, dir); err != nil {
 		return err
 	}
@@ -263,7 +267,7 @@ func (r *runner) execute(ctx context.Context, dir string, cfg store.Config, seed
 	if err != nil {
 		return err
 	}
-	prov.Inputs = cfg.Inputs
+	prov.Inputs, prov.Device = cfg.Inputs, device
 	ck := &Checkpoints{dir: filepath.Join(dir, store.CheckpointDir), Keep: 2}
 	log, err := openLog(filepath.Join(dir, store.LogFile), ck.logBytes())
 	if err != nil {
@@ -325,4 +329,32 @@ func orNone(v string) string {
 		return "(none)"
 	}
 	return v
+}
+
+// openDevices checks that e's kind runs on the devices its trials name and
+// opens each of them once, so that a run asking for a GPU on a machine
+// without one fails in one line before writing anything. It returns what
+// each device is, for the trials' provenance.
+func openDevices(e *config.Experiment, k Kind) (map[string]string, error) {
+	if err := checkDevice(e, k); err != nil {
+		return nil, err
+	}
+	opened := map[string]string{}
+	for _, t := range e.Trials {
+		if _, done := opened[t.Device]; t.Device == "" || done {
+			continue
+		}
+		desc, err := k.(DeviceKind).OpenDevice(t.Device)
+		if err != nil {
+			return nil, fmt.Errorf("%s: device = %q: %v", e.File, t.Device, err)
+		}
+		opened[t.Device] = desc
+	}
+	return opened, nil
+}
+
+// ProfileMissingError is the refusal of an experiment loaded under an
+// opt-in profile (gpu) that its file does not define.
+func ProfileMissingError(e *config.Experiment) error {
+	return fmt.Errorf("%s: no [profile.%s] table: the %s profile runs only the experiments that define it in their own file", e.File, e.Profile, e.Profile)
 }

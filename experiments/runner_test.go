@@ -245,18 +245,59 @@ func TestOlderKindVersionIsOutOfDate(t *testing.T) {
 	}
 }
 
-// An experiment with device = "cuda" fails before writing anything: no kind runs
-// on the GPU yet, and a silent CPU run would mislabel its results.
-func TestCUDATrialIsRefused(t *testing.T) {
+// An experiment with device = "cuda" whose kind runs on the CPU only fails
+// before writing anything, naming the kinds that do run on the GPU: a
+// silent CPU run would mislabel its results.
+func TestCUDATrialOfCPUKindIsRefused(t *testing.T) {
 	e, res := loadSelftest(t), t.TempDir()
 	for i := range e.Trials {
 		e.Trials[i].Device = "cuda"
 	}
 	_, err := runIn(t, e, res, Options{})
-	if err == nil || !strings.Contains(err.Error(), `device = "cuda"`) {
-		t.Fatalf("err = %v, want the device named", err)
+	if err == nil || !strings.Contains(err.Error(), `device = "cuda": kind selftest runs on the CPU only (kinds that run on cuda: `) ||
+		!strings.Contains(err.Error(), "devtest") {
+		t.Fatalf("err = %v, want the device and the GPU kinds named", err)
 	}
 	if left, _ := os.ReadDir(res); len(left) != 0 {
 		t.Errorf("the run wrote %v", left)
+	}
+}
+
+// devtest is a kind that runs on "cuda" with a device that opens or not.
+type devtest struct{ SelfTest }
+
+var devtestOpen error
+
+func (devtest) Devices() []string { return []string{"cuda"} }
+
+func (devtest) OpenDevice(device string) (string, error) { return "test GPU", devtestOpen }
+
+func init() { RegisterKind("devtest", devtest{}) }
+
+// A GPU kind's cuda trials open the device once before anything is
+// written: without one the run fails in the device's own line and leaves
+// no directory; with one the trials run.
+func TestCUDATrialWithoutDevice(t *testing.T) {
+	e, res := loadSelftest(t), t.TempDir()
+	e.Kind = "devtest"
+	for i := range e.Trials {
+		e.Trials[i].Device, e.Trials[i].Kind = "cuda", "devtest"
+	}
+	devtestOpen = errors.New("no CUDA driver (libcuda.so.1 not found)")
+	defer func() { devtestOpen = nil }()
+	_, err := runIn(t, e, res, Options{})
+	if err == nil || err.Error() != selftestFile+`: device = "cuda": no CUDA driver (libcuda.so.1 not found)` {
+		t.Fatalf("err = %v", err)
+	}
+	if left, _ := os.ReadDir(res); len(left) != 0 {
+		t.Errorf("the run wrote %v", left)
+	}
+	devtestOpen = nil
+	if rep, err := runIn(t, e, res, Options{}); err != nil || rep.Ran != len(e.Trials) {
+		t.Fatalf("with a device: %+v %v", rep, err)
+	}
+	prov, _ := os.ReadFile(filepath.Join(res, "runs", "selftest", e.Trials[0].Key, "provenance.json"))
+	if !strings.Contains(string(prov), `"device": "test GPU"`) {
+		t.Errorf("provenance does not name the device:\n%s", prov)
 	}
 }

@@ -29,7 +29,8 @@ func ExperimentFiles(dir string) ([]string, error) {
 
 // LoadSuite loads every experiment file of a configs directory under a
 // profile, all before anything runs, and checks that their names (their
-// results directories) differ. Presets at the top level are left out.
+// results directories) differ. Presets at the top level are left out, and
+// so are, under an opt-in profile (gpu), the files that do not define it.
 // sets are command-line overrides (key=value) applied to every file.
 func LoadSuite(dir, profile string, sets ...string) ([]*config.Experiment, error) {
 	files, err := ExperimentFiles(dir)
@@ -43,7 +44,7 @@ func LoadSuite(dir, profile string, sets ...string) ([]*config.Experiment, error
 		if err != nil {
 			return nil, err
 		}
-		if e.Preset {
+		if e.Preset || e.ProfileMissing { // an opt-in profile (gpu) runs only the files that define it
 			continue
 		}
 		if other, dup := byName[e.Name]; dup {

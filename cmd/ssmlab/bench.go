@@ -27,7 +27,7 @@ import (
 
 var cmdBench = &Command{
 	Name:  "bench",
-	Usage: "bench --arch ARCH --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--mixers K,K,...] [--d-state N] [--heads H] [--seed S] [--backend NAME] [--device cpu|cuda] [--cpuprofile FILE] [--memprofile FILE]",
+	Usage: "bench --arch ARCH --vocab V --d-model D --layers L --batch B --seq T --mode train|infer [--precision P] [--steps N] [--warmup W] [--threads N] [--lora] [--lora-targets NAMES] [--mixers K,K,...] [--d-state N] [--heads H] [--seed S] [--backend NAME] [--device cpu|cuda] [--cpuprofile FILE] [--memprofile FILE]",
 	Short: "time training or inference steps of a from-scratch model",
 	Long: `Bench builds a freshly initialised model of the given architecture (any
 registered one: mamba, mamba2, hybrid, gpt_neox, llama, olmo, rnn) and size,
@@ -90,7 +90,8 @@ other size takes its config default, see docs/architectures.md): --d-state
 tools/torch_anchor.py builds the PyTorch side; Llama uses as many K/V heads; Mamba-2 uses E/heads as its
 head width when 64 does not divide E) and, for --arch hybrid, --mixers
 (the pattern of mixer kinds) complete the size; --lora adapts every linear with rank 8,
-alpha 16 and freezes the base weights; --threads sets GOMAXPROCS (0 leaves
+alpha 16 and freezes the base weights (--lora-targets x_proj, or
+query_key_value, or any comma-separated HF linear names: only those); --threads sets GOMAXPROCS (0 leaves
 it); --backend selects a GEMM backend by name. --device cuda runs the
 step on the GPU (models/cuda; so far fp32 Mamba and GPT-NeoX and bf16
 Mamba inference: other settings
@@ -111,7 +112,7 @@ type benchOpts struct {
 	arch, mode, prec, backend, device  string
 	vocab, d, layers, batch, seq       int
 	steps, warmup, threads, dstate, nh int
-	mixers                             string
+	mixers, loraTargets                string
 	lora                               bool
 	seed                               uint64
 	cpuprofile, memprofile             string
@@ -123,6 +124,7 @@ type BenchResult struct {
 	Mode                 string  `json:"mode"`
 	Precision            string  `json:"precision"`
 	LoRA                 bool    `json:"lora"`
+	LoRATargets          string  `json:"lora_targets,omitempty"` // --lora-targets (empty: every linear)
 	Vocab                int     `json:"vocab"`
 	DModel               int     `json:"d_model"`
 	Layers               int     `json:"layers"`
@@ -171,6 +173,7 @@ func init() {
 	f.StringVar(&o.mixers, "mixers", "", "hybrid: the mixer kinds of the layers, a comma-separated pattern repeated over --layers (e.g. mamba,mamba,attention)")
 	f.IntVar(&o.nh, "heads", 0, "attention heads (0: max(1, D/32))")
 	f.BoolVar(&o.lora, "lora", false, "LoRA rank 8 on every linear, base weights frozen")
+	f.StringVar(&o.loraTargets, "lora-targets", "", "with --lora: only these comma-separated linear `NAMES` (e.g. x_proj)")
 	f.StringVar(&o.backend, "backend", "", "GEMM backend `NAME` (default: the best built in)")
 	f.StringVar(&o.device, "device", "cpu", "cpu, or cuda (GPU: fp32 Mamba and GPT-NeoX, bf16 Mamba inference so far)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the weights and the token ids")
@@ -204,6 +207,9 @@ func (o *benchOpts) check() (precision.Policy, error) {
 	}
 	if o.mode != "train" && o.mode != "infer" {
 		return precision.Policy{}, usagef("--mode %q: want train or infer", o.mode)
+	}
+	if o.loraTargets != "" && !o.lora {
+		return precision.Policy{}, usagef("--lora-targets needs --lora")
 	}
 	var missing, bad []string
 	for _, f := range []struct {
@@ -266,7 +272,7 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 	}
 	params := m.Params()
 	if o.lora {
-		a, err := lora.Apply(m, lora.Config{R: 8, Alpha: 16, TargetRegex: "all-linear"}, o.seed)
+		a, err := lora.Apply(m, benchLoRAConfig(o), o.seed)
 		if err != nil {
 			return nil, err
 		}
@@ -337,7 +343,7 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 		perStep = fl.train
 	}
 	perStep *= float64(B * T)
-	res := &BenchResult{Arch: o.arch, Mode: o.mode, Precision: pol.String(), LoRA: o.lora,
+	res := &BenchResult{Arch: o.arch, Mode: o.mode, Precision: pol.String(), LoRA: o.lora, LoRATargets: o.loraTargets,
 		Vocab: o.vocab, DModel: o.d, Layers: o.layers, Batch: B, Seq: T, Steps: o.steps, Warmup: o.warmup,
 		Params: total, TrainableParams: trainable,
 		TokensPerS: rep.TokensPerSec, TokensPerSMedian: float64(B*T) / train.Median(secs), SecondsPerStep: rep.SecondsPerStep, CPUSecondsPerStep: cpuPerStep,
@@ -452,4 +458,15 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// benchLoRAConfig is --lora's adapter: rank 8, alpha 16, on every linear
+// (PEFT's all-linear: the output head excluded) or on --lora-targets. The
+// GPU path applies the same config.
+func benchLoRAConfig(o *benchOpts) lora.Config {
+	c := lora.Config{R: 8, Alpha: 16, TargetRegex: "all-linear"}
+	if o.loraTargets != "" {
+		c.TargetRegex, c.TargetModules = "", strings.Split(o.loraTargets, ",")
+	}
+	return c
 }

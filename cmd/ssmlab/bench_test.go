@@ -206,3 +206,29 @@ func TestBenchRefusesAbsurdSizes(t *testing.T) {
 		}
 	}
 }
+
+// --lora-targets adapts only the named linears (x_proj: fewer trainable
+// parameters than every linear), is recorded, and needs --lora.
+func TestBenchLoRATargets(t *testing.T) {
+	base := []string{"bench", "--arch", "mamba", "--vocab", "64", "--d-model", "32", "--layers", "2", "--batch", "2", "--seq", "8", "--mode", "train", "--steps", "1", "--warmup", "0", "--lora"}
+	trainable := func(extra ...string) (float64, string) {
+		code, out, errs := runCLI(t, append(append([]string(nil), base...), extra...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, errs)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatal(err)
+		}
+		s, _ := m["lora_targets"].(string)
+		return m["trainable_params"].(float64), s
+	}
+	all, _ := trainable()
+	sub, rec := trainable("--lora-targets", "x_proj")
+	if !(sub > 0 && sub < all) || rec != "x_proj" {
+		t.Errorf("x_proj: %v trainable (every linear: %v), recorded %q", sub, all, rec)
+	}
+	if code, _, errs := runCLI(t, append(base[:len(base)-1], "--lora-targets", "x_proj")...); code != 2 || !strings.Contains(errs, "--lora-targets needs --lora") {
+		t.Errorf("without --lora: exit %d, %q", code, errs)
+	}
+}

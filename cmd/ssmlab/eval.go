@@ -15,6 +15,7 @@ import (
 	"github.com/ssmlab/ssmlab/datasets/lmeval"
 	"github.com/ssmlab/ssmlab/datasets/tokenizer"
 	"github.com/ssmlab/ssmlab/internal/fsx"
+	"github.com/ssmlab/ssmlab/models/cuda"
 	"github.com/ssmlab/ssmlab/models/hf"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/lora"
@@ -24,7 +25,7 @@ import (
 
 var cmdEval = &Command{
 	Name:  "eval",
-	Usage: "eval --model DIR [--adapter DIR] --tasks T1,T2 --data DIR --output FILE.json [--num-fewshot K] [--precision fp32|fp16|bf16] [--limit N] [--batch-size N] [--max-length N] [--log-samples] [--no-share] [--tokenizer FILE] [--bootstrap-iters N]",
+	Usage: "eval --model DIR [--adapter DIR] --tasks T1,T2 --data DIR --output FILE.json [--num-fewshot K] [--precision fp32|fp16|bf16] [--limit N] [--batch-size N] [--max-length N] [--log-samples] [--no-share] [--tokenizer FILE] [--bootstrap-iters N] [--device cpu|cuda]",
 	Short: "score a model on lm-eval benchmarks and write lm-eval-shaped results",
 	Long: `Eval scores a Hugging Face model directory on lm-evaluation-harness tasks,
 with lm-eval's prompts, few-shot samplers and metrics, and writes a results
@@ -67,6 +68,13 @@ recurrent step (default 16). --precision runs under autocast semantics as
 forward does. --bootstrap-iters (default 100000, lm-eval's) sets the
 bootstrap of LAMBADA's perplexity stderr; 0 skips it.
 
+--device cuda scores on an NVIDIA GPU (models/cuda): every request runs
+whole through the GPU model's forward pass under --precision (a precision
+the GPU backend lacks for the model is an error; an adapter is merged into
+the base weights first); shared-context scoring is CPU-only, so it is off
+there. Without a GPU it is one error line. The results add config.device,
+naming the GPU.
+
 Example:
   ssmlab eval --model mamba-130m-hf --tasks arc_easy,hellaswag --num-fewshot 0 \
     --data benchmarks --precision bf16 --output results/mamba-130m.json --log-samples`,
@@ -74,7 +82,9 @@ Example:
 
 type evalOpts struct {
 	model, adapter, tasks, data, output, tok string
+	device                                   string
 	k, limit, batch, maxLen, boot            int
+	deviceDesc                               string // the GPU, for the results' config
 	logSamples, noShare                      bool
 	pol                                      precision.Policy
 }
@@ -95,6 +105,7 @@ func init() {
 	f.IntVar(&o.boot, "bootstrap-iters", 100000, "`N` bootstrap replicates for perplexity's stderr")
 	f.BoolVar(&o.logSamples, "log-samples", false, "also write per-document samples JSONL")
 	f.BoolVar(&o.noShare, "no-share", false, "run every request whole (no shared context)")
+	f.StringVar(&o.device, "device", "cpu", "score on `cpu` or cuda (an NVIDIA GPU)")
 	prec := f.String("precision", "fp32", "fp32, fp16 or bf16 (autocast semantics)")
 	cmdEval.Run = func(_ *Command, args []string) error {
 		switch {
@@ -110,6 +121,9 @@ func init() {
 			return usagef("--precision: %v", err)
 		}
 		o.pol = precision.Policy{Compute: dt}
+		if o.device != "cpu" && o.device != "cuda" {
+			return usagef("--device %q: want cpu or cuda", o.device)
+		}
 		return runEval(o)
 	}
 	register(cmdEval)
@@ -129,6 +143,13 @@ func runEval(o evalOpts) error {
 	leaves, groups, err := expandTasks(o.tasks)
 	if err != nil {
 		return err
+	}
+	var gpu *cuda.Device
+	if o.device == "cuda" { // before anything is loaded: no GPU is one line
+		if gpu, err = cuda.Open(); err != nil {
+			return fmt.Errorf("--device cuda: %v", err)
+		}
+		o.noShare, o.deviceDesc = true, "cuda: "+gpu.String()
 	}
 	// data first: a missing file should not wait for a model to load
 	var tasks []*evalTask
@@ -161,17 +182,27 @@ func runEval(o evalOpts) error {
 	if err != nil {
 		return err
 	}
+	var adapters *lora.Adapters
 	if o.adapter != "" {
-		if _, err := lora.Load(m, o.adapter); err != nil {
+		if adapters, err = lora.Load(m, o.adapter); err != nil {
 			return err
 		}
 	}
 	if tok.VocabSize() > m.VocabSize() {
 		return fmt.Errorf("%s: the tokenizer has %d ids but the model %s only %d logits", tokPath, tok.VocabSize(), o.model, m.VocabSize())
 	}
+	scorer := m
+	if gpu != nil {
+		ds, free, err := evalOnGPU(gpu, m, adapters, o.pol)
+		if err != nil {
+			return err
+		}
+		defer free()
+		scorer = ds
+	}
 	start := time.Now()
 	for _, et := range tasks {
-		if err := scoreTask(m, tok, o, et); err != nil {
+		if err := scoreTask(scorer, tok, o, et); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "eval: %s: %d documents, %d requests (%.1fs so far)\n", et.spec.Name, et.scores.N, len(et.reqs), time.Since(start).Seconds())
@@ -231,6 +262,9 @@ func scoreTask(m lm.Model, tok tokenizer.Tokenizer, o evalOpts, et *evalTask) er
 		pairs[i] = score.Pair{Ctx: ctx, Cont: cont}
 	}
 	res, err := score.Score(m, score.Options{Policy: o.pol, MaxLen: o.maxLen, Batch: o.batch, Share: !o.noShare}, pairs)
+	if ds, ok := m.(*deviceScorer); ok && err == nil && ds.Err() != nil {
+		err = fmt.Errorf("--device cuda: %v", ds.Err())
+	}
 	if err != nil {
 		return fmt.Errorf("task %s: %v", et.spec.Name, err)
 	}
@@ -303,14 +337,18 @@ func evalResults(o evalOpts, tasks []*evalTask, groups []string) map[string]any 
 	if o.limit > 0 {
 		limit = o.limit
 	}
+	cfg := map[string]any{
+		"model": "ssmlab", "model_args": modelArgs, "batch_size": o.batch, "limit": limit,
+		"max_length": o.maxLen, "shared_context": !o.noShare, "bootstrap_iters": o.boot,
+		"random_seed": 0, "numpy_seed": 1234, "torch_seed": 1234, "fewshot_seed": 1234,
+	}
+	if o.deviceDesc != "" {
+		cfg["device"] = o.deviceDesc
+	}
 	return map[string]any{
 		"results": results, "groups": groupRes, "group_subtasks": subtasks, "configs": configs,
 		"versions": versions, "n-shot": nshot, "higher_is_better": hib, "n-samples": nsamples,
-		"config": map[string]any{
-			"model": "ssmlab", "model_args": modelArgs, "batch_size": o.batch, "limit": limit,
-			"max_length": o.maxLen, "shared_context": !o.noShare, "bootstrap_iters": o.boot,
-			"random_seed": 0, "numpy_seed": 1234, "torch_seed": 1234, "fewshot_seed": 1234,
-		},
+		"config":   cfg,
 		"git_hash": rev, "date": float64(time.Now().Unix()), "ssmlab_version": rev,
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/ssmlab/ssmlab/experiments"
@@ -14,7 +15,7 @@ import (
 
 var cmdReproduce = &Command{
 	Name:  "reproduce",
-	Usage: "reproduce [--profile quick|default|full] [--configs DIR] [--results DIR] [--paper DIR] [--force] [--set key=value]...",
+	Usage: "reproduce [--profile quick|default|full|gpu] [--configs DIR] [--results DIR] [--paper DIR] [--force] [--set key=value]...",
 	Short: "run every experiment in configs/, then rebuild figures and report",
 	Long: `Reproduce runs every experiment file directly in the configs directory
 (configs/*.toml; presets live in its subdirectories) under one profile, in
@@ -25,19 +26,23 @@ runs. Then it rebuilds paper/ (figures, tables, REPORT.md) from results/
 as 'ssmlab figures' does.
 
 Profiles: quick is the CI-sized run (minutes), default the embedded CPU
-scale, full the large one. Results of different profiles differ in config,
-so they go to different --results directories, or --force replaces them.
+scale, full the large one. gpu is opt-in: it runs only the experiment
+files that define [profile.gpu] (efficiency: Fig. 2 on an NVIDIA GPU at
+the paper's sizes) and skips the others. Results of different profiles
+differ in config, so they go to different --results directories, or
+--force replaces them.
 Without --paper, the default profile rebuilds paper/ and any other profile
 writes into <results>/paper, so a quick run never overwrites the committed
 report with CI-sized numbers. --set key=value overrides a setting in every
 experiment file, as run's does.
 
 Example:
-  ssmlab reproduce --profile quick --results results/quick`,
+  ssmlab reproduce --profile quick --results results/quick
+  ssmlab reproduce --profile gpu --results results/gpu`,
 }
 
 var (
-	reproProfile = cmdReproduce.Flag.String("profile", "default", "profile: quick, default or full")
+	reproProfile = cmdReproduce.Flag.String("profile", "default", "profile: quick, default, full or gpu")
 	reproConfigs = cmdReproduce.Flag.String("configs", "configs", "directory of experiment files")
 	reproResults = cmdReproduce.Flag.String("results", "results", "results directory")
 	reproPaper   = cmdReproduce.Flag.String("paper", "", "where figures, tables and REPORT.md go (default: paper for the default profile, <results>/paper otherwise)")
@@ -73,8 +78,11 @@ func runReproduce(_ *Command, args []string) error {
 	for _, e := range suite {
 		fmt.Fprintf(stderr, "reproduce: %s (%s, %d trials, profile %s)\n", e.Name, e.File, len(e.Trials), *reproProfile)
 		rep, err := experiments.Run(ctx, e, experiments.Options{Results: *reproResults, Force: *reproForce, Stderr: stderr, Overall: overall})
+		if err != nil && !strings.HasPrefix(err.Error(), e.File+":") {
+			err = fmt.Errorf("%s: %w", e.File, err)
+		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", e.File, err)
+			return err
 		}
 		fmt.Fprintln(stdout, describeReport(rep, ""))
 		elsewhere += rep.Elsewhere

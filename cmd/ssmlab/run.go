@@ -54,6 +54,12 @@ refuses (one line, nothing allocated) what exceeds the available memory
 where the estimate is wrong for the machine. Validate applies the same
 check.
 
+device = "cuda" (the gpu profile of configs/efficiency.toml sets it) runs
+the trials on an NVIDIA GPU where the kind supports it (efficiency: Fig. 2);
+other kinds refuse it, and a machine without a GPU fails, in one line
+before anything is written. The GPU trials' keys end in _device=cuda and
+their provenance names the GPU, driver and library versions.
+
 --shard i/n runs the trials whose index in the sweep is i modulo n (0 <= i
 < n), so n processes (a Slurm job array, a Kubernetes Indexed Job) split a
 sweep; their trial directories merge by key, with no merge step. Progress
@@ -74,7 +80,7 @@ Example:
 var (
 	runShard   = cmdRun.Flag.String("shard", "", "run only trials with index % n == i (format i/n)")
 	runForce   = cmdRun.Flag.Bool("force", false, "rerun the selected trials from scratch, replacing their results")
-	runProfile = cmdRun.Flag.String("profile", "default", "profile: quick, default or full")
+	runProfile = cmdRun.Flag.String("profile", "default", "profile: quick, default, full or gpu (for the files that define [profile.gpu])")
 	runResults = cmdRun.Flag.String("results", "results", "results directory")
 	runSets    = setFlag(&cmdRun.Flag)
 )

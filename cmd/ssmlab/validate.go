@@ -20,7 +20,8 @@ var cmdValidate = &Command{
 the profile, every [sweep] point expanded into a trial and checked by its
 kind. It runs nothing and writes nothing. A file without a kind is a preset:
 it is checked on its own. Every profile (quick, default, full) is checked
-unless --profile names one.
+unless --profile names one; gpu, an opt-in profile, is checked for the
+files that define [profile.gpu] (efficiency).
 
 Each good file prints one line (experiment, kind, trial counts); each bad one
 prints one error line naming the file, the line and the problem, e.g.
@@ -67,7 +68,7 @@ Example:
 }
 
 var (
-	validateProfile = cmdValidate.Flag.String("profile", "", "check only this profile (quick, default or full)")
+	validateProfile = cmdValidate.Flag.String("profile", "", "check only this profile (quick, default, full or gpu)")
 	validateKeys    = cmdValidate.Flag.Bool("keys", false, "list the trial keys of each experiment")
 	validatePrint   = cmdValidate.Flag.Bool("print", false, "print the merged config with the source of each value")
 	validateSets    = setFlag(&cmdValidate.Flag)
@@ -175,14 +176,20 @@ func validateProfiles(f string, profiles []string) (string, []string, []string, 
 			}
 			return line, nil, nil, nil, nil
 		}
-		if p == estProfile {
-			est = estimateLines(e, p)
-		}
-		counts = append(counts, fmt.Sprintf("%s %d", p, len(e.Trials)))
-		if i == 0 || p == "default" {
-			keys = keys[:0]
-			for _, t := range e.Trials {
-				keys = append(keys, t.Key)
+		if e.ProfileMissing { // an opt-in profile (gpu) this file does not define
+			if len(profiles) == 1 {
+				return "", nil, nil, nil, experiments.ProfileMissingError(e)
+			}
+		} else {
+			if p == estProfile {
+				est = estimateLines(e, p)
+			}
+			counts = append(counts, fmt.Sprintf("%s %d", p, len(e.Trials)))
+			if len(keys) == 0 || p == "default" {
+				keys = keys[:0]
+				for _, t := range e.Trials {
+					keys = append(keys, t.Key)
+				}
 			}
 		}
 		if i == len(profiles)-1 {

@@ -11,7 +11,7 @@ import (
 
 // Options tell Load what the caller knows beyond the file.
 type Options struct {
-	// Profile is "", quick, default or full; "" and default apply
+	// Profile is "", quick, default, full or gpu; "" and default apply
 	// [profile.default] if the file has one.
 	Profile string
 	// Kinds are the registered kind names; nil skips the check.
@@ -42,6 +42,10 @@ type Experiment struct {
 	// Outside lists the includes of files outside the experiment file's
 	// tree (absolute includes), one line each, for validate to show.
 	Outside []string
+	// ProfileMissing is set when Profile is opt-in (OptInProfiles) and the
+	// file has no [profile.NAME] table of its own: the profile is not
+	// meant for this experiment.
+	ProfileMissing bool
 }
 
 // Load reads, strict-checks, merges and expands an experiment file (or
@@ -84,6 +88,11 @@ func Load(path string, opt Options) (*Experiment, error) {
 		}
 	}
 	e := &Experiment{File: path, Profile: opt.Profile, Preset: kind == "", Outside: outside, Values: mg.values(path)}
+	if contains(OptInProfiles, opt.Profile) {
+		profs, _ := layers[len(layers)-len(opt.Sets)-1].raw["profile"].(map[string]any)
+		_, defined := profs[opt.Profile]
+		e.ProfileMissing = !defined
+	}
 	if e.Settings, e.Params, err = decode(mg, path, newParams); err != nil {
 		return nil, err
 	}

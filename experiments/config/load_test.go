@@ -195,3 +195,66 @@ func TestLoadNestedParamsWithoutKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A cuda trial's key names the device (a CPU trial's does not, so CPU keys
+// and hashes stay as they were), unless device is itself a sweep axis.
+func TestDeviceInKey(t *testing.T) {
+	load := func(t *testing.T, body string) *Experiment {
+		t.Helper()
+		p := filepath.Join(t.TempDir(), "x.toml")
+		if err := os.WriteFile(p, []byte("name = \"x\"\nkind = \"fake\"\n"+body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		e, err := Load(p, testOpts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	cpu := load(t, "[sweep]\nseed = [0, 1]\n")
+	gpu := load(t, "device = \"cuda\"\n[sweep]\nseed = [0, 1]\n")
+	if cpu.Trials[0].Key != "seed=0" || cpu.Trials[0].Device != "" {
+		t.Errorf("cpu trial: key %q device %q", cpu.Trials[0].Key, cpu.Trials[0].Device)
+	}
+	if gpu.Trials[1].Key != "seed=1_device=cuda" || gpu.Trials[1].Device != "cuda" {
+		t.Errorf("cuda trial: key %q device %q", gpu.Trials[1].Key, gpu.Trials[1].Device)
+	}
+	if k := load(t, "device = \"cuda\"\n").Trials[0].Key; k != "device=cuda" {
+		t.Errorf("cuda trial without a sweep: key %q", k)
+	}
+	swept := load(t, "[sweep]\ndevice = [\"cpu\", \"cuda\"]\n")
+	if a, b := swept.Trials[0], swept.Trials[1]; a.Key != "device=cpu" || a.Device != "" || b.Key != "device=cuda" || b.Device != "cuda" {
+		t.Errorf("device axis: %q %q / %q %q", a.Key, a.Device, b.Key, b.Device)
+	}
+}
+
+// An opt-in profile (gpu) applies to the files that define it in their own
+// [profile.gpu]; other files (and files whose presets alone define it) are
+// marked ProfileMissing.
+func TestOptInProfile(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"with.toml":    "name = \"w\"\nkind = \"fake\"\n[profile.gpu]\ndevice = \"cuda\"\n",
+		"without.toml": "name = \"o\"\nkind = \"fake\"\ninclude = [\"p/pre.toml\"]\n",
+		"p/pre.toml":   "[profile.gpu]\nseed = 3\n",
+	}
+	for n, body := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := testOpts
+	opts.Profile = "gpu"
+	w, err := Load(filepath.Join(dir, "with.toml"), opts)
+	if err != nil || w.ProfileMissing || w.Trials[0].Device != "cuda" {
+		t.Fatalf("with: %v %+v", err, w)
+	}
+	o, err := Load(filepath.Join(dir, "without.toml"), opts)
+	if err != nil || !o.ProfileMissing {
+		t.Fatalf("without: %v, ProfileMissing %v", err, o != nil && o.ProfileMissing)
+	}
+	if d, err := Load(filepath.Join(dir, "without.toml"), testOpts); err != nil || d.ProfileMissing {
+		t.Fatalf("default profile: %v %v", err, d.ProfileMissing)
+	}
+}

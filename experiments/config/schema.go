@@ -29,10 +29,12 @@ type Settings struct {
 	// Method names the [methods.NAME] fine-tuning method (full, lora_all,
 	// lora_xproj are predefined).
 	Method string `toml:"method"`
-	// Device is where trials run: cpu (the default) or cuda. No experiment
-	// kind runs on the GPU yet (models/cuda has fp32 inference of Mamba and
-	// GPT-NeoX, which ssmlab bench --device cuda measures), so a trial
-	// with device cuda fails before it starts, saying so.
+	// Device is where trials run: cpu (the default) or cuda (an NVIDIA GPU
+	// through models/cuda). Only the kinds that say so run on the GPU
+	// (efficiency); a trial of another kind with device cuda, or any cuda
+	// trial on a machine without a GPU, fails before anything is written.
+	// A cuda trial's key ends in _device=cuda, so its results never share
+	// a directory with the CPU's.
 	Device string `toml:"device"`
 
 	// Models are the named model specs the experiment may use.
@@ -79,4 +81,11 @@ type Overlay struct {
 }
 
 // Profiles are the profile names `--profile` accepts.
-var Profiles = []string{"quick", "default", "full"}
+var Profiles = []string{"quick", "default", "full", "gpu"}
+
+// OptInProfiles are the profiles that apply only to the experiment files
+// that define them in their own [profile.NAME] table: the gpu profile runs
+// the experiments that run on a GPU (at the paper's sizes) and no other.
+// Loading a file under one it does not define marks the experiment
+// ProfileMissing (reproduce skips it; run and validate say so).
+var OptInProfiles = []string{"gpu"}

@@ -59,8 +59,13 @@ func newTrial(s *Settings, params any, axes []Axis, i int) Trial {
 	if m, ok := s.Models[s.Model]; ok {
 		t.Model = &m
 	}
-	if s.Device != "cpu" { // the CPU stays unrecorded, so CPU trials keep their hashes
+	if s.Device != "cpu" { // the CPU stays unrecorded, so CPU trials keep their hashes and keys
 		t.Device = s.Device
+		if t.AxisValue("device") == nil {
+			// the key names the device, so a GPU trial never shares a
+			// results directory with a CPU one
+			t.Key = Key(append(append([]Axis(nil), axes...), Axis{"device", s.Device}))
+		}
 	}
 	return t
 }

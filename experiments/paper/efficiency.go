@@ -25,6 +25,10 @@ import (
 // to GOGC=20 for the measurement so the heap stays close to the live set
 // (weights, gradients, optimizer state, activations): the CPU analogue of
 // torch.cuda.max_memory_allocated.
+//
+// With device = "cuda" the trial trains and infers on an NVIDIA GPU
+// instead (efficiency_cuda.go): real 16-bit arithmetic, memory from the
+// device allocator, the GPU named in the summary and provenance.
 type Efficiency struct{}
 
 // EfficiencyParams is [params] of kind efficiency.
@@ -60,6 +64,9 @@ func (Efficiency) Check(t *config.Trial) error {
 	if err != nil {
 		return err
 	}
+	if t.Device == "cuda" {
+		return checkCUDA(t, V)
+	}
 	return checkTrainBudget(t.ModelName, t.Model, V, t.Train.BatchSize, t.Train.SeqLen)
 }
 
@@ -67,6 +74,9 @@ func (Efficiency) Check(t *config.Trial) error {
 func (Efficiency) Run(ctx *experiments.Context) error {
 	t := ctx.Trial
 	p := t.Params.(*EfficiencyParams)
+	if t.Device == "cuda" {
+		return runEfficiencyCUDA(ctx, t, p)
+	}
 	ex, tok, err := loadInstructions(t.Data[t.Train.Dataset])
 	if err != nil {
 		return err

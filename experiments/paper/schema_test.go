@@ -38,6 +38,12 @@ func TestSchemaExampleValidates(t *testing.T) {
 		if err != nil {
 			t.Fatalf("profile %s: %v", p, err)
 		}
+		if p == "gpu" { // opt-in: the example defines no [profile.gpu]
+			if !e.ProfileMissing {
+				t.Errorf("profile gpu: not marked missing")
+			}
+			continue
+		}
 		if e.Kind != "mpft" || len(e.Trials) != want[p] {
 			t.Fatalf("profile %s: kind %q, %d trials, want %d", p, e.Kind, len(e.Trials), want[p])
 		}

@@ -136,4 +136,14 @@ type Efficiency struct {
 	Backend               string  `json:"backend"`     // GEMM backend
 	HalfNative            bool    `json:"half_native"` // a native 16-bit GEMM ran (else rounding emulation)
 	Steps                 int     `json:"steps"`
+	// Device is the GPU a trial ran on (device = "cuda"): "cuda: " and the
+	// GPU, driver and library versions. Empty on the CPU. On a GPU,
+	// TrainPeakBytes is the device allocator's high-water mark during the
+	// training steps (torch.cuda.max_memory_allocated) and
+	// ResidentBytesPerToken is 0.
+	Device string `json:"device,omitempty"`
+	// InferSkipped says why a GPU trial has no inference rates: the GPU
+	// backend does not run the model under the trial's precision for
+	// inference yet (the error of cuda.Upload). Empty otherwise.
+	InferSkipped string `json:"infer_skipped,omitempty"`
 }
