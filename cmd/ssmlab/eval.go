@@ -161,10 +161,13 @@ func runEval(o evalOpts) error {
 	if err != nil {
 		return err
 	}
+	inferenceOnly(m.Params())
 	if o.adapter != "" {
-		if _, err := lora.Load(m, o.adapter); err != nil {
+		a, err := lora.Load(m, o.adapter)
+		if err != nil {
 			return err
 		}
+		inferenceOnly(a.Params())
 	}
 	if tok.VocabSize() > m.VocabSize() {
 		return fmt.Errorf("%s: the tokenizer has %d ids but the model %s only %d logits", tokPath, tok.VocabSize(), o.model, m.VocabSize())
