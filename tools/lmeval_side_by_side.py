@@ -3,9 +3,10 @@
 Run by tools/lmeval_side_by_side.sh, which builds ssmlab and picks the
 Python environment; see that script for usage. Steps:
 
-1. `models`: writes two tiny random HF checkpoints (MambaForCausalLM and
-   GPTNeoXForCausalLM, saved by transformers) whose vocabulary covers the
-   repository's test tokenizer, with that tokenizer.json beside them.
+1. `models`: writes four tiny random HF checkpoints (MambaForCausalLM,
+   GPTNeoXForCausalLM, LlamaForCausalLM, OlmoForCausalLM, saved by
+   transformers) whose vocabulary covers the repository's test tokenizer,
+   with that tokenizer.json beside them.
 2. `data`: lays out the task rows of datasets/benchmarks/testdata/tasks one
    folder per task, adding the few-shot split each task draws from (train,
    or MMLU's dev) as a copy of its evaluation rows, so that 5-shot prompts
@@ -45,8 +46,9 @@ PREFIX = "sbs_"  # lm-eval task names of the local copies (the Hub ones keep the
 
 def cmd_models(a):
     import torch
-    from transformers import (GPTNeoXConfig, GPTNeoXForCausalLM, MambaConfig,
-                              MambaForCausalLM)
+    from transformers import (GPTNeoXConfig, GPTNeoXForCausalLM, LlamaConfig,
+                              LlamaForCausalLM, MambaConfig, MambaForCausalLM,
+                              OlmoConfig, OlmoForCausalLM)
 
     with open(a.tokenizer) as f:
         tok = json.load(f)
@@ -62,6 +64,15 @@ def cmd_models(a):
             vocab_size=vocab, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
             intermediate_size=128, max_position_embeddings=2048, rotary_pct=0.25,
             initializer_range=0.1, bos_token_id=0, eos_token_id=0, tie_word_embeddings=False)),
+        "llama": LlamaForCausalLM(LlamaConfig(
+            vocab_size=vocab, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, intermediate_size=64, max_position_embeddings=2048,
+            initializer_range=0.1, bos_token_id=0, eos_token_id=0, tie_word_embeddings=False)),
+        "olmo": OlmoForCausalLM(OlmoConfig(
+            vocab_size=vocab, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+            intermediate_size=64, max_position_embeddings=2048, clip_qkv=0.5,
+            initializer_range=0.1, bos_token_id=0, eos_token_id=0, pad_token_id=1,
+            tie_word_embeddings=True)),
     }
     for name, m in configs.items():
         d = os.path.join(a.out, name)

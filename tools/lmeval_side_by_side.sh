@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Side-by-side check of `ssmlab eval` against an installed lm-evaluation-harness
 # (its own CLI, HF backend, CPU, fp32), on the task rows in the Hub's schemas
-# that the tests use (datasets/benchmarks/testdata/{tasks,seed1}) and two tiny
-# random HF checkpoints (Mamba, GPT-NeoX) written by transformers with the test
-# tokenizer. For each row set, model and shot count (0 and 5) it runs
+# that the tests use (datasets/benchmarks/testdata/{tasks,seed1}) and four tiny
+# random HF checkpoints (Mamba, GPT-NeoX, Llama with grouped K/V heads, OLMo
+# with clip_qkv) written by transformers with the test tokenizer. For each row set, model and shot count (0 and 5) it runs
 #   lm_eval --model hf --include_path YAMLS --tasks sbs_<task>,... --log_samples
 #   ssmlab eval --tasks <task>,... --log-samples
 # and compares every request's arguments, log-likelihood (|diff| <= TOL,
@@ -48,7 +48,7 @@ for rows in tasks seed1; do
 	d="$WORK/$rows"
 	"$PY" tools/lmeval_side_by_side.py data --rows "datasets/benchmarks/testdata/$rows" --out "$d/data" --yamls "$d/yamls"
 	tasks=$(cd "$d/data" && ls | paste -sd, -)
-	for m in mamba gpt_neox; do
+	for m in mamba gpt_neox llama olmo; do
 		for k in 0 5; do
 			out="$d/$m-k$k"
 			mkdir -p "$out"
