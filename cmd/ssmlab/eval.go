@@ -161,14 +161,12 @@ func runEval(o evalOpts) error {
 	if err != nil {
 		return err
 	}
-	inferenceOnly(m.Params())
 	if o.adapter != "" {
-		a, err := lora.Load(m, o.adapter)
-		if err != nil {
+		if _, err := lora.Load(m, o.adapter); err != nil {
 			return err
 		}
-		inferenceOnly(a.Params())
 	}
+	inferenceOnly(modelParams(m)) // scoring never runs Backward
 	if tok.VocabSize() > m.VocabSize() {
 		return fmt.Errorf("%s: the tokenizer has %d ids but the model %s only %d logits", tokPath, tok.VocabSize(), o.model, m.VocabSize())
 	}
