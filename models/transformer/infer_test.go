@@ -119,3 +119,38 @@ func TestPrefillThenStep(t *testing.T) {
 		}
 	}
 }
+
+// At a size where the products run the blocked GEMM (and the head takes
+// few rows: 1 to 40 of 422), the logits of InferAt and Prefill are still
+// Forward's bit for bit: each row of a product sums in an order that does
+// not depend on how many rows it has.
+func TestInferAtLargeMatchesForward(t *testing.T) {
+	m, err := NewGPTNeoXZero(DefaultGPTNeoXConfig(5003, 256, 2, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Init(1)
+	r := rand.New(rand.NewPCG(1, 2))
+	B, T, V := 2, 211, 5003
+	ids := randIDs(r, B*T, V)
+	full := append([]float32(nil), m.Forward(fp32, ids, B, T)...)
+	if i := sameBits(m.Infer(fp32, ids, B, T), full); i >= 0 {
+		t.Fatalf("Infer differs from Forward at logit %d", i)
+	}
+	for _, n := range []int{1, 3, 7, 13, 40} {
+		pos := r.Perm(B * T)[:n]
+		at := m.InferAt(fp32, ids, B, T, pos)
+		for k, p := range pos {
+			if i := sameBits(at[k*V:(k+1)*V], full[p*V:(p+1)*V]); i >= 0 {
+				t.Fatalf("InferAt of %d positions: position %d differs from Forward at logit %d", n, p, i)
+			}
+		}
+	}
+	last, _ := m.Prefill(fp32, ids, B, T)
+	for b := 0; b < B; b++ {
+		p := b*T + T - 1
+		if i := sameBits(last[b*V:(b+1)*V], full[p*V:(p+1)*V]); i >= 0 {
+			t.Fatalf("Prefill: sequence %d's last logits differ from Forward at %d", b, i)
+		}
+	}
+}
