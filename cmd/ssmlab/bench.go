@@ -38,8 +38,9 @@ A train step is what a user's PyTorch loop does (tools/torch_anchor.py):
 zero the gradients, forward, next-token cross-entropy, backward, AdamW
 update (lr 1e-4, weight decay 0.01; fp16 adds dynamic loss scaling). An
 infer step is one forward pass over the whole batch (logits of every
-position), as model(input_ids) under no_grad; a Mamba or Mamba-2 then keeps no
-training tape (one layer's activations at a time).
+position), as model(input_ids) under no_grad: every architecture but the
+hybrid stacks and the RNN keeps no training tape (one layer's activations at
+a time), and no parameter holds a gradient buffer.
 
 Output keys:
   tokens_per_s          batch x seq x steps / time of the timed steps
@@ -288,6 +289,9 @@ func runBench(o *benchOpts) (*BenchResult, error) {
 		}
 	}
 	total, trainable := nn.Count(params)
+	if o.mode != "train" {
+		inferenceOnly(params) // as under torch.no_grad: no gradient buffers
+	}
 	r := rand.New(rand.NewPCG(o.seed, 0x62656e6368))
 	B, T := o.batch, o.seq
 	ids := make([]int, B*T)
@@ -437,13 +441,7 @@ func newBenchStep(m lm.Model, pol precision.Policy, train bool, ids []int, B, T 
 
 func (s *benchStep) run() {
 	if !s.train {
-		if inf, ok := s.m.(interface {
-			Infer(precision.Policy, []int, int, int) []float32
-		}); ok {
-			s.logits = inf.Infer(s.pol, s.ids, s.B, s.T) // no_grad: no training tape
-		} else {
-			s.logits = s.m.Forward(s.pol, s.ids, s.B, s.T)
-		}
+		s.logits = lm.Infer(s.m, s.pol, s.ids, s.B, s.T) // no_grad: no training tape
 		return
 	}
 	nn.ZeroGrads(s.opt.Params)

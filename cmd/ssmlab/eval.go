@@ -188,6 +188,7 @@ func runEval(o evalOpts) error {
 			return err
 		}
 	}
+	inferenceOnly(modelParams(m)) // scoring never runs Backward
 	if tok.VocabSize() > m.VocabSize() {
 		return fmt.Errorf("%s: the tokenizer has %d ids but the model %s only %d logits", tokPath, tok.VocabSize(), o.model, m.VocabSize())
 	}

@@ -12,7 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/ssmlab/ssmlab/datasets/tokenizer"
+	"github.com/ssmlab/ssmlab/models"
 	"github.com/ssmlab/ssmlab/models/hf"
+	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/lora"
 	"github.com/ssmlab/ssmlab/models/mamba"
 )
@@ -85,14 +87,23 @@ func TestEvalRequestsErrors(t *testing.T) {
 
 // tinyMambaDir writes a small random HF-format Mamba whose vocabulary
 // covers the test tokenizer, with that tokenizer.json beside it.
-func tinyMambaDir(t *testing.T) string {
+func tinyMambaDir(t *testing.T) string { return tinyModelDir(t, "mamba") }
+
+// tinyModelDir is tinyMambaDir for any architecture (2 layers of width 16,
+// 2 heads where it has heads).
+func tinyModelDir(t *testing.T, arch string) string {
 	t.Helper()
 	tokJSON := filepath.Join("..", "..", "testdata", "tokenizer", "seed0", "tokenizer.json")
 	tok, err := tokenizer.Load(tokJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mamba.New(mamba.DefaultConfig(tok.VocabSize(), 16, 2), 1)
+	var m lm.Model
+	if arch == "mamba" {
+		m, err = mamba.New(mamba.DefaultConfig(tok.VocabSize(), 16, 2), 1)
+	} else {
+		m, err = models.New(arch, models.Spec{Vocab: tok.VocabSize(), DModel: 16, Layers: 2, Heads: 2}, 1)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,11 +146,17 @@ func readSamples(t *testing.T, path string) []samplesLine {
 	return out
 }
 
-// ssmlab eval on a tiny Mamba: every task's accuracies equal a direct
-// computation from the logged log-likelihoods, and shared-context scoring
-// logs the same log-likelihoods as running every request whole.
+// ssmlab eval on a tiny Mamba, GPT-NeoX and Llama: every task's accuracies
+// equal a direct computation from the logged log-likelihoods, and
+// shared-context scoring logs the same log-likelihoods as running every
+// request whole.
 func TestEvalAccuraciesFromSamples(t *testing.T) {
-	model := tinyMambaDir(t)
+	for _, arch := range []string{"mamba", "gpt_neox", "llama"} {
+		t.Run(arch, func(t *testing.T) { evalAccuraciesFromSamples(t, tinyModelDir(t, arch)) })
+	}
+}
+
+func evalAccuraciesFromSamples(t *testing.T, model string) {
 	tasks := []string{"arc_easy", "arc_challenge", "hellaswag", "piqa", "winogrande", "lambada_openai", "openbookqa", "mmlu_high_school_computer_science"}
 	run := func(extra ...string) (map[string]any, string) {
 		out := filepath.Join(t.TempDir(), "res.json")

@@ -49,8 +49,9 @@ Writes OUT (safetensors, replaced atomically; nothing is written on error):
                    parameter, named as in the checkpoint, or with an adapter
                    as in the adapter file (base_model.model.<module>.lora_A.weight)
 
-Without --grads a Mamba or Mamba-2 runs without keeping the activations a backward
-pass needs (memory: the weights, one layer's activations and the logits).
+Without --grads a Mamba, Mamba-2, GPT-NeoX, Llama or OLMo runs without keeping
+the activations a backward pass needs, and no gradient buffers are held
+(memory: the weights, one layer's activations and the logits).
 The loss is also printed on stdout, with the number of tokens and targets.
 
 --device cuda runs the forward on the GPU (models/cuda; so far fp32 Mamba
@@ -144,6 +145,10 @@ func runForward(modelDir, adapterDir, input string, ids []int, B, T int, out str
 		}
 		params = a.Params()
 	}
+	if !grads {
+		inferenceOnly(m.Params())
+		inferenceOnly(params)
+	}
 	V := m.VocabSize()
 	if err := lm.CheckIDs(input, ids, B, T, V); err != nil {
 		return err
@@ -151,12 +156,10 @@ func runForward(modelDir, adapterDir, input string, ids []int, B, T int, out str
 	trainable := nn.Trainable(params)
 	nn.ZeroGrads(trainable)
 	var logits []float32
-	if inf, ok := m.(interface {
-		Infer(precision.Policy, []int, int, int) []float32
-	}); ok && !grads {
-		logits = inf.Infer(pol, ids, B, T) // same logits, no training tape
-	} else {
+	if grads {
 		logits = m.Forward(pol, ids, B, T)
+	} else {
+		logits = lm.Infer(m, pol, ids, B, T) // same logits, no training tape
 	}
 	ts := []safetensors.Tensor{safetensors.F32Tensor("logits", []int{B, T, V}, logits)}
 	var dlogits []float32

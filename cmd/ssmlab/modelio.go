@@ -6,6 +6,8 @@ import (
 
 	"github.com/ssmlab/ssmlab/internal/membudget"
 	"github.com/ssmlab/ssmlab/models/hf"
+	"github.com/ssmlab/ssmlab/models/lm"
+	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
 
@@ -64,4 +66,25 @@ func checkPassBudget(what, modelDir string, B, T int, grads bool) error {
 	need += 16 * float64(B) * float64(T) // the ids and the labels
 	return membudget.Check(need, fmt.Sprintf("%s of %s (%.3g parameters) on %d x %d tokens", what, modelDir, f.Params, B, T),
 		"give fewer or shorter sequences")
+}
+
+// modelParams lists m's parameters and those of the adapters attached to
+// its linears.
+func modelParams(m lm.Model) []*nn.Param {
+	ps := m.Params()
+	for _, l := range m.Linears() {
+		if l.Adapter != nil {
+			ps = append(ps, l.Adapter.AdapterParams()...)
+		}
+	}
+	return ps
+}
+
+// inferenceOnly releases the gradients of params (every parameter is
+// allocated with one, as large as its weights): a command that never runs
+// Backward then holds the weights and its activations only.
+func inferenceOnly(params []*nn.Param) {
+	for _, p := range params {
+		p.Freeze()
+	}
 }

@@ -67,6 +67,41 @@ func TestContextsMatchLMEval(t *testing.T) {
 	}
 }
 
+// TestShotsRedrawWithoutCopies: a pool holding the eval doc several times,
+// so a draw of k+1 can hold two copies and leave fewer than k shots; lm-eval
+// then draws k again from the pool without the copies. The expected shots
+// are lm-eval 0.4.13's own (lm_eval.api.samplers.ContextSampler(pool,
+// rnd=1234).sample(n=3, eval_doc=doc) for the eval docs in turn).
+func TestShotsRedrawWithoutCopies(t *testing.T) {
+	one := func(s string) []Doc {
+		var out []Doc
+		for _, c := range s {
+			out = append(out, Doc{Text: string(c), Choices: []string{"0"}})
+		}
+		return out
+	}
+	task := NewTask("dups", map[string][]Doc{"train": one("xaxbxcdx"), "validation": one("xaxxb")})
+	task.ExcludeEval = true
+	shots, err := task.Shots(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"acd", "dxx", "dcb", "acb", "xcx"}
+	for i, s := range shots {
+		got := ""
+		for _, d := range s {
+			got += d.Text
+		}
+		if got != want[i] {
+			t.Errorf("eval doc %d: shots %q, lm-eval draws %q", i, got, want[i])
+		}
+	}
+	task.Splits["train"] = one("xxxab")
+	if _, err := task.Shots(3); err == nil || !strings.Contains(err.Error(), "larger than population") {
+		t.Errorf("3 shots from 2 docs besides the eval doc: %v", err)
+	}
+}
+
 func TestSplits(t *testing.T) {
 	task := NewTask("v", map[string][]Doc{"validation": {{Text: "q", Choices: []string{"a"}}}, "dev": {{Text: "d", Choices: []string{"a"}}}})
 	if name, _, _ := task.Eval(); name != "validation" {

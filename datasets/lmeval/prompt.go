@@ -34,8 +34,9 @@ func (t *Task) Contexts(k int) ([]string, error) {
 // seeded with FewshotSeed, draws the shots of all docs in turn, as lm-eval
 // does. With ExcludeEval (or a FewshotSplit naming the eval split) the
 // random sampler draws k+1 docs and drops any equal to the eval doc before
-// keeping k, and first_n skips docs equal to it; lm-eval asserts that k
-// remain, and so do we.
+// keeping k (drawing k again from the pool without the eval doc's copies
+// when several were drawn), and first_n skips docs equal to it; fewer than
+// k docs besides the eval doc is an error, as in lm-eval.
 func (t *Task) Shots(k int) ([][]Doc, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
@@ -94,8 +95,23 @@ func (t *Task) shots(rng *PyRandom, pool []Doc, doc Doc, k int, exclude bool) ([
 				shots = append(shots, pool[j])
 			}
 		}
-		if len(shots) != k {
-			return nil, fmt.Errorf("%d shots left of %d after dropping the eval doc", len(shots), k)
+		if len(shots) < k {
+			// the draw held several copies of the eval doc: lm-eval (0.4.13,
+			// where older versions stopped on an assertion) draws k again,
+			// with the same generator, from the pool without any copy of it
+			var rest []Doc
+			for _, d := range pool {
+				if !d.equal(doc) {
+					rest = append(rest, d)
+				}
+			}
+			if idx, err = rng.Sample(len(rest), k); err != nil {
+				return nil, fmt.Errorf("%d shots requested, %d few-shot docs besides the eval doc: %v", k, len(rest), err)
+			}
+			shots = shots[:0]
+			for _, j := range idx {
+				shots = append(shots, rest[j])
+			}
 		}
 		return shots, nil
 	}

@@ -172,8 +172,8 @@ func logitDivergence(ctx context.Context, a lm.Model, polA precision.Policy, b l
 			if err := lm.CheckIDs("task "+t.Name, ids, 1, len(ids), V); err != nil {
 				return divergence.LogitStats{}, err
 			}
-			la := append([]float32(nil), a.Forward(polA, ids, 1, len(ids))...)
-			lb := b.Forward(polB, ids, 1, len(ids))
+			la := append([]float32(nil), lm.Infer(a, polA, ids, 1, len(ids))...)
+			lb := lm.Infer(b, polB, ids, 1, len(ids))
 			acc.Add(la, lb, V)
 		}
 	}

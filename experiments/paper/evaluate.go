@@ -150,7 +150,7 @@ func scoreAll(ctx context.Context, m lm.Model, pol precision.Policy, reqs []scor
 		for b, r := range rs {
 			copy(ids[b*T:], r.input)
 		}
-		logits := m.Forward(pol, ids, len(rs), T)
+		logits := lm.Infer(m, pol, ids, len(rs), T)
 		for b, r := range rs {
 			var ll float64
 			for j, tok := range r.cont {

@@ -40,6 +40,26 @@ type Model interface {
 	Linears() map[string]*nn.Linear
 }
 
+// Inferer is a model with a forward pass that keeps no training tape
+// (Mamba, Mamba-2, GPT-NeoX, Llama, OLMo): Infer returns Forward's logits
+// holding one layer's activations at a time, in buffers of its own (they
+// belong to the model until its next Infer), and leaves the last
+// Forward's activations to its Backward.
+type Inferer interface {
+	Infer(pol precision.Policy, ids []int, B, T int) []float32
+}
+
+// Infer returns m's logits for ids (B·T) without a training tape where m
+// has such a pass (Inferer), else Forward's: what a forward pass that
+// needs no gradients calls. A model that holds a training tape already (one
+// being trained) may run Forward instead, which reuses the tape's buffers.
+func Infer(m Model, pol precision.Policy, ids []int, B, T int) []float32 {
+	if inf, ok := m.(Inferer); ok {
+		return inf.Infer(pol, ids, B, T)
+	}
+	return m.Forward(pol, ids, B, T)
+}
+
 // Mixer is one sequence-mixing layer of a residual stack: what Mamba's and
 // Mamba-2's mixers and self-attention (transformer.Attention) have in
 // common, so a stack may interleave them (models/hybrid). in and out are

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
@@ -153,6 +154,13 @@ func (a *Adapters) Detach() {
 type Model struct {
 	lm.Model
 	Adapters *Adapters
+}
+
+// Infer implements lm.Inferer: the adapters run inside the model's
+// linears, so the adapted model's own pass without a training tape (or its
+// Forward, lacking one) covers them.
+func (m *Model) Infer(pol precision.Policy, ids []int, B, T int) []float32 {
+	return lm.Infer(m.Model, pol, ids, B, T)
 }
 
 // Params implements lm.Model.

@@ -150,26 +150,40 @@ func full(m lm.Model, o Options, pairs []Pair, idx []int, out []Result) {
 		for b, j := range js {
 			copy(ids[b*T:], j.input)
 		}
-		var logits []float32
-		if inf, ok := m.(inferer); ok {
-			logits = inf.Infer(o.Policy, ids, len(js), T)
-		} else {
-			logits = m.Forward(o.Policy, ids, len(js), T)
-		}
+		// logits only where a continuation token is scored, when the model
+		// can skip the others (the Transformers: the head is a third of
+		// their forward pass at Pythia's vocabulary)
+		var pos []int
 		for b, j := range js {
+			for k := range pairs[j.i].Cont {
+				pos = append(pos, b*T+j.start+k)
+			}
+		}
+		var logits []float32
+		rowOf := pos // the logits row of each scored position, in order
+		switch inf := m.(type) {
+		case rowInferer:
+			logits = inf.InferAt(o.Policy, ids, len(js), T, pos)
+			rowOf = seq(0, len(pos))
+		default:
+			logits = lm.Infer(m, o.Policy, ids, len(js), T)
+		}
+		n := 0
+		for _, j := range js {
 			r := Result{Greedy: true}
-			for k, tok := range pairs[j.i].Cont {
-				p := b*T + j.start + k
+			for _, tok := range pairs[j.i].Cont {
+				p := rowOf[n]
 				add(&r, logits[p*V:(p+1)*V], tok)
+				n++
 			}
 			out[j.i] = r
 		}
 	}
 }
 
-// inferer is a model with a forward pass that keeps no training tape.
-type inferer interface {
-	Infer(pol precision.Policy, ids []int, B, T int) []float32
+// rowInferer is a model whose pass without a training tape computes the logits of chosen positions only.
+type rowInferer interface {
+	InferAt(pol precision.Policy, ids []int, B, T int, pos []int) []float32
 }
 
 // sharer scores groups of pairs with one context each.
@@ -184,9 +198,9 @@ func sharerFor(m lm.Model) sharer {
 	case *mamba2.Model:
 		return recurrent{m.VocabSize(), mamba2Rec{m}}
 	case *transformer.GPTNeoX:
-		return cached{m.VocabSize(), m.NewCache, m.Step}
+		return cached{m.VocabSize(), m.Prefill, m.Step}
 	case *transformer.Llama:
-		return cached{m.VocabSize(), m.NewCache, m.Step}
+		return cached{m.VocabSize(), m.Prefill, m.Step}
 	}
 	return nil
 }

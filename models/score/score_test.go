@@ -46,6 +46,14 @@ func models(t *testing.T) map[string]lm.Model {
 	}
 	llama.Init(4)
 	out["llama"] = llama
+	oc := transformer.DefaultOLMoConfig(13, 16, 2, 4)
+	oc.KVHeads, oc.I, oc.ClipQKV, oc.InitRange = 2, 20, 0.8, 0.3
+	olmo, err := transformer.NewLlamaZero(oc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	olmo.Init(5)
+	out["olmo"] = olmo
 	for _, m := range out { // logits of order 1, so argmaxes and lls differ
 		r := rand.New(rand.NewPCG(9, 9))
 		for _, p := range m.Params() {

@@ -119,21 +119,20 @@ func (r mamba2Rec) step(pol precision.Policy, st any, ids []int) []float32 {
 }
 
 // cached scores one group at a time: the context fills a key/value cache
-// once, the cache is repeated for the choices, and their tokens (all but
-// each one's last, right-padded) run as one (choices, n) step.
+// once (with the logits of its last position only), the cache is repeated
+// for the choices, and their tokens (all but each one's last,
+// right-padded) run as one (choices, n) step.
 type cached struct {
-	V        int
-	newCache func(B int) *transformer.Cache
-	step     func(pol precision.Policy, c *transformer.Cache, ids []int) []float32
+	V       int
+	prefill func(pol precision.Policy, ids []int, B, T int) ([]float32, *transformer.Cache)
+	step    func(pol precision.Policy, c *transformer.Cache, ids []int) []float32
 }
 
 func (c cached) run(o Options, pairs []Pair, groups [][]int, out []Result) {
 	V := c.V
 	for _, g := range groups {
 		ctx := pairs[g[0]].Ctx
-		cache := c.newCache(1)
-		logits := c.step(o.Policy, cache, ctx)
-		last := logits[(len(ctx)-1)*V:]
+		last, cache := c.prefill(o.Policy, ctx, 1, len(ctx))
 		n := 0
 		for _, i := range g {
 			out[i] = Result{Greedy: true}
@@ -147,7 +146,7 @@ func (c cached) run(o Options, pairs []Pair, groups [][]int, out []Result) {
 		for k, i := range g {
 			copy(ids[k*n:], pairs[i].Cont[:len(pairs[i].Cont)-1])
 		}
-		logits = c.step(o.Policy, cache.Repeat(len(g)), ids)
+		logits := c.step(o.Policy, cache.Repeat(len(g)), ids)
 		for k, i := range g {
 			for t := 1; t < len(pairs[i].Cont); t++ {
 				p := k*n + t - 1

@@ -2,6 +2,8 @@ package transformer
 
 import (
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/ssmlab/ssmlab/models/lm"
@@ -62,5 +64,45 @@ func BenchmarkTrainStep(b *testing.B) {
 				b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "tokens/s")
 			})
 		}
+	}
+}
+
+// BenchmarkInfer compares Forward (which keeps the training tape) with
+// Infer at pythia-160m's width and vocabulary (12 heads, D 768, B 1 x 512;
+// INFER_BENCH_LAYERS layers, default 2, 12 for the real depth), reporting
+// tokens/s; the two run the same kernels, so they should match:
+//
+//	go test ./models/transformer -run '^$' -bench Infer -cpu 2 -count 3
+func BenchmarkInfer(b *testing.B) {
+	layers := 2
+	if s := os.Getenv("INFER_BENCH_LAYERS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("INFER_BENCH_LAYERS=%q: want a positive integer", s)
+		}
+		layers = n
+	}
+	m, err := NewGPTNeoXZero(DefaultGPTNeoXConfig(50304, 768, layers, 12))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Init(1)
+	B, T := 1, 512
+	ids := randIDs(rand.New(rand.NewPCG(3, 4)), B*T, 50304)
+	for _, c := range []struct {
+		name string
+		run  func()
+	}{
+		{"forward", func() { m.Forward(precision.FP32Policy, ids, B, T) }},
+		{"infer", func() { m.Infer(precision.FP32Policy, ids, B, T) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			c.run() // buffers allocated outside the timing
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				c.run()
+			}
+			b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "tokens/s")
+		})
 	}
 }

@@ -1,7 +1,8 @@
 // Package transformer holds the Transformer baselines of the harness:
 // GPT-NeoX (the Pythia architecture) and Llama (with OLMo v1 as a Llama
 // variant: parameter-free LayerNorm, clip_qkv), with hand-written Forward and
-// Backward, an incremental decoder with a KV cache, and from-scratch
+// Backward, an inference pass without a training tape (Infer, InferAt,
+// Prefill: infer.go), an incremental decoder with a KV cache, and from-scratch
 // initialisation as Hugging Face does it. GPT-NeoX, Llama and OLMo register
 // themselves with the models registry (register.go); their config.json
 // mappings are in hf_gpt_neox.go, hf_llama.go and hf_olmo.go. It imports

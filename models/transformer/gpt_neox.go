@@ -17,10 +17,12 @@ type GPTNeoX struct {
 	Norm   *nn.LayerNorm // gpt_neox.final_layer_norm
 	Head   *nn.Linear    // embed_out (V, D), no bias; shares Embed.W when tied
 
-	train, step neoxRun
+	train   neoxRun // Forward's activations, kept for Backward
+	inf     inferBufs
+	infActs neoxActs // the one layer's activations inference computes in
 }
 
-// neoxRun holds the activations of one Forward (train) or Step (step).
+// neoxRun holds the activations of Forward for Backward.
 type neoxRun struct {
 	B, T   int
 	ids    []int
@@ -181,24 +183,6 @@ func (m *GPTNeoX) Backward(pol precision.Policy, dlogits []float32) {
 // NewCache returns an empty KV cache for B sequences.
 func (m *GPTNeoX) NewCache(B int) *Cache {
 	return newCache(B, len(m.Layers), m.Cfg.Heads, m.Cfg.HeadDim())
-}
-
-// Step feeds the next n = len(ids)/B tokens of each sequence (ids (B, n)
-// row-major) at positions c.Len.., stores their keys and values in c and
-// returns their logits (B, n, V). It leaves the activations of the last
-// Forward alone, so Backward may still follow that Forward.
-func (m *GPTNeoX) Step(pol precision.Policy, c *Cache, ids []int) []float32 {
-	n := c.check(ids, len(m.Layers), m.Cfg.Heads, m.Cfg.HeadDim())
-	c.reserve(n)
-	r := &m.step
-	r.alloc(m, c.B, n)
-	m.Embed.Forward(r.hs[0], ids)
-	pureAct(pol, r.hs[0])
-	for i, l := range m.Layers {
-		l.forward(pol, &r.layers[i], r.hs[i+1], r.hs[i], c.B, n, c.view(i))
-	}
-	c.Len += n
-	return m.head(pol, r)
 }
 
 func (r *neoxRun) alloc(m *GPTNeoX, B, T int) {

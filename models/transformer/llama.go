@@ -16,10 +16,12 @@ type Llama struct {
 	Norm   *Norm         // model.norm (no parameters in OLMo)
 	Head   *nn.Linear    // lm_head (V, D), no bias; shares Embed.W when tied
 
-	train, step llamaRun
+	train   llamaRun // Forward's activations, kept for Backward
+	inf     inferBufs
+	infActs llamaActs // the one layer's activations inference computes in
 }
 
-// llamaRun holds the activations of one Forward (train) or Step (step).
+// llamaRun holds the activations of Forward for Backward.
 type llamaRun struct {
 	B, T   int
 	ids    []int
@@ -190,24 +192,6 @@ func (m *Llama) Backward(pol precision.Policy, dlogits []float32) {
 // NewCache returns an empty KV cache for B sequences.
 func (m *Llama) NewCache(B int) *Cache {
 	return newCache(B, len(m.Layers), m.Cfg.KVHeads, m.Cfg.HeadDim)
-}
-
-// Step feeds the next n = len(ids)/B tokens of each sequence (ids (B, n)
-// row-major) at positions c.Len.., stores their keys and values in c and
-// returns their logits (B, n, V). It leaves the activations of the last
-// Forward alone, so Backward may still follow that Forward.
-func (m *Llama) Step(pol precision.Policy, c *Cache, ids []int) []float32 {
-	n := c.check(ids, len(m.Layers), m.Cfg.KVHeads, m.Cfg.HeadDim)
-	c.reserve(n)
-	r := &m.step
-	r.alloc(m, c.B, n)
-	m.Embed.Forward(r.hs[0], ids)
-	pureAct(pol, r.hs[0])
-	for i, l := range m.Layers {
-		l.forward(pol, &r.layers[i], r.hs[i+1], r.hs[i], c.B, n, c.view(i))
-	}
-	c.Len += n
-	return m.head(pol, r)
 }
 
 func (r *llamaRun) alloc(m *Llama, B, T int) {

@@ -20,6 +20,9 @@ type decoder interface {
 	lm.Model
 	NewCache(B int) *Cache
 	Step(pol precision.Policy, c *Cache, ids []int) []float32
+	Infer(pol precision.Policy, ids []int, B, T int) []float32
+	InferAt(pol precision.Policy, ids []int, B, T int, pos []int) []float32
+	Prefill(pol precision.Policy, ids []int, B, T int) ([]float32, *Cache)
 }
 
 // tinyModels covers the variants: parallel and sequential residual, partial
@@ -227,7 +230,8 @@ func ExampleNewLlamaZero() {
 	// Output: 7248 128
 }
 
-// Decoding between a Forward and its Backward leaves the gradients alone.
+// Decoding or inference between a Forward and its Backward leaves the
+// gradients alone.
 func TestStepBetweenForwardAndBackward(t *testing.T) {
 	for name, m := range tinyModels(t) {
 		r := rand.New(rand.NewPCG(15, 16))
@@ -240,6 +244,9 @@ func TestStepBetweenForwardAndBackward(t *testing.T) {
 				c := m.NewCache(3)
 				m.Step(fp32, c, randIDs(r, 3*4, m.VocabSize()))
 				m.Step(fp32, c, randIDs(r, 3, m.VocabSize()))
+				m.Infer(fp32, randIDs(r, 2*7, m.VocabSize()), 2, 7)
+				m.InferAt(fp32, randIDs(r, 3, m.VocabSize()), 1, 3, []int{2, 0})
+				m.Prefill(fp32, randIDs(r, 4, m.VocabSize()), 1, 4)
 			}
 			d := make([]float32, len(logits))
 			nn.CrossEntropy(d, logits, nn.ShiftLabels(ids, B, T), B*T, m.VocabSize(), 1)
@@ -251,7 +258,7 @@ func TestStepBetweenForwardAndBackward(t *testing.T) {
 			return g
 		}
 		if maxDiff(grads(false), grads(true)) != 0 {
-			t.Fatalf("%s: Step changed the gradients of the preceding Forward", name)
+			t.Fatalf("%s: Step or Infer changed the gradients of the preceding Forward", name)
 		}
 	}
 }
