@@ -79,6 +79,19 @@ func TestEveryArchitectureEveryPath(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+
+			// the memory estimate knows whether the model has an inference
+			// pass (lm.Inferer), and that pass keeps less than training
+			fp, err := a.FootprintOf(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, inf := m.(lm.Inferer); inf != (fp.InferPerToken > 0) {
+				t.Errorf("Inferer %v but Footprint.InferPerToken %v", inf, fp.InferPerToken)
+			} else if inf && (fp.InferPerToken >= fp.PerToken || fp.InferBytes(8, 64) >= fp.TrainBytes(8, 64)) {
+				t.Errorf("inference estimate %v values/token, %v bytes is not below training's %v, %v",
+					fp.InferPerToken, fp.InferBytes(8, 64), fp.PerToken, fp.TrainBytes(8, 64))
+			}
 			if m.Arch() != a.Name || m.VocabSize() != tiny.Vocab {
 				t.Fatalf("built %s with vocab %d", m.Arch(), m.VocabSize())
 			}

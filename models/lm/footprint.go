@@ -14,6 +14,12 @@ type Footprint struct {
 	// the logits and their gradient, and the per-token scratch of the scan
 	// or attention backward.
 	PerToken float64
+	// InferPerToken is the float32 values an inference forward (no
+	// training tape: one layer's activations at a time, the logits, and a
+	// Transformer's key/value cache of every layer) keeps per token; 0
+	// where the architecture has no such pass, and InferBytes uses
+	// PerToken.
+	InferPerToken float64
 	// Flops is the forward pass's FLOPs per token in the linear layers,
 	// the output head included (2 per multiply-add, as ssmlab bench
 	// counts them); Mix the per-token sequence mixing that does not grow
@@ -63,11 +69,18 @@ func (f Footprint) TrainBytes(batch, seqLen int) float64 {
 }
 
 // InferBytes is a forward pass over batch sequences of seqLen tokens: the
-// weights and, as an upper bound, the activations a training step keeps
-// (Forward keeps them; with no gradients and no backward scratch, PerToken
-// already over-counts, so no margin is added).
+// weights and the inference pass's activations with the same margin as
+// TrainBytes (batch 1 x 512 at pythia-160m's shape: 990 MB estimated, a
+// heap peak of 823 MB measured by ssmlab bench --mode infer; mamba-130m's:
+// 786 MB and 682 MB). Architectures without an
+// inference pass run the training forward, and PerToken, which already
+// over-counts it (no gradients, no backward scratch), stands in without a
+// margin.
 func (f Footprint) InferBytes(batch, seqLen int) float64 {
-	return 4*f.Params + 4*f.PerToken*float64(batch)*float64(seqLen)
+	if f.InferPerToken == 0 {
+		return 4*f.Params + 4*f.PerToken*float64(batch)*float64(seqLen)
+	}
+	return 4*f.Params + activationMargin*4*f.InferPerToken*float64(batch)*float64(seqLen)
 }
 
 // MaxParams bounds the models ssmlab builds (2^34 floats, 64 GiB of

@@ -91,6 +91,8 @@ func (c Config) Footprint() lm.Footprint {
 	D, E, N, R, V := float64(c.D), float64(c.Expand)*float64(c.D), float64(c.N), float64(c.R()), float64(c.Vocab)
 	L, K := float64(c.Layers), float64(c.K)
 	return lm.Footprint{Params: c.paramCount(), PerToken: L*(3*D+8*E+R+2*N) + 2*V + D + 32*N,
+		// Infer: one layer's values and the logits
+		InferPerToken: 3*D + 8*E + R + 2*N + V + D,
 		// in_proj, x_proj, dt_proj, out_proj and the head; conv and scan
 		Flops: 2*L*(2*E*D+E*(R+2*N)+R*E+E*D) + 2*V*D, Mix: L * (2*E*K + 8*E*N)}
 }

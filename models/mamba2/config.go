@@ -93,7 +93,8 @@ func (c Config) Footprint() lm.Footprint {
 	}
 	per := L*(3*D+2*proj+2*conv+4*E+2*H+E*N/math.Max(float64(c.ChunkSize), 1)) + 2*V + D
 	// in_proj, out_proj and the head; conv and scan
-	return lm.Footprint{Params: p, PerToken: per, Flops: 2*L*(D*proj+E*D) + 2*V*D, Mix: L * (2*conv*K + 8*E*N)}
+	infer := 3*D + 2*proj + 2*conv + 4*E + 2*H + E*N/math.Max(float64(c.ChunkSize), 1) + V + D // Infer: one layer and the logits
+	return lm.Footprint{Params: p, PerToken: per, InferPerToken: infer, Flops: 2*L*(D*proj+E*D) + 2*V*D, Mix: L * (2*conv*K + 8*E*N)}
 }
 
 // Validate reports the first setting that cannot build a model.

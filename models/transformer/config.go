@@ -167,7 +167,8 @@ func (c GPTNeoXConfig) Footprint() lm.Footprint {
 		p += V * D
 	}
 	// qkv, dense, the MLP and the head; q·kᵀ and p·v
-	return lm.Footprint{Params: p, PerToken: L*(10*D+2*I) + 2*V + D, Flops: 2*L*(4*D*D+2*D*I) + 2*V*D, Attn: 2 * L * D}
+	// Infer: one layer's values, the logits and every layer's keys and values
+	return lm.Footprint{Params: p, PerToken: L*(10*D+2*I) + 2*V + D, InferPerToken: 10*D + 2*I + V + D + 2*L*D, Flops: 2*L*(4*D*D+2*D*I) + 2*V*D, Attn: 2 * L * D}
 }
 
 // Footprint implements the memory estimate of a Llama model from the
@@ -195,5 +196,5 @@ func (c LlamaConfig) Footprint() lm.Footprint {
 		p += V * D
 	}
 	// q, k, v, o, gate, up, down and the head; q·kᵀ and p·v
-	return lm.Footprint{Params: p, PerToken: L*(5*D+3*q+4*kv+4*I) + 2*V + D, Flops: 2*L*(D*(q+2*kv)+q*D+3*D*I) + 2*V*D, Attn: 2 * L * q}
+	return lm.Footprint{Params: p, PerToken: L*(5*D+3*q+4*kv+4*I) + 2*V + D, InferPerToken: 5*D + 3*q + 4*kv + 4*I + V + D + 2*L*kv, Flops: 2*L*(D*(q+2*kv)+q*D+3*D*I) + 2*V*D, Attn: 2 * L * q}
 }
