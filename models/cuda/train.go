@@ -382,7 +382,7 @@ type trainer struct {
 // (multiplied by the loss scale) in the parameters.
 func (t *trainer) pass(ids, targets []int, B, T int) (float64, error) {
 	n := B * T
-	if len(ids) != n || len(targets) != n {
+	if B <= 0 || T <= 0 || len(ids) != n || len(targets) != n {
 		return 0, fmt.Errorf("cuda: %d ids and %d targets for shape [%d, %d]", len(ids), len(targets), B, T)
 	}
 	V := t.cpu.VocabSize()
