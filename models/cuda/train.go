@@ -421,7 +421,7 @@ func (t *trainer) pass(ids, targets []int, B, T int) (float64, error) {
 		scale = t.scaler.LossScale() / float32(count)
 	}
 	a := t.ps.Act
-	if err := t.k.ce[a].Launch([3]uint32{uint32(n), 1, 1}, [3]uint32{1024, 1, 1}, 0, per, logits, tg, V, scale); err != nil {
+	if err := t.k.ce[a].Launch([3]uint32{uint32(n), 1, 1}, [3]uint32{256, 1, 1}, 0, per, logits, tg, V, scale); err != nil {
 		return 0, err
 	}
 	if err := t.model.Backward(logits); err != nil {
