@@ -187,12 +187,20 @@ func TestMambaLoRAGrads(t *testing.T) {
 // A few AdamW steps on the GPU leave the weights the CPU's optimizer
 // leaves (models/optim, with weight decay and its NoDecay names).
 func TestMambaAdamWSteps(t *testing.T) {
+	for _, clip := range []float64{0, 0.1} {
+		t.Run(fmt.Sprintf("clip%g", clip), func(t *testing.T) { adamWSteps(t, clip) })
+	}
+}
+
+// adamWSteps compares three steps with the global gradient norm clipped
+// to clip (0: not clipped) as the CPU trainer clips it.
+func adamWSteps(t *testing.T, clip float64) {
 	d := gpu(t)
 	tc := trainCases[0]
 	cpu, gpuM := newTrainModel(t, tc, 7), newTrainModel(t, tc, 7)
 	cfg := optim.AdamWConfig{Eps: 1e-3, WeightDecay: 0.1}
 	const lr, steps = 1e-2, 3
-	tr, err := NewTrainer(d, gpuM, TrainOptions{Policy: precision.FP32Policy, LR: lr, AdamW: cfg})
+	tr, err := NewTrainer(d, gpuM, TrainOptions{Policy: precision.FP32Policy, LR: lr, AdamW: cfg, ClipNorm: clip})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,6 +214,9 @@ func TestMambaAdamWSteps(t *testing.T) {
 		tg := nn.ShiftLabels(ids, tc.B, tc.T)
 		nn.ZeroGrads(ps)
 		want := lm.Loss(cpu, precision.FP32Policy, ids, tg, tc.B, tc.T, true, 1)
+		if norm := optim.ClipGradNorm(opt.Params, clip); clip > 0 && norm <= clip {
+			t.Fatalf("gradient norm %g does not reach the clip %g: the test would not clip", norm, clip)
+		}
 		opt.Update(lr, precision.FP32Policy)
 		loss, applied, err := tr.Step(ids, tg, tc.B, tc.T)
 		if err != nil {
