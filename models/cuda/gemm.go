@@ -12,6 +12,7 @@ func (d *Device) Linear(y devPtr, ldy int, x devPtr, ldx int, w devPtr, n, in, o
 // cudaDataType values of the element types cuBLAS reads and writes.
 const (
 	typeF32  = 0
+	typeF16  = 2
 	typeBF16 = 14
 )
 

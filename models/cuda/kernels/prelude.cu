@@ -22,3 +22,12 @@ struct BF16 {
     static __device__ __forceinline__ void st(unsigned short *p, long long i, float v) { p[i] = f2bf(v); }
     static __device__ __forceinline__ float rnd(float v) { return bf2f(f2bf(v)); }
 };
+// fp16 through the PTX conversions (round to nearest even), no header.
+__device__ __forceinline__ float h2f(unsigned short h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
+__device__ __forceinline__ unsigned short f2h(float f) { unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
+struct FP16 {
+    typedef unsigned short T;
+    static __device__ __forceinline__ float ld(const unsigned short *p, long long i) { return h2f(p[i]); }
+    static __device__ __forceinline__ void st(unsigned short *p, long long i, float v) { p[i] = f2h(v); }
+    static __device__ __forceinline__ float rnd(float v) { return h2f(f2h(v)); }
+};
