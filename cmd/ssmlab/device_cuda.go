@@ -130,13 +130,13 @@ func runBenchCUDA(o *benchOpts, pol precision.Policy) (*BenchResult, error) {
 }
 
 // runBenchTrainCUDA is bench --mode train --device cuda: AdamW steps of
-// cuda.NewTrainer (full, or LoRA rank 8 on every linear with --lora, as
-// on the CPU), the same JSON keys as the CPU bench; peak_bytes is the
-// device allocator's high-water mark over weights, gradients, optimizer
+// cuda.NewTrainer (full, or LoRA rank 8 on every linear with --lora, or on
+// the --lora-targets linears, as on the CPU), the same JSON keys as the
+// CPU bench; peak_bytes is the device allocator's high-water mark over weights, gradients, optimizer
 // state and activations.
 func runBenchTrainCUDA(o *benchOpts, pol precision.Policy, d *cuda.Device, m lm.Model) (*BenchResult, error) {
 	if o.lora {
-		a, err := lora.Apply(m, lora.Config{R: 8, Alpha: 16, TargetRegex: "all-linear"}, o.seed)
+		a, err := lora.Apply(m, benchLoRAConfig(o), o.seed)
 		if err != nil {
 			return nil, err
 		}
@@ -181,7 +181,7 @@ func runBenchTrainCUDA(o *benchOpts, pol precision.Policy, d *cuda.Device, m lm.
 	sort.Float64s(secs)
 	perStep := wall / float64(o.steps)
 	peak := tr.Peak()
-	return &BenchResult{Arch: o.arch, Mode: o.mode, Precision: pol.String(), LoRA: o.lora, Vocab: o.vocab, DModel: o.d,
+	return &BenchResult{Arch: o.arch, Mode: o.mode, Precision: pol.String(), LoRA: o.lora, LoRATargets: o.loraTargets, Vocab: o.vocab, DModel: o.d,
 		Layers: o.layers, Batch: B, Seq: T, Steps: o.steps, Warmup: o.warmup, Params: total, TrainableParams: trainable,
 		TokensPerS: float64(B*T) / perStep, TokensPerSMedian: float64(B*T) / secs[len(secs)/2], SecondsPerStep: perStep,
 		PeakBytes: peak, PeakBytesPerToken: float64(peak) / float64(B*T),
