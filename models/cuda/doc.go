@@ -4,8 +4,9 @@
 // that), kernels as CUDA C sources in kernels/ compiled by NVRTC for the GPU
 // present and cached on disk, a caching device allocator whose high-water
 // mark is the memory figure, and GPU twins of the CPU models (Mamba,
-// GPT-NeoX; forward only so far: fp32 for both, bf16 autocast for Mamba)
-// built from their weights.
+// GPT-NeoX) built from their weights. GPT-NeoX (neox.go, neox_train.go)
+// runs forward and backward in fp32 and under bf16/fp16 autocast, full or
+// with LoRA, and trains through the generic Trainer (neox_trainable.go).
 //
 // The CPU models in models/mamba and models/transformer are the
 // specification: every GPU model is tested against them and against the
