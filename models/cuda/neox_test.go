@@ -167,7 +167,7 @@ func TestNeoXGrads(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 13))
 			ids := randIDs(r, tc.B*tc.T, tc.V)
 			tg := nn.ShiftLabels(ids, tc.B, tc.T)
-			tg[len(tg)/2] = -1 // an ignored row inside the batch
+			tg[len(tg)/2] = nn.IgnoreIndex // an ignored row inside the batch
 			wantLogits, wantLoss, want := cpuGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
 			logits, loss, got := gpuGrads(t, d, m, precision.FP32Policy, ids, tg, tc.B, tc.T)
 			if e := parityErr(logits, wantLogits); e > 1 {
