@@ -287,6 +287,55 @@ func TestNeoXTrainer(t *testing.T) {
 	}
 }
 
+// Under bf16 and fp16 autocast through the generic trainer (fp16 with the
+// loss scaler), GPT-NeoX's gradients are as close to the fp32 CPU
+// gradients as the CPU emulation's (relative L2, at most twice), and
+// AdamW steps lower the loss.
+func TestNeoXTrainerHalf(t *testing.T) {
+	d := gpu(t)
+	tc := neoxCases[0]
+	for _, prec := range []string{"bf16", "fp16"} {
+		t.Run(prec, func(t *testing.T) {
+			pol, err := precision.ParsePolicy(prec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := newNeoXCase(t, tc, 90)
+			ids := randIDs(rand.New(rand.NewPCG(5, 29)), tc.B*tc.T, tc.V)
+			tg := nn.ShiftLabels(ids, tc.B, tc.T)
+			_, _, ref := cpuGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
+			_, _, emu := cpuGrads(m, pol, ids, tg, tc.B, tc.T)
+			tr, err := NewTrainer(d, m, TrainOptions{Policy: pol, LR: 1e-2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Free()
+			first, got, err := tr.Grads(ids, tg, tc.B, tc.T)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gGPU, gCPU := relL2(got, ref), relL2(emu, ref)
+			t.Logf("grads rel L2 from fp32: gpu %.3g, cpu emulation %.3g", gGPU, gCPU)
+			if !(gGPU <= 2*gCPU+1e-4) {
+				t.Errorf("%s gradients are %.3g from fp32 (relative L2), the CPU emulation's %.3g", prec, gGPU, gCPU)
+			}
+			applied, loss := 0, 0.0
+			for s := 0; s < 4; s++ {
+				var ok bool
+				if loss, ok, err = tr.Step(ids, tg, tc.B, tc.T); err != nil {
+					t.Fatal(err)
+				}
+				if ok {
+					applied++
+				}
+			}
+			if applied == 0 || !(loss < first) {
+				t.Errorf("four steps: %d applied, loss %.6f, first %.6f", applied, loss, first)
+			}
+		})
+	}
+}
+
 // Under bf16 and fp16 autocast the GPU's logits are as far from the fp32
 // CPU model's as the CPU's own emulation of the policy is (at most 1.5
 // times its largest distance: the two round different fp32 accumulations),
