@@ -19,7 +19,7 @@ GITCOMMIT = $(shell git rev-parse HEAD 2>/dev/null)
 GITDIRTY  = $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo true)
 VCSFLAGS  = -buildvcs=true -ldflags '-X github.com/ssmlab/ssmlab/experiments.linkedCommit=$(GITCOMMIT) -X github.com/ssmlab/ssmlab/experiments.linkedDirty=$(GITDIRTY)'
 
-.PHONY: all build test test-gpu unit fuzz lint reproduce bench figures validate vet fmt clean
+.PHONY: all build test test-gpu test-gpu-emu unit fuzz lint reproduce bench figures validate vet fmt clean
 
 all: build
 
@@ -35,6 +35,16 @@ test: vet unit fuzz
 test-gpu:
 	SSMLAB_REQUIRE_GPU=1 $(GO) test $(GOFLAGS_TAGS) -count=1 -v ./models/cuda/
 	SSMLAB_REQUIRE_GPU=1 $(GO) test $(GOFLAGS_TAGS) -count=1 -v -run 'DeviceCUDA' ./cmd/ssmlab/
+
+# The same tests on the CPU through tools/cudaemu's stand-ins for the CUDA
+# driver, NVRTC and cuBLAS (g++ and python3 needed): the Go glue, cuBLAS
+# shapes and the kernels' arithmetic against the CPU models, not a GPU's
+# speed or concurrency.
+CUDAEMU ?= $(or $(TMPDIR),/tmp)/ssmlab-cudaemu
+test-gpu-emu:
+	sh tools/cudaemu/build.sh $(CUDAEMU)
+	SSMLAB_REQUIRE_GPU=1 SSMLAB_CUDA_LIBS=$(CUDAEMU) SSMLAB_CUDA_CACHE=$(CUDAEMU)/cache $(GO) test $(GOFLAGS_TAGS) -count=1 ./models/cuda/
+	SSMLAB_REQUIRE_GPU=1 SSMLAB_CUDA_LIBS=$(CUDAEMU) SSMLAB_CUDA_CACHE=$(CUDAEMU)/cache $(GO) test $(GOFLAGS_TAGS) -count=1 -run 'DeviceCUDA' ./cmd/ssmlab/
 
 vet:
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: the files above need formatting" && exit 1)

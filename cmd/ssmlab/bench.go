@@ -92,10 +92,12 @@ head width when 64 does not divide E) and, for --arch hybrid, --mixers
 (the pattern of mixer kinds) complete the size; --lora adapts every linear with rank 8,
 alpha 16 and freezes the base weights; --threads sets GOMAXPROCS (0 leaves
 it); --backend selects a GEMM backend by name. --device cuda runs the
-step on the GPU (models/cuda; so far fp32 Mamba and GPT-NeoX and bf16
-Mamba inference: other settings
-are an error), timing each step to the device's completion; peak_bytes is
-then the device allocator's high-water mark and device names the GPU.
+step on the GPU (models/cuda; inference: fp32 Mamba and GPT-NeoX and bf16
+Mamba; training: Mamba in fp32, bf16 or fp16 autocast with fp32 master
+weights and AdamW, full or --lora; other settings are an error), timing
+each step to the device's completion; peak_bytes is then the device
+allocator's high-water mark (weights, gradients, optimizer state,
+activations) and device names the GPU.
 
 Sizes whose step needs more memory than the machine has available (Linux
 MemAvailable; SSMLAB_MEMORY=64GB or unlimited overrides it) are refused

@@ -46,9 +46,39 @@ func TestBenchDeviceCUDA(t *testing.T) {
 	}
 }
 
+// bench --mode train --device cuda prints the contract's JSON for every
+// policy, full and LoRA (skipped without a GPU).
+func TestBenchDeviceCUDATrain(t *testing.T) {
+	if _, err := cuda.Open(); err != nil {
+		if requireGPU() {
+			t.Fatal(err)
+		}
+		t.Skipf("no GPU: %v", err)
+	}
+	for _, extra := range [][]string{{"--precision", "fp32"}, {"--precision", "bf16"}, {"--precision", "fp16"}, {"--precision", "bf16", "--lora"}} {
+		args := append(append([]string(nil), smallMambaBench...), "--mode", "train")
+		code, out, errs := runCLI(t, append(args, extra...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, errs)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatalf("%v: %v in %q", extra, err, out)
+		}
+		for _, k := range []string{"tokens_per_s", "seconds_per_step", "peak_bytes", "peak_bytes_per_token", "loss", "trainable_params"} {
+			if v, ok := m[k].(float64); !ok || !(v > 0) {
+				t.Errorf("%v: %s = %v, want a positive number", extra, k, m[k])
+			}
+		}
+		if m["mode"] != "train" || m["lora"] != (len(extra) == 3) {
+			t.Errorf("%v: mode %v lora %v", extra, m["mode"], m["lora"])
+		}
+	}
+}
+
 // What the GPU backend does not run is an error, never a CPU fall-back.
 func TestBenchDeviceCUDAUnsupported(t *testing.T) {
-	for _, extra := range [][]string{{"--arch", "llama"}, {"--mode", "train"}, {"--precision", "fp16"}, {"--lora"}} {
+	for _, extra := range [][]string{{"--arch", "llama"}, {"--mode", "train", "--precision", "bf16-pure"}, {"--precision", "fp16"}, {"--lora"}} {
 		args := append(append([]string(nil), smallMambaBench...), extra...)
 		code, out, errs := runCLI(t, args...)
 		if code == 0 || out != "" || !strings.Contains(errs, "--device cuda: ") {
@@ -93,6 +123,54 @@ func TestForwardDeviceCUDA(t *testing.T) {
 		if e := testfix.RelMaxErr(testfix.Float32(t, outs[1], name), testfix.Float32(t, outs[0], name)); e > 1e-4 {
 			t.Errorf("%s: GPU differs from CPU by %.3g of the largest value", name, e)
 		}
+	}
+}
+
+// forward --grads --device cuda writes the CPU path's gradients of every
+// parameter to within 1e-3 of each one's largest value (skipped without a
+// GPU).
+func TestForwardGradsDeviceCUDA(t *testing.T) {
+	if _, err := cuda.Open(); err != nil {
+		if requireGPU() {
+			t.Fatal(err)
+		}
+		t.Skipf("no GPU: %v", err)
+	}
+	dir := filepath.Join(testfix.SeedDirs(t)[0], "mamba")
+	tmp := t.TempDir()
+	in := filepath.Join(tmp, "in.safetensors")
+	ref := testfix.Read(t, filepath.Join(dir, "reference.safetensors"))
+	ids, B, T := testfix.IDsOf(t, ref, "input_ids")
+	id64 := make([]int64, len(ids))
+	for i, v := range ids {
+		id64[i] = int64(v)
+	}
+	if err := safetensors.WriteFile(in, []safetensors.Tensor{safetensors.I64Tensor("input_ids", []int{B, T}, id64)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var outs [2]*safetensors.File
+	for i, dev := range []string{"cpu", "cuda"} {
+		out := filepath.Join(tmp, dev+".safetensors")
+		if code, _, errs := runCLI(t, "forward", "--model", dir, "--input", in, "--out", out, "--grads", "--device", dev); code != 0 {
+			t.Fatalf("%s: exit %d: %s", dev, code, errs)
+		}
+		outs[i] = testfix.Read(t, out)
+	}
+	n := 0
+	for _, name := range outs[0].Names() {
+		tol := 1e-3
+		if name == "logits" || name == "loss" {
+			tol = 1e-4
+		} else if !strings.HasPrefix(name, "grad.") {
+			continue
+		}
+		n++
+		if e := testfix.RelMaxErr(testfix.Float32(t, outs[1], name), testfix.Float32(t, outs[0], name)); e > tol {
+			t.Errorf("%s: GPU differs from CPU by %.3g of the largest value", name, e)
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d tensors compared", n)
 	}
 }
 

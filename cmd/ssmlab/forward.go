@@ -53,8 +53,10 @@ Without --grads a Mamba or Mamba-2 runs without keeping the activations a backwa
 pass needs (memory: the weights, one layer's activations and the logits).
 The loss is also printed on stdout, with the number of tokens and targets.
 
---device cuda runs the forward on the GPU (models/cuda; so far fp32 Mamba
-and GPT-NeoX and bf16 Mamba logits and loss, without --grads or --adapter).
+--device cuda runs the forward on the GPU (models/cuda): fp32 Mamba and
+GPT-NeoX and bf16 Mamba logits and loss; with --grads or --adapter it runs
+the GPU training forward and backward (Mamba, fp32/bf16/fp16), written as
+on the CPU.
 
 --precision fp16 or bf16 runs under PyTorch-autocast semantics (16-bit matmul
 operands and results, fp32 master weights, scan state, norms and loss); the

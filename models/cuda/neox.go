@@ -629,7 +629,7 @@ func (g *NeoX) crossEntropy(targets []int, grad bool) (float64, int, error) {
 			gs = float32(1 / float64(count))
 		}
 	}
-	if err := g.k["nx_ce"].Launch([3]uint32{uint32(rows), 1, 1}, [3]uint32{1024, 1, 1}, 0, per, g.logits, tg, V, gs, flag); err != nil {
+	if err := g.k["nx_ce"].Launch([3]uint32{uint32(rows), 1, 1}, [3]uint32{256, 1, 1}, 0, per, g.logits, tg, V, gs, flag); err != nil {
 		return 0, 0, err
 	}
 	out, err := downloadF64(per, rows)

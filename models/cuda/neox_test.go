@@ -54,9 +54,9 @@ func newNeoXCase(t *testing.T, tc neoxCase, seed uint64) *transformer.GPTNeoX {
 	return m
 }
 
-// cpuGrads returns the CPU model's logits, mean loss and every parameter's
+// neoxCPUGrads returns the CPU model's logits, mean loss and every parameter's
 // gradient (nil for frozen ones) under pol.
-func cpuGrads(m lm.Model, pol precision.Policy, ids, tg []int, B, T int) ([]float32, float64, [][]float32) {
+func neoxCPUGrads(m lm.Model, pol precision.Policy, ids, tg []int, B, T int) ([]float32, float64, [][]float32) {
 	logits := append([]float32(nil), m.Forward(pol, ids, B, T)...)
 	nn.ZeroGrads(m.Params())
 	loss := lm.Loss(m, pol, ids, tg, B, T, true, 1)
@@ -71,9 +71,9 @@ func cpuGrads(m lm.Model, pol precision.Policy, ids, tg []int, B, T int) ([]floa
 	return logits, loss, gs
 }
 
-// gpuGrads is cpuGrads on the GPU: the inference forward's logits, then a
+// neoxGPUGrads is neoxCPUGrads on the GPU: the inference forward's logits, then a
 // training forward and backward.
-func gpuGrads(t *testing.T, d *Device, m lm.Model, pol precision.Policy, ids, tg []int, B, T int) ([]float32, float64, [][]float32) {
+func neoxGPUGrads(t *testing.T, d *Device, m lm.Model, pol precision.Policy, ids, tg []int, B, T int) ([]float32, float64, [][]float32) {
 	t.Helper()
 	g, err := NewNeoXTrainable(d, m, pol)
 	if err != nil {
@@ -168,8 +168,8 @@ func TestNeoXGrads(t *testing.T) {
 			ids := randIDs(r, tc.B*tc.T, tc.V)
 			tg := nn.ShiftLabels(ids, tc.B, tc.T)
 			tg[len(tg)/2] = nn.IgnoreIndex // an ignored row inside the batch
-			wantLogits, wantLoss, want := cpuGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
-			logits, loss, got := gpuGrads(t, d, m, precision.FP32Policy, ids, tg, tc.B, tc.T)
+			wantLogits, wantLoss, want := neoxCPUGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
+			logits, loss, got := neoxGPUGrads(t, d, m, precision.FP32Policy, ids, tg, tc.B, tc.T)
 			if e := parityErr(logits, wantLogits); e > 1 {
 				t.Errorf("logits differ from the CPU model by %.3g times the tolerance", e)
 			}
@@ -202,8 +202,8 @@ func TestNeoXLoRAGrads(t *testing.T) {
 			m := &lora.Model{Model: base, Adapters: ad}
 			ids := randIDs(r, tc.B*tc.T, tc.V)
 			tg := nn.ShiftLabels(ids, tc.B, tc.T)
-			wantLogits, wantLoss, want := cpuGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
-			logits, loss, got := gpuGrads(t, d, m, precision.FP32Policy, ids, tg, tc.B, tc.T)
+			wantLogits, wantLoss, want := neoxCPUGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
+			logits, loss, got := neoxGPUGrads(t, d, m, precision.FP32Policy, ids, tg, tc.B, tc.T)
 			if e := parityErr(logits, wantLogits); e > 1 {
 				t.Errorf("logits differ from the CPU model by %.3g times the tolerance", e)
 			}
@@ -249,7 +249,7 @@ func TestNeoXTrainer(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 23))
 			ids := randIDs(r, tc.B*tc.T, tc.V)
 			tg := nn.ShiftLabels(ids, tc.B, tc.T)
-			_, wantLoss, want := cpuGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
+			_, wantLoss, want := neoxCPUGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
 			tr, err := NewTrainer(d, m, TrainOptions{Policy: precision.FP32Policy, LR: 1e-2})
 			if err != nil {
 				t.Fatal(err)
@@ -303,8 +303,8 @@ func TestNeoXTrainerHalf(t *testing.T) {
 			m := newNeoXCase(t, tc, 90)
 			ids := randIDs(rand.New(rand.NewPCG(5, 29)), tc.B*tc.T, tc.V)
 			tg := nn.ShiftLabels(ids, tc.B, tc.T)
-			_, _, ref := cpuGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
-			_, _, emu := cpuGrads(m, pol, ids, tg, tc.B, tc.T)
+			_, _, ref := neoxCPUGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
+			_, _, emu := neoxCPUGrads(m, pol, ids, tg, tc.B, tc.T)
 			tr, err := NewTrainer(d, m, TrainOptions{Policy: pol, LR: 1e-2})
 			if err != nil {
 				t.Fatal(err)
@@ -355,9 +355,9 @@ func TestNeoXHalf(t *testing.T) {
 				m := newNeoXCase(t, tc, uint64(60+i))
 				ids := randIDs(rand.New(rand.NewPCG(uint64(i), 19)), tc.B*tc.T, tc.V)
 				tg := nn.ShiftLabels(ids, tc.B, tc.T)
-				ref, refLoss, refG := cpuGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
-				emu, emuLoss, emuG := cpuGrads(m, pol, ids, tg, tc.B, tc.T)
-				got, loss, gotG := gpuGrads(t, d, m, pol, ids, tg, tc.B, tc.T)
+				ref, refLoss, refG := neoxCPUGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
+				emu, emuLoss, emuG := neoxCPUGrads(m, pol, ids, tg, tc.B, tc.T)
+				got, loss, gotG := neoxGPUGrads(t, d, m, pol, ids, tg, tc.B, tc.T)
 				eGPU, eCPU := maxAbsDiff(got, ref), maxAbsDiff(emu, ref)
 				gGPU, gCPU := relL2(gotG, refG), relL2(emuG, refG)
 				t.Logf("|gpu − fp32| %.3g, |cpu emulation − fp32| %.3g; loss fp32 %.6f cpu %.6f gpu %.6f; grads rel L2 gpu %.3g cpu %.3g",

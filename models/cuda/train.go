@@ -23,6 +23,9 @@ type TrainOptions struct {
 	// (optim.NoDecayName).
 	LR    float64
 	AdamW optim.AdamWConfig
+	// ClipNorm clips the global gradient norm before each update as
+	// optim.ClipGradNorm (torch.nn.utils.clip_grad_norm_); 0 disables it.
+	ClipNorm float64
 }
 
 // Trainer trains a GPU twin of a CPU model: full fine-tuning, or LoRA when
@@ -337,9 +340,9 @@ func (s *ParamSet) free() {
 
 // trainKernels are train.cu's kernels for one activation type.
 type trainKernels struct {
-	adamw, toHalf, unscale, embFwd, embBwd, rmsBwd *Kernel
-	ce, rmsFwd, addAct, toAct, fromAct, addBias    [3]*Kernel
-	biasGrad                                       [3]*Kernel
+	adamw, toHalf, unscale, embFwd, embBwd, rmsBwd, sumsq *Kernel
+	ce, rmsFwd, addAct, toAct, fromAct, addBias           [3]*Kernel
+	biasGrad                                              [3]*Kernel
 }
 
 func loadTrainKernels(d *Device) (*trainKernels, error) {
@@ -353,7 +356,7 @@ func loadTrainKernels(d *Device) (*trainKernels, error) {
 		kk, err = d.Kernel("train.cu", name)
 		return kk
 	}
-	k.adamw, k.toHalf, k.unscale = get("adamw"), get("to_half"), get("unscale_check")
+	k.adamw, k.toHalf, k.unscale, k.sumsq = get("adamw"), get("to_half"), get("unscale_check"), get("sumsq")
 	k.embFwd, k.embBwd, k.rmsBwd = get("embedding_fwd_t"), get("embedding_bwd"), get("rmsnorm_bwd")
 	for a := actF32; a <= actFP16; a++ {
 		s := a.suffix()
@@ -382,7 +385,7 @@ type trainer struct {
 // (multiplied by the loss scale) in the parameters.
 func (t *trainer) pass(ids, targets []int, B, T int) (float64, error) {
 	n := B * T
-	if len(ids) != n || len(targets) != n {
+	if B <= 0 || T <= 0 || len(ids) != n || len(targets) != n {
 		return 0, fmt.Errorf("cuda: %d ids and %d targets for shape [%d, %d]", len(ids), len(targets), B, T)
 	}
 	V := t.cpu.VocabSize()
@@ -421,7 +424,7 @@ func (t *trainer) pass(ids, targets []int, B, T int) (float64, error) {
 		scale = t.scaler.LossScale() / float32(count)
 	}
 	a := t.ps.Act
-	if err := t.k.ce[a].Launch([3]uint32{uint32(n), 1, 1}, [3]uint32{1024, 1, 1}, 0, per, logits, tg, V, scale); err != nil {
+	if err := t.k.ce[a].Launch([3]uint32{uint32(n), 1, 1}, [3]uint32{256, 1, 1}, 0, per, logits, tg, V, scale); err != nil {
 		return 0, err
 	}
 	if err := t.model.Backward(logits); err != nil {
@@ -503,6 +506,10 @@ func (t *trainer) update() error {
 	if c.Eps == 0 {
 		c.Eps = 1e-8
 	}
+	gscale, err := t.clipScale()
+	if err != nil {
+		return err
+	}
 	lr := t.opt.LR
 	bc1 := 1 - math.Pow(c.Beta1, float64(t.steps))
 	bc2 := 1 - math.Pow(c.Beta2, float64(t.steps))
@@ -518,11 +525,43 @@ func (t *trainer) update() error {
 			h = p.H
 		}
 		if err := t.k.adamw.Launch(blocks(p.N, 256), [3]uint32{256, 1, 1}, 0, p.W, p.G, p.M, p.V, int64(p.N), decay,
-			w1, b2, w2, bc2sqrt, eps, step, h, int(p.h16)); err != nil {
+			w1, b2, w2, bc2sqrt, eps, step, h, int(p.h16), gscale); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// clipScale is clip_grad_norm_'s coefficient min(1, max/(norm + 1e-6))
+// as a float32 (optim.ClipGradNorm), 1 without clipping.
+func (t *trainer) clipScale() (float32, error) {
+	if t.opt.ClipNorm <= 0 {
+		return 1, nil
+	}
+	ws := workspace{dev: t.dev}
+	defer ws.free()
+	acc := ws.get(2)
+	if ws.err != nil {
+		return 0, ws.err
+	}
+	if err := acc.Fill(0); err != nil {
+		return 0, err
+	}
+	for _, p := range t.train {
+		nb := min((p.N+255)/256, 1024)
+		if err := t.k.sumsq.Launch([3]uint32{uint32(nb), 1, 1}, [3]uint32{256, 1, 1}, 0, acc, p.G, int64(p.N)); err != nil {
+			return 0, err
+		}
+	}
+	var s [1]float64
+	if err := cuCopyDtoH(unsafe.Pointer(&s[0]), acc.Ptr, 8); err != nil {
+		return 0, err
+	}
+	coef := t.opt.ClipNorm / (math.Sqrt(s[0]) + 1e-6)
+	if coef >= 1 {
+		return 1, nil
+	}
+	return float32(coef), nil
 }
 
 func (t *trainer) Grads(ids, targets []int, B, T int) (float64, [][]float32, error) {

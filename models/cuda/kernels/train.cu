@@ -51,14 +51,16 @@ __device__ float tr_block_max(float v) {
 // w −= step · m / (√v / √(1−β2ᵗ) + eps). decay is 1 − lr·wd, or 1 for a
 // parameter without weight decay. With h non-null the updated weight is
 // also written as a 16-bit copy (kind 1 bf16, 2 fp16) for the next forward.
+// gscale multiplies the gradient first (a clip_grad_norm_ coefficient, 1
+// without clipping).
 extern "C" __global__ void adamw(float *w, const float *g, float *m, float *v, long long n, float decay, float w1,
                                  float b2, float w2, float bc2sqrt, float eps, float step, unsigned short *h,
-                                 int kind) {
+                                 int kind, float gscale) {
     long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= n) return;
     float x = w[i];
     if (decay != 1.0f) x *= decay;
-    float gi = g[i];
+    float gi = gscale != 1.0f ? g[i] * gscale : g[i];
     float mi = m[i] + w1 * (gi - m[i]);
     float vi = v[i] * b2 + w2 * gi * gi;
     float denom = sqrtf(vi) / bc2sqrt + eps;
@@ -67,6 +69,17 @@ extern "C" __global__ void adamw(float *w, const float *g, float *m, float *v, l
     v[i] = vi;
     w[i] = x;
     if (h) h[i] = kind == 2 ? f2h(x) : f2bf(x);
+}
+
+// sumsq adds Σ g² over n gradients to *acc (double; a block's partial
+// sum in double, then one atomic per block): the global gradient norm of
+// clip_grad_norm_.
+extern "C" __global__ void sumsq(double *acc, const float *g, long long n) {
+    double s = 0;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        s += (double)g[i] * (double)g[i];
+    s = tr_block_sum_d(s);
+    if (threadIdx.x == 0) atomicAdd(acc, s);
 }
 
 // to_half rounds n floats to 16 bits (kind 1 bf16, 2 fp16).
