@@ -50,8 +50,8 @@ func gpuSupport(arch string, train bool, pol precision.Policy, lora bool) error 
 		return fmt.Errorf("--device cuda: %s trains on the CPU only (the GPU keeps fp32 master weights: use %s)", pol, pol.Compute)
 	case train:
 		return nil
-	case pol.Half() && (pol.String() != "bf16" || arch != "mamba"):
-		return fmt.Errorf("--device cuda: %s %s inference is not on the GPU yet (fp32, and bf16 for mamba)", arch, pol)
+	case pol.PureWeights || (pol.Half() && arch == "mamba" && pol.String() != "bf16"):
+		return fmt.Errorf("--device cuda: %s %s inference is not on the GPU yet (fp32, bf16 for mamba, bf16 and fp16 for gpt_neox)", arch, pol)
 	case lora:
 		return fmt.Errorf("--device cuda: LoRA inference is not on the GPU yet (LoRA training is: --mode train)")
 	}

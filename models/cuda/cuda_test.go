@@ -426,7 +426,7 @@ func TestUploadRefuses(t *testing.T) {
 	for _, c := range []struct {
 		m    lm.Model
 		prec string
-	}{{mm, "fp16"}, {mm, "bf16-pure"}, {nx, "bf16"}} {
+	}{{mm, "fp16"}, {mm, "bf16-pure"}, {nx, "bf16-pure"}, {nx, "fp16-pure"}} {
 		pol, err := precision.ParsePolicy(c.prec)
 		if err != nil {
 			t.Fatal(err)

@@ -4,8 +4,8 @@
 // that), kernels as CUDA C sources in kernels/ compiled by NVRTC for the GPU
 // present and cached on disk, a caching device allocator whose high-water
 // mark is the memory figure, and GPU twins of the CPU models (Mamba,
-// GPT-NeoX; inference in fp32 for both and bf16 autocast for Mamba) built
-// from their weights.
+// GPT-NeoX) built from their weights: inference in fp32 and bf16 autocast
+// for both, fp16 for GPT-NeoX.
 //
 // Training (train.go, llm.c style): NewTrainer uploads a model as a
 // ParamSet (fp32 master weights, gradients, AdamW moments and the 16-bit
@@ -15,7 +15,10 @@
 // loss scaler. TLinear is a linear layer with an optional LoRA adapter.
 // Mamba trains on the GPU (mamba_train.go): every backward by hand,
 // the selective scan's backward fused and recomputing the states per chunk
-// from the states the forward kept at chunk starts.
+// from the states the forward kept at chunk starts. GPT-NeoX
+// (neox.go, neox_train.go, neox_trainable.go) runs forward and backward
+// in fp32 and under bf16/fp16 autocast, full or with LoRA, its attention
+// fused flash-style forward and backward.
 //
 // The CPU models in models/mamba and models/transformer are the
 // specification: every GPU model is tested against them and against the

@@ -6,7 +6,6 @@ import (
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/mamba"
 	"github.com/ssmlab/ssmlab/models/precision"
-	"github.com/ssmlab/ssmlab/models/transformer"
 )
 
 // LM is a language model on the GPU: the forward pass, its logits and
@@ -25,22 +24,21 @@ type LM interface {
 }
 
 // Upload returns the GPU twin of a CPU model, with its weights copied, for
-// inference under pol: fp32, or bf16 autocast (Mamba so far).
+// inference under pol: fp32, or bf16 autocast (Mamba), or bf16/fp16
+// autocast (GPT-NeoX, also a *lora.Model wrapping one).
 func Upload(d *Device, m lm.Model, pol precision.Policy) (LM, error) {
-	bf16 := pol.Compute == precision.BF16
-	switch {
-	case pol.PureWeights || pol.Compute == precision.FP16 || (bf16 && m.Arch() != "mamba"):
-		return nil, fmt.Errorf("%s under %s is not on the GPU yet (fp32, and bf16 for mamba)", m.Arch(), pol)
-	}
-	switch m := m.(type) {
-	case *mamba.Model:
-		g, err := NewMambaPolicy(d, m, bf16)
-		if err != nil {
+	if m.Arch() == "gpt_neox" {
+		if _, err := precOf(pol); err != nil {
 			return nil, err
 		}
-		return g, nil
-	case *transformer.GPTNeoX:
-		g, err := NewNeoX(d, m)
+		return NewNeoXPolicy(d, m, pol)
+	}
+	bf16 := pol.Compute == precision.BF16
+	if pol.PureWeights || pol.Compute == precision.FP16 {
+		return nil, fmt.Errorf("%s under %s is not on the GPU yet (fp32 and bf16 for mamba; fp16 too for gpt_neox)", m.Arch(), pol)
+	}
+	if m, ok := m.(*mamba.Model); ok {
+		g, err := NewMambaPolicy(d, m, bf16)
 		if err != nil {
 			return nil, err
 		}

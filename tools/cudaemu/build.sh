@@ -16,7 +16,7 @@ kdir="$here/../../models/cuda/kernels"
 out=${1:-${TMPDIR:-/tmp}/ssmlab-cudaemu}
 mkdir -p "$out"
 CXX=${CXX:-g++}
-cxx() { $CXX -std=c++20 -O1 -w -fPIC -shared -include cstring "$@"; }
+cxx() { $CXX -std=c++20 -O1 -w -fPIC -shared -fno-gnu-unique -include cstring "$@"; }
 cxx -o "$out/libcuda.so.1" "$here/fakecuda.cpp" -ldl
 cxx -o "$out/libnvrtc.so.13" "$here/fakenvrtc.cpp"
 cxx -o "$out/libcublas.so.13" "$here/fakecublas.cpp"
@@ -34,7 +34,7 @@ for n in 1 2 4 8 16 32; do
 	variant mamba.cu "mamba_$n" "SSM_N=$n"
 	variant mamba_train.cu "mamba_train_$n" "SSM_N=$n"
 done
-for hd in 4 8 12 16 24 32 48 64 96 128; do
+for hd in 4 8 12 16 24 32 48 64 80 96 128; do
 	variant neox.cu "neox_$hd" "HD=$hd"
 done
 echo "$out"

@@ -22,12 +22,28 @@ static int g_cur;
 static unsigned char g_slots[1024][8];
 static inline void yield_() { swapcontext(&g_ctx[g_cur], &g_sched); }
 static inline int lin() { return threadIdx.x + threadIdx.y * blockDim.x; }
+// Barriers count arrivals (a block's, or a warp's 32 lanes'), so warps that
+// take different paths between them (a warp-uniform branch around
+// shuffles) still meet at the right one.
+static long g_bgen, g_bcount, g_wgen[32], g_wcount[32];
+static inline int nthreads() { return blockDim.x * blockDim.y * blockDim.z; }
+static inline void bar_block() {
+    long g = g_bgen;
+    if (++g_bcount == nthreads()) { g_bcount = 0; g_bgen++; return; }
+    while (g_bgen == g) yield_();
+}
+static inline void bar_warp() {
+    int w = lin() / 32, n = std::min(32, nthreads() - w * 32);
+    long g = g_wgen[w];
+    if (++g_wcount[w] == n) { g_wcount[w] = 0; g_wgen[w]++; return; }
+    while (g_wgen[w] == g) yield_();
+}
 template <class T, class F> T shfl_gen(T v, F src) {
     int t = lin(), lane = t % 32, w0 = t - lane;
     memcpy(g_slots[t], &v, sizeof(T));
-    yield_();
+    bar_warp();
     T r; memcpy(&r, g_slots[w0 + src(lane)], sizeof(T));
-    yield_();
+    bar_warp();
     return r;
 }
 template <class T> T __shfl_sync(unsigned, T v, int s, int width = 32) {
@@ -39,12 +55,13 @@ template <class T> T __shfl_xor_sync(unsigned, T v, int m, int width = 32) {
 static inline bool __any_sync(unsigned, bool p) {
     int t = lin(), lane = t % 32, w0 = t - lane;
     int v = p; memcpy(g_slots[t], &v, 4);
-    yield_();
+    bar_warp();
     bool any = false; for (int i = 0; i < 32; i++) { int x; memcpy(&x, g_slots[w0 + i], 4); any |= x != 0; }
-    yield_();
+    bar_warp();
     return any;
 }
-static inline void __syncthreads() { yield_(); }
+static inline void __syncthreads() { bar_block(); }
+static inline void __syncwarp() { bar_warp(); }
 static inline float atomicAdd(float *p, float v) { float o = *p; *p = o + v; return o; }
 static inline double atomicAdd(double *p, double v) { double o = *p; *p = o + v; return o; }
 static inline int atomicExch(int *p, int v) { int o = *p; *p = v; return o; }
@@ -68,6 +85,8 @@ static void emu_launch(kfn fn, unsigned gx, unsigned gy, unsigned gz, unsigned b
     for (unsigned z = 0; z < gz; z++) for (unsigned y = 0; y < gy; y++) for (unsigned x = 0; x < gx; x++) {
         blockIdx = {x, y, z};
         std::fill(g_done.begin(), g_done.end(), 0);
+        g_bgen = g_bcount = 0;
+        for (int w = 0; w < 32; w++) g_wgen[w] = g_wcount[w] = 0;
         for (int t = 0; t < nt; t++) {
             getcontext(&g_ctx[t]);
             g_ctx[t].uc_stack.ss_sp = &g_stacks[SS * t]; g_ctx[t].uc_stack.ss_size = SS; g_ctx[t].uc_link = nullptr;
