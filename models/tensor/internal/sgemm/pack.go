@@ -100,13 +100,32 @@ func packB(dst, b []float32, ldb int, trans bool, j0, nb, p0, kb, nr int, spread
 		}
 		return
 	}
-	// op(B)[p, j] = b[j*ldb+p]: column j of a panel is a row of b.
-	for j := 0; j < nb; j++ {
+	// op(B)[p, j] = b[j*ldb+p]: column j of a panel is a row of b. Eight
+	// rows at a time are interleaved (8 sequential reads, one 32-byte
+	// write per p) rather than each row scattered with stride nr.
+	j := 0
+	for ; j+8 <= nb && (j%nr)+8 <= nr; j += 8 {
+		interleave8(dst[j/nr*nr*kb+j%nr:], nr, b[(j0+j)*ldb+p0:], ldb, kb)
+	}
+	for ; j < nb; j++ {
 		src := b[(j0+j)*ldb+p0:][:kb]
 		d := dst[j/nr*nr*kb+j%nr:]
 		for p, v := range src {
 			d[p*nr] = v
 		}
+	}
+}
+
+// interleave8 sets d[p*stride+r] = s[r*lds+p] for r < 8, p < kb: eight
+// rows of s become eight adjacent columns of d.
+func interleave8(d []float32, stride int, s []float32, lds, kb int) {
+	s0, s1, s2, s3 := s[:kb], s[lds:][:kb], s[2*lds:][:kb], s[3*lds:][:kb]
+	s4, s5, s6, s7 := s[4*lds:][:kb], s[5*lds:][:kb], s[6*lds:][:kb], s[7*lds:][:kb]
+	_ = d[(kb-1)*stride+7]
+	for p := range s0 {
+		dd := d[p*stride : p*stride+8 : p*stride+8]
+		dd[0], dd[1], dd[2], dd[3] = s0[p], s1[p], s2[p], s3[p]
+		dd[4], dd[5], dd[6], dd[7] = s4[p], s5[p], s6[p], s7[p]
 	}
 }
 
