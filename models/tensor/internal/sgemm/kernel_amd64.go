@@ -37,6 +37,15 @@ func copyPanels16(dst *float32, stride int, src *float32, n int)
 //go:noescape
 func copyPanels32(dst *float32, stride int, src *float32, n int)
 
+// transpose8x8 sets d[(p+i)*stride+r] = s[r*lds+p+i] for r, i < 8 and
+// p = 0, 8, ..., 8(n-1) (AVX2).
+//
+//go:noescape
+func transpose8x8(d *float32, stride int, s *float32, lds int, n int)
+
+// hasTranspose8 says transpose8x8 may run.
+var hasTranspose8 = cpuid.X86.AVX2
+
 // AVX2 is the AVX2+FMA kernel, 6x16: twelve 8-float accumulators, two B
 // registers and two broadcast A values fill the sixteen YMM registers.
 var AVX2 = Kernel{"avx2", "avx2+fma 6x16", 6, 16, 256, kernelAVX2, kernelAVX2Unpacked, spread16AVX}

@@ -117,12 +117,18 @@ func packB(dst, b []float32, ldb int, trans bool, j0, nb, p0, kb, nr int, spread
 }
 
 // interleave8 sets d[p*stride+r] = s[r*lds+p] for r < 8, p < kb: eight
-// rows of s become eight adjacent columns of d.
+// rows of s become eight adjacent columns of d, 8x8 blocks transposed in
+// registers where the CPU has AVX2.
 func interleave8(d []float32, stride int, s []float32, lds, kb int) {
 	s0, s1, s2, s3 := s[:kb], s[lds:][:kb], s[2*lds:][:kb], s[3*lds:][:kb]
 	s4, s5, s6, s7 := s[4*lds:][:kb], s[5*lds:][:kb], s[6*lds:][:kb], s[7*lds:][:kb]
 	_ = d[(kb-1)*stride+7]
-	for p := range s0 {
+	p0 := 0
+	if hasTranspose8 && kb >= 8 {
+		p0 = kb / 8 * 8
+		transpose8x8(&d[0], stride, &s0[0], lds, kb/8)
+	}
+	for p := p0; p < kb; p++ {
 		dd := d[p*stride : p*stride+8 : p*stride+8]
 		dd[0], dd[1], dd[2], dd[3] = s0[p], s1[p], s2[p], s3[p]
 		dd[4], dd[5], dd[6], dd[7] = s4[p], s5[p], s6[p], s7[p]
