@@ -48,7 +48,7 @@ var hasTranspose8 = cpuid.X86.AVX2
 
 // AVX2 is the AVX2+FMA kernel, 6x16: twelve 8-float accumulators, two B
 // registers and two broadcast A values fill the sixteen YMM registers.
-var AVX2 = Kernel{"avx2", "avx2+fma 6x16", 6, 16, 256, kernelAVX2, kernelAVX2Unpacked, spread16AVX}
+var AVX2 = Kernel{"avx2", "avx2+fma 6x16", 6, 16, 256, kernelAVX2, kernelAVX2Unpacked, spread16AVX, nil}
 
 // AVX512 is the AVX-512F kernel, 12x32: 24 sixteen-float accumulators, two
 // B registers and broadcast A values in six more of the 32 ZMM registers.
@@ -65,7 +65,11 @@ var AVX2 = Kernel{"avx2", "avx2+fma 6x16", 6, 16, 256, kernelAVX2, kernelAVX2Unp
 // streams partly from L2 (128 bytes per 12 cycles, well within its
 // bandwidth); no kc from 128 to 384 measured clearly faster on this
 // machine's Zen 5 (48 KiB L1).
-var AVX512 = Kernel{"avx512", "avx512f 12x32", 12, 32, 256, kernelAVX512, kernelAVX512Unpacked, spread32AVX512}
+//
+// Products of at most 16 columns (a decode step's swapped product, LoRA's
+// rank-8 side) run on the AVX2 kernel, whose 16-wide tile has no padding
+// there (bit-identical, as said).
+var AVX512 = Kernel{"avx512", "avx512f 12x32", 12, 32, 256, kernelAVX512, kernelAVX512Unpacked, spread32AVX512, &AVX2}
 
 var archKernels = amd64Kernels()
 

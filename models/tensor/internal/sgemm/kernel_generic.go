@@ -22,10 +22,13 @@ type Kernel struct {
 	fn       microKernel
 	unpacked unpackedKernel // nil: always pack A
 	spread   spreadFunc     // copies B rows into nr-column panels; nil: copy
+	// narrow, if set, runs the products of at most narrow.nr columns,
+	// where this kernel's wider tile would compute mostly padding.
+	narrow *Kernel
 }
 
 // Generic is the pure-Go micro-kernel, available everywhere.
-var Generic = Kernel{"generic", "generic 6x16", 6, 16, 256, kernelGeneric, nil, spread16}
+var Generic = Kernel{"generic", "generic 6x16", 6, 16, 256, kernelGeneric, nil, spread16, nil}
 
 // Best is the kernel Gemm runs: the fastest this CPU has (the AVX-512 one,
 // else the AVX2 one, else Generic), unless the SSMLAB_SGEMM environment

@@ -55,8 +55,14 @@ func (kern Kernel) Gemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 		return
 	}
 	if transB && m < swapMaxM && n > m && !noSwap {
+		if kern.narrow != nil && m <= kern.narrow.nr {
+			kern = *kern.narrow // the swapped product has m columns
+		}
 		kern.gemmSwapped(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads)
 		return
+	}
+	if kern.narrow != nil && n <= kern.narrow.nr {
+		kern = *kern.narrow
 	}
 	g := gemm{kern: kern.fn, mr: kern.mr, nr: kern.nr, spread: kern.spread, transA: transA, transB: transB, m: m, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, workers: max(1, threads)}
