@@ -46,7 +46,11 @@ func (g Go) Name() string { return g.name }
 
 // Describe names the micro-kernel, for provenance.
 func (g Go) Describe() string {
-	d := g.Name() + " (" + g.kern.Name() + " micro-kernel)"
+	d := g.Name() + " (" + g.kern.Name() + " micro-kernel"
+	if n := g.kern.Narrow(); n != "" {
+		d += "; " + n
+	}
+	d += ")"
 	if g.name == "go" && !sgemm.EnvOK {
 		d += " (SSMLAB_SGEMM=" + os.Getenv("SSMLAB_SGEMM") + " names no kernel this CPU runs: avx512, avx2 or generic)"
 	}

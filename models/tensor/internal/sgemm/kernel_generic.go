@@ -1,6 +1,9 @@
 package sgemm
 
-import "os"
+import (
+	"os"
+	"strconv"
+)
 
 // microKernel sets the mr x nr tile c (row stride ldc) to
 // alpha*a·b + beta*c for the packed micro-panels a (k x mr, mr values per k)
@@ -41,6 +44,15 @@ func (k Kernel) ID() string { return k.id }
 
 // Name names the micro-kernel, for provenance.
 func (k Kernel) Name() string { return k.name }
+
+// Narrow names the kernel that runs this one's products of few columns
+// ("" when it runs them itself), for provenance.
+func (k Kernel) Narrow() string {
+	if k.narrow == nil {
+		return ""
+	}
+	return k.narrow.name + " for products of at most " + strconv.Itoa(k.narrow.nr) + " columns"
+}
 
 // Kernels lists the micro-kernels this CPU can run, the slowest first
 // (Generic always), for tests and benchmarks.
