@@ -2,11 +2,11 @@
 // cache-blocked GEMM that packs panels of A and B (absorbing transposes and
 // leading dimensions) and runs a register-blocked micro-kernel: 12x32 in
 // AVX-512F assembly or 6x16 in AVX2+FMA assembly where the CPU has them
-// (detected at run time; SSMLAB_SGEMM=avx2 or generic forces a smaller one)
-// and 6x16 in plain Go elsewhere. Goroutines take blocks of C in turn (a slow core gets fewer
-// of them), and every element of C sums its k products in the same order
-// whichever goroutine computes it, so results are bit-identical for any
-// number of threads and any scheduling.
+// (detected at run time; SSMLAB_SGEMM=avx2 or generic forces a smaller
+// one) and 6x16 in plain Go elsewhere. Goroutines take blocks of C in turn
+// (a slow core gets fewer of them), and every element of C sums its k
+// products in the same order whichever goroutine computes it, so results
+// are bit-identical for any number of threads and any scheduling.
 //
 // The blocking follows Goto and van de Geijn, "Anatomy of High-Performance
 // Matrix Multiplication" (2008), as BLIS does: a kc x nr panel of B stays in
