@@ -24,6 +24,12 @@ func packA(dst, a []float32, lda int, trans bool, i0, mb, p0, kb, mr int) {
 					s, d := src[q*6:q*6+6:q*6+6], dst[q*6*kb+p*6:][:6:6]
 					d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
 				}
+			} else if mr == 12 {
+				for q := 0; q < full; q++ {
+					s, d := src[q*12:q*12+12:q*12+12], dst[q*12*kb+p*12:][:12:12]
+					d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+					d[6], d[7], d[8], d[9], d[10], d[11] = s[6], s[7], s[8], s[9], s[10], s[11]
+				}
 			} else {
 				for q := 0; q < full; q++ {
 					copy(dst[q*mr*kb+p*mr:][:mr], src[q*mr:q*mr+mr])
