@@ -100,10 +100,21 @@ out.update({k: d[k] for k in keep if k in d})
 print(json.dumps(out))
 EOF
 
-pin() { # pin THREADS CMD...: run CMD on the first THREADS cores (all if fewer)
+# cpus N: N CPUs on distinct physical cores where there are enough (one
+# hyperthread of each core first), else the first N CPUs.
+cpus() {
+  local list
+  list=$(lscpu -p=CPU,CORE,SOCKET 2>/dev/null | grep -v '^#' | awk -F, '!seen[$3","$2]++ {print $1}' | head -n "$1" | paste -sd, -)
+  if [ -z "$list" ] || [ "$(echo "$list" | tr ',' '\n' | wc -l)" -lt "$1" ]; then
+    list=0-$(($1 - 1))
+  fi
+  echo "$list"
+}
+
+pin() { # pin THREADS CMD...: run CMD on THREADS cores (unpinned if that is all of them)
   local n=$1; shift
   if command -v taskset >/dev/null && [ "$n" -lt "$ncpu" ]; then
-    taskset -c 0-$((n - 1)) "$@"
+    taskset -c "$(cpus "$n")" "$@"
   else
     "$@"
   fi
@@ -133,6 +144,7 @@ measure() { # measure IMPL MODEL MODE THREADS
 
 echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p' | head -1), $ncpu CPUs; $("$bin" version 2>/dev/null | head -1)" >&2
 echo "# $(lscpu | grep -o 'avx512[a-z_0-9]*' | sort -u | tr '\n' ' ')" >&2
+echo "# 2 threads pinned to CPUs $(cpus 2); $(lscpu | grep -E '^(Thread|Core)' | tr -s ' ' | paste -sd';' -)" >&2
 start=$(date +%s)
 : > "$tmp/run.jsonl"
 for th in $THREADS; do
