@@ -21,6 +21,8 @@
 #   THREADS (default "2 16"), MODELS (default "pythia-160m mamba-130m"),
 #   MODES (default "infer train"), STEPS_INFER (3), STEPS_TRAIN (2),
 #   OUT (the JSONL file), TIMEOUT (seconds per measurement, default 150),
+#   PROFILE_DIR (a folder: the default-kernel ssmlab runs write pprof CPU
+#   profiles there, MODEL-MODE-THREADS.prof, readable without the binary),
 #   PT_MAMBA_TRAIN=1 to time HF Mamba training too (skipped by default:
 #   without the mamba_ssm CUDA kernels it runs a reference scan in Python,
 #   minutes a step at this size).
@@ -146,8 +148,10 @@ measure() { # measure IMPL MODEL MODE THREADS
       SSMLAB_SGEMM=avx2 pin "$th" timeout "$TIMEOUT" "$bin" bench $args --batch 1 --seq 512 --mode "$mode" \
         --threads "$th" --steps "$steps" --warmup 1 --backend go > "$tmp/out" 2>&1 || rc=$? ;;
     ssmlab-default)
+      local prof=()
+      [ -n "${PROFILE_DIR:-}" ] && prof=(--cpuprofile "$PROFILE_DIR/$model-$mode-$th.prof")
       pin "$th" timeout "$TIMEOUT" "$bin" bench $args --batch 1 --seq 512 --mode "$mode" \
-        --threads "$th" --steps "$steps" --warmup 1 --backend go > "$tmp/out" 2>&1 || rc=$? ;;
+        --threads "$th" --steps "$steps" --warmup 1 --backend go "${prof[@]}" > "$tmp/out" 2>&1 || rc=$? ;;
     esac
     if [ "$rc" = 124 ]; then
       echo "{\"error\":\"timed out after $TIMEOUT s (TIMEOUT raises the limit)\"}" >> "$tmp/out"
