@@ -11,16 +11,18 @@
 #
 # Measurements are interleaved (PyTorch, ssmlab avx2, ssmlab default for
 # one model/mode/thread count, then the next), one warm-up step and few
-# timed steps each (mean tokens/s of the timed steps), so the whole run stays under about 6 minutes on a
-# 16-core Xeon. Prints one JSON line per measurement (also appended to
-# $OUT, default cpu_side_by_side_160m.jsonl) and a final table of
-# tokens/s.
+# timed steps each (mean tokens/s of the timed steps), so the whole run
+# stays under about 6 minutes on a 16-core Xeon. Prints one JSON line per
+# measurement (also appended to $JSONL) and a final table of tokens/s.
 #
 # Usage: tools/cpu_side_by_side_160m.sh SSMLAB_BINARY
 # Environment: PYTHON (default python3, with torch and transformers),
 #   THREADS (default "2 16"), MODELS (default "pythia-160m mamba-130m"),
 #   MODES (default "infer train"), STEPS_INFER (3), STEPS_TRAIN (2),
-#   OUT (the JSONL file), TIMEOUT (seconds per measurement, default 150),
+#   JSONL (the file the JSON lines are appended to, or a folder to put
+#   cpu_side_by_side_160m.jsonl in; default: the folder $OUT where that is
+#   one, as on the device runner, else the current folder),
+#   TIMEOUT (seconds per measurement, default 150),
 #   PROFILE_DIR (a folder: the default-kernel ssmlab runs write pprof CPU
 #   profiles there, MODEL-MODE-THREADS.prof, readable without the binary),
 #   PT_MAMBA_TRAIN=1 to time HF Mamba training too (skipped by default:
@@ -38,7 +40,11 @@ MODELS=${MODELS:-"pythia-160m mamba-130m"}
 MODES=${MODES:-"infer train"}
 STEPS_INFER=${STEPS_INFER:-3}
 STEPS_TRAIN=${STEPS_TRAIN:-2}
-OUT=${OUT:-cpu_side_by_side_160m.jsonl}
+if [ -z "${JSONL:-}" ]; then
+  JSONL=.
+  [ -d "${OUT:-}" ] && JSONL=$OUT
+fi
+[ -d "$JSONL" ] && JSONL=$JSONL/cpu_side_by_side_160m.jsonl
 TIMEOUT=${TIMEOUT:-150}
 if ! "$PYTHON" -c 'import torch, transformers' 2>/dev/null; then
   echo "$0: $PYTHON cannot import torch and transformers" >&2
@@ -159,7 +165,7 @@ measure() { # measure IMPL MODEL MODE THREADS
       echo "{\"error\":\"exit status $rc: $(tail -n 2 "$tmp/out" | tr -d '"\\' | tr '\n' ' ' | cut -c1-300)\"}" >> "$tmp/out"
     fi
   fi
-  "$PYTHON" "$tmp/tag.py" "$tags" < "$tmp/out" | tee -a "$OUT"
+  "$PYTHON" "$tmp/tag.py" "$tags" < "$tmp/out" | tee -a "$JSONL"
 }
 
 echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p' | head -1), $ncpu CPUs; $("$bin" version 2>/dev/null | head -1)" >&2
