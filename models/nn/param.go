@@ -43,7 +43,10 @@ func (p *Param) G() []float32 {
 func ZeroGrads(ps []*Param) {
 	for _, p := range ps {
 		if p.Grad != nil {
-			p.Grad.Zero()
+			// In parallel blocks: a 160M-parameter model's gradients
+			// take tens of milliseconds to clear on one core.
+			d := p.Grad.Data
+			tensor.ParallelBlocks(len(d), 1<<16, func(lo, hi int) { clear(d[lo:hi]) })
 		}
 	}
 }

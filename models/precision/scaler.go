@@ -1,6 +1,11 @@
 package precision
 
-import "math"
+import (
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 // LossScaler is dynamic loss scaling with PyTorch GradScaler semantics:
 // the loss is multiplied by Scale before backward; after backward the
@@ -39,18 +44,63 @@ func (s *LossScaler) LossScale() float32 {
 
 // Unscale divides every gradient by the scale in place and reports whether
 // any gradient is Inf or NaN (checked after unscaling, as GradScaler does).
+// A disabled scaler (scale 1) only checks. Large gradient sets are split
+// into chunks over GOMAXPROCS goroutines: at 160M parameters a serial pass
+// costs as much as a tenth of a 16-thread training step. The result does
+// not depend on the split (each value is scaled alone).
 func (s *LossScaler) Unscale(grads [][]float32) (foundInf bool) {
 	inv := float32(1)
 	if s.Enabled {
 		inv = float32(1 / s.Scale)
 	}
+	const chunk = 1 << 16
+	var chunks [][]float32
 	for _, g := range grads {
-		for i, v := range g {
-			v *= inv
-			g[i] = v
-			if math.Float32bits(v)&0x7F800000 == 0x7F800000 {
-				foundInf = true
+		for lo := 0; lo < len(g); lo += chunk {
+			chunks = append(chunks, g[lo:min(len(g), lo+chunk)])
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(chunks))
+	if workers <= 1 {
+		for _, c := range chunks {
+			foundInf = unscale(c, inv) || foundInf
+		}
+		return foundInf
+	}
+	var next atomic.Int64
+	var found atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(chunks); i = int(next.Add(1) - 1) {
+				if unscale(chunks[i], inv) {
+					found.Store(true)
+				}
 			}
+		}()
+	}
+	wg.Wait()
+	return found.Load()
+}
+
+// unscale multiplies g by inv in place (only reads it when inv is 1) and
+// reports whether a value is Inf or NaN.
+func unscale(g []float32, inv float32) (foundInf bool) {
+	if inv == 1 {
+		for _, v := range g {
+			if math.Float32bits(v)&0x7F800000 == 0x7F800000 {
+				return true
+			}
+		}
+		return false
+	}
+	for i, v := range g {
+		v *= inv
+		g[i] = v
+		if math.Float32bits(v)&0x7F800000 == 0x7F800000 {
+			foundInf = true
 		}
 	}
 	return foundInf

@@ -2,6 +2,7 @@ package precision
 
 import (
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -42,5 +43,48 @@ func TestLossScalerSemantics(t *testing.T) {
 	off := NewLossScaler(false)
 	if off.LossScale() != 1 || off.Update(true) {
 		t.Fatal("disabled scaler must never skip and scale by 1")
+	}
+}
+
+// Unscale over many chunks (several goroutines) scales every value and
+// finds one Inf or NaN wherever it is, enabled or not.
+func TestUnscaleLarge(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	mk := func() [][]float32 {
+		g := [][]float32{make([]float32, 300000), make([]float32, 5), make([]float32, 1<<17)}
+		for _, x := range g {
+			for i := range x {
+				x[i] = float32(i%7) * 1024
+			}
+		}
+		return g
+	}
+	on := NewLossScaler(true)
+	g := mk()
+	if on.Unscale(g) {
+		t.Fatal("finite gradients reported non-finite")
+	}
+	for _, x := range g {
+		for i, v := range x {
+			if want := float32(i%7) / 64; v != want {
+				t.Fatalf("unscaled value %v, want %v", v, want)
+			}
+		}
+	}
+	for _, bad := range []float32{float32(math.Inf(-1)), float32(math.NaN())} {
+		for _, where := range [][2]int{{0, 299999}, {1, 0}, {2, 1 << 16}} {
+			for _, enabled := range []bool{true, false} {
+				g := mk()
+				g[where[0]][where[1]] = bad
+				if !NewLossScaler(enabled).Unscale(g) {
+					t.Fatalf("%v at %v (enabled %v) not found", bad, where, enabled)
+				}
+			}
+		}
+	}
+	off := NewLossScaler(false)
+	g = mk()
+	if off.Unscale(g) || g[0][6] != 6*1024 {
+		t.Fatal("disabled scaler changed or misjudged finite gradients")
 	}
 }

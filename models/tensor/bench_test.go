@@ -52,6 +52,29 @@ func BenchmarkGemm(b *testing.B) {
 	}
 }
 
+// pythiaShapes are the products of a pythia-160m-shaped training step on
+// one sequence of 512 tokens (d_model 768, MLP 3072): the fused q/k/v
+// projection, the MLP's two linears forward (NT), the MLP-down input
+// gradient (NN), the MLP-up weight gradient (TN) and an 8192-column slice
+// of the 50304-token output head.
+var pythiaShapes = []gemmShape{
+	{false, true, 512, 2304, 768}, {false, true, 512, 3072, 768}, {false, true, 512, 768, 3072},
+	{false, false, 512, 768, 3072}, {true, false, 3072, 768, 512}, {false, true, 512, 8192, 768},
+}
+
+// BenchmarkGemm160m reports GFLOP/s of every pure-Go kernel this CPU runs
+// and the cgo backends on pythiaShapes.
+func BenchmarkGemm160m(b *testing.B) {
+	for _, be := range Backends() {
+		if n := be.Name(); n == "reference" || n == "gonum" || n == "go-generic" {
+			continue
+		}
+		for _, s := range pythiaShapes {
+			b.Run(be.Name()+"/"+s.String(), func(b *testing.B) { benchGemm(b, s, be.Gemm) })
+		}
+	}
+}
+
 // BenchmarkGemmPeak runs every backend on a large square product; the best
 // figure is the practical fp32 peak of the machine that the model shapes
 // are compared with (PERF.md).

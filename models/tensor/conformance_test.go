@@ -22,7 +22,7 @@ func randSlice(r *rand.Rand, n int) []float32 {
 // garbage in C under beta = 0, and degenerate sizes.
 func TestGemmConformance(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
-	sizes := [][3]int{{1, 1, 1}, {3, 5, 7}, {17, 33, 9}, {64, 64, 64}, {130, 70, 257}, {2, 300, 1}, {0, 4, 3}, {4, 0, 3}, {5, 6, 0}}
+	sizes := [][3]int{{1, 1, 1}, {3, 5, 7}, {17, 33, 9}, {64, 64, 64}, {130, 70, 257}, {25, 65, 385}, {2, 300, 1}, {0, 4, 3}, {4, 0, 3}, {5, 6, 0}}
 	params := [][2]float32{{1, 0}, {0.5, 1}, {-2, 0.25}}
 	type impl struct {
 		name string

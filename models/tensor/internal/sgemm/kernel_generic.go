@@ -1,5 +1,10 @@
 package sgemm
 
+import (
+	"os"
+	"strconv"
+)
+
 // microKernel sets the mr x nr tile c (row stride ldc) to
 // alpha*a·b + beta*c for the packed micro-panels a (k x mr, mr values per k)
 // and b (k x nr). With beta == 0, c is not read. k >= 1.
@@ -11,29 +16,73 @@ type microKernel func(k int, a, b, c []float32, ldc int, alpha, beta float32)
 // 128.
 type unpackedKernel func(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
 
-// Kernel is a micro-kernel choice; its Gemm method runs the blocked GEMM
-// with it.
+// Kernel is a micro-kernel choice and its blocking; its Gemm method runs
+// the blocked GEMM with it.
 type Kernel struct {
-	name     string
+	id, name string // id: the SSMLAB_SGEMM value that picks it
+	mr, nr   int    // the micro-tile: mr rows (broadcast A values) by nr columns
+	kc       int    // depth of a packed block at most: a kc x nr B micro-panel stays in L1
 	fn       microKernel
 	unpacked unpackedKernel // nil: always pack A
+	spread   spreadFunc     // copies B rows into nr-column panels; nil: copy
+	// narrow, if set, runs the products of at most narrow.nr columns,
+	// where this kernel's wider tile would compute mostly padding.
+	narrow *Kernel
 }
 
 // Generic is the pure-Go micro-kernel, available everywhere.
-var Generic = Kernel{"generic 6x16", kernelGeneric, nil}
+var Generic = Kernel{"generic", "generic 6x16", 6, 16, 256, kernelGeneric, nil, spread16, nil}
 
-// Best is the fastest micro-kernel this CPU runs: the assembly one where
-// the CPU has its instructions (set in init), else Generic.
-var Best = Generic
+// Best is the kernel Gemm runs: the fastest this CPU has (the AVX-512 one,
+// else the AVX2 one, else Generic), unless the SSMLAB_SGEMM environment
+// variable names another (see Select). EnvOK is false when SSMLAB_SGEMM
+// names no kernel this CPU runs; Best is the fastest then.
+var Best, EnvOK = Select(os.Getenv("SSMLAB_SGEMM"))
+
+// ID is the kernel's SSMLAB_SGEMM value: generic, avx2 or avx512.
+func (k Kernel) ID() string { return k.id }
 
 // Name names the micro-kernel, for provenance.
 func (k Kernel) Name() string { return k.name }
+
+// Narrow names the kernel that runs this one's products of few columns
+// ("" when it runs them itself), for provenance.
+func (k Kernel) Narrow() string {
+	if k.narrow == nil {
+		return ""
+	}
+	return k.narrow.name + " for products of at most " + strconv.Itoa(k.narrow.nr) + " columns"
+}
+
+// Kernels lists the micro-kernels this CPU can run, the slowest first
+// (Generic always), for tests and benchmarks.
+func Kernels() []Kernel { return kernels }
+
+var kernels = append([]Kernel{Generic}, archKernels...)
+
+// Select returns the kernel the value of SSMLAB_SGEMM picks: "" the
+// fastest available, "avx512", "avx2" or "generic" that one. ok is false
+// for another value or a kernel this CPU cannot run; the fastest is
+// returned then.
+func Select(env string) (k Kernel, ok bool) {
+	best := kernels[len(kernels)-1]
+	if env == "" {
+		return best, true
+	}
+	for _, k := range kernels {
+		if k.id == env {
+			return k, true
+		}
+	}
+	return best, false
+}
 
 // kernelGeneric is the pure-Go micro-kernel. It walks the tile in 2x4
 // blocks so that the eight accumulators, two A values and four B values
 // fit the sixteen floating-point registers of amd64 and arm64; each element
 // of C still sums its products in increasing k.
 func kernelGeneric(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	const mr, nr = 6, 16
 	a, b = a[:mr*k], b[:nr*k]
 	for i := 0; i < mr; i += 2 {
 		for j := 0; j < nr; j += 4 {

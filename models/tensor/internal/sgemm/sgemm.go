@@ -1,11 +1,12 @@
 // Package sgemm is ssmlab's pure-Go float32 matrix multiplication: a
 // cache-blocked GEMM that packs panels of A and B (absorbing transposes and
-// leading dimensions) and runs a 6x16 register-blocked micro-kernel, in
-// AVX2+FMA assembly where the CPU has it (detected at run time) and in plain
-// Go elsewhere. Goroutines take blocks of C in turn (a slow core gets fewer
-// of them), and every element of C sums its k products in the same order
-// whichever goroutine computes it, so results are bit-identical for any
-// number of threads and any scheduling.
+// leading dimensions) and runs a register-blocked micro-kernel: 12x32 in
+// AVX-512F assembly or 6x16 in AVX2+FMA assembly where the CPU has them
+// (detected at run time; SSMLAB_SGEMM=avx2 or generic forces a smaller
+// one) and 6x16 in plain Go elsewhere. Goroutines take blocks of C in turn
+// (a slow core gets fewer of them), and every element of C sums its k
+// products in the same order whichever goroutine computes it, so results
+// are bit-identical for any number of threads and any scheduling.
 //
 // The blocking follows Goto and van de Geijn, "Anatomy of High-Performance
 // Matrix Multiplication" (2008), as BLIS does: a kc x nr panel of B stays in
@@ -19,11 +20,11 @@ import (
 	"sync/atomic"
 )
 
+// Each kernel has its own micro-tile (mr x nr: mr broadcast A values
+// times nr B values per k) and depth kc of a packed block (a kc x nr B
+// micro-panel stays in L1 while mc x kc of A streams from L2); see Kernel.
 const (
-	mr = 6    // micro-tile rows (broadcast A values)
-	nr = 16   // micro-tile columns (two 8-float AVX registers)
-	kc = 256  // depth of one packed block: a kc x nr B panel is 16 KiB (L1)
-	mc = 144  // rows of an A block: mc x kc is 144 KiB (L2)
+	mc = 144  // rows of an A block at most: 144 x 256 x 4 bytes is 144 KiB (L2)
 	nc = 3072 // columns of B packed at a time (all of k)
 
 	// parallelMin is the m*n*k below which Gemm stays on one goroutine.
@@ -54,10 +55,16 @@ func (kern Kernel) Gemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 		return
 	}
 	if transB && m < swapMaxM && n > m && !noSwap {
+		if kern.narrow != nil && m <= kern.narrow.nr {
+			kern = *kern.narrow // the swapped product has m columns
+		}
 		kern.gemmSwapped(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads)
 		return
 	}
-	g := gemm{kern: kern.fn, transA: transA, transB: transB, m: m, k: k, alpha: alpha,
+	if kern.narrow != nil && n <= kern.narrow.nr {
+		kern = *kern.narrow
+	}
+	g := gemm{kern: kern.fn, mr: kern.mr, nr: kern.nr, spread: kern.spread, transA: transA, transB: transB, m: m, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, workers: max(1, threads)}
 	if !transA {
 		g.unpacked = kern.unpacked
@@ -65,14 +72,15 @@ func (kern Kernel) Gemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 	if m*n*k < parallelMin {
 		g.workers = 1
 	}
-	// Equal-depth k blocks, a function of k alone.
-	nk := (k + kc - 1) / kc
+	// Equal-depth k blocks, a function of k alone (for a given kernel).
+	nk := (k + kern.kc - 1) / kern.kc
 	g.kb = (k + nk - 1) / nk
+	g.mb = rowBlock(m, g.mr)
 	bp := bpool.Get().(*[]float32)
 	defer bpool.Put(bp)
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
-		*bp = grow(*bp, (nb+nr-1)/nr*nr*k)
+		*bp = grow(*bp, (nb+g.nr-1)/g.nr*g.nr*k)
 		g.bp = *bp
 		g.packB(jc, nb)
 		g.compute(jc, nb)
@@ -107,8 +115,10 @@ func (kern Kernel) gemmSwapped(transA bool, m, n, k int, alpha float32, a []floa
 type gemm struct {
 	kern           microKernel
 	unpacked       unpackedKernel // non-nil: read A in place, pack only partial panels
+	spread         spreadFunc
+	mr, nr         int // the micro-tile
 	transA, transB bool
-	m, k, kb       int // kb: depth of a k block
+	m, k, kb, mb   int // kb: depth of a k block; mb: rows of an A block
 	alpha          float32
 	a              []float32
 	lda            int
@@ -124,7 +134,7 @@ type gemm struct {
 type buffers struct{ a, tile []float32 }
 
 var (
-	pool  = sync.Pool{New: func() any { return &buffers{tile: make([]float32, mr*nr)} }}
+	pool  = sync.Pool{New: func() any { return new(buffers) }}
 	bpool = sync.Pool{New: func() any { return new([]float32) }}
 )
 
@@ -162,44 +172,81 @@ func (g *gemm) forEach(items int, fn func(i int, buf *buffers)) {
 
 // packB packs op(B)[:, jc:jc+nb] into g.bp: for each k block starting at
 // pc, its panels of nr columns, panel q at pc*nbr + q*nr*kb (nbr = nb
-// rounded up to nr). Items are chunks of 8 panels of one k block.
+// rounded up to nr). Items are chunks of 128 columns of one k block.
 func (g *gemm) packB(jc, nb int) {
+	nr := g.nr
 	panels := (nb + nr - 1) / nr
-	const chunk = 8
+	chunk := max(1, 128/nr)
 	chunks := (panels + chunk - 1) / chunk
 	nkb := (g.k + g.kb - 1) / g.kb
 	g.forEach(nkb*chunks, func(i int, _ *buffers) {
 		pc, q0 := i/chunks*g.kb, i%chunks*chunk
 		kb := min(g.kb, g.k-pc)
 		cols := min(nb, (q0+chunk)*nr) - q0*nr
-		packB(g.bp[pc*panels*nr+q0*nr*kb:], g.b, g.ldb, g.transB, jc+q0*nr, cols, pc, kb)
+		packB(g.bp[pc*panels*nr+q0*nr*kb:], g.b, g.ldb, g.transB, jc+q0*nr, cols, pc, kb, nr, g.spread)
 	})
 }
 
-// compute updates C[:, jc:jc+nb] from g.bp. Items are blocks of mc rows by
-// a share of the columns; the columns are split only as far as needed to
-// give each worker about two items, and never below 8 panels (128 columns)
-// unless there are fewer items than workers. When columns are split and A
-// needs packing, A is packed once up front and shared, not per item.
+// rowBlock is the rows of an A block for an m-row product: m split into
+// the fewest blocks of at most mc rows, of equal size rounded up to mr, so
+// that no block is much shorter than the others (512 rows make 4 blocks of
+// 132, 132, 132 and 116 rows, not 144, 144, 144 and 80).
+func rowBlock(m, mr int) int {
+	blocks := (m + mc - 1) / mc
+	mb := (m + blocks - 1) / blocks
+	return min(mc, (mb+mr-1)/mr*mr)
+}
+
+// colSplit is how many column ranges compute cuts nb columns (panels
+// micro-panels) into, given rowBlocks row blocks: the one that minimises
+// the work of the busiest worker, ceil(items/workers) items of width
+// panels each, preferring fewer items on ties. Items narrower than 128
+// columns are not made unless the row blocks and wider items leave
+// workers idle: a packed A block is reused across its item's columns.
+func colSplit(panels, rowBlocks, workers, nr int) int {
+	if workers <= 1 {
+		return 1
+	}
+	minWidth := max(1, 128/nr) // panels
+	best, bestCost := 1, -1
+	for s := 1; s <= panels; s++ {
+		width := (panels + s - 1) / s
+		if width*s-width >= panels { // the same split as a smaller s
+			continue
+		}
+		if width < minWidth && rowBlocks*(s-1) >= workers {
+			break
+		}
+		items := rowBlocks * s
+		cost := (items + workers - 1) / workers * width
+		if bestCost < 0 || cost < bestCost {
+			best, bestCost = s, cost
+		}
+	}
+	return best
+}
+
+// compute updates C[:, jc:jc+nb] from g.bp. Items are blocks of g.mb rows
+// by a share of the columns (colSplit). When columns are split and A needs
+// packing, A is packed once up front and shared, not per item.
 func (g *gemm) compute(jc, nb int) {
+	nr := g.nr
 	panels := (nb + nr - 1) / nr
-	rowBlocks := (g.m + mc - 1) / mc
-	split := (2*g.workers + rowBlocks - 1) / rowBlocks
-	split = min(split, max((g.workers+rowBlocks-1)/rowBlocks, panels/8))
-	split = max(1, min(split, panels))
+	rowBlocks := (g.m + g.mb - 1) / g.mb
+	split := colSplit(panels, rowBlocks, g.workers, nr)
 	width := (panels + split - 1) / split * nr
 	split = (nb + width - 1) / width
 	var shared []float32
 	if g.unpacked == nil && split > 1 {
 		ap := bpool.Get().(*[]float32)
 		defer bpool.Put(ap)
-		*ap = grow(*ap, (g.m+mr-1)/mr*mr*g.k)
+		*ap = grow(*ap, (g.m+g.mr-1)/g.mr*g.mr*g.k)
 		shared = *ap
 		g.packA(shared)
 	}
 	g.forEach(rowBlocks*split, func(i int, buf *buffers) {
-		ic, j0 := i/split*mc, i%split*width
-		g.block(buf, shared, ic, min(mc, g.m-ic), jc, j0, min(width, nb-j0), panels)
+		ic, j0 := i/split*g.mb, i%split*width
+		g.block(buf, shared, ic, min(g.mb, g.m-ic), jc, j0, min(width, nb-j0), panels)
 	})
 }
 
@@ -207,13 +254,13 @@ func (g *gemm) compute(jc, nb int) {
 // block, each in panels of mr rows, the panel of row i at pc*mp + i*kb
 // (mp = m rounded up to mr).
 func (g *gemm) packA(ap []float32) {
-	rowBlocks := (g.m + mc - 1) / mc
-	mp := (g.m + mr - 1) / mr * mr
+	rowBlocks := (g.m + g.mb - 1) / g.mb
+	mp := (g.m + g.mr - 1) / g.mr * g.mr
 	nkb := (g.k + g.kb - 1) / g.kb
 	g.forEach(nkb*rowBlocks, func(i int, _ *buffers) {
-		pc, ic := i/rowBlocks*g.kb, i%rowBlocks*mc
+		pc, ic := i/rowBlocks*g.kb, i%rowBlocks*g.mb
 		kb := min(g.kb, g.k-pc)
-		packA(ap[pc*mp+ic*kb:], g.a, g.lda, g.transA, ic, min(mc, g.m-ic), pc, kb)
+		packA(ap[pc*mp+ic*kb:], g.a, g.lda, g.transA, ic, min(g.mb, g.m-ic), pc, kb, g.mr)
 	})
 }
 
@@ -222,6 +269,7 @@ func (g *gemm) packA(ap []float32) {
 // into buf.a) or in place, and run the micro-kernels against the packed
 // panels of B.
 func (g *gemm) block(buf *buffers, shared []float32, ic, mb, jc, j0, w, panels int) {
+	mr := g.mr
 	mp := (g.m + mr - 1) / mr * mr
 	for pc := 0; pc < g.k; pc += g.kb {
 		kb := min(g.kb, g.k-pc)
@@ -231,19 +279,19 @@ func (g *gemm) block(buf *buffers, shared []float32, ic, mb, jc, j0, w, panels i
 			ap = shared[pc*mp+ic*kb:]
 		case g.unpacked == nil:
 			buf.a = grow(buf.a, (mb+mr-1)/mr*mr*kb)
-			packA(buf.a, g.a, g.lda, g.transA, ic, mb, pc, kb)
+			packA(buf.a, g.a, g.lda, g.transA, ic, mb, pc, kb, mr)
 			ap = buf.a
 		case mb%mr != 0:
 			rem := mb % mr
 			buf.a = grow(buf.a, mr*kb) // just the partial last panel
-			packA(buf.a, g.a, g.lda, false, ic+mb-rem, rem, pc, kb)
+			packA(buf.a, g.a, g.lda, false, ic+mb-rem, rem, pc, kb, mr)
 			ap = buf.a
 		}
 		beta := g.beta
 		if pc > 0 {
 			beta = 1
 		}
-		bp := g.bp[pc*panels*nr+j0*kb:]
+		bp := g.bp[pc*panels*g.nr+j0*kb:]
 		g.macro(buf, ap, bp, ic, mb, jc+j0, w, pc, kb, beta)
 	}
 }
@@ -253,6 +301,7 @@ func (g *gemm) block(buf *buffers, shared []float32, ic, mb, jc, j0, w, panels i
 // tiles go through buf.tile.
 func (g *gemm) macro(buf *buffers, ap, bpk []float32, ic, mb, jc, nb, pc, kb int, beta float32) {
 	c, ldc := g.c, g.ldc
+	mr, nr := g.mr, g.nr
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
 		bp := bpk[jr*kb : (jr+nr)*kb]
@@ -263,6 +312,7 @@ func (g *gemm) macro(buf *buffers, ap, bpk []float32, ic, mb, jc, nb, pc, kb int
 				g.tile(ap, ic+ir, ir, rows, pc, kb, bp, c[off:], ldc, beta)
 				continue
 			}
+			buf.tile = grow(buf.tile, mr*nr)
 			g.tile(ap, ic+ir, ir, rows, pc, kb, bp, buf.tile, nr, 0)
 			for r := 0; r < rows; r++ {
 				cr := c[off+r*ldc:][:cols]
@@ -280,9 +330,10 @@ func (g *gemm) macro(buf *buffers, ap, bpk []float32, ic, mb, jc, nb, pc, kb int
 }
 
 // tile runs the micro-kernel for the A micro-panel of rows [i, i+rows)
-// (row ir of the current block) into the 6x16 tile c. When A is read in
+// (row ir of the current block) into the mr x nr tile c. When A is read in
 // place, ap holds only the packed partial last panel.
 func (g *gemm) tile(ap []float32, i, ir, rows, pc, kb int, bp, c []float32, ldc int, beta float32) {
+	mr := g.mr
 	switch {
 	case g.unpacked == nil:
 		g.kern(kb, ap[ir*kb:(ir+mr)*kb], bp, c, ldc, g.alpha, beta)
