@@ -39,8 +39,8 @@ zero the gradients, forward, next-token cross-entropy, backward, AdamW
 update (lr 1e-4, weight decay 0.01; fp16 adds dynamic loss scaling). An
 infer step is one forward pass over the whole batch (logits of every
 position), as model(input_ids) under no_grad: every architecture but the
-hybrid stacks and the RNN keeps no training tape (one layer's activations at
-a time), and no parameter holds a gradient buffer.
+RNN keeps no training tape (one layer's activations at a time), and no
+parameter holds a gradient buffer.
 
 Output keys:
   tokens_per_s          batch x seq x steps / time of the timed steps

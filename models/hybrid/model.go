@@ -95,7 +95,8 @@ func (c Config) Validate() error {
 // Footprint estimates the model's memory from the config alone: each
 // layer costs what a layer of its kind costs in that kind's own stack (an
 // attention layer: its projections and norm, no MLP), plus the tied
-// embedding and the final norm.
+// embedding and the final norm. Infer keeps one layer's values per mixer
+// kind present, whatever the depth.
 func (c Config) Footprint() lm.Footprint {
 	layer := func(f func(layers int) lm.Footprint) lm.Footprint {
 		one, none := f(1), f(0)
@@ -124,6 +125,10 @@ func (c Config) Footprint() lm.Footprint {
 	// layer i has kind Mixers[i % len(Mixers)]: count each position's layers
 	// without walking an absurd layer count
 	full, rest := c.Layers/len(c.Mixers), c.Layers%len(c.Mixers)
+	// Infer holds the logits, the final norm's output and one layer's
+	// activations per kind present (its layers share one scratch mixer)
+	f.InferPerToken = V + D
+	present := map[string]bool{}
 	for i, kind := range c.Mixers {
 		n := float64(full)
 		if i < rest {
@@ -131,6 +136,10 @@ func (c Config) Footprint() lm.Footprint {
 		}
 		f.Params += n * perKind[kind].Params
 		f.PerToken += n * perKind[kind].PerToken
+		if n > 0 && !present[kind] {
+			present[kind] = true
+			f.InferPerToken += perKind[kind].PerToken
+		}
 	}
 	return f
 }
@@ -157,6 +166,7 @@ type Model struct {
 	hf, rstd      []float32
 	logits        []float32
 	dres, dtmp    []float32
+	inf           inferBufs // Infer's buffers, separate from Forward's
 }
 
 // NewZero returns a model with zero weights (norms at 1), for a checkpoint

@@ -92,6 +92,18 @@ func (m *Model) infer(pol precision.Policy, ids []int, B, T int, prefill bool) (
 	return f.lg, st
 }
 
+// InferWith is Forward computing in scratch's activation buffers instead of
+// the mixer's own: out is Forward's bit for bit, and the activations of the
+// mixer's last Forward, which its Backward reads, stay as they were. The
+// mixers of a stack may share one scratch (any Mixer, a zero one included:
+// only its activation buffers are used), so that an inference pass holds
+// one layer's activations, as models/hybrid's Infer does.
+func (m *Mixer) InferWith(scratch *Mixer, pol precision.Policy, out, in []float32, B, L int) {
+	m.swapActs(scratch)
+	defer m.swapActs(scratch)
+	m.Forward(pol, out, in, B, L)
+}
+
 // swapActs exchanges the Forward activations (and the shape and input they
 // belong to) of m and o.
 func (m *Mixer) swapActs(o *Mixer) {

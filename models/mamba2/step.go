@@ -132,6 +132,18 @@ func (b *Block) swapActs(o *Block) {
 	b.normIn, o.normIn, b.xn, o.xn, b.rstd, o.rstd = o.normIn, b.normIn, o.xn, b.xn, o.rstd, b.rstd
 }
 
+// InferWith is Forward computing in scratch's activation buffers instead of
+// the mixer's own: out is Forward's bit for bit, and the activations of the
+// mixer's last Forward, which its Backward reads, stay as they were. The
+// mixers of a stack may share one scratch (any Mixer, a zero one included:
+// only its activation buffers are used), so that an inference pass holds
+// one layer's activations, as models/hybrid's Infer does.
+func (x *Mixer) InferWith(scratch *Mixer, pol precision.Policy, out, u []float32, B, L int) {
+	x.swapActs(scratch)
+	defer x.swapActs(scratch)
+	x.Forward(pol, out, u, B, L)
+}
+
 // swapActs exchanges the Forward activations (and the shape and input they
 // belong to) of x and o.
 func (x *Mixer) swapActs(o *Mixer) {

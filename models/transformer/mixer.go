@@ -109,4 +109,23 @@ func (a *Attention) Backward(pol precision.Policy, dx, dout []float32) {
 	a.InProj.Backward(pol, dx, a.dqkv, a.in, n)
 }
 
+// InferWith is Forward computing in scratch's activation buffers instead of
+// the mixer's own: out is Forward's bit for bit, and the activations of the
+// last Forward, which Backward reads, stay as they were. The attention
+// layers of a stack may share one scratch (any Attention, a zero one
+// included: only its activation buffers are used), so that an inference
+// pass holds one layer's activations, as models/hybrid's Infer does.
+func (a *Attention) InferWith(scratch *Attention, pol precision.Policy, out, in []float32, B, T int) {
+	a.swapActs(scratch)
+	defer a.swapActs(scratch)
+	a.Forward(pol, out, in, B, T)
+}
+
+// swapActs exchanges the Forward activations (and the shape and input they
+// belong to) of a and o.
+func (a *Attention) swapActs(o *Attention) {
+	a.b, o.b, a.t, o.t, a.in, o.in = o.b, a.b, o.t, a.t, o.in, a.in
+	a.qkv, o.qkv, a.dqkv, o.dqkv, a.att, o.att = o.qkv, a.qkv, o.dqkv, a.dqkv, o.att, a.att
+}
+
 var _ lm.Mixer = (*Attention)(nil)
