@@ -38,9 +38,9 @@ A train step is what a user's PyTorch loop does (tools/torch_anchor.py):
 zero the gradients, forward, next-token cross-entropy, backward, AdamW
 update (lr 1e-4, weight decay 0.01; fp16 adds dynamic loss scaling). An
 infer step is one forward pass over the whole batch (logits of every
-position), as model(input_ids) under no_grad: every architecture but the
-RNN keeps no training tape (one layer's activations at a time), and no
-parameter holds a gradient buffer.
+position), as model(input_ids) under no_grad: no architecture keeps a
+training tape (one layer's activations at a time), and no parameter holds
+a gradient buffer.
 
 Output keys:
   tokens_per_s          batch x seq x steps / time of the timed steps

@@ -101,6 +101,7 @@ func TestInferMatchesForward(t *testing.T) {
 						t.Fatalf("%s %dx%d: InferAt position %d differs from Forward at logit %d", what, B, T, p, i)
 					}
 				}
+				m.Infer(pol, ids(r, B*T, V), B, T) // other tokens, same shape
 				// Backward of the Forward before the Infer calls
 				nn.ZeroGrads(ps)
 				dl := make([]float32, len(full))

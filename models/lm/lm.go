@@ -41,10 +41,11 @@ type Model interface {
 }
 
 // Inferer is a model with a forward pass that keeps no training tape
-// (Mamba, Mamba-2, hybrid stacks, GPT-NeoX, Llama, OLMo): Infer returns Forward's logits
-// holding one layer's activations at a time, in buffers of its own (they
-// belong to the model until its next Infer), and leaves the last
-// Forward's activations to its Backward.
+// (Mamba, Mamba-2, hybrid stacks, GPT-NeoX, Llama, OLMo, the RNN
+// control): Infer returns Forward's logits holding one layer's
+// activations at a time, in buffers of its own (they belong to the model
+// until its next Infer), and leaves the last Forward's activations to its
+// Backward.
 type Inferer interface {
 	Infer(pol precision.Policy, ids []int, B, T int) []float32
 }

@@ -33,10 +33,11 @@ func DefaultConfig(vocab, h int) Config {
 // Footprint implements the memory estimate from the config alone: the
 // embedding, U, W and the head, and per token the embedding, U x + b,
 // every state and its gradient (D + 3H), plus the logits and their
-// gradient (2V).
+// gradient (2V); Infer keeps the embedding, U x + b, every state and the
+// logits (D + 2H + V).
 func (c Config) Footprint() lm.Footprint {
 	D, H, V := float64(c.D), float64(c.H), float64(c.Vocab)
-	return lm.Footprint{Params: V*D + H*D + H + H*H + V*H + V, PerToken: D + 3*H + 2*V}
+	return lm.Footprint{Params: V*D + H*D + H + H*H + V*H + V, PerToken: D + 3*H + 2*V, InferPerToken: D + 2*H + V}
 }
 
 // Validate reports the first impossible setting.
@@ -73,6 +74,7 @@ type RNN struct {
 	hs     []float32 // ((T+1)·B, H): h_0 = 0, then every state
 	wh     []float32 // (B, H) scratch
 	dh, dp []float32 // (B, H), (T·B, H) backward scratch
+	inf    inferBufs // Infer's buffers, separate from Forward's
 }
 
 // New returns an RNN drawn by Init from seed.
