@@ -5,10 +5,12 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ssmlab/ssmlab/models/hybrid"
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/mamba"
 	"github.com/ssmlab/ssmlab/models/mamba2"
 	"github.com/ssmlab/ssmlab/models/precision"
+	"github.com/ssmlab/ssmlab/models/rnn"
 	"github.com/ssmlab/ssmlab/models/tensor"
 	"github.com/ssmlab/ssmlab/models/transformer"
 )
@@ -54,6 +56,20 @@ func models(t *testing.T) map[string]lm.Model {
 	}
 	olmo.Init(5)
 	out["olmo"] = olmo
+	hc := hybrid.DefaultConfig(13, 8, 3, hybrid.Mamba, hybrid.Attention, hybrid.Mamba2)
+	hc.Mamba.N, hc.Mamba2.N, hc.Mamba2.HeadDim, hc.Heads, hc.KVHeads = 4, 4, 8, 2, 1
+	hy, err := hybrid.New(hc, 6) // whole requests only (InferAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["hybrid"] = hy
+	rc := rnn.DefaultConfig(13, 8)
+	rc.InitRange = 0.3
+	rn, err := rnn.New(rc, 7) // whole requests only (Infer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["rnn"] = rn
 	for _, m := range out { // logits of order 1, so argmaxes and lls differ
 		r := rand.New(rand.NewPCG(9, 9))
 		for _, p := range m.Params() {
