@@ -2,6 +2,7 @@ package score
 
 import (
 	"fmt"
+	"github.com/ssmlab/ssmlab/models/lora"
 	"math"
 	"sort"
 
@@ -56,6 +57,7 @@ func Score(m lm.Model, o Options, pairs []Pair) ([]Result, error) {
 			}
 		}
 	}
+	m = unwrap(m)
 	out := make([]Result, len(pairs))
 	var whole []int    // pairs run as full sequences
 	var groups [][]int // runs of pairs sharing a context
@@ -179,6 +181,16 @@ func full(m lm.Model, o Options, pairs []Pair, idx []int, out []Result) {
 			out[j.i] = r
 		}
 	}
+}
+
+// unwrap returns the base model of a LoRA-adapted one: the adapters run
+// inside the base model's linears and embedding (models/lora), so its own
+// passes (InferAt, the shared-context ones) score the adapted model.
+func unwrap(m lm.Model) lm.Model {
+	if a, ok := m.(*lora.Model); ok {
+		return a.Model
+	}
+	return m
 }
 
 // rowInferer is a model whose pass without a training tape computes the logits of chosen positions only.

@@ -1,6 +1,7 @@
 package score
 
 import (
+	"github.com/ssmlab/ssmlab/models/lora"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -56,6 +57,35 @@ func models(t *testing.T) map[string]lm.Model {
 	}
 	olmo.Init(5)
 	out["olmo"] = olmo
+	// LoRA-adapted models (adapters with non-zero B, so they change the
+	// logits): Score unwraps lora.Model to reach the base model's passes
+	for i, name := range []string{"mamba", "gpt_neox"} {
+		var base lm.Model
+		if name == "mamba" {
+			base, err = mamba.New(mc, 11)
+		} else {
+			var g *transformer.GPTNeoX
+			g, err = transformer.NewGPTNeoXZero(nc)
+			if err == nil {
+				g.Init(12)
+				base = g
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ad, err := lora.Apply(base, lora.Config{R: 2, Alpha: 4, TargetRegex: "all-linear"}, uint64(20+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(uint64(30+i), 1))
+		for _, p := range ad.Params() {
+			for j := range p.Value.Data {
+				p.Value.Data[j] = float32(r.NormFloat64() * 0.2)
+			}
+		}
+		out[name+"+lora"] = &lora.Model{Model: base, Adapters: ad}
+	}
 	hc := hybrid.DefaultConfig(13, 8, 3, hybrid.Mamba, hybrid.Attention, hybrid.Mamba2)
 	hc.Mamba.N, hc.Mamba2.N, hc.Mamba2.HeadDim, hc.Heads, hc.KVHeads = 4, 4, 8, 2, 1
 	hy, err := hybrid.New(hc, 6) // whole requests only (InferAt)
@@ -147,6 +177,23 @@ func TestSharedEqualsFull(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// A LoRA-adapted model takes its base model's fast paths (TestSharedEqualsFull
+// checks their results).
+func TestLoRAUsesBasePasses(t *testing.T) {
+	for name, m := range models(t) {
+		if _, ok := m.(*lora.Model); !ok {
+			continue
+		}
+		b := unwrap(m)
+		if _, ok := b.(rowInferer); !ok && name == "gpt_neox+lora" {
+			t.Errorf("%s: base model has no InferAt", name)
+		}
+		if sharerFor(b) == nil {
+			t.Errorf("%s: no shared-context scorer", name)
 		}
 	}
 }
