@@ -3,15 +3,22 @@ package safetensors
 import (
 	"encoding/binary"
 	"fmt"
-	"github.com/ssmlab/ssmlab/internal/fsx"
 	"io"
 	"os"
+
+	"github.com/ssmlab/ssmlab/internal/fsx"
 )
 
+// chunkBytes bounds ReadFloat32's read buffer (a multiple of every element
+// size). A variable so tests can make chunk boundaries fall inside small
+// tensors.
+var chunkBytes = 1 << 20
+
 // Reader is an open safetensors file whose header is parsed and checked
-// but whose data stays on disk: Read fetches one tensor at a time, so a
-// loader needs the weights it fills plus the largest tensor, not a second
-// copy of the whole file.
+// but whose data stays on disk: Read fetches one tensor at a time, and
+// ReadFloat32 decodes one straight into its destination through a buffer of
+// at most 1 MiB, so a loader needs the weights it fills plus that buffer,
+// not a second copy of the file or of its largest tensor.
 type Reader struct {
 	Path     string
 	Metadata map[string]string
@@ -19,6 +26,7 @@ type Reader struct {
 	base     int64 // file offset of the data buffer
 	layout   *File
 	spans    map[string]span
+	chunk    []byte // ReadFloat32's buffer
 }
 
 // Open parses path's header and checks the layout against the file size.
@@ -103,6 +111,39 @@ func (r *Reader) ReadInto(name string, buf []byte) (Tensor, error) {
 		return Tensor{}, fmt.Errorf("%s: tensor %q: %v", r.Path, name, err)
 	}
 	return out, nil
+}
+
+// ReadFloat32 reads tensor name (F32, F16, BF16 or F64) from disk and
+// converts it into dst, which must hold exactly its elements. The data goes
+// through one reused buffer of at most 1 MiB, read with ReadAt chunk by
+// chunk, so the tensor's bytes are never held whole; the values equal
+// those of Read followed by Tensor.DecodeFloat32.
+func (r *Reader) ReadFloat32(name string, dst []float32) error {
+	t, ok := r.layout.byName[name]
+	if !ok {
+		return fmt.Errorf("%s: no tensor %q", r.Path, name)
+	}
+	s := r.spans[name]
+	n := int64(s.end - s.begin)
+	es := int64(t.DType.Size()) // nonzero: layout refuses unknown dtypes
+	if n != es*int64(len(dst)) {
+		return fmt.Errorf("%s: tensor %q: %d bytes of %s do not fill %d values", r.Path, name, n, t.DType, len(dst))
+	}
+	if !t.DType.float() {
+		return fmt.Errorf("%s: %v", r.Path, notFloat(name, t.DType))
+	}
+	if r.chunk == nil {
+		r.chunk = make([]byte, chunkBytes)
+	}
+	for done := int64(0); done < n; {
+		c := r.chunk[:min(int64(len(r.chunk)), n-done)]
+		if _, err := r.f.ReadAt(c, r.base+int64(s.begin)+done); err != nil {
+			return fmt.Errorf("%s: tensor %q: %v", r.Path, name, err)
+		}
+		decodeFloat32(t.DType, c, dst[done/es:(done+int64(len(c)))/es])
+		done += int64(len(c))
+	}
+	return nil
 }
 
 // Close closes the file.
