@@ -3,7 +3,6 @@ package safetensors
 import (
 	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/ssmlab/ssmlab/internal/fsx"
@@ -30,12 +29,18 @@ type Reader struct {
 }
 
 // Open parses path's header and checks the layout against the file size.
-func Open(path string) (*Reader, error) {
+func Open(path string) (*Reader, error) { return OpenAfter(path, 0) }
+
+// OpenAfter is Open for a file whose safetensors data starts skip bytes in,
+// after a preamble of its own format (ssmlab's training checkpoints); the
+// layout is checked against the rest of the file, and sizes in messages
+// count from there.
+func OpenAfter(path string, skip int64) (*Reader, error) {
 	f, err := fsx.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	r, err := open(path, f)
+	r, err := open(path, f, skip)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -43,17 +48,20 @@ func Open(path string) (*Reader, error) {
 	return r, nil
 }
 
-func open(path string, f *os.File) (*Reader, error) {
+func open(path string, f *os.File, skip int64) (*Reader, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	size := uint64(st.Size())
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%s: not a valid safetensors file: %s", path, fmt.Sprintf(format, a...))
 	}
+	if skip < 0 || skip > st.Size() {
+		return nil, bad("%d bytes, shorter than the %d-byte preamble", st.Size(), skip)
+	}
+	size := uint64(st.Size() - skip)
 	var nb [8]byte
-	if _, err := io.ReadFull(f, nb[:]); err != nil {
+	if _, err := f.ReadAt(nb[:], skip); err != nil {
 		return nil, bad("%d bytes, shorter than the 8-byte header length", size)
 	}
 	n := binary.LittleEndian.Uint64(nb[:])
@@ -64,14 +72,14 @@ func open(path string, f *os.File) (*Reader, error) {
 		return nil, bad("header length %d runs past the end of the %d-byte file (truncated?)", n, size)
 	}
 	header := make([]byte, n)
-	if _, err := io.ReadFull(f, header); err != nil {
+	if _, err := f.ReadAt(header, skip+8); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	lay, spans, err := layout(path, header, size-8-n)
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{Path: path, Metadata: lay.Metadata, f: f, base: int64(8 + n), layout: lay, spans: map[string]span{}}
+	r := &Reader{Path: path, Metadata: lay.Metadata, f: f, base: skip + int64(8+n), layout: lay, spans: map[string]span{}}
 	for _, s := range spans {
 		r.spans[s.name] = s
 	}

@@ -117,3 +117,45 @@ func TestReadFloat32Errors(t *testing.T) {
 		t.Fatalf("truncated after Open: %v", err)
 	}
 }
+
+// OpenAfter reads a safetensors blob behind a preamble of another format.
+func TestOpenAfterPreamble(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.safetensors")
+	if err := WriteFile(plain, []Tensor{randomTensor(rng, "a", BF16, 9), randomTensor(rng, "b", F32, 3, 3)}, map[string]string{"k": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	blob, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPre := filepath.Join(dir, "pre.bin")
+	if err := os.WriteFile(withPre, append([]byte("PREAMBLE+4.."), blob...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenAfter(withPre, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Metadata["k"] != "v" {
+		t.Fatalf("metadata %v", r.Metadata)
+	}
+	for _, name := range []string{"a", "b"} {
+		want, _, _ := whole.Float32(name)
+		got := make([]float32, len(want))
+		if err := r.ReadFloat32(name, got); err != nil || !sameBits(got, want) {
+			t.Fatalf("%s: %v %v, want %v", name, err, got, want)
+		}
+	}
+	for _, skip := range []int64{13, int64(len(blob)) + 12, int64(len(blob)) + 20} {
+		if _, err := OpenAfter(withPre, skip); err == nil || !strings.HasPrefix(err.Error(), withPre+": not a valid safetensors file: ") {
+			t.Fatalf("skip %d: %v", skip, err)
+		}
+	}
+}
