@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"runtime"
 
 	"github.com/ssmlab/ssmlab/internal/membudget"
 	"github.com/ssmlab/ssmlab/models/hf"
@@ -82,9 +83,14 @@ func modelParams(m lm.Model) []*nn.Param {
 
 // inferenceOnly releases the gradients of params (every parameter is
 // allocated with one, as large as its weights): a command that never runs
-// Backward then holds the weights and its activations only.
+// Backward then holds the weights and its activations only. It then
+// collects once: the last collection (while loading) counted the released
+// gradients as live, which set the garbage collector's next target at
+// about twice weights plus gradients, so until the next collection the
+// activations' garbage could pile up to three times the weights.
 func inferenceOnly(params []*nn.Param) {
 	for _, p := range params {
 		p.Freeze()
 	}
+	runtime.GC()
 }

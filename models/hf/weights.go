@@ -40,16 +40,52 @@ const (
 // safetensors file or a PyTorch pickle checkpoint.
 type source interface {
 	Names() []string
-	// ReadInto reads a tensor, into buf when it is large enough.
-	ReadInto(name string, buf []byte) (safetensors.Tensor, error)
+	// Fill reads tensor name into dst, checking first that the tensor
+	// has the given shape; its errors name the file.
+	Fill(name string, shape []int, dst []float32) error
 	Close() error
 }
 
-// torchSource adapts a PyTorch checkpoint to source.
-type torchSource struct{ *torchckpt.File }
+// safetensorsSource reads each tensor straight from the file into its
+// parameter through a bounded buffer (safetensors.Reader.ReadFloat32).
+type safetensorsSource struct{ *safetensors.Reader }
 
-func (s torchSource) ReadInto(name string, buf []byte) (safetensors.Tensor, error) {
-	return s.TensorInto(name, buf)
+func (s safetensorsSource) Fill(name string, shape []int, dst []float32) error {
+	got, _, _ := s.Shape(name)
+	if err := checkShape(s.Path, name, got, shape); err != nil {
+		return err
+	}
+	return s.ReadFloat32(name, dst)
+}
+
+// torchSource adapts a PyTorch checkpoint to source: a tensor is read
+// whole (its storage may be a strided view) into one buffer reused for the
+// file, then converted.
+type torchSource struct {
+	*torchckpt.File
+	buf []byte
+}
+
+func (s *torchSource) Fill(name string, shape []int, dst []float32) error {
+	t, err := s.TensorInto(name, s.buf)
+	if err != nil {
+		return err
+	}
+	s.buf = t.Data
+	if err := checkShape(s.Path, name, t.Shape, shape); err != nil {
+		return err
+	}
+	if err := t.DecodeFloat32(dst); err != nil {
+		return fmt.Errorf("%s: %v", s.Path, err)
+	}
+	return nil
+}
+
+func checkShape(path, name string, got, want []int) error {
+	if !tensor.SameShape(got, want) {
+		return fmt.Errorf("%s: tensor %q has shape %v, the config implies %v", path, name, got, want)
+	}
+	return nil
 }
 
 // openSource opens a safetensors file, or a PyTorch checkpoint (read by the
@@ -60,16 +96,22 @@ func openSource(path string) (source, error) {
 		if err != nil {
 			return nil, err
 		}
-		return torchSource{f}, nil
+		return &torchSource{File: f}, nil
 	}
-	return safetensors.Open(path)
+	r, err := safetensors.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return safetensorsSource{r}, nil
 }
 
 // LoadWeights fills params from dir's model.safetensors (or the shards
 // named by model.safetensors.index.json), or else from pytorch_model.bin
 // (or its shards), converting F16/BF16 to float32. Tensors are read one at
-// a time and decoded straight into the parameters, so loading needs the
-// model's float32 weights plus the largest tensor of the file.
+// a time and decoded straight into the parameters: from safetensors files
+// in chunks of at most 1 MiB, so loading needs the model's float32 weights
+// plus that buffer; from PyTorch checkpoints whole, so it needs the weights
+// plus the largest tensor.
 func LoadWeights(dir string, params []*nn.Param, rules WeightRules) error {
 	files, err := weightFiles(dir)
 	if err != nil {
@@ -109,7 +151,6 @@ func loadFile(path string, byName map[string]*nn.Param, loaded map[string]string
 		return err
 	}
 	defer f.Close()
-	var buf []byte // one read buffer for the file: peak memory is the weights plus the largest tensor
 	for _, name := range f.Names() {
 		canon := canonical(name, rules.Aliases)
 		p, ok := byName[canon]
@@ -122,16 +163,8 @@ func loadFile(path string, byName map[string]*nn.Param, loaded map[string]string
 		if prev, dup := loaded[canon]; dup {
 			return fmt.Errorf("%s: tensor %q is also in %s", path, name, prev)
 		}
-		t, err := f.ReadInto(name, buf)
-		if err != nil {
+		if err := f.Fill(name, p.Value.Shape, p.Value.Data); err != nil {
 			return err
-		}
-		buf = t.Data
-		if !tensor.SameShape(t.Shape, p.Value.Shape) {
-			return fmt.Errorf("%s: tensor %q has shape %v, the config implies %v", path, name, t.Shape, p.Value.Shape)
-		}
-		if err := t.DecodeFloat32(p.Value.Data); err != nil {
-			return fmt.Errorf("%s: %v", path, err)
 		}
 		loaded[canon] = path
 	}

@@ -23,3 +23,6 @@ var dtypeSize = map[DType]int{
 
 // Size returns the element size in bytes, or 0 for an unknown type.
 func (d DType) Size() int { return dtypeSize[d] }
+
+// float reports whether d is a type DecodeFloat32 converts.
+func (d DType) float() bool { return d == F32 || d == F16 || d == BF16 || d == F64 }

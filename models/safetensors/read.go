@@ -274,32 +274,44 @@ func (t *Tensor) Float32() ([]float32, error) {
 // dst, which must hold exactly its elements: loaders decode straight into
 // parameters, with no intermediate copy.
 func (t *Tensor) DecodeFloat32(dst []float32) error {
-	d := t.Data
-	if es := t.DType.Size(); es == 0 || len(d) != es*len(dst) {
-		return fmt.Errorf("tensor %q: %d bytes of %s do not fill %d values", t.Name, len(d), t.DType, len(dst))
+	if es := t.DType.Size(); es == 0 || len(t.Data) != es*len(dst) {
+		return fmt.Errorf("tensor %q: %d bytes of %s do not fill %d values", t.Name, len(t.Data), t.DType, len(dst))
 	}
-	switch t.DType {
+	if !decodeFloat32(t.DType, t.Data, dst) {
+		return notFloat(t.Name, t.DType)
+	}
+	return nil
+}
+
+func notFloat(name string, dt DType) error {
+	return fmt.Errorf("tensor %q: dtype %s is not a float type", name, dt)
+}
+
+// decodeFloat32 converts d, exactly len(dst) elements of dt, into dst; it
+// reports false when dt is not a float type.
+func decodeFloat32(dt DType, d []byte, dst []float32) bool {
+	switch dt {
 	case F32:
 		for i := range dst {
 			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(d[4*i:]))
 		}
-		return nil
+		return true
 	case F16, BF16:
 		widen := precision.FromFP16Bits
-		if t.DType == BF16 {
+		if dt == BF16 {
 			widen = precision.FromBF16Bits
 		}
 		for i := range dst {
 			dst[i] = widen(binary.LittleEndian.Uint16(d[2*i:]))
 		}
-		return nil
+		return true
 	case F64:
 		for i := range dst {
 			dst[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(d[8*i:])))
 		}
-		return nil
+		return true
 	}
-	return fmt.Errorf("tensor %q: dtype %s is not a float type", t.Name, t.DType)
+	return false
 }
 
 // Int64 converts the tensor's data to int64.

@@ -23,6 +23,7 @@ import (
 const (
 	ckptMagic   = "SSMLABCK"
 	ckptVersion = 1
+	regen       = "delete it or rerun with --force to start over"
 )
 
 type ckptHeader struct {
@@ -86,21 +87,23 @@ func saveCheckpoint(path, arch string, step int, params []*nn.Param, opt *optim.
 // returns the step to continue from. It refuses a checkpoint of another
 // format version, architecture, parameter set, frozen base or config.
 func loadCheckpoint(path, arch string, params []*nn.Param, opt *optim.AdamW, sc *precision.LossScaler, cfg string) (int, error) {
-	buf, err := fsx.ReadFile(path)
-	if err != nil {
+	var pre [12]byte
+	if err := readPreamble(path, pre[:]); err != nil {
 		return 0, err
 	}
-	regen := "delete it or rerun with --force to start over"
-	if len(buf) < 12 || string(buf[:8]) != ckptMagic {
+	if string(pre[:8]) != ckptMagic {
 		return 0, fmt.Errorf("%s: not an ssmlab checkpoint (bad magic); %s", path, regen)
 	}
-	if v := binary.LittleEndian.Uint32(buf[8:12]); v != ckptVersion {
+	if v := binary.LittleEndian.Uint32(pre[8:12]); v != ckptVersion {
 		return 0, fmt.Errorf("%s: checkpoint format version %d, this ssmlab reads version %d; %s", path, v, ckptVersion, regen)
 	}
-	f, err := safetensors.Parse(path, buf[12:])
+	// The tensors are read one at a time straight into the parameters and
+	// optimizer moments, so resuming needs no second copy of the file.
+	f, err := safetensors.OpenAfter(path, 12)
 	if err != nil {
 		return 0, fmt.Errorf("%w; %s", err, regen)
 	}
+	defer f.Close()
 	var hd ckptHeader
 	if err := json.Unmarshal([]byte(f.Metadata["ssmlab"]), &hd); err != nil {
 		return 0, fmt.Errorf("%s: corrupt checkpoint header: %v; %s", path, err, regen)
@@ -123,17 +126,38 @@ func loadCheckpoint(path, arch string, params []*nn.Param, opt *optim.AdamW, sc 
 			prefix string
 			dst    []float32
 		}{{"param/", p.Value.Data}, {"adam_m/", opt.M[i]}, {"adam_v/", opt.V[i]}} {
-			x, shape, err := f.Float32(part.prefix + p.Name)
-			if err != nil {
+			name := part.prefix + p.Name
+			if shape, _, ok := f.Shape(name); ok && numel(shape) != len(part.dst) {
+				return 0, fmt.Errorf("%s: %s has shape %v, the model's is %v; %s", path, name, shape, p.Value.Shape, regen)
+			}
+			if err := f.ReadFloat32(name, part.dst); err != nil {
 				return 0, fmt.Errorf("%w; %s", err, regen)
 			}
-			if len(x) != len(part.dst) {
-				return 0, fmt.Errorf("%s: %s%s has shape %v, the model's is %v; %s", path, part.prefix, p.Name, shape, p.Value.Shape, regen)
-			}
-			copy(part.dst, x)
 		}
 	}
 	opt.Step = hd.OptStep
 	*sc = hd.Scaler
 	return hd.Step, nil
+}
+
+// readPreamble reads the checkpoint's first len(buf) bytes; a shorter file
+// is refused as not a checkpoint.
+func readPreamble(path string, buf []byte) error {
+	f, err := fsx.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return fmt.Errorf("%s: not an ssmlab checkpoint (bad magic); %s", path, regen)
+	}
+	return nil
+}
+
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
 }
