@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ssmlab/ssmlab/internal/membudget"
 	"github.com/ssmlab/ssmlab/internal/suggest"
 )
 
@@ -82,6 +83,7 @@ func run(args []string, out, errw io.Writer) (code int) {
 			code = 3
 		}
 	}()
+	membudget.LimitGC()
 	if len(args) == 0 {
 		printUsage(errw)
 		return 2

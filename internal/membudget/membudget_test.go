@@ -1,8 +1,10 @@
 package membudget
 
 import (
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -44,5 +46,24 @@ func TestParseSizeAndMeminfo(t *testing.T) {
 	}
 	if got := Human(768e9); got != "768 GB" {
 		t.Errorf("Human = %q", got)
+	}
+}
+
+func TestLimitGC(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1)) // restore the process's limit
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv(Env, "10GB")
+	if got := LimitGC(); got != 9e9 || debug.SetMemoryLimit(-1) != 9e9 {
+		t.Errorf("SSMLAB_MEMORY=10GB: limit %d, runtime %d; want 9e9", got, debug.SetMemoryLimit(-1))
+	}
+	t.Setenv(Env, "unlimited")
+	debug.SetMemoryLimit(math.MaxInt64)
+	if got := LimitGC(); got != 0 || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		t.Errorf("unlimited: limit %d", got)
+	}
+	t.Setenv(Env, "10GB")
+	t.Setenv("GOMEMLIMIT", "4GiB")
+	if got := LimitGC(); got != 0 || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		t.Errorf("GOMEMLIMIT set: limit %d (the user's setting wins)", got)
 	}
 }
