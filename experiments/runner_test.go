@@ -36,6 +36,31 @@ func runIn(t *testing.T, e *config.Experiment, results string, opt Options) (*Re
 	return Run(context.Background(), e, opt)
 }
 
+// refAndCrashed runs e uninterrupted into one folder and, into another,
+// until trial 3 fails at step 17 (after a checkpoint and a few more logged
+// steps), as a killed run would stop. It returns the two folders.
+func refAndCrashed(t *testing.T, e *config.Experiment) (ref, res string) {
+	t.Helper()
+	ref = t.TempDir()
+	if _, err := runIn(t, e, ref, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	res = t.TempDir()
+	crash := errors.New("simulated crash")
+	selftestAbort = func(c *Context, step int) error {
+		if step == 17 && c.Trial.Index == 3 {
+			return crash
+		}
+		return nil
+	}
+	_, err := runIn(t, e, res, Options{})
+	selftestAbort = nil
+	if !errors.Is(err, crash) {
+		t.Fatalf("first attempt: %v", err)
+	}
+	return ref, res
+}
+
 // tree hashes every file under dir except provenance (it holds times).
 func tree(t *testing.T, dir string) map[string]string {
 	t.Helper()
@@ -94,23 +119,7 @@ func TestRunThenRerunIsNoop(t *testing.T) {
 // to equal an uninterrupted run's.
 func TestKilledRunResumesToSameResults(t *testing.T) {
 	e := loadSelftest(t)
-	ref := t.TempDir()
-	if _, err := runIn(t, e, ref, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	res := t.TempDir()
-	crash := errors.New("simulated crash")
-	selftestAbort = func(c *Context, step int) error {
-		if step == 17 && c.Trial.Index == 3 {
-			return crash
-		}
-		return nil
-	}
-	_, err := runIn(t, e, res, Options{})
-	selftestAbort = nil
-	if !errors.Is(err, crash) {
-		t.Fatalf("first attempt: %v", err)
-	}
+	ref, res := refAndCrashed(t, e)
 	killed := filepath.Join(res, "runs", "selftest", e.Trials[3].Key)
 	if _, err := os.Stat(filepath.Join(killed, "DONE")); err == nil {
 		t.Fatal("crashed trial marked DONE")

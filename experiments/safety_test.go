@@ -150,23 +150,7 @@ func TestStaleTrialLockIsTakenOver(t *testing.T) {
 // uninterrupted run.
 func TestKilledRunsTempFilesAreCleaned(t *testing.T) {
 	e := loadSelftest(t)
-	ref := t.TempDir()
-	if _, err := runIn(t, e, ref, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	res := t.TempDir()
-	crash := errors.New("simulated crash")
-	selftestAbort = func(c *Context, step int) error {
-		if step == 17 && c.Trial.Index == 3 {
-			return crash
-		}
-		return nil
-	}
-	_, err := runIn(t, e, res, Options{})
-	selftestAbort = nil
-	if !errors.Is(err, crash) {
-		t.Fatalf("first attempt: %v", err)
-	}
+	ref, res := refAndCrashed(t, e)
 	killed := store.RunDir(res, e.Name, e.Trials[3].Key)
 	arts, _ := filepath.Glob(filepath.Join(res, "artifacts", "selftest-base", "*"))
 	if len(arts) == 0 {

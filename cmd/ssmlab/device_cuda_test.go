@@ -49,12 +49,7 @@ func TestBenchDeviceCUDA(t *testing.T) {
 // bench --mode train --device cuda prints the contract's JSON for every
 // policy, full and LoRA (skipped without a GPU).
 func TestBenchDeviceCUDATrain(t *testing.T) {
-	if _, err := cuda.Open(); err != nil {
-		if requireGPU() {
-			t.Fatal(err)
-		}
-		t.Skipf("no GPU: %v", err)
-	}
+	needGPU(t)
 	for _, extra := range [][]string{{"--precision", "fp32"}, {"--precision", "bf16"}, {"--precision", "fp16"}, {"--precision", "bf16", "--lora"}} {
 		args := append(append([]string(nil), smallMambaBench...), "--mode", "train")
 		code, out, errs := runCLI(t, append(args, extra...)...)
@@ -93,32 +88,8 @@ func TestBenchDeviceCUDAUnsupported(t *testing.T) {
 // forward --device cuda writes the CPU path's logits and loss to within
 // the parity tolerance (skipped without a GPU).
 func TestForwardDeviceCUDA(t *testing.T) {
-	if _, err := cuda.Open(); err != nil {
-		if requireGPU() {
-			t.Fatal(err)
-		}
-		t.Skipf("no GPU: %v", err)
-	}
-	dir := filepath.Join(testfix.SeedDirs(t)[0], "mamba")
-	tmp := t.TempDir()
-	in := filepath.Join(tmp, "in.safetensors")
-	ref := testfix.Read(t, filepath.Join(dir, "reference.safetensors"))
-	ids, B, T := testfix.IDsOf(t, ref, "input_ids")
-	id64 := make([]int64, len(ids))
-	for i, v := range ids {
-		id64[i] = int64(v)
-	}
-	if err := safetensors.WriteFile(in, []safetensors.Tensor{safetensors.I64Tensor("input_ids", []int{B, T}, id64)}, nil); err != nil {
-		t.Fatal(err)
-	}
-	var outs [2]*safetensors.File
-	for i, dev := range []string{"cpu", "cuda"} {
-		out := filepath.Join(tmp, dev+".safetensors")
-		if code, _, errs := runCLI(t, "forward", "--model", dir, "--input", in, "--out", out, "--device", dev); code != 0 {
-			t.Fatalf("%s: exit %d: %s", dev, code, errs)
-		}
-		outs[i] = testfix.Read(t, out)
-	}
+	needGPU(t)
+	outs := forwardCPUAndCUDA(t)
 	for _, name := range []string{"logits", "loss"} {
 		if e := testfix.RelMaxErr(testfix.Float32(t, outs[1], name), testfix.Float32(t, outs[0], name)); e > 1e-4 {
 			t.Errorf("%s: GPU differs from CPU by %.3g of the largest value", name, e)
@@ -130,32 +101,8 @@ func TestForwardDeviceCUDA(t *testing.T) {
 // parameter to within 1e-3 of each one's largest value (skipped without a
 // GPU).
 func TestForwardGradsDeviceCUDA(t *testing.T) {
-	if _, err := cuda.Open(); err != nil {
-		if requireGPU() {
-			t.Fatal(err)
-		}
-		t.Skipf("no GPU: %v", err)
-	}
-	dir := filepath.Join(testfix.SeedDirs(t)[0], "mamba")
-	tmp := t.TempDir()
-	in := filepath.Join(tmp, "in.safetensors")
-	ref := testfix.Read(t, filepath.Join(dir, "reference.safetensors"))
-	ids, B, T := testfix.IDsOf(t, ref, "input_ids")
-	id64 := make([]int64, len(ids))
-	for i, v := range ids {
-		id64[i] = int64(v)
-	}
-	if err := safetensors.WriteFile(in, []safetensors.Tensor{safetensors.I64Tensor("input_ids", []int{B, T}, id64)}, nil); err != nil {
-		t.Fatal(err)
-	}
-	var outs [2]*safetensors.File
-	for i, dev := range []string{"cpu", "cuda"} {
-		out := filepath.Join(tmp, dev+".safetensors")
-		if code, _, errs := runCLI(t, "forward", "--model", dir, "--input", in, "--out", out, "--grads", "--device", dev); code != 0 {
-			t.Fatalf("%s: exit %d: %s", dev, code, errs)
-		}
-		outs[i] = testfix.Read(t, out)
-	}
+	needGPU(t)
+	outs := forwardCPUAndCUDA(t, "--grads")
 	n := 0
 	for _, name := range outs[0].Names() {
 		tol := 1e-3
@@ -171,6 +118,46 @@ func TestForwardGradsDeviceCUDA(t *testing.T) {
 	}
 	if n < 10 {
 		t.Errorf("only %d tensors compared", n)
+	}
+}
+
+// forwardCPUAndCUDA runs forward (with extra flags) on the Mamba fixture's
+// input ids with --device cpu and with --device cuda, and returns the two
+// output files in that order.
+func forwardCPUAndCUDA(t *testing.T, extra ...string) [2]*safetensors.File {
+	t.Helper()
+	dir := filepath.Join(testfix.SeedDirs(t)[0], "mamba")
+	tmp := t.TempDir()
+	in := filepath.Join(tmp, "in.safetensors")
+	ref := testfix.Read(t, filepath.Join(dir, "reference.safetensors"))
+	ids, B, T := testfix.IDsOf(t, ref, "input_ids")
+	id64 := make([]int64, len(ids))
+	for i, v := range ids {
+		id64[i] = int64(v)
+	}
+	if err := safetensors.WriteFile(in, []safetensors.Tensor{safetensors.I64Tensor("input_ids", []int{B, T}, id64)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var outs [2]*safetensors.File
+	for i, dev := range []string{"cpu", "cuda"} {
+		out := filepath.Join(tmp, dev+".safetensors")
+		args := append([]string{"forward", "--model", dir, "--input", in, "--out", out}, extra...)
+		if code, _, errs := runCLI(t, append(args, "--device", dev)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", dev, code, errs)
+		}
+		outs[i] = testfix.Read(t, out)
+	}
+	return outs
+}
+
+// needGPU skips t without a GPU, or fails it where SSMLAB_REQUIRE_GPU is set.
+func needGPU(t *testing.T) {
+	t.Helper()
+	if _, err := cuda.Open(); err != nil {
+		if requireGPU() {
+			t.Fatal(err)
+		}
+		t.Skipf("no GPU: %v", err)
 	}
 }
 

@@ -31,8 +31,7 @@ func TestDivergedFinetuneIsARecordedResult(t *testing.T) {
 	if err := hf.Save(ck, m); err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(dir, "dv.toml")
-	os.WriteFile(cfg, []byte(`name = "dv"
+	e := loadTOML(t, dir, "dv.toml", `name = "dv"
 kind = "mpft"
 model = "mine"
 method = "full"
@@ -61,11 +60,7 @@ items = 2
 [params]
 logit_tasks = 1
 logit_shots = 1
-`), 0o644)
-	e, err := experiments.Load(cfg, "default")
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	results := filepath.Join(dir, "results")
 	opt := experiments.Options{Results: results, Stderr: io.Discard, Command: []string{"test"}}
 	if _, err := experiments.Run(context.Background(), e, opt); err != nil {

@@ -62,14 +62,7 @@ logit_shots = 1
 // fail the same way), ending with the model an uninterrupted run makes.
 func TestForceRestartsAnInterruptedArtifactWithADamagedCheckpoint(t *testing.T) {
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "tf.toml")
-	if err := os.WriteFile(cfg, []byte(tinyMPFT), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	e, err := experiments.Load(cfg, "default")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := loadTOML(t, dir, "tf.toml", tinyMPFT)
 	results := filepath.Join(dir, "results")
 	run := func(force bool) error {
 		var stderr bytes.Buffer

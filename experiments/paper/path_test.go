@@ -31,8 +31,7 @@ func TestICLOnACheckpointGivenByPath(t *testing.T) {
 	if err := hf.Save(ck, m); err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(dir, "ck.toml")
-	os.WriteFile(cfg, []byte(`name = "ck"
+	e := loadTOML(t, dir, "ck.toml", `name = "ck"
 kind = "icl"
 model = "mine"
 [models.mine]
@@ -46,15 +45,9 @@ families = ["case"]
 tasks = ["mc"]
 shots = [0, 1]
 items = 2
-`), 0o644)
-	e, err := experiments.Load(cfg, "default")
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	results := filepath.Join(dir, "results")
-	if _, err := experiments.Run(context.Background(), e, experiments.Options{Results: results, Stderr: io.Discard, Command: []string{"test"}}); err != nil {
-		t.Fatal(err)
-	}
+	runQuiet(t, e, results)
 	raw, err := os.ReadFile(filepath.Join(results, "runs", "ck", "default", "summary.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -90,8 +83,8 @@ func TestReplacedCheckpointIsNotServedFromCache(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := filepath.Join(dir, "ck.toml")
-	os.WriteFile(cfg, []byte(`name = "ck"
+	save(config.Model{Arch: "mamba", Spec: models.Spec{DModel: 16, Layers: 1, Vocab: 264}}, 5)
+	e := loadTOML(t, dir, "ck.toml", `name = "ck"
 kind = "icl"
 model = "mine"
 [models.mine]
@@ -104,12 +97,7 @@ families = ["case", "copy"]
 tasks = ["mc"]
 shots = [0, 1]
 items = 6
-`), 0o644)
-	save(config.Model{Arch: "mamba", Spec: models.Spec{DModel: 16, Layers: 1, Vocab: 264}}, 5)
-	e, err := experiments.Load(cfg, "default")
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	run := func(results string, force bool) (summary.ICL, error) {
 		var s summary.ICL
 		_, err := experiments.Run(context.Background(), e, experiments.Options{Results: results, Force: force, Stderr: io.Discard, Command: []string{"test"}})

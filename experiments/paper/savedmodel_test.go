@@ -10,6 +10,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/datasets/tokenizer"
 	"github.com/ssmlab/ssmlab/experiments"
+	"github.com/ssmlab/ssmlab/experiments/config"
 	"github.com/ssmlab/ssmlab/models/train"
 )
 
@@ -18,8 +19,7 @@ import (
 // leaves a loss curve every log_every steps with a validation loss.
 func TestPretrainedBaseCarriesTokenizerAndCurve(t *testing.T) {
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "tiny.toml")
-	os.WriteFile(cfg, []byte(`name = "tiny"
+	e := loadTOML(t, dir, "tiny.toml", `name = "tiny"
 kind = "icl"
 model = "m"
 [models.m]
@@ -45,15 +45,9 @@ log_every = 4
 tasks = ["mc"]
 shots = [0, 1]
 items = 2
-`), 0o644)
-	e, err := experiments.Load(cfg, "default")
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	results := filepath.Join(dir, "results")
-	if _, err := experiments.Run(context.Background(), e, experiments.Options{Results: results, Stderr: io.Discard, Command: []string{"test"}}); err != nil {
-		t.Fatal(err)
-	}
+	runQuiet(t, e, results)
 	bases, _ := filepath.Glob(filepath.Join(results, "artifacts", "pretrain", "*"))
 	if len(bases) != 1 {
 		t.Fatalf("%d bases", len(bases))
@@ -76,8 +70,7 @@ items = 2
 // per precision under the same [i/n] label.
 func TestMPDivPrintsOneLinePerTrial(t *testing.T) {
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "mp.toml")
-	os.WriteFile(cfg, []byte(`name = "mp"
+	e := loadTOML(t, dir, "mp.toml", `name = "mp"
 kind = "mpdiv"
 model = "m"
 [params]
@@ -106,11 +99,7 @@ seq_len = 32
 tasks = ["mc"]
 shots = [0, 1]
 items = 2
-`), 0o644)
-	e, err := experiments.Load(cfg, "default")
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	var log strings.Builder
 	if _, err := experiments.Run(context.Background(), e, experiments.Options{Results: filepath.Join(dir, "results"), Stderr: &log, Command: []string{"test"}}); err != nil {
 		t.Fatal(err)
@@ -123,5 +112,28 @@ items = 2
 	}
 	if len(lines) != 1 || !strings.Contains(lines[0], "fp16") || !strings.Contains(lines[0], "bf16") {
 		t.Errorf("the trial's own lines: %q", lines)
+	}
+}
+
+// loadTOML writes body to dir/name and loads it as an experiment under the
+// default profile.
+func loadTOML(t *testing.T, dir, name, body string) *config.Experiment {
+	t.Helper()
+	cfg := filepath.Join(dir, name)
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := experiments.Load(cfg, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// runQuiet runs e into results, its progress lines discarded.
+func runQuiet(t *testing.T, e *config.Experiment, results string) {
+	t.Helper()
+	if _, err := experiments.Run(context.Background(), e, experiments.Options{Results: results, Stderr: io.Discard, Command: []string{"test"}}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/mamba"
 	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/transformer"
 )
@@ -51,14 +52,6 @@ func parityErr(got, want []float32) float64 {
 	return worst
 }
 
-func randIDs(r *rand.Rand, n, V int) []int {
-	ids := make([]int, n)
-	for i := range ids {
-		ids[i] = r.IntN(V)
-	}
-	return ids
-}
-
 // The GPU Mamba's fp32 logits and loss equal the CPU model's within
 // 1e-5 + 1e-4 of the largest logit, for tied and untied heads, with and
 // without biases, and shapes whose B·E·N is no multiple of a thread block.
@@ -90,7 +83,7 @@ func TestMambaParity(t *testing.T) {
 					}
 				}
 			}
-			checkLM(t, d, m, randIDs(r, tc.B*tc.T, tc.V), tc.B, tc.T)
+			checkLM(t, d, m, nntest.RandIDs(r, tc.B*tc.T, tc.V), tc.B, tc.T)
 		})
 	}
 }
@@ -128,7 +121,7 @@ func TestNeoXParity(t *testing.T) {
 					}
 				}
 			}
-			checkLM(t, d, m, randIDs(r, tc.B*tc.T, tc.V), tc.B, tc.T)
+			checkLM(t, d, m, nntest.RandIDs(r, tc.B*tc.T, tc.V), tc.B, tc.T)
 		})
 	}
 }
@@ -219,7 +212,7 @@ func TestMambaBF16(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids := randIDs(rand.New(rand.NewPCG(uint64(i), 3)), sz.B*sz.T, sz.V)
+		ids := nntest.RandIDs(rand.New(rand.NewPCG(uint64(i), 3)), sz.B*sz.T, sz.V)
 		tg := nn.ShiftLabels(ids, sz.B, sz.T)
 		ref := append([]float32(nil), m.Forward(precision.FP32Policy, ids, sz.B, sz.T)...)
 		refLoss, _ := nn.CrossEntropy(nil, ref, tg, sz.B*sz.T, sz.V, 1)
@@ -382,7 +375,7 @@ func BenchmarkMambaForwardBF16(b *testing.B) {
 // benchForward times g's forward on 8 x 512 random tokens.
 func benchForward(b *testing.B, g LM, V int) {
 	const B, T = 8, 512
-	ids := randIDs(rand.New(rand.NewPCG(1, 2)), B*T, V)
+	ids := nntest.RandIDs(rand.New(rand.NewPCG(1, 2)), B*T, V)
 	if err := g.Forward(ids, B, T); err != nil {
 		b.Fatal(err)
 	}

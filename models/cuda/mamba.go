@@ -161,12 +161,8 @@ func (g *Mamba) Forward(ids []int, B, T int) error {
 	c, d := g.cfg, g.dev
 	n, D, E, N, R, K, V := B*T, c.D, c.E(), c.N, c.R(), c.K, c.Vocab
 	S := R + 2*N
-	if len(ids) != n {
-		return fmt.Errorf("cuda: %d ids for shape [%d, %d]", len(ids), B, T)
-	}
-	if g.logits != nil {
-		g.logits.Free()
-		g.logits = nil
+	if err := g.begin(ids, B, T); err != nil {
+		return err
 	}
 	ws := workspace{dev: d}
 	defer ws.free()
@@ -212,6 +208,19 @@ func (g *Mamba) Forward(ids []int, B, T int) error {
 	return d.Sync()
 }
 
+// begin checks that ids hold B·T tokens and frees the last Forward's
+// logits, which the forward about to run replaces.
+func (g *Mamba) begin(ids []int, B, T int) error {
+	if len(ids) != B*T {
+		return fmt.Errorf("cuda: %d ids for shape [%d, %d]", len(ids), B, T)
+	}
+	if g.logits != nil {
+		g.logits.Free()
+		g.logits = nil
+	}
+	return nil
+}
+
 // Logits copies the last Forward's logits (B·T·V) to the host (bf16
 // logits widened to float32).
 func (g *Mamba) Logits() ([]float32, error) {
@@ -244,12 +253,8 @@ func (g *Mamba) forwardBF16(ids []int, B, T int) error {
 	c, d, k := g.cfg, g.dev, g.k
 	n, D, E, N, R, K, V := B*T, c.D, c.E(), c.N, c.R(), c.K, c.Vocab
 	S := R + 2*N
-	if len(ids) != n {
-		return fmt.Errorf("cuda: %d ids for shape [%d, %d]", len(ids), B, T)
-	}
-	if g.logits != nil {
-		g.logits.Free()
-		g.logits = nil
+	if err := g.begin(ids, B, T); err != nil {
+		return err
 	}
 	ws := workspace{dev: d}
 	defer ws.free()

@@ -135,6 +135,11 @@ func NewNeoX(d *Device, m *transformer.GPTNeoX) (*NeoX, error) {
 // NewNeoXPolicy uploads m (a *transformer.GPTNeoX or a *lora.Model wrapping
 // one) for inference under pol: fp32, or bf16/fp16 autocast.
 func NewNeoXPolicy(d *Device, m lm.Model, pol precision.Policy) (*NeoX, error) {
+	return uploadNeoX(d, m, pol, false)
+}
+
+// uploadNeoX is NewNeoXPolicy, or NewNeoXTrainable with train.
+func uploadNeoX(d *Device, m lm.Model, pol precision.Policy, train bool) (*NeoX, error) {
 	p, err := precOf(pol)
 	if err != nil {
 		return nil, err
@@ -143,7 +148,7 @@ func NewNeoXPolicy(d *Device, m lm.Model, pol precision.Policy) (*NeoX, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newNeoX(d, base, ad, p, false)
+	return newNeoX(d, base, ad, p, train)
 }
 
 // neoxOf unwraps m into its GPT-NeoX and its adapters (nil without).

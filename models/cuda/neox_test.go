@@ -9,6 +9,7 @@ import (
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/lora"
 	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/transformer"
 )
@@ -58,16 +59,7 @@ func newNeoXCase(t *testing.T, tc neoxCase, seed uint64) *transformer.GPTNeoX {
 // gradient (nil for frozen ones) under pol.
 func neoxCPUGrads(m lm.Model, pol precision.Policy, ids, tg []int, B, T int) ([]float32, float64, [][]float32) {
 	logits := append([]float32(nil), m.Forward(pol, ids, B, T)...)
-	nn.ZeroGrads(m.Params())
-	loss := lm.Loss(m, pol, ids, tg, B, T, true, 1)
-	var gs [][]float32
-	for _, p := range m.Params() {
-		var g []float32
-		if p.G() != nil {
-			g = append(g, p.G()...)
-		}
-		gs = append(gs, g)
-	}
+	loss, gs := cpuGrads(m, pol, ids, tg, B, T)
 	return logits, loss, gs
 }
 
@@ -111,49 +103,27 @@ func countTargets(tg []int) int {
 	return n
 }
 
-// gradRelErr is max|got − want| / max|want| of one gradient (1e-12 floor).
-func gradRelErr(got, want []float32) float64 {
-	var big, worst float64
-	for i := range want {
-		big = math.Max(big, math.Abs(float64(want[i])))
-		d := math.Abs(float64(got[i]) - float64(want[i]))
-		if math.IsNaN(d) {
-			return math.Inf(1)
-		}
-		worst = math.Max(worst, d)
-	}
-	return worst / math.Max(big, 1e-12)
-}
-
-// checkGrads compares every gradient, and that frozen ones stay nil.
+// checkGrads is compareGrads over m's parameters, logging the worst error.
 func checkGrads(t *testing.T, m lm.Model, got, want [][]float32, tol float64) {
 	t.Helper()
-	ps := m.Params()
-	if len(got) != len(want) || len(want) != len(ps) {
-		t.Fatalf("%d GPU gradients, %d CPU ones, %d parameters", len(got), len(want), len(ps))
-	}
-	worst, at := 0.0, ""
-	for i, p := range ps {
-		if (got[i] == nil) != (want[i] == nil) {
-			t.Errorf("%s: GPU gradient present %v, CPU %v", p.Name, got[i] != nil, want[i] != nil)
-			continue
-		}
-		if want[i] == nil {
-			continue
-		}
-		if len(got[i]) != len(want[i]) {
-			t.Errorf("%s: %d gradient values, want %d", p.Name, len(got[i]), len(want[i]))
-			continue
-		}
-		e := gradRelErr(got[i], want[i])
-		if e > worst {
-			worst, at = e, p.Name
-		}
-		if e > tol {
-			t.Errorf("%s: gradient differs by %.3g of its largest value (tolerance %g)", p.Name, e, tol)
-		}
-	}
+	worst, at := compareGrads(t, m.Params(), got, want, tol)
 	t.Logf("gradients: worst relative error %.3g (%s)", worst, at)
+}
+
+// checkNeoXFP32 runs m's fp32 forward and backward on the CPU and on the
+// GPU and compares the logits (parityErr), the loss (1e-5 + 1e-4 relative)
+// and every gradient (1e-3 of its largest value).
+func checkNeoXFP32(t *testing.T, d *Device, m lm.Model, ids, tg []int, B, T int) {
+	t.Helper()
+	wantLogits, wantLoss, want := neoxCPUGrads(m, precision.FP32Policy, ids, tg, B, T)
+	logits, loss, got := neoxGPUGrads(t, d, m, precision.FP32Policy, ids, tg, B, T)
+	if e := parityErr(logits, wantLogits); e > 1 {
+		t.Errorf("logits differ from the CPU model by %.3g times the tolerance", e)
+	}
+	if math.Abs(loss-wantLoss) > 1e-5+1e-4*math.Abs(wantLoss) {
+		t.Errorf("loss %.7f, CPU %.7f", loss, wantLoss)
+	}
+	checkGrads(t, m, got, want, 1e-3)
 }
 
 // The GPU GPT-NeoX's fp32 logits and loss equal the CPU model's within
@@ -165,18 +135,10 @@ func TestNeoXGrads(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newNeoXCase(t, tc, uint64(20+i))
 			r := rand.New(rand.NewPCG(uint64(i), 13))
-			ids := randIDs(r, tc.B*tc.T, tc.V)
+			ids := nntest.RandIDs(r, tc.B*tc.T, tc.V)
 			tg := nn.ShiftLabels(ids, tc.B, tc.T)
 			tg[len(tg)/2] = nn.IgnoreIndex // an ignored row inside the batch
-			wantLogits, wantLoss, want := neoxCPUGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
-			logits, loss, got := neoxGPUGrads(t, d, m, precision.FP32Policy, ids, tg, tc.B, tc.T)
-			if e := parityErr(logits, wantLogits); e > 1 {
-				t.Errorf("logits differ from the CPU model by %.3g times the tolerance", e)
-			}
-			if math.Abs(loss-wantLoss) > 1e-5+1e-4*math.Abs(wantLoss) {
-				t.Errorf("loss %.7f, CPU %.7f", loss, wantLoss)
-			}
-			checkGrads(t, m, got, want, 1e-3)
+			checkNeoXFP32(t, d, m, ids, tg, tc.B, tc.T)
 		})
 	}
 }
@@ -200,17 +162,9 @@ func TestNeoXLoRAGrads(t *testing.T) {
 				}
 			}
 			m := &lora.Model{Model: base, Adapters: ad}
-			ids := randIDs(r, tc.B*tc.T, tc.V)
+			ids := nntest.RandIDs(r, tc.B*tc.T, tc.V)
 			tg := nn.ShiftLabels(ids, tc.B, tc.T)
-			wantLogits, wantLoss, want := neoxCPUGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
-			logits, loss, got := neoxGPUGrads(t, d, m, precision.FP32Policy, ids, tg, tc.B, tc.T)
-			if e := parityErr(logits, wantLogits); e > 1 {
-				t.Errorf("logits differ from the CPU model by %.3g times the tolerance", e)
-			}
-			if math.Abs(loss-wantLoss) > 1e-5+1e-4*math.Abs(wantLoss) {
-				t.Errorf("loss %.7f, CPU %.7f", loss, wantLoss)
-			}
-			checkGrads(t, m, got, want, 1e-3)
+			checkNeoXFP32(t, d, m, ids, tg, tc.B, tc.T)
 		})
 	}
 }
@@ -247,7 +201,7 @@ func TestNeoXTrainer(t *testing.T) {
 				m = &lora.Model{Model: base, Adapters: ad}
 			}
 			r := rand.New(rand.NewPCG(uint64(i), 23))
-			ids := randIDs(r, tc.B*tc.T, tc.V)
+			ids := nntest.RandIDs(r, tc.B*tc.T, tc.V)
 			tg := nn.ShiftLabels(ids, tc.B, tc.T)
 			_, wantLoss, want := neoxCPUGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
 			tr, err := NewTrainer(d, m, TrainOptions{Policy: precision.FP32Policy, LR: 1e-2})
@@ -301,7 +255,7 @@ func TestNeoXTrainerHalf(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := newNeoXCase(t, tc, 90)
-			ids := randIDs(rand.New(rand.NewPCG(5, 29)), tc.B*tc.T, tc.V)
+			ids := nntest.RandIDs(rand.New(rand.NewPCG(5, 29)), tc.B*tc.T, tc.V)
 			tg := nn.ShiftLabels(ids, tc.B, tc.T)
 			_, _, ref := neoxCPUGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
 			_, _, emu := neoxCPUGrads(m, pol, ids, tg, tc.B, tc.T)
@@ -353,7 +307,7 @@ func TestNeoXHalf(t *testing.T) {
 		for i, tc := range []neoxCase{neoxCases[0], neoxCases[2]} {
 			t.Run(prec+"/"+tc.name, func(t *testing.T) {
 				m := newNeoXCase(t, tc, uint64(60+i))
-				ids := randIDs(rand.New(rand.NewPCG(uint64(i), 19)), tc.B*tc.T, tc.V)
+				ids := nntest.RandIDs(rand.New(rand.NewPCG(uint64(i), 19)), tc.B*tc.T, tc.V)
 				tg := nn.ShiftLabels(ids, tc.B, tc.T)
 				ref, refLoss, refG := neoxCPUGrads(m, precision.FP32Policy, ids, tg, tc.B, tc.T)
 				emu, emuLoss, emuG := neoxCPUGrads(m, pol, ids, tg, tc.B, tc.T)
@@ -425,7 +379,7 @@ func BenchmarkNeoXTrain(b *testing.B) {
 			}
 			defer tr.Free()
 			const B, T = 8, 512
-			ids := randIDs(rand.New(rand.NewPCG(1, 2)), B*T, 50304)
+			ids := nntest.RandIDs(rand.New(rand.NewPCG(1, 2)), B*T, 50304)
 			tg := nn.ShiftLabels(ids, B, T)
 			step := func() {
 				if _, _, err := tr.Step(ids, tg, B, T); err != nil {

@@ -12,15 +12,7 @@ import (
 // wrapping one: only the adapters get gradients) for training under pol,
 // with an fp32 gradient for every trainable parameter.
 func NewNeoXTrainable(d *Device, m lm.Model, pol precision.Policy) (*NeoX, error) {
-	p, err := precOf(pol)
-	if err != nil {
-		return nil, err
-	}
-	base, ad, err := neoxOf(m)
-	if err != nil {
-		return nil, err
-	}
-	return newNeoX(d, base, ad, p, true)
+	return uploadNeoX(d, m, pol, true)
 }
 
 // ZeroGrads clears every gradient.

@@ -55,7 +55,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	m, _ := New(c, 1)
 	r := rand.New(rand.NewPCG(3, 4))
 	B, T := 4, 256
-	ids := randIDs(r, B*T, c.Vocab)
+	ids := nntest.RandIDs(r, B*T, c.Vocab)
 	tg := nn.ShiftLabels(ids, B, T)
 	for _, pol := range []precision.Policy{precision.FP32Policy, precision.BF16AMP} {
 		b.Run(pol.String(), func(b *testing.B) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -25,7 +26,7 @@ func TestTrainStepIndependentOfGOMAXPROCS(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(9, 9))
 	B, T := 3, 70 // two backward chunks, several row blocks of the norms
-	ids := randIDs(r, B*T, c.Vocab)
+	ids := nntest.RandIDs(r, B*T, c.Vocab)
 	tg := nn.ShiftLabels(ids, B, T)
 	for _, pol := range []precision.Policy{precision.FP32Policy, precision.BF16AMP} {
 		run := func(procs int) (float64, [][]float32) {

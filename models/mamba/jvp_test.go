@@ -16,7 +16,7 @@ import (
 func warmState(m *Model, r *rand.Rand, B, steps int) *State {
 	st := m.NewState(B)
 	for i := 0; i < steps; i++ {
-		m.Step(precision.FP32Policy, randIDs(r, B, m.Cfg.Vocab), st)
+		m.Step(precision.FP32Policy, nntest.RandIDs(r, B, m.Cfg.Vocab), st)
 	}
 	return st
 }
@@ -66,7 +66,7 @@ func TestStepJVPMatchesFiniteDifferences(t *testing.T) {
 		st := warmState(m, r, B, 5)
 		tan := randState(r, m, B)
 		dx0 := nntest.Rand(r, B*c.D, 1)
-		ids := randIDs(r, B, c.Vocab)
+		ids := nntest.RandIDs(r, B, c.Vocab)
 		run := func(a float32) map[string][]float32 {
 			s := axpyState(st, a, tan)
 			x := make([]float32, B*c.D)

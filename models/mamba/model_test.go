@@ -38,14 +38,6 @@ func tinyConfig() Config {
 	return c
 }
 
-func randIDs(r *rand.Rand, n, v int) []int {
-	ids := make([]int, n)
-	for i := range ids {
-		ids[i] = r.IntN(v)
-	}
-	return ids
-}
-
 // One mixer's Backward equals central differences for its input and every
 // parameter (bias variants included).
 func TestMixerGradients(t *testing.T) {
@@ -80,7 +72,7 @@ func TestModelGradients(t *testing.T) {
 		m := tiny(t, c, 4)
 		r := rand.New(rand.NewPCG(5, 6))
 		B, T := 2, 6
-		ids := randIDs(r, B*T, c.Vocab)
+		ids := nntest.RandIDs(r, B*T, c.Vocab)
 		tg := nn.ShiftLabels(ids, B, T)
 		nn.ZeroGrads(m.Params())
 		lm.Loss(m, precision.FP32Policy, ids, tg, B, T, true, 1)
@@ -107,7 +99,7 @@ func TestModelHalfPolicies(t *testing.T) {
 	m := tiny(t, c, 8)
 	r := rand.New(rand.NewPCG(9, 10))
 	B, T := 2, 7
-	ids := randIDs(r, B*T, c.Vocab)
+	ids := nntest.RandIDs(r, B*T, c.Vocab)
 	ref := append([]float32(nil), m.Forward(precision.FP32Policy, ids, B, T)...)
 	for _, pol := range []precision.Policy{precision.FP16AMP, precision.BF16AMP} {
 		nn.ZeroGrads(m.Params())
@@ -147,7 +139,7 @@ func TestConvReadsRoundedInput(t *testing.T) {
 	m := tiny(t, c, 8)
 	r := rand.New(rand.NewPCG(11, 12))
 	B, T := 2, 9
-	ids := randIDs(r, B*T, c.Vocab)
+	ids := nntest.RandIDs(r, B*T, c.Vocab)
 	tg := nn.ShiftLabels(ids, B, T)
 	setInPlace := func(on bool) {
 		for _, l := range m.Layers {
@@ -277,7 +269,7 @@ func TestSetScanReference(t *testing.T) {
 	ref.SetScan(Reference)
 	r := rand.New(rand.NewPCG(4, 4))
 	B, L := 2, 9
-	ids := randIDs(r, B*L, c.Vocab)
+	ids := nntest.RandIDs(r, B*L, c.Vocab)
 	targets := nn.ShiftLabels(ids, B, L)
 	lf := lm.Loss(fused, precision.FP32Policy, ids, targets, B, L, true, 1)
 	lr := lm.Loss(ref, precision.FP32Policy, ids, targets, B, L, true, 1)

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
 
@@ -20,7 +21,7 @@ func TestFinalStateContinuesForward(t *testing.T) {
 		r := rand.New(rand.NewPCG(1, 2))
 		for _, P := range []int{1, 2, 7, 70} {
 			B, T := 2, P+3
-			ids := randIDs(r, B*T, c.Vocab)
+			ids := nntest.RandIDs(r, B*T, c.Vocab)
 			pol := precision.FP32Policy
 			want := append([]float32(nil), m.Forward(pol, ids, B, T)...)
 			prefix := make([]int, B*P)
@@ -53,11 +54,11 @@ func TestInferMatchesForward(t *testing.T) {
 	m := tiny(t, c, 3)
 	r := rand.New(rand.NewPCG(4, 5))
 	B, T, V := 2, 70, c.Vocab
-	ids := randIDs(r, B*T, V)
+	ids := nntest.RandIDs(r, B*T, V)
 	for _, pol := range []precision.Policy{precision.FP32Policy, precision.BF16AMP} {
 		want := append([]float32(nil), m.Forward(pol, ids, B, T)...)
 		wantSt := m.FinalState()
-		m.Infer(pol, randIDs(r, 3*5, V), 3, 5) // another shape in between
+		m.Infer(pol, nntest.RandIDs(r, 3*5, V), 3, 5) // another shape in between
 		got := append([]float32(nil), m.Infer(pol, ids, B, T)...)
 		last, st := m.Prefill(pol, ids, B, T)
 		for i := range want {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
 
@@ -17,7 +18,7 @@ func TestStepMatchesForward(t *testing.T) {
 		m := tiny(t, c, 11)
 		r := rand.New(rand.NewPCG(12, 13))
 		B, T := 3, 9
-		ids := randIDs(r, B*T, c.Vocab)
+		ids := nntest.RandIDs(r, B*T, c.Vocab)
 		for _, pol := range []precision.Policy{precision.FP32Policy, precision.FP16AMP, precision.BF16AMP} {
 			want := append([]float32(nil), m.Forward(pol, ids, B, T)...)
 			st := m.NewState(B)

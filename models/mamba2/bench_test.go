@@ -7,6 +7,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 )
 
 // BenchmarkScan times the scans forward and backward. GFLOP/s counts the
@@ -55,7 +56,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	m.Init(1)
 	r := rand.New(rand.NewPCG(2, 2))
 	B, L := 4, 256
-	ids := randIDs(r, B*L, c.Vocab)
+	ids := nntest.RandIDs(r, B*L, c.Vocab)
 	tg := nn.ShiftLabels(ids, B, L)
 	for _, scan := range []Scan{Chunked, Recurrent} {
 		m.SetScan(scan)

@@ -43,14 +43,6 @@ func tinyModel(t testing.TB, c Config, seed uint64) *Model {
 	return m
 }
 
-func randIDs(r *rand.Rand, n, vocab int) []int {
-	ids := make([]int, n)
-	for i := range ids {
-		ids[i] = r.IntN(vocab)
-	}
-	return ids
-}
-
 func TestGatedNormGradients(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	n, e := 5, 6
@@ -107,7 +99,7 @@ func TestModelGradients(t *testing.T) {
 		m := tinyModel(t, c, 5)
 		r := rand.New(rand.NewPCG(6, 6))
 		B, L := 2, 5
-		ids := randIDs(r, B*L, c.Vocab)
+		ids := nntest.RandIDs(r, B*L, c.Vocab)
 		tg := nn.ShiftLabels(ids, B, L)
 		nn.ZeroGrads(m.Params())
 		lm.Loss(m, fp32, ids, tg, B, L, true, 1)
@@ -125,7 +117,7 @@ func TestModelChunkSizeInvariance(t *testing.T) {
 	m := tinyModel(t, c, 8)
 	r := rand.New(rand.NewPCG(9, 9))
 	B, L := 2, 10
-	ids := randIDs(r, B*L, c.Vocab)
+	ids := nntest.RandIDs(r, B*L, c.Vocab)
 	tg := nn.ShiftLabels(ids, B, L)
 	run := func(q int) ([]float32, [][]float32) {
 		m.SetChunkSize(q)
@@ -160,7 +152,7 @@ func TestStepMatchesForward(t *testing.T) {
 	m := tinyModel(t, c, 10)
 	r := rand.New(rand.NewPCG(11, 11))
 	B, L, V := 2, 9, c.Vocab
-	ids := randIDs(r, B*L, V)
+	ids := nntest.RandIDs(r, B*L, V)
 	for _, tc := range []struct {
 		pol precision.Policy
 		tol float64
@@ -187,7 +179,7 @@ func TestStepEmbeddedIsStep(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	a, b := m.NewState(2), m.NewState(2)
 	for range 6 {
-		ids := randIDs(r, 2, c.Vocab)
+		ids := nntest.RandIDs(r, 2, c.Vocab)
 		want := m.Step(fp32, a, ids)
 		x := make([]float32, 2*c.D)
 		m.Embed.Forward(x, ids)
@@ -209,7 +201,7 @@ func TestPrefillThenStep(t *testing.T) {
 	m := tinyModel(t, c, 12)
 	r := rand.New(rand.NewPCG(13, 13))
 	B, L, V := 2, 11, c.Vocab
-	ids := randIDs(r, B*L, V)
+	ids := nntest.RandIDs(r, B*L, V)
 	want := append([]float32(nil), m.Forward(fp32, ids, B, L)...)
 	for _, pre := range []int{1, 4, 7} { // shorter and longer than K−1
 		prefix := make([]int, 0, B*pre)
@@ -237,7 +229,7 @@ func TestSpectrumMatchesPerturbationGrowth(t *testing.T) {
 	m := tinyModel(t, c, 14)
 	r := rand.New(rand.NewPCG(15, 15))
 	B, L, H, PN := 2, 16, c.H(), c.HeadDim*c.N
-	ids := randIDs(r, B*L, c.Vocab)
+	ids := nntest.RandIDs(r, B*L, c.Vocab)
 	m.Forward(fp32, ids, B, L)
 	var lambda, maxes [][]float32
 	for l := range m.Layers {
@@ -341,7 +333,7 @@ func TestHalfPrecisionGradients(t *testing.T) {
 	m := tinyModel(t, c, 16)
 	r := rand.New(rand.NewPCG(17, 17))
 	B, L := 2, 8
-	ids := randIDs(r, B*L, c.Vocab)
+	ids := nntest.RandIDs(r, B*L, c.Vocab)
 	tg := nn.ShiftLabels(ids, B, L)
 	grads := func(pol precision.Policy) []float32 {
 		nn.ZeroGrads(m.Params())
@@ -429,7 +421,7 @@ func TestLinearsAndAdapters(t *testing.T) {
 		vars = append(vars, nntest.V(a.M.Name, a.M.Value.Data, a.M.Grad.Data))
 	}
 	B, L := 2, 6
-	ids := randIDs(r, B*L, c.Vocab)
+	ids := nntest.RandIDs(r, B*L, c.Vocab)
 	tg := nn.ShiftLabels(ids, B, L)
 	lm.Loss(m, fp32, ids, tg, B, L, true, 1)
 	loss := func() float64 { return lm.Loss(m, fp32, ids, tg, B, L, false, 1) }
@@ -454,7 +446,7 @@ func TestTimeStepLimit(t *testing.T) {
 	m := tinyModel(t, c, 20)
 	r := rand.New(rand.NewPCG(21, 21))
 	B, L := 2, 5
-	ids := randIDs(r, B*L, c.Vocab)
+	ids := nntest.RandIDs(r, B*L, c.Vocab)
 	nn.ZeroGrads(m.Params())
 	lm.Loss(m, fp32, ids, nn.ShiftLabels(ids, B, L), B, L, true, 1)
 	for l := range m.Layers {

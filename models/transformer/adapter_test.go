@@ -77,7 +77,7 @@ func TestAdapterGradientsThroughModel(t *testing.T) {
 				vars = append(vars, nntest.V(a.M.Name, a.M.Value.Data, a.M.G()))
 			}
 			B, T := 2, 5
-			ids := randIDs(r, B*T, m.VocabSize())
+			ids := nntest.RandIDs(r, B*T, m.VocabSize())
 			lm.Loss(m, fp32, ids, nn.ShiftLabels(ids, B, T), B, T, true, 1)
 			for _, p := range m.Params() {
 				if p.G() != nil {

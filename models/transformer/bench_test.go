@@ -53,7 +53,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	llama, _ := NewLlamaZero(lc)
 	llama.Init(1)
 	B, T := 4, 128
-	ids := randIDs(rand.New(rand.NewPCG(3, 4)), B*T, 512)
+	ids := nntest.RandIDs(rand.New(rand.NewPCG(3, 4)), B*T, 512)
 	for name, m := range map[string]lm.Model{"gpt_neox": neox, "llama": llama} {
 		for _, pol := range []precision.Policy{precision.FP32Policy, precision.BF16AMP} {
 			b.Run(name+"/"+pol.String(), func(b *testing.B) {
@@ -88,7 +88,7 @@ func BenchmarkInfer(b *testing.B) {
 	}
 	m.Init(1)
 	B, T := 1, 512
-	ids := randIDs(rand.New(rand.NewPCG(3, 4)), B*T, 50304)
+	ids := nntest.RandIDs(rand.New(rand.NewPCG(3, 4)), B*T, 50304)
 	for _, c := range []struct {
 		name string
 		run  func()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
 )
@@ -32,7 +33,7 @@ func TestTrainStepIndependentOfGOMAXPROCS(t *testing.T) {
 	llama.Init(4)
 	r := rand.New(rand.NewPCG(5, 5))
 	B, T := 2, 150 // two causal query blocks
-	ids := randIDs(r, B*T, 64)
+	ids := nntest.RandIDs(r, B*T, 64)
 	tg := nn.ShiftLabels(ids, B, T)
 	for name, m := range map[string]lm.Model{"gpt_neox": neox, "llama": llama} {
 		for _, pol := range []precision.Policy{precision.FP32Policy, precision.BF16AMP} {

@@ -3,10 +3,12 @@
 // variant: parameter-free LayerNorm, clip_qkv), with hand-written Forward and
 // Backward, an inference pass without a training tape (Infer, InferAt,
 // Prefill: infer.go), an incremental decoder with a KV cache, and from-scratch
-// initialisation as Hugging Face does it. GPT-NeoX, Llama and OLMo register
-// themselves with the models registry (register.go); their config.json
-// mappings are in hf_gpt_neox.go, hf_llama.go and hf_olmo.go. It imports
-// nn, tensor, precision, lm, hf and models.
+// initialisation as Hugging Face does it. Both models run one stack code
+// (embedding, layers, final norm, head: stack.go) over their own layer
+// types. GPT-NeoX, Llama and OLMo register themselves with the models
+// registry (register.go); their config.json mappings are in hf_gpt_neox.go,
+// hf_llama.go and hf_olmo.go. It imports nn, tensor, precision, lm, hf and
+// models.
 //
 // Glossary (shape comments use these letters):
 //

@@ -5,7 +5,6 @@ import (
 
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
-	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
 // GPTNeoX is GPTNeoXForCausalLM (the Pythia architecture), parameters named
@@ -17,22 +16,9 @@ type GPTNeoX struct {
 	Norm   *nn.LayerNorm // gpt_neox.final_layer_norm
 	Head   *nn.Linear    // embed_out (V, D), no bias; shares Embed.W when tied
 
-	train   neoxRun // Forward's activations, kept for Backward
+	train   stackRun[neoxActs] // Forward's activations, kept for Backward
 	inf     inferBufs
 	infActs neoxActs // the one layer's activations inference computes in
-}
-
-// neoxRun holds the activations of Forward for Backward.
-type neoxRun struct {
-	B, T   int
-	ids    []int
-	hs     [][]float32 // L+1 residual streams (B·T, D)
-	hn     []float32   // final norm output (B·T, D)
-	nm, nr []float32   // its mean and rstd (B·T)
-	layers []neoxActs
-	d0, d1 []float32 // backward ping-pong (B·T, D)
-	logits []float32 // (B·T, V), returned: the model's until the next call
-	bw     backScratch
 }
 
 // NewGPTNeoX returns a model initialised from scratch as HF does it (see
@@ -117,13 +103,15 @@ func (m *GPTNeoX) Linears() map[string]*nn.Linear {
 	return out
 }
 
+// stack is the model's view for the shared stack code (stack.go).
+func (m *GPTNeoX) stack() stack[neoxActs, *NeoXLayer] {
+	return stack[neoxActs, *NeoXLayer]{embed: m.Embed, layers: m.Layers, norm: m.Norm, head: m.Head,
+		D: m.Cfg.D, V: m.Cfg.Vocab, padID: -1, train: &m.train, inf: &m.inf, infActs: &m.infActs}
+}
+
 // Forward returns the logits (B·T, V) of ids (B·T) and keeps what Backward needs.
 func (m *GPTNeoX) Forward(pol precision.Policy, ids []int, B, T int) []float32 {
-	r := &m.train
-	r.alloc(m, B, T)
-	r.ids = append(r.ids[:0], ids...)
-	m.Embed.Forward(r.hs[0], ids)
-	return m.forwardFrom(pol, r)
+	return m.stack().forward(pol, ids, B, T)
 }
 
 // ForwardEmbedded is Forward from input embeddings x (B·T, D) in place of
@@ -131,69 +119,16 @@ func (m *GPTNeoX) Forward(pol precision.Policy, ids []int, B, T int) []float32 {
 // experiment's output deviation). A Backward that follows accumulates every
 // gradient except the embedding table's, which no lookup used.
 func (m *GPTNeoX) ForwardEmbedded(pol precision.Policy, x []float32, B, T int) []float32 {
-	if len(x) != B*T*m.Cfg.D {
-		panic(fmt.Sprintf("transformer: ForwardEmbedded with %d values for (%d, %d, %d)", len(x), B, T, m.Cfg.D))
-	}
-	r := &m.train
-	r.alloc(m, B, T)
-	r.ids = r.ids[:0]
-	copy(r.hs[0], x)
-	return m.forwardFrom(pol, r)
-}
-
-// forwardFrom runs the layers and the head on the embeddings in r.hs[0].
-func (m *GPTNeoX) forwardFrom(pol precision.Policy, r *neoxRun) []float32 {
-	pureAct(pol, r.hs[0])
-	for i, l := range m.Layers {
-		kv := l.core.ownKV(&r.layers[i].att, r.B, r.T)
-		l.forward(pol, &r.layers[i], r.hs[i+1], r.hs[i], r.B, r.T, kv)
-	}
-	return m.head(pol, r)
-}
-
-// head applies the final LayerNorm and embed_out to the last residual stream.
-func (m *GPTNeoX) head(pol precision.Policy, r *neoxRun) []float32 {
-	n := r.B * r.T
-	m.Norm.Forward(r.hn, r.nm, r.nr, r.hs[len(m.Layers)], n)
-	pureAct(pol, r.hn)
-	r.logits = tensor.Grow(r.logits, n*m.Cfg.Vocab)
-	m.Head.Forward(pol, r.logits, r.hn, n)
-	return r.logits
+	return m.stack().forwardEmbedded(pol, x, B, T)
 }
 
 // Backward accumulates the parameter gradients for dlogits (B·T, V) of the
 // last Forward.
 func (m *GPTNeoX) Backward(pol precision.Policy, dlogits []float32) {
-	r := &m.train
-	n, L := r.B*r.T, len(m.Layers)
-	grow(n*m.Cfg.D, &r.d0, &r.d1)
-	m.Head.Backward(pol, r.d1, dlogits, r.hn, n)
-	m.Norm.Backward(r.d0, r.d1, r.hs[L], r.nm, r.nr, n)
-	for i := L - 1; i >= 0; i-- {
-		r.bw.swapNeoX(&r.layers[i])
-		m.Layers[i].backward(pol, &r.layers[i], r.d1, r.d0, r.B, r.T)
-		r.bw.swapNeoX(&r.layers[i])
-		r.d0, r.d1 = r.d1, r.d0
-	}
-	if len(r.ids) > 0 { // not after ForwardEmbedded
-		m.Embed.Backward(r.d0, r.ids)
-	}
+	m.stack().backward(pol, dlogits)
 }
 
 // NewCache returns an empty KV cache for B sequences.
 func (m *GPTNeoX) NewCache(B int) *Cache {
 	return newCache(B, len(m.Layers), m.Cfg.Heads, m.Cfg.HeadDim())
-}
-
-func (r *neoxRun) alloc(m *GPTNeoX, B, T int) {
-	r.B, r.T = B, T
-	n, L := B*T, len(m.Layers)
-	if len(r.hs) != L+1 {
-		r.hs, r.layers = make([][]float32, L+1), make([]neoxActs, L)
-	}
-	for i := range r.hs {
-		r.hs[i] = tensor.Grow(r.hs[i], n*m.Cfg.D)
-	}
-	grow(n*m.Cfg.D, &r.hn)
-	grow(n, &r.nm, &r.nr)
 }

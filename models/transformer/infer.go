@@ -110,29 +110,7 @@ func (m *GPTNeoX) Step(pol precision.Policy, c *Cache, ids []int) []float32 {
 // and values in c when it is not nil (at positions c.Len..), and returns
 // the logits of pos (nil: every position).
 func (m *GPTNeoX) infer(pol precision.Policy, ids []int, B, T int, c *Cache, pos []int) []float32 {
-	checkIDs(ids, B, T)
-	f, a, n, D := &m.inf, &m.infActs, B*T, m.Cfg.D
-	grow(n*D, &f.x, &f.y)
-	if c != nil {
-		c.reserve(T)
-	}
-	m.Embed.Forward(f.x, ids)
-	pureAct(pol, f.x)
-	for i, l := range m.Layers {
-		var kv kvView
-		if c != nil {
-			kv = c.view(i)
-		} else {
-			kv = l.core.ownKV(&a.att, B, T)
-		}
-		l.forward(pol, a, f.y, f.x, B, T, kv)
-		f.x, f.y = f.y, f.x
-	}
-	a.x = nil // the caller's stream is no longer ours to point at
-	if c != nil {
-		c.Len += T
-	}
-	return f.head(pol, m.Norm.Forward, m.Head, f.x, n, D, pos)
+	return m.stack().infer(pol, ids, B, T, c, pos)
 }
 
 // Infer is Forward without the training tape: the same logits (B·T, V),
@@ -171,27 +149,5 @@ func (m *Llama) Step(pol precision.Policy, c *Cache, ids []int) []float32 {
 
 // infer is GPTNeoX.infer for the Llama stack.
 func (m *Llama) infer(pol precision.Policy, ids []int, B, T int, c *Cache, pos []int) []float32 {
-	checkIDs(ids, B, T)
-	f, a, n, D := &m.inf, &m.infActs, B*T, m.Cfg.D
-	grow(n*D, &f.x, &f.y)
-	if c != nil {
-		c.reserve(T)
-	}
-	m.Embed.Forward(f.x, ids)
-	pureAct(pol, f.x)
-	for i, l := range m.Layers {
-		var kv kvView
-		if c != nil {
-			kv = c.view(i)
-		} else {
-			kv = l.core.ownKV(&a.att, B, T)
-		}
-		l.forward(pol, a, f.y, f.x, B, T, kv)
-		f.x, f.y = f.y, f.x
-	}
-	a.x = nil
-	if c != nil {
-		c.Len += T
-	}
-	return f.head(pol, m.Norm.Forward, m.Head, f.x, n, D, pos)
+	return m.stack().infer(pol, ids, B, T, c, pos)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ssmlab/ssmlab/models/lora"
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
 
@@ -53,7 +54,7 @@ func TestInferMatchesForward(t *testing.T) {
 			for _, pol := range allPolicies {
 				for _, shape := range [][2]int{{2, 9}, {1, qBlock + 13}} {
 					B, T := shape[0], shape[1]
-					ids := randIDs(r, B*T, V)
+					ids := nntest.RandIDs(r, B*T, V)
 					full := append([]float32(nil), m.Forward(pol, ids, B, T)...)
 					what := func(call string) string {
 						return name + " " + pol.String() + map[bool]string{false: "", true: " lora"}[adapted] + ": " + call
@@ -97,7 +98,7 @@ func TestPrefillThenStep(t *testing.T) {
 	for name, m := range tinyModels(t) {
 		r := rand.New(rand.NewPCG(13, 14))
 		B, T, n, V := 2, 11, 4, m.VocabSize()
-		ids := randIDs(r, B*(T+n), V)
+		ids := nntest.RandIDs(r, B*(T+n), V)
 		full := append([]float32(nil), m.Forward(fp32, ids, B, T+n)...)
 		prompt, more := make([]int, 0, B*T), make([]int, 0, B*n)
 		for b := 0; b < B; b++ {
@@ -132,7 +133,7 @@ func TestInferAtLargeMatchesForward(t *testing.T) {
 	m.Init(1)
 	r := rand.New(rand.NewPCG(1, 2))
 	B, T, V := 2, 211, 5003
-	ids := randIDs(r, B*T, V)
+	ids := nntest.RandIDs(r, B*T, V)
 	full := append([]float32(nil), m.Forward(fp32, ids, B, T)...)
 	if i := sameBits(m.Infer(fp32, ids, B, T), full); i >= 0 {
 		t.Fatalf("Infer differs from Forward at logit %d", i)

@@ -161,3 +161,9 @@ func unclip(mask []bool, dxs ...[]float32) {
 		at += len(dx)
 	}
 }
+
+// The stackLayer methods.
+
+func (l *LlamaLayer) ownKV(a *llamaActs, B, T int) kvView      { return l.core.ownKV(&a.att, B, T) }
+func (l *LlamaLayer) swapScratch(s *backScratch, a *llamaActs) { s.swapLlama(a) }
+func (l *LlamaLayer) dropInput(a *llamaActs)                   { a.x = nil }

@@ -76,14 +76,6 @@ func tinyModels(t testing.TB) map[string]decoder {
 	return out
 }
 
-func randIDs(r *rand.Rand, n, vocab int) []int {
-	ids := make([]int, n)
-	for i := range ids {
-		ids[i] = r.IntN(vocab)
-	}
-	return ids
-}
-
 func lossOf(m lm.Model, pol precision.Policy, ids []int, B, T int) float64 {
 	return lm.Loss(m, pol, ids, nn.ShiftLabels(ids, B, T), B, T, false, 1)
 }
@@ -95,7 +87,7 @@ func TestModelGradients(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(5, 6))
 			B, T := 2, 5
-			ids := randIDs(r, B*T, m.VocabSize())
+			ids := nntest.RandIDs(r, B*T, m.VocabSize())
 			ids[1] = 3 // the pad token of llama-hd6-pad
 			nn.ZeroGrads(m.Params())
 			lm.Loss(m, fp32, ids, nn.ShiftLabels(ids, B, T), B, T, true, 1)
@@ -124,7 +116,7 @@ func TestKVCacheMatchesForward(t *testing.T) {
 	for name, m := range tinyModels(t) {
 		r := rand.New(rand.NewPCG(7, 8))
 		B, T, V := 2, 21, m.VocabSize()
-		ids := randIDs(r, B*T, V)
+		ids := nntest.RandIDs(r, B*T, V)
 		for _, pol := range []precision.Policy{fp32, precision.BF16AMP, precision.FP16AMP} {
 			full := m.Forward(pol, ids, B, T)
 			tol := 1e-5
@@ -163,7 +155,7 @@ func TestCausal(t *testing.T) {
 	for name, m := range tinyModels(t) {
 		r := rand.New(rand.NewPCG(9, 10))
 		B, T, V := 1, 7, m.VocabSize()
-		ids := randIDs(r, B*T, V)
+		ids := nntest.RandIDs(r, B*T, V)
 		a := append([]float32(nil), m.Forward(fp32, ids, B, T)...)
 		ids[5] = (ids[5] + 1) % V
 		b := m.Forward(fp32, ids, B, T)
@@ -179,7 +171,7 @@ func TestPolicies(t *testing.T) {
 	for name, m := range tinyModels(t) {
 		r := rand.New(rand.NewPCG(11, 12))
 		B, T := 2, 6
-		ids := randIDs(r, B*T, m.VocabSize())
+		ids := nntest.RandIDs(r, B*T, m.VocabSize())
 		ref := append([]float32(nil), m.Forward(fp32, ids, B, T)...)
 		for _, s := range []string{"fp32", "fp16", "bf16", "fp16-pure", "bf16-pure"} {
 			pol, _ := precision.ParsePolicy(s)
@@ -236,17 +228,17 @@ func TestStepBetweenForwardAndBackward(t *testing.T) {
 	for name, m := range tinyModels(t) {
 		r := rand.New(rand.NewPCG(15, 16))
 		B, T := 2, 5
-		ids := randIDs(r, B*T, m.VocabSize())
+		ids := nntest.RandIDs(r, B*T, m.VocabSize())
 		grads := func(decode bool) []float32 {
 			nn.ZeroGrads(m.Params())
 			logits := m.Forward(fp32, ids, B, T)
 			if decode {
 				c := m.NewCache(3)
-				m.Step(fp32, c, randIDs(r, 3*4, m.VocabSize()))
-				m.Step(fp32, c, randIDs(r, 3, m.VocabSize()))
-				m.Infer(fp32, randIDs(r, 2*7, m.VocabSize()), 2, 7)
-				m.InferAt(fp32, randIDs(r, 3, m.VocabSize()), 1, 3, []int{2, 0})
-				m.Prefill(fp32, randIDs(r, 4, m.VocabSize()), 1, 4)
+				m.Step(fp32, c, nntest.RandIDs(r, 3*4, m.VocabSize()))
+				m.Step(fp32, c, nntest.RandIDs(r, 3, m.VocabSize()))
+				m.Infer(fp32, nntest.RandIDs(r, 2*7, m.VocabSize()), 2, 7)
+				m.InferAt(fp32, nntest.RandIDs(r, 3, m.VocabSize()), 1, 3, []int{2, 0})
+				m.Prefill(fp32, nntest.RandIDs(r, 4, m.VocabSize()), 1, 4)
 			}
 			d := make([]float32, len(logits))
 			nn.CrossEntropy(d, logits, nn.ShiftLabels(ids, B, T), B*T, m.VocabSize(), 1)
@@ -273,7 +265,7 @@ func TestForwardEmbeddedMatchesForward(t *testing.T) {
 	for name, m := range tinyModels(t) {
 		r := rand.New(rand.NewPCG(17, 18))
 		B, T := 2, 7
-		ids := randIDs(r, B*T, m.VocabSize())
+		ids := nntest.RandIDs(r, B*T, m.VocabSize())
 		emb := m.Params()[0] // the embedding table comes first
 		D := len(emb.Value.Data) / m.VocabSize()
 		x := make([]float32, B*T*D)

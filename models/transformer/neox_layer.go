@@ -140,3 +140,9 @@ func pureAct(pol precision.Policy, x []float32) {
 		pol.Act(x)
 	}
 }
+
+// The stackLayer methods.
+
+func (l *NeoXLayer) ownKV(a *neoxActs, B, T int) kvView      { return l.core.ownKV(&a.att, B, T) }
+func (l *NeoXLayer) swapScratch(s *backScratch, a *neoxActs) { s.swapNeoX(a) }
+func (l *NeoXLayer) dropInput(a *neoxActs)                   { a.x = nil }

@@ -1,6 +1,7 @@
 package transformer
 
 import (
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"math/rand/v2"
 	"testing"
 )
@@ -10,7 +11,7 @@ import (
 // logits, and the clamped model's projections never exceed the bound.
 func TestOLMoClipQKV(t *testing.T) {
 	m := tinyModels(t)["olmo-gqa-clip"].(*Llama)
-	ids := randIDs(rand.New(rand.NewPCG(7, 8)), 2*6, m.VocabSize())
+	ids := nntest.RandIDs(rand.New(rand.NewPCG(7, 8)), 2*6, m.VocabSize())
 	clipped := append([]float32(nil), m.Forward(fp32, ids, 2, 6)...)
 	a := &m.train.layers[0]
 	n, out := 0, 0

@@ -1,6 +1,7 @@
 package transformer
 
 import (
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"math/rand/v2"
 	"testing"
 )
@@ -11,8 +12,8 @@ func TestCacheRepeat(t *testing.T) {
 	for name, m := range tinyModels(t) {
 		r := rand.New(rand.NewPCG(3, 4))
 		V, P, n := m.VocabSize(), 5, 3
-		ctx := randIDs(r, 2*P, V)
-		conts := randIDs(r, 2*3*n, V) // 3 continuations of each of 2 prompts
+		ctx := nntest.RandIDs(r, 2*P, V)
+		conts := nntest.RandIDs(r, 2*3*n, V) // 3 continuations of each of 2 prompts
 		c := m.NewCache(2)
 		m.Step(fp32, c, ctx)
 		got := append([]float32(nil), m.Step(fp32, c.Repeat(3), conts)...)

@@ -86,6 +86,15 @@ func Rand(r *rand.Rand, n int, scale float32) []float32 {
 	return x
 }
 
+// RandIDs returns n token ids drawn uniformly from [0, vocab).
+func RandIDs(r *rand.Rand, n, vocab int) []int {
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = r.IntN(vocab)
+	}
+	return ids
+}
+
 // Dot returns Σ a·b in float64: the usual scalar "loss" L = Σ r⊙y whose
 // gradient with respect to y is r.
 func Dot(a, b []float32) float64 {
