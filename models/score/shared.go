@@ -123,24 +123,9 @@ func (r mamba2Rec) gather(sts []any) any {
 	return out
 }
 
-// cont steps the rows one token at a time (Mamba-2 has no continuation
-// pass from a state yet).
+// cont runs the continuations as one pass (mamba2.Continue).
 func (r mamba2Rec) cont(pol precision.Policy, st any, ids []int, R, n int, pos []int) []float32 {
-	V := r.m.VocabSize()
-	out := make([]float32, len(pos)*V)
-	tok := make([]int, R)
-	for t := 0; t < n; t++ {
-		for k := range tok {
-			tok[k] = ids[k*n+t]
-		}
-		logits := r.m.Step(pol, st.(*mamba2.State), tok)
-		for j, p := range pos {
-			if p%n == t {
-				copy(out[j*V:(j+1)*V], logits[(p/n)*V:(p/n+1)*V])
-			}
-		}
-	}
-	return out
+	return r.m.Continue(pol, ids, R, n, st.(*mamba2.State), pos)
 }
 
 // cached scores one group at a time: the context fills a key/value cache
