@@ -89,17 +89,22 @@ func (m *Model) Prefill(pol precision.Policy, ids []int, B, T int) ([]float32, *
 // over the whole sequences. from is not changed; the logits are the
 // model's until the next pass.
 func (m *Model) Continue(pol precision.Policy, ids []int, B, T int, from *State, pos []int) []float32 {
-	logits, _ := m.ContinueState(pol, ids, B, T, from, pos)
+	m.checkFrom(from, B)
+	logits, _ := m.infer(pol, ids, B, T, from, pos, false)
 	return logits
 }
 
 // ContinueState is Continue that also returns the state after the T tokens
 // (to continue again, or to Step from).
 func (m *Model) ContinueState(pol precision.Policy, ids []int, B, T int, from *State, pos []int) ([]float32, *State) {
+	m.checkFrom(from, B)
+	return m.infer(pol, ids, B, T, from, pos, true)
+}
+
+func (m *Model) checkFrom(from *State, B int) {
 	if from == nil || from.B != B || len(from.Layers) != len(m.Layers) {
 		panic("mamba: Continue needs a state of the model for B sequences")
 	}
-	return m.infer(pol, ids, B, T, from, pos, true)
 }
 
 // infer is the pass behind Infer, InferAt, Prefill and Continue: from the
