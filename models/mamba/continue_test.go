@@ -38,7 +38,7 @@ func TestContinueMatchesForwardAndStep(t *testing.T) {
 		m.SetScan(tc.scan)
 		r := rand.New(rand.NewPCG(tc.seed, 99))
 		V := c.Vocab
-		for _, pol := range []precision.Policy{precision.FP32Policy, precision.FP16AMP, precision.BF16AMP} {
+		for _, pol := range []precision.Policy{precision.FP32Policy, precision.FP16AMP, precision.BF16AMP, {Compute: precision.FP16, PureWeights: true}} {
 			tol := 1e-5
 			if pol.Half() {
 				tol = 4 * float64(pol.Compute.Eps()) // a 16-bit rounding may flip where the matmul sums differ

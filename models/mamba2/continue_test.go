@@ -43,7 +43,8 @@ func TestContinueMatchesForwardAndStep(t *testing.T) {
 		for _, ptol := range []struct {
 			pol precision.Policy
 			tol float64
-		}{{precision.FP32Policy, 1e-5}, {precision.BF16AMP, 2e-2}, {precision.FP16AMP, 2e-3}} {
+		}{{precision.FP32Policy, 1e-5}, {precision.BF16AMP, 2e-2}, {precision.FP16AMP, 2e-3},
+			{precision.Policy{Compute: precision.BF16, PureWeights: true}, 2e-2}} {
 			pol := ptol.pol
 			for _, sh := range [][2]int{{1, 1}, {2, 2}, {5, 3}, {7, 1}, {3, 11}, {70, 9}} {
 				P, T := sh[0], sh[1]
