@@ -60,11 +60,12 @@ Files are replaced atomically; nothing is written on error.
 Scoring: a request's log-likelihood is the sum of the continuation tokens'
 log-probabilities after lm-eval's token split and left truncation to
 --max-length (default 2048) positions. The choices of a document share its
-context: Mamba and Mamba-2 run the context once and step every choice from
-its final state, Transformers reuse its key/value cache (--no-share runs
-every request whole, for comparison; the log-likelihoods agree to float
-rounding). --batch-size is the number of sequences per forward pass or per
-recurrent step (default 16). --precision runs under autocast semantics as
+context: Mamba and Mamba-2 run the context once and continue every choice
+from its final state (the choices of several documents in one pass),
+Transformers reuse its key/value cache (--no-share runs every request
+whole, for comparison; the log-likelihoods agree to float rounding).
+--batch-size is the number of sequences per forward pass: whole requests,
+or choices continued together (default 16). --precision runs under autocast semantics as
 forward does. --bootstrap-iters (default 100000, lm-eval's) sets the
 bootstrap of LAMBADA's perplexity stderr; 0 skips it.
 
@@ -100,7 +101,7 @@ func init() {
 	f.StringVar(&o.tok, "tokenizer", "", "tokenizer.json `FILE` (default: the model's)")
 	f.IntVar(&o.k, "num-fewshot", 0, "`K` shots per prompt")
 	f.IntVar(&o.limit, "limit", 0, "only the first `N` documents of each task (0: all)")
-	f.IntVar(&o.batch, "batch-size", 16, "`N` sequences per forward pass or step")
+	f.IntVar(&o.batch, "batch-size", 16, "`N` sequences per forward pass")
 	f.IntVar(&o.maxLen, "max-length", 2048, "`N` positions the model reads")
 	f.IntVar(&o.boot, "bootstrap-iters", 100000, "`N` bootstrap replicates for perplexity's stderr")
 	f.BoolVar(&o.logSamples, "log-samples", false, "also write per-document samples JSONL")

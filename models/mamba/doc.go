@@ -35,7 +35,8 @@
 // step sizes Δ (B, L, E) of every layer along the last Forward (Deltas) and
 // each layer's A = −exp(A_log) (E, N); a recurrent Step API with explicit
 // per-layer states (conv shift register and SSM state) that agrees with the
-// parallel forward; and StepJVP, the Jacobian-vector product of the stacked
+// parallel forward; Continue, which runs many tokens from such a state as
+// one matrix-product pass (scoring choices after a shared context); and StepJVP, the Jacobian-vector product of the stacked
 // one-token map with respect to all states (and the input embedding).
 //
 // Checkpoints: the package registers "mamba" with the models registry

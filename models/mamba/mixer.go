@@ -31,6 +31,7 @@ type Mixer struct {
 	batch, length int
 	in            []float32 // (B, L, D) the caller's normed input
 	xz            []float32 // (B, L, 2E) in_proj output x | z, read in place (row stride 2E)
+	xext          []float32 // (B, K−1+L, E) a continuation's conv input: the state's K−1 inputs, then x
 	xc            []float32 // (B, L, E) conv output
 	u             []float32 // (B, L, E) SiLU(xc), the scan input
 	dbl           []float32 // (B, L, R+2N) x_proj output
@@ -92,6 +93,13 @@ func (m *Mixer) Delta() []float32 { return m.so.Delta }
 // Forward writes the mixer output out (B, L, D) for the normed input in
 // (B, L, D), which must stay unchanged until Backward.
 func (m *Mixer) Forward(pol precision.Policy, out, in []float32, B, L int) {
+	m.forward(pol, out, in, B, L, nil)
+}
+
+// forward is Forward from the state st (B sequences) when st is not nil:
+// the conv reads st's K−1 inputs before t = 0 instead of zeros and the
+// scan starts from st's h instead of 0. Backward cannot follow such a pass.
+func (m *Mixer) forward(pol precision.Policy, out, in []float32, B, L int, st *LayerState) {
 	n, E, N, R := B*L, m.E, m.N, m.R
 	m.batch, m.length, m.in = B, L, in
 	m.xz = tensor.Grow(m.xz, n*2*E)
@@ -100,21 +108,49 @@ func (m *Mixer) Forward(pol precision.Policy, out, in []float32, B, L int) {
 	m.dt, m.bm, m.cm = tensor.Grow(m.dt, n*R), tensor.Grow(m.bm, n*N), tensor.Grow(m.cm, n*N)
 	m.dtr = tensor.Grow(m.dtr, n*E)
 
-	m.InProj.Forward(pol, m.xz, in, n)                // autocast linear: x | z on the compute grid
-	m.Conv.ForwardStrided(pol, m.xc, m.xz, 2*E, B, L) // autocast conv on x in place, last tap = current token
-	nn.SiLU(m.u, m.xc)                                // half elementwise op: fp32 compute, rounded
+	m.InProj.Forward(pol, m.xz, in, n) // autocast linear: x | z on the compute grid
+	if st == nil {
+		m.Conv.ForwardStrided(pol, m.xc, m.xz, 2*E, B, L) // autocast conv on x in place, last tap = current token
+	} else {
+		m.convFrom(pol, st.Conv, B, L)
+	}
+	nn.SiLU(m.u, m.xc) // half elementwise op: fp32 compute, rounded
 	pol.Act(m.u)
 	m.XProj.Forward(pol, m.dbl, m.u, n)
 	splitCols(m.dbl, n, part{m.dt, R}, part{m.bm, N}, part{m.cm, N})
 	m.DtProj.Forward(pol, m.dtr, m.dt, n) // dt_proj.weight @ dt; the bias goes into the scan
 	m.sc = scanIn{B: B, L: L, E: E, N: N, U: m.u, Dt: m.dtr, Z: m.xz[E:], ZS: 2 * E, Bm: m.bm, Cm: m.cm,
 		A: m.A(), Dskip: m.Dskip.Value.Data, Bias: m.DtBias.Value.Data}
+	if st != nil {
+		m.sc.H0 = st.SSM
+	}
 	if m.scan == Reference {
 		scanRef(pol, &m.sc, &m.so)
 	} else {
 		scan(pol, &m.sc, &m.so)
 	}
 	m.OutProj.Forward(pol, out, m.so.Y, n)
+}
+
+// convFrom is the conv of Forward after the state's last K−1 inputs prev
+// (B, K−1, E): it runs the same kernel over those rows followed by x, so
+// each output sums the same products in the same order as a Forward over
+// the whole sequence, and drops the first K−1 outputs.
+func (m *Mixer) convFrom(pol precision.Policy, prev []float32, B, L int) {
+	E, P := m.E, m.K-1
+	Lx := P + L
+	m.xext = tensor.Grow(m.xext, 2*B*Lx*E) // the inputs, then the outputs
+	for b := 0; b < B; b++ {
+		copy(m.xext[b*Lx*E:], prev[b*P*E:(b+1)*P*E])
+		for t := 0; t < L; t++ {
+			copy(m.xext[(b*Lx+P+t)*E:(b*Lx+P+t+1)*E], m.xz[(b*L+t)*2*E:(b*L+t)*2*E+E])
+		}
+	}
+	yx := m.xext[B*Lx*E:]
+	m.Conv.Forward(pol, yx, m.xext[:B*Lx*E], B, Lx)
+	for b := 0; b < B; b++ {
+		copy(m.xc[b*L*E:(b+1)*L*E], yx[(b*Lx+P)*E:(b+1)*Lx*E])
+	}
 }
 
 // part is one column range of a row-major matrix: width columns, stored

@@ -30,6 +30,7 @@ type scanIn struct {
 	A          []float32 // (E, N) A = −exp(A_log)
 	Dskip      []float32 // (E) D
 	Bias       []float32 // (E) dt_proj.bias, mamba_ssm's delta_bias
+	H0         []float32 // (B, E, N) the states before t = 0 (nil: zeros), as LayerState.SSM
 }
 
 // scanOut holds what the forward produces and the backward reuses.
@@ -90,6 +91,10 @@ func scan(pol precision.Policy, in *scanIn, out *scanOut) {
 		out.al2[i] = v * kern.Log2E
 	}
 	out.h = tensor.Grow(out.h, Bn*G*s)
+	if in.H0 != nil {
+		clear(out.h)
+		toGroups(out.h, in.H0, Bn, E, N, true)
+	}
 	out.ckpt = tensor.Grow(out.ckpt, Bn*C*G*s)
 	pairs := pairGroups()
 	tensor.Parallel(Bn*G, 1, func(lo, hi int) {
@@ -103,7 +108,9 @@ func scan(pol precision.Policy, in *scanIn, out *scanOut) {
 				ng = 2
 			}
 			h := out.h[w*s : (w+ng)*s]
-			clear(h)
+			if in.H0 == nil {
+				clear(h)
+			}
 			f := kern.Fwd{H: h, AT: out.at[g*s:], AL2: out.al2[g*s:], Bias: in.Bias[e0:], D: in.Dskip[e0:], N: N, E: E, W: min(ng*kern.Lanes, E-e0), ZS: zs}
 			for c := 0; c < C; c++ {
 				t0 := c * scanChunk

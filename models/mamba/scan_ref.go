@@ -16,6 +16,7 @@ func scanRef(pol precision.Policy, in *scanIn, out *scanOut) {
 	newScanOut(in, out)
 	E, N, L := in.E, in.N, in.L
 	h := make([]float32, in.B*E*N)
+	copy(h, in.H0)
 	for b := 0; b < in.B; b++ {
 		for t := 0; t < L; t++ {
 			bt := b*L + t
@@ -40,6 +41,10 @@ func scanRef(pol precision.Policy, in *scanIn, out *scanOut) {
 			}
 		}
 	}
+	// the final states, laid out as the fused scan leaves them (FinalState reads them)
+	out.h = tensor.Grow(out.h, in.B*numGroups(E)*N*kern.Lanes)
+	clear(out.h)
+	toGroups(out.h, h, in.B, E, N, true)
 }
 
 // refBlocks is the number of channel blocks scanBackwardRef splits E into.

@@ -30,6 +30,7 @@ type Mixer struct {
 	u      []float32 // (B, L, D) the input, owned by the caller
 	proj   []float32 // (B, L, ProjDim)
 	xbcIn  []float32 // (B, L, C) conv input
+	xext   []float32 // (B, K−1+L, C) a continuation's conv input (the state's K−1 rows, then xbcIn), then its output
 	conv   []float32 // (B, L, C) conv output before SiLU
 	x      []float32 // (B, L, H, P) the scan input x (SiLU output)
 	bm, cm []float32 // (B, L, G, N)
@@ -100,6 +101,14 @@ func (m *Mixer) stepSize(pol precision.Policy, raw float32, h int) (dt, grad flo
 // Forward writes out (B, L, D) for the normalised block input u (B, L, D),
 // which must stay unchanged until Backward.
 func (m *Mixer) Forward(pol precision.Policy, out, u []float32, batch, length int) {
+	m.forward(pol, out, u, batch, length, nil, nil)
+}
+
+// forward is Forward continuing from a state when conv0 and h0 are not nil
+// (a State's Conv and SSM of one layer): the conv reads conv0's K−1 rows
+// before t = 0 instead of zeros and the scan starts from h0. Backward
+// cannot follow such a pass.
+func (m *Mixer) forward(pol precision.Policy, out, u []float32, batch, length int, conv0, h0 []float32) {
 	c := m.cfg
 	E, H, C, Pj, GN := c.E(), c.H(), c.ConvDim(), c.ProjDim(), c.Groups*c.N
 	n := batch * length
@@ -117,7 +126,11 @@ func (m *Mixer) Forward(pol precision.Policy, out, u []float32, batch, length in
 	for r := 0; r < n; r++ {
 		copy(m.xbcIn[r*C:(r+1)*C], m.proj[r*Pj+E:r*Pj+E+C])
 	}
-	m.Conv.Forward(pol, m.conv, m.xbcIn, batch, length)
+	if conv0 == nil {
+		m.Conv.Forward(pol, m.conv, m.xbcIn, batch, length)
+	} else {
+		m.convFrom(pol, conv0, batch, length)
+	}
 	tensor.Parallel(n, 8, func(lo, hi int) {
 		act := make([]float32, C)
 		for r := lo; r < hi; r++ {
@@ -133,9 +146,9 @@ func (m *Mixer) Forward(pol precision.Policy, out, u []float32, batch, length in
 	})
 	negExp(m.a, m.ALog.Value.Data)
 	if m.scan == Recurrent {
-		RecScan(m.y, m.states, m.x, m.dt, m.a, m.bm, m.cm, nil, d, c.ChunkSize)
+		RecScan(m.y, m.states, m.x, m.dt, m.a, m.bm, m.cm, h0, d, c.ChunkSize)
 	} else {
-		ChunkScan(m.y, m.states, m.x, m.dt, m.a, m.bm, m.cm, nil, d, c.ChunkSize)
+		ChunkScan(m.y, m.states, m.x, m.dt, m.a, m.bm, m.cm, h0, d, c.ChunkSize)
 	}
 	m.addSkip(m.y, m.x, n)
 	bb := mixerBufList.Get()
@@ -143,6 +156,25 @@ func (m *Mixer) Forward(pol precision.Policy, out, u []float32, batch, length in
 	z := m.zView(&bb.z, n)
 	gatedNormForward(m.normed, m.gated, m.rstd, m.y, z, m.Norm.Value.Data, n, E, c.Eps)
 	m.OutProj.Forward(pol, out, m.normed, n)
+}
+
+// convFrom is Forward's conv after the K−1 rows prev (B, K−1, C): the
+// same kernel over those rows followed by xbcIn, so each output sums the
+// same products in the same order as a Forward over the whole sequence;
+// the first K−1 outputs are dropped.
+func (m *Mixer) convFrom(pol precision.Policy, prev []float32, B, L int) {
+	C, P := m.cfg.ConvDim(), m.cfg.K-1
+	Lx := P + L
+	m.xext = tensor.Grow(m.xext, 2*B*Lx*C) // the inputs, then the outputs
+	for b := 0; b < B; b++ {
+		copy(m.xext[b*Lx*C:], prev[b*P*C:(b+1)*P*C])
+		copy(m.xext[(b*Lx+P)*C:(b+1)*Lx*C], m.xbcIn[b*L*C:(b+1)*L*C])
+	}
+	yx := m.xext[B*Lx*C:]
+	m.Conv.Forward(pol, yx, m.xext[:B*Lx*C], B, Lx)
+	for b := 0; b < B; b++ {
+		copy(m.conv[b*L*C:(b+1)*L*C], yx[(b*Lx+P)*C:(b+1)*Lx*C])
+	}
 }
 
 // addSkip adds the D skip y += D_h·x in float32.

@@ -162,7 +162,7 @@ func (m *Model) Forward(pol precision.Policy, ids []int, B, T int) []float32 {
 	m.mixerOut = tensor.Grow(m.mixerOut, n*D)
 	m.Embed.Forward(m.h[0], ids)
 	for i, b := range m.Layers {
-		b.forward(pol, m.mixerOut, m.h[i], B, T)
+		b.forward(pol, m.mixerOut, m.h[i], B, T, nil, nil)
 		tensor.Add(m.h[i+1], m.h[i], m.mixerOut) // residual, fp32
 		if pol.PureWeights && !m.cfg.ResidualFP32 {
 			pol.Act(m.h[i+1])
@@ -175,7 +175,7 @@ func (m *Model) Forward(pol precision.Policy, ids []int, B, T int) []float32 {
 	return m.logits
 }
 
-func (b *Block) forward(pol precision.Policy, out, h []float32, B, T int) {
+func (b *Block) forward(pol precision.Policy, out, h []float32, B, T int, conv0, h0 []float32) {
 	n, D := B*T, b.Norm.D
 	b.normIn = h
 	if pol.PureWeights { // HF casts the block input to the norm weight's type
@@ -185,7 +185,7 @@ func (b *Block) forward(pol precision.Policy, out, h []float32, B, T int) {
 	}
 	b.xn, b.rstd = tensor.Grow(b.xn, n*D), tensor.Grow(b.rstd, n)
 	b.Norm.Forward(b.xn, b.rstd, b.normIn, n)
-	b.Mixer.Forward(pol, out, b.xn, B, T)
+	b.Mixer.forward(pol, out, b.xn, B, T, conv0, h0)
 }
 
 // Backward implements lm.Model.

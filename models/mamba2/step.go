@@ -40,20 +40,25 @@ func (m *Model) FinalState() *State {
 	}
 	s := m.NewState(m.b)
 	for i, blk := range m.Layers {
-		blk.Mixer.finalState(s.Conv[i], s.SSM[i], m.b, m.l)
+		blk.Mixer.finalState(s.Conv[i], s.SSM[i], m.b, m.l, false)
 	}
 	return s
 }
 
 // finalState copies the state after the mixer's last Forward (B
-// sequences of L tokens) into conv and ssm.
-func (x *Mixer) finalState(conv, ssm []float32, B, L int) {
+// sequences of L tokens) into conv and ssm; cont says that pass continued
+// from a state (its conv inputs are then in xext, after the state's own).
+func (x *Mixer) finalState(conv, ssm []float32, B, L int, cont bool) {
 	c := x.cfg
 	C, K, PN := c.ConvDim(), c.K, c.HeadDim*c.N
 	for b := 0; b < B; b++ {
 		for k := 0; k < K-1; k++ {
-			if t := L - (K - 1) + k; t >= 0 {
-				copy(conv[(b*(K-1)+k)*C:(b*(K-1)+k+1)*C], x.xbcIn[(b*L+t)*C:(b*L+t+1)*C])
+			dst := conv[(b*(K-1)+k)*C : (b*(K-1)+k+1)*C]
+			if cont {
+				r := b*(K-1+L) + L + k // row L+k of the K−1+L rows
+				copy(dst, x.xext[r*C:(r+1)*C])
+			} else if t := L - (K - 1) + k; t >= 0 {
+				copy(dst, x.xbcIn[(b*L+t)*C:(b*L+t+1)*C])
 			}
 		}
 	}
@@ -63,49 +68,98 @@ func (x *Mixer) finalState(conv, ssm []float32, B, L int) {
 	}
 }
 
-// inferBufs are the activations of Infer and Prefill, reused across calls.
+// inferBufs are the activations of the inference passes, reused across calls.
 type inferBufs struct {
-	mixer                 Mixer // the mixer activations every layer computes in
-	block                 Block // the block's norm activations, likewise
-	h, out, hf, rstdF, lg []float32
+	mixer                      Mixer // the mixer activations every layer computes in
+	block                      Block // the block's norm activations, likewise
+	h, out, hf, rstdF, lg, sel []float32
 }
 
 // Infer is Forward without the training tape: the layers share one set of
 // activation buffers, so memory is the weights plus one layer's
 // activations, the residual stream and the logits. The logits equal
-// Forward's and belong to the model until the next Infer or Prefill. It
-// leaves the last Forward's activations alone (Backward may still follow
-// it).
+// Forward's and belong to the model until the next Infer, InferAt,
+// Prefill or Continue. It leaves the last Forward's activations alone
+// (Backward may still follow it).
 func (m *Model) Infer(pol precision.Policy, ids []int, B, T int) []float32 {
-	logits, _ := m.infer(pol, ids, B, T, false)
+	logits, _ := m.infer(pol, ids, B, T, nil, nil, false)
+	return logits
+}
+
+// InferAt is Infer computing the logits of the positions pos only (indices
+// b·T+t into the B·T positions), one row each in pos's order.
+func (m *Model) InferAt(pol precision.Policy, ids []int, B, T int, pos []int) []float32 {
+	logits, _ := m.infer(pol, ids, B, T, nil, pos, false)
 	return logits
 }
 
 // Prefill runs prompts (B sequences of T tokens) as Infer does and returns
 // the logits of each one's last position (B, V), which predict the next
-// token (the model's until the next Infer or Prefill), and the state from
-// which Step continues them.
+// token (the model's until the next pass), and the state from which Step
+// or Continue continues them.
 func (m *Model) Prefill(pol precision.Policy, ids []int, B, T int) ([]float32, *State) {
-	return m.infer(pol, ids, B, T, true)
+	pos := make([]int, B)
+	for b := range pos {
+		pos[b] = b*T + T - 1
+	}
+	return m.infer(pol, ids, B, T, nil, pos, true)
 }
 
-func (m *Model) infer(pol precision.Policy, ids []int, B, T int, prefill bool) ([]float32, *State) {
+// Continue runs B sequences of T tokens from the state from (B sequences)
+// as one pass, as Infer runs them from the start: each layer's conv reads
+// the state's last K−1 inputs before t = 0 and its scan starts from the
+// state's h. It returns the logits of the positions pos (indices b·T+t, one
+// row each in pos's order), or of every position (B, T, V) when pos is
+// nil: those of Steps feeding the same tokens, and of Forward over the
+// whole sequences. from is not changed; the logits are the model's until
+// the next pass.
+func (m *Model) Continue(pol precision.Policy, ids []int, B, T int, from *State, pos []int) []float32 {
+	m.checkFrom(from, B)
+	logits, _ := m.infer(pol, ids, B, T, from, pos, false)
+	return logits
+}
+
+// ContinueState is Continue that also returns the state after the T tokens.
+func (m *Model) ContinueState(pol precision.Policy, ids []int, B, T int, from *State, pos []int) ([]float32, *State) {
+	m.checkFrom(from, B)
+	return m.infer(pol, ids, B, T, from, pos, true)
+}
+
+func (m *Model) checkFrom(from *State, B int) {
+	if from == nil || from.B != B || len(from.Conv) != len(m.Layers) || len(from.SSM) != len(m.Layers) {
+		panic("mamba2: Continue needs a state of the model for B sequences")
+	}
+}
+
+// infer is the pass behind Infer, InferAt, Prefill and Continue: from the
+// state from (nil: from the start), the logits of positions pos (nil:
+// all), and the final state when final is set.
+func (m *Model) infer(pol precision.Policy, ids []int, B, T int, from *State, pos []int, final bool) ([]float32, *State) {
 	if len(ids) != B*T {
 		panic(fmt.Sprintf("mamba2: %d ids for shape [%d, %d]", len(ids), B, T))
 	}
 	D, n, f := m.cfg.D, B*T, &m.inf
+	for _, p := range pos {
+		if p < 0 || p >= n {
+			panic("mamba2: position out of range")
+		}
+	}
 	f.h, f.out = tensor.Grow(f.h, n*D), tensor.Grow(f.out, n*D)
 	var st *State
-	if prefill {
+	if final {
 		st = m.NewState(B)
 	}
 	m.Embed.Forward(f.h, ids)
 	for i, b := range m.Layers {
 		b.swapActs(&f.block) // b and its mixer compute in the shared buffers
 		b.Mixer.swapActs(&f.mixer)
-		b.forward(pol, f.out, f.h, B, T)
-		if prefill {
-			b.Mixer.finalState(st.Conv[i], st.SSM[i], B, T)
+		var conv0, h0 []float32
+		if from != nil {
+			conv0, h0 = from.Conv[i], from.SSM[i]
+		}
+		b.forward(pol, f.out, f.h, B, T, conv0, h0)
+		if final {
+			b.Mixer.finalState(st.Conv[i], st.SSM[i], B, T, from != nil)
 		}
 		b.Mixer.swapActs(&f.mixer)
 		b.swapActs(&f.block)
@@ -114,15 +168,17 @@ func (m *Model) infer(pol precision.Policy, ids []int, B, T int, prefill bool) (
 			pol.Act(f.h)
 		}
 	}
-	rows := n
-	if prefill { // the last position of each sequence only
-		for b := 0; b < B; b++ {
-			copy(f.h[b*D:(b+1)*D], f.h[(b*T+T-1)*D:(b*T+T)*D])
+	rows, last := n, f.h[:n*D]
+	if pos != nil { // the chosen positions only, gathered in order
+		rows = len(pos)
+		f.sel = tensor.Grow(f.sel, rows*D)
+		for r, p := range pos {
+			copy(f.sel[r*D:(r+1)*D], f.h[p*D:(p+1)*D])
 		}
-		rows = B
+		last = f.sel[:rows*D]
 	}
 	f.hf, f.rstdF, f.lg = tensor.Grow(f.hf, rows*D), tensor.Grow(f.rstdF, rows), tensor.Grow(f.lg, rows*m.cfg.Vocab)
-	m.NormF.Forward(f.hf, f.rstdF, f.h[:rows*D], rows)
+	m.NormF.Forward(f.hf, f.rstdF, last, rows)
 	m.Head.Forward(pol, f.lg, f.hf, rows)
 	return f.lg, st
 }
@@ -149,6 +205,7 @@ func (x *Mixer) InferWith(scratch *Mixer, pol precision.Policy, out, u []float32
 func (x *Mixer) swapActs(o *Mixer) {
 	x.b, o.b, x.l, o.l, x.u, o.u = o.b, x.b, o.l, x.l, o.u, x.u
 	x.proj, o.proj, x.xbcIn, o.xbcIn, x.conv, o.conv, x.x, o.x = o.proj, x.proj, o.xbcIn, x.xbcIn, o.conv, x.conv, o.x, x.x
+	x.xext, o.xext = o.xext, x.xext
 	x.bm, o.bm, x.cm, o.cm, x.dt, o.dt, x.states, o.states = o.bm, x.bm, o.cm, x.cm, o.dt, x.dt, o.states, x.states
 	x.y, o.y, x.gated, o.gated, x.rstd, o.rstd, x.normed, o.normed = o.y, x.y, o.gated, x.gated, o.rstd, x.rstd, o.normed, x.normed
 }

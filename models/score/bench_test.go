@@ -10,6 +10,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/mamba"
+	"github.com/ssmlab/ssmlab/models/mamba2"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/transformer"
 )
@@ -82,7 +83,7 @@ func BenchmarkTasks(b *testing.B) {
 }
 
 // BenchmarkHellaSwag scores HellaSwag-shaped documents on randomly
-// initialised models of mamba-130m's and pythia-160m's shapes, with and
+// initialised models of mamba-130m's, mamba2-130m's and pythia-160m's shapes, with and
 // without the shared context, reporting documents per second:
 //
 //	go test ./models/score -run '^$' -bench HellaSwag -benchtime 1x -cpu 2
@@ -106,6 +107,14 @@ func BenchmarkHellaSwag(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			return m
+		}},
+		{"mamba2-130m", func() lm.Model {
+			m, err := mamba2.NewZero(mamba2.DefaultConfig(50288, 768, 24))
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.Init(1)
 			return m
 		}},
 		{"pythia-160m", func() lm.Model {

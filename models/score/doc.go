@@ -5,8 +5,9 @@
 //
 // Requests that share a context (a multiple-choice document's choices) are
 // scored without recomputing it: a Mamba or Mamba-2 runs the context once
-// and continues every choice from a copy of its recurrent state, a
-// Transformer from a copy of its key/value cache. Other requests run whole,
+// and continues every choice from a copy of its recurrent state (one
+// matrix-product pass over the right-padded choices of several documents:
+// Continue), a Transformer from a copy of its key/value cache. Other requests run whole,
 // batched by length. Both give the plain full-sequence log-likelihoods
 // (TestSharedEqualsFull). It imports the model packages and nothing above
 // them.

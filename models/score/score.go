@@ -31,7 +31,7 @@ type Result struct {
 type Options struct {
 	Policy precision.Policy
 	MaxLen int  // positions the model reads (lm-eval's max_length); longer inputs lose their left end
-	Batch  int  // sequences per forward pass (full) or per recurrent step (shared)
+	Batch  int  // sequences per forward pass: whole requests, or choices continued together (shared)
 	Share  bool // score a shared context once (Mamba, Mamba-2, GPT-NeoX, Llama)
 }
 

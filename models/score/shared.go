@@ -10,25 +10,29 @@ import (
 )
 
 // rec is what shared scoring needs of a recurrent model: run a context
-// and keep its final state, gather rows of states into one batch, step a
-// batch by one token.
+// and keep its final state, gather rows of states into one batch, and run
+// a batch of continuations from such a gathered state.
 type rec interface {
 	prefill(pol precision.Policy, ctx []int) (last []float32, st any)
 	gather(sts []any) any
-	step(pol precision.Policy, st any, ids []int) []float32
+	// cont runs R rows of n tokens (ids, right-padded) from st and returns
+	// the logits of the positions pos (indices k·n+t), one row each in
+	// pos's order.
+	cont(pol precision.Policy, st any, ids []int, R, n int, pos []int) []float32
 }
 
 // recurrent scores groups Batch continuations at a time: each group's
 // context runs once (a matrix product over its tokens), its last logits
 // score every choice's first token, and the choices' remaining tokens run
-// as one batch of recurrent steps from copies of the context's state.
+// as one batch (right-padded: padding after a position cannot change its
+// logits) from copies of the context's state.
 type recurrent struct {
 	V int
 	m rec
 }
 
 func (r recurrent) run(o Options, pairs []Pair, groups [][]int, out []Result) {
-	// groups of similar continuation lengths step together: fewer pad steps
+	// groups of similar continuation lengths run together: less padding
 	longest := func(g []int) int {
 		n := 0
 		for _, i := range g {
@@ -39,7 +43,7 @@ func (r recurrent) run(o Options, pairs []Pair, groups [][]int, out []Result) {
 	groups = append([][]int(nil), groups...)
 	sort.SliceStable(groups, func(a, b int) bool { return longest(groups[a]) > longest(groups[b]) })
 	for lo := 0; lo < len(groups); {
-		var rows []int // pairs stepped together
+		var rows []int // pairs continued together
 		var sts []any
 		hi := lo
 		for hi < len(groups) && (len(rows) == 0 || len(rows)+len(groups[hi]) <= o.Batch) {
@@ -51,29 +55,33 @@ func (r recurrent) run(o Options, pairs []Pair, groups [][]int, out []Result) {
 			}
 			hi++
 		}
+		lo = hi
 		n := 0
 		for _, i := range rows {
 			n = max(n, len(pairs[i].Cont)-1)
 		}
-		if n > 0 {
-			st := r.m.gather(sts)
-			ids := make([]int, len(rows))
-			for t := 0; t < n; t++ {
-				for k, i := range rows {
-					ids[k] = 0 // finished rows step on a pad token nobody reads
-					if t < len(pairs[i].Cont)-1 {
-						ids[k] = pairs[i].Cont[t]
-					}
-				}
-				logits := r.m.step(o.Policy, st, ids)
-				for k, i := range rows {
-					if t+1 < len(pairs[i].Cont) {
-						add(&out[i], logits[k*r.V:(k+1)*r.V], pairs[i].Cont[t+1])
-					}
-				}
+		if n == 0 {
+			continue
+		}
+		// row k reads its continuation but the last token (what predicts
+		// tokens 1..), padded with token 0 that nobody scores
+		ids := make([]int, len(rows)*n)
+		var pos []int
+		for k, i := range rows {
+			c := pairs[i].Cont
+			copy(ids[k*n:], c[:len(c)-1])
+			for t := 0; t+1 < len(c); t++ {
+				pos = append(pos, k*n+t)
 			}
 		}
-		lo = hi
+		logits := r.m.cont(o.Policy, r.m.gather(sts), ids, len(rows), n, pos)
+		p := 0
+		for _, i := range rows {
+			for _, tok := range pairs[i].Cont[1:] {
+				add(&out[i], logits[p*r.V:(p+1)*r.V], tok)
+				p++
+			}
+		}
 	}
 }
 
@@ -91,8 +99,9 @@ func (r mambaRec) gather(sts []any) any {
 	return mamba.Rows(src, idx)
 }
 
-func (r mambaRec) step(pol precision.Policy, st any, ids []int) []float32 {
-	return r.m.Step(pol, ids, st.(*mamba.State))
+// cont runs the continuations as one matrix-product pass (mamba.Continue).
+func (r mambaRec) cont(pol precision.Policy, st any, ids []int, R, n int, pos []int) []float32 {
+	return r.m.Continue(pol, ids, R, n, st.(*mamba.State), pos)
 }
 
 type mamba2Rec struct{ m *mamba2.Model }
@@ -114,8 +123,9 @@ func (r mamba2Rec) gather(sts []any) any {
 	return out
 }
 
-func (r mamba2Rec) step(pol precision.Policy, st any, ids []int) []float32 {
-	return r.m.Step(pol, st.(*mamba2.State), ids)
+// cont runs the continuations as one pass (mamba2.Continue).
+func (r mamba2Rec) cont(pol precision.Policy, st any, ids []int, R, n int, pos []int) []float32 {
+	return r.m.Continue(pol, ids, R, n, st.(*mamba2.State), pos)
 }
 
 // cached scores one group at a time: the context fills a key/value cache
