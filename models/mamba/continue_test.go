@@ -2,6 +2,7 @@ package mamba
 
 import (
 	"fmt"
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -47,7 +48,7 @@ func TestContinueMatchesForwardAndStep(t *testing.T) {
 				P, T := sh[0], sh[1]
 				name := fmt.Sprintf("D=%d K=%d scan=%d %v P=%d T=%d", tc.D, tc.K, tc.scan, pol, P, T)
 				B, L := 2, P+T
-				ids := randIDs(r, B*L, V)
+				ids := nntest.RandIDs(r, B*L, V)
 				want := append([]float32(nil), m.Forward(pol, ids, B, L)...)
 				wantSt := m.FinalState()
 				scale := maxAbs(want)
@@ -137,12 +138,12 @@ func TestInferAtAndContinuePositions(t *testing.T) {
 	m := tiny(t, c, 8)
 	r := rand.New(rand.NewPCG(8, 9))
 	B, T, V := 3, 11, c.Vocab
-	ids := randIDs(r, B*T, V)
+	ids := nntest.RandIDs(r, B*T, V)
 	pol := precision.FP32Policy
 	pos := []int{32, 0, 5, 5, 17, 12}
 	all := append([]float32(nil), m.Infer(pol, ids, B, T)...)
 	at := append([]float32(nil), m.InferAt(pol, ids, B, T, pos)...)
-	_, st := m.Prefill(pol, randIDs(r, B*4, V), B, 4)
+	_, st := m.Prefill(pol, nntest.RandIDs(r, B*4, V), B, 4)
 	cAll := append([]float32(nil), m.Continue(pol, ids, B, T, st, nil)...)
 	cAt := m.Continue(pol, ids, B, T, st, pos)
 	for k, p := range pos {

@@ -2,6 +2,7 @@ package mamba2
 
 import (
 	"fmt"
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"math/rand/v2"
 	"testing"
 
@@ -50,7 +51,7 @@ func TestContinueMatchesForwardAndStep(t *testing.T) {
 				P, T := sh[0], sh[1]
 				name := fmt.Sprintf("K=%d Q=%d scan=%d %v P=%d T=%d", tc.K, tc.Q, tc.scan, pol, P, T)
 				B, L := 2, P+T
-				ids := randIDs(r, B*L, V)
+				ids := nntest.RandIDs(r, B*L, V)
 				want := append([]float32(nil), m.Forward(pol, ids, B, L)...)
 				wantSt := m.FinalState()
 				prefix, cont := make([]int, B*P), make([]int, B*T)
@@ -101,12 +102,12 @@ func TestInferAtAndContinuePositions(t *testing.T) {
 	m := tinyModel(t, c, 8)
 	r := rand.New(rand.NewPCG(8, 9))
 	B, T, V := 3, 11, c.Vocab
-	ids := randIDs(r, B*T, V)
+	ids := nntest.RandIDs(r, B*T, V)
 	pol := precision.FP32Policy
 	pos := []int{32, 0, 5, 5, 17, 12}
 	all := append([]float32(nil), m.Infer(pol, ids, B, T)...)
 	at := append([]float32(nil), m.InferAt(pol, ids, B, T, pos)...)
-	_, st := m.Prefill(pol, randIDs(r, B*4, V), B, 4)
+	_, st := m.Prefill(pol, nntest.RandIDs(r, B*4, V), B, 4)
 	cAll := append([]float32(nil), m.Continue(pol, ids, B, T, st, nil)...)
 	cAt := m.Continue(pol, ids, B, T, st, pos)
 	for k, p := range pos {
