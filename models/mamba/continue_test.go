@@ -2,11 +2,11 @@ package mamba
 
 import (
 	"fmt"
-	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
 

@@ -2,10 +2,10 @@ package mamba2
 
 import (
 	"fmt"
-	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
 
