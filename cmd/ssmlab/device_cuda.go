@@ -190,6 +190,25 @@ func runBenchTrainCUDA(o *benchOpts, pol precision.Policy, d *cuda.Device, m lm.
 		Device: "cuda: " + d.String(), GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), Loss: loss}, nil
 }
 
+// loadForCUDA reads forward's input ids and loads the model of modelDir,
+// refusing what the GPU backend does not run (training or inference under
+// pol) and ids outside the vocabulary, before any device work.
+func loadForCUDA(modelDir, input string, train bool, pol precision.Policy) (ids []int, B, T int, m lm.Model, err error) {
+	if ids, B, T, err = readIDs(input); err != nil {
+		return nil, 0, 0, nil, err
+	}
+	if m, err = hf.Load(modelDir); err != nil {
+		return nil, 0, 0, nil, err
+	}
+	if err = gpuSupport(m.Arch(), train, pol, false); err != nil {
+		return nil, 0, 0, nil, err
+	}
+	if err = lm.CheckIDs(input, ids, B, T, m.VocabSize()); err != nil {
+		return nil, 0, 0, nil, err
+	}
+	return ids, B, T, m, nil
+}
+
 // runForwardCUDA is forward's --device cuda: logits and loss of an fp32
 // Mamba or GPT-NeoX directory computed on the GPU, written as the CPU path
 // writes them.
@@ -197,18 +216,8 @@ func runForwardCUDA(modelDir, adapterDir, input, out string, grads bool, pol pre
 	if grads || adapterDir != "" {
 		return runForwardGradsCUDA(modelDir, adapterDir, input, out, grads, pol)
 	}
-	ids, B, T, err := readIDs(input)
+	ids, B, T, m, err := loadForCUDA(modelDir, input, false, pol)
 	if err != nil {
-		return err
-	}
-	m, err := hf.Load(modelDir)
-	if err != nil {
-		return err
-	}
-	if err := gpuSupport(m.Arch(), false, pol, false); err != nil {
-		return err
-	}
-	if err := lm.CheckIDs(input, ids, B, T, m.VocabSize()); err != nil {
 		return err
 	}
 	d, err := openCUDA()
@@ -244,18 +253,8 @@ func runForwardCUDA(modelDir, adapterDir, input, out string, grads bool, pol pre
 // and, with --grads, every trainable parameter's gradient (the adapters'
 // with --adapter), written under the CPU path's names.
 func runForwardGradsCUDA(modelDir, adapterDir, input, out string, grads bool, pol precision.Policy) error {
-	ids, B, T, err := readIDs(input)
+	ids, B, T, m, err := loadForCUDA(modelDir, input, true, pol)
 	if err != nil {
-		return err
-	}
-	m, err := hf.Load(modelDir)
-	if err != nil {
-		return err
-	}
-	if err := gpuSupport(m.Arch(), true, pol, false); err != nil {
-		return err
-	}
-	if err := lm.CheckIDs(input, ids, B, T, m.VocabSize()); err != nil {
 		return err
 	}
 	if adapterDir != "" {
