@@ -94,9 +94,10 @@ head width when 64 does not divide E) and, for --arch hybrid, --mixers
 alpha 16 and freezes the base weights (--lora-targets x_proj, or
 query_key_value, or any comma-separated HF linear names: only those); --threads sets GOMAXPROCS (0 leaves
 it); --backend selects a GEMM backend by name. --device cuda runs the
-step on the GPU (models/cuda; inference: fp32 Mamba and GPT-NeoX and bf16
-Mamba; training: Mamba in fp32, bf16 or fp16 autocast with fp32 master
-weights and AdamW, full or --lora; other settings are an error), timing
+step on the GPU (models/cuda; inference: Mamba in fp32 or bf16, GPT-NeoX
+in fp32, bf16 or fp16; training: Mamba and GPT-NeoX in fp32, bf16 or fp16
+autocast with fp32 master weights and AdamW, full or --lora; other
+settings are an error), timing
 each step to the device's completion; peak_bytes is then the device
 allocator's high-water mark (weights, gradients, optimizer state,
 activations) and device names the GPU.
@@ -178,7 +179,7 @@ func init() {
 	f.BoolVar(&o.lora, "lora", false, "LoRA rank 8 on every linear, base weights frozen")
 	f.StringVar(&o.loraTargets, "lora-targets", "", "with --lora: only these comma-separated linear `NAMES` (e.g. x_proj)")
 	f.StringVar(&o.backend, "backend", "", "GEMM backend `NAME` (default: the best built in)")
-	f.StringVar(&o.device, "device", "cpu", "cpu, or cuda (GPU: fp32 Mamba and GPT-NeoX, bf16 Mamba inference so far)")
+	f.StringVar(&o.device, "device", "cpu", "cpu, or cuda (GPU: Mamba and GPT-NeoX; see above for the precisions)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the weights and the token ids")
 	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a pprof CPU profile of the timed steps to `FILE`")
 	f.StringVar(&o.memprofile, "memprofile", "", "write a pprof allocation profile of the timed steps to `FILE`")

@@ -54,10 +54,10 @@ the activations a backward pass needs, and no gradient buffers are held
 (memory: the weights, one layer's activations and the logits).
 The loss is also printed on stdout, with the number of tokens and targets.
 
---device cuda runs the forward on the GPU (models/cuda): fp32 Mamba and
-GPT-NeoX and bf16 Mamba logits and loss; with --grads or --adapter it runs
-the GPU training forward and backward (Mamba, fp32/bf16/fp16), written as
-on the CPU.
+--device cuda runs the forward on the GPU (models/cuda): logits and loss
+of Mamba (fp32, bf16) and GPT-NeoX (fp32, bf16, fp16); with --grads or
+--adapter it runs the GPU training forward and backward (Mamba and
+GPT-NeoX, fp32/bf16/fp16), written as on the CPU.
 
 --precision fp16 or bf16 runs under PyTorch-autocast semantics (16-bit matmul
 operands and results, fp32 master weights, scan state, norms and loss); the
@@ -74,7 +74,7 @@ func init() {
 	adapter := f.String("adapter", "", "PEFT LoRA adapter `DIR`")
 	grads := f.Bool("grads", false, "also write the gradient of every trainable parameter")
 	text := f.String("text", "", "`TEXT` to run instead of --input, with the model's tokenizer")
-	device := f.String("device", "cpu", "cpu, or cuda (GPU: fp32 Mamba and GPT-NeoX, bf16 Mamba logits and loss so far)")
+	device := f.String("device", "cpu", "cpu, or cuda (GPU: Mamba and GPT-NeoX; see above for the precisions)")
 	cmdForward.Run = func(_ *Command, args []string) error {
 		if err := checkDevice(*device); err != nil {
 			return err
