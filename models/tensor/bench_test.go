@@ -3,7 +3,9 @@ package tensor
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // gemmShape is one product of a small model's training step: M = batch*seq
@@ -162,4 +164,35 @@ func BenchmarkElementwise(b *testing.B) {
 		b.Run(k.name, func(b *testing.B) { benchStream(b, k.bytes, k.fn) })
 	}
 	_ = sink
+}
+
+// BenchmarkParallelOverhead times a fork-join of Parallel over GOMAXPROCS
+// chunks of almost no work (16 floats each): the fixed cost every parallel
+// pass of a forward pays, waking the workers and waiting for the last.
+// "back-to-back" runs the joins in a row (the workers are still awake);
+// "after-serial" runs 100 µs of work on one goroutine before each join,
+// as a forward's serial stretches do, so the workers may have gone to
+// sleep; its time is reported without those 100 µs.
+//
+//	go test ./models/tensor -run '^$' -bench ParallelOverhead -cpu 1,2,8,16
+func BenchmarkParallelOverhead(b *testing.B) {
+	d := make([]float32, 16*runtime.GOMAXPROCS(0))
+	join := func() { Parallel(len(d), 16, func(lo, hi int) { Scale(d[lo:hi], 1) }) }
+	b.Run("back-to-back", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			join()
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/op")
+	})
+	b.Run("after-serial", func(b *testing.B) {
+		var serial time.Duration
+		for i := 0; i < b.N; i++ {
+			t0 := time.Now()
+			for time.Since(t0) < 100*time.Microsecond {
+			}
+			serial += time.Since(t0)
+			join()
+		}
+		b.ReportMetric((b.Elapsed()-serial).Seconds()*1e6/float64(b.N), "µs/op")
+	})
 }

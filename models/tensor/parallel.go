@@ -3,6 +3,7 @@ package tensor
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Parallel splits [0, n) into at most GOMAXPROCS contiguous chunks of at
@@ -52,4 +53,36 @@ func ParallelBlocks(n, block int, fn func(lo, hi int)) {
 			fn(b*block, min((b+1)*block, n))
 		}
 	})
+}
+
+// ParallelQueue runs worker on up to GOMAXPROCS goroutines (at most n, one
+// without a new goroutine when that is all): each calls next for the items
+// [0, n) it is to do, taking them in turn from a shared counter, until next
+// returns false. Items of unequal cost balance themselves when listed
+// largest first. Each item is taken exactly once, so workers that write
+// disjoint outputs per item stay deterministic whatever the scheduling;
+// a worker may keep scratch across its items.
+func ParallelQueue(n int, worker func(next func() (int, bool))) {
+	if n <= 0 {
+		return
+	}
+	var counter atomic.Int64
+	next := func() (int, bool) {
+		i := int(counter.Add(1) - 1)
+		return i, i < n
+	}
+	workers := 1
+	if n > 1 {
+		workers = min(n, runtime.GOMAXPROCS(0))
+	}
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			worker(next)
+		}()
+	}
+	worker(next)
+	wg.Wait()
 }

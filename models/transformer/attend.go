@@ -48,26 +48,33 @@ func getScratch(Tk, HD int, half bool) *attnScratch {
 // fp32)·v, computed by blocks of qBlock queries. The probabilities are not
 // kept: attendBackward recomputes them (the same operations, so the same
 // values), which keeps the memory of a training step linear in T.
+//
+// The work items are (sequence, head, query block), taken largest first
+// (the last blocks see the most keys) by the workers in turn: 12 heads of
+// 4 blocks keep 16 threads busy where one item a head left 4 idle. Each
+// item computes its rows of out the same way whichever worker takes it.
 func attend(pol precision.Policy, out, q, k, v []float32, sh attnShape, scale float32) {
 	HD, Tq, ldo := sh.HD, sh.Tq, sh.NH*sh.HD
-	tensor.Parallel(sh.B*sh.NH, 1, func(lo, hi int) {
+	heads, blocks := sh.B*sh.NH, (Tq+qBlock-1)/qBlock
+	tensor.ParallelQueue(heads*blocks, func(next func() (int, bool)) {
 		s := getScratch(sh.Tk, HD, false)
 		defer attnBufs.Put(s)
-		for bh := lo; bh < hi; bh++ {
+		for it, ok := next(); ok; it, ok = next() {
+			bh, i0 := it%heads, (blocks-1-it/heads)*qBlock
 			b, h := bh/sh.NH, bh%sh.NH
 			kv := sh.kvBlock(b, h)
-			keys := sh.keys(s.kt, k[kv:])
-			for i0 := 0; i0 < Tq; i0 += qBlock {
-				rows, nk := sh.block(i0)
-				p := s.ph[:rows*nk]
-				probs(pol, p, q[(bh*Tq+i0)*HD:], keys, sh, scale, i0, nk)
-				pol.Act(p) // the 16-bit operand of p·v (HF: softmax(...).to(query.dtype), then a half matmul)
-				o := out[(b*Tq+i0)*ldo+h*HD:]
-				gemm(false, false, rows, HD, nk, p, nk, v[kv:], HD, 0, o, ldo)
+			rows, nk := sh.block(i0)
+			keys, ldk := sh.keys(s.kt, k[kv:], nk)
+			p := s.ph[:rows*nk]
+			probs(pol, p, q[(bh*Tq+i0)*HD:], keys, ldk, sh, scale, i0, nk)
+			pol.Act(p) // the 16-bit operand of p·v (HF: softmax(...).to(query.dtype), then a half matmul)
+			o := out[(b*Tq+i0)*ldo+h*HD:]
+			gemm(false, false, rows, HD, nk, p, nk, v[kv:], HD, 0, o, ldo)
+			for r := range rows { // p·v is a 16-bit tensor
+				pol.Act(o[r*ldo : r*ldo+HD])
 			}
 		}
 	})
-	pol.Act(out[:sh.B*Tq*ldo]) // p·v is a 16-bit tensor: one pass over every head's rows
 }
 
 // block returns the queries of the block starting at query i0 and the
@@ -82,37 +89,38 @@ func (sh attnShape) kvBlock(b, h int) int {
 	return (b*sh.NKV + h/(sh.NH/sh.NKV)) * sh.S * sh.HD
 }
 
-// transposeHead writes the first Tk rows of one head's keys or values
-// (Tk, HD) transposed into dst (HD, Tk), so that products with them run
-// as plain (NN) matrix products, the backends' fastest form.
+// transposeHead writes the first n rows of one head's keys or values
+// (n, HD) transposed into dst (HD, n), so that products with them run as
+// plain (NN) matrix products, the backends' fastest form.
 // Eight source rows at a time: each destination row gets 8 adjacent
-// values per pass (3x faster than one row at a time at Tk 256, HD 32).
-func transposeHead(dst, src []float32, Tk, HD int) []float32 {
-	dst = dst[:HD*Tk]
+// values per pass (3x faster than one row at a time at n 256, HD 32).
+func transposeHead(dst, src []float32, n, HD int) []float32 {
+	dst = dst[:HD*n]
 	t := 0
-	for ; t+8 <= Tk; t += 8 {
+	for ; t+8 <= n; t += 8 {
 		s := src[t*HD : (t+8)*HD]
 		for d := 0; d < HD; d++ {
-			o := dst[d*Tk+t : d*Tk+t+8]
+			o := dst[d*n+t : d*n+t+8]
 			o[0], o[1], o[2], o[3] = s[d], s[HD+d], s[2*HD+d], s[3*HD+d]
 			o[4], o[5], o[6], o[7] = s[4*HD+d], s[5*HD+d], s[6*HD+d], s[7*HD+d]
 		}
 	}
-	for ; t < Tk; t++ {
+	for ; t < n; t++ {
 		for d, v := range src[t*HD : (t+1)*HD] {
-			dst[d*Tk+t] = v
+			dst[d*n+t] = v
 		}
 	}
 	return dst
 }
 
-// keys returns one head's keys as probs takes them: transposed into kt
-// when there are enough queries to amortise the copy, else kb itself.
-func (sh attnShape) keys(kt, kb []float32) []float32 {
+// keys returns the first n keys of one head as probs takes them, and
+// their leading dimension: transposed into kt (HD, n) when there are
+// enough queries to amortise the copy, else kb itself (n, HD).
+func (sh attnShape) keys(kt, kb []float32, n int) ([]float32, int) {
 	if sh.Tq < minTransposeQ {
-		return kb
+		return kb, sh.HD
 	}
-	return transposeHead(kt, kb, sh.Tk, sh.HD)
+	return transposeHead(kt, kb, n, sh.HD), n
 }
 
 // minTransposeQ is the number of queries from which the keys are transposed
@@ -120,14 +128,14 @@ func (sh attnShape) keys(kt, kb []float32) []float32 {
 const minTransposeQ = 16
 
 // probs writes the causal softmax probabilities (rows, nk) of the queries
-// i0.. of one head (qh starts at query i0) from its keys as sh.keys
-// returned them.
-func probs(pol precision.Policy, p, qh, keys []float32, sh attnShape, scale float32, i0, nk int) {
+// i0.. of one head (qh starts at query i0) from its keys and their leading
+// dimension as sh.keys returned them (at least nk keys).
+func probs(pol precision.Policy, p, qh, keys []float32, ldk int, sh attnShape, scale float32, i0, nk int) {
 	rows, off := len(p)/nk, sh.Tk-sh.Tq
 	if sh.Tq < minTransposeQ {
-		gemm(false, true, rows, nk, sh.HD, qh, sh.HD, keys, sh.HD, 0, p, nk)
+		gemm(false, true, rows, nk, sh.HD, qh, sh.HD, keys, ldk, 0, p, nk)
 	} else {
-		gemm(false, false, rows, nk, sh.HD, qh, sh.HD, keys, sh.Tk, 0, p, nk)
+		gemm(false, false, rows, nk, sh.HD, qh, sh.HD, keys, ldk, 0, p, nk)
 	}
 	if pol.Half() {
 		// the product and the scaled scores are 16-bit tensors:
@@ -169,7 +177,8 @@ func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, s
 		for bj := lo; bj < hi; bj++ {
 			b, kv := bj/sh.NKV, bj*sh.S*HD
 			dkb, dvb := dk[kv:kv+Tk*HD], dv[kv:kv+Tk*HD]
-			keys, vt := sh.keys(s.kt, k[kv:]), transposeHead(s.vt, v[kv:], Tk, HD)
+			keys, ldk := sh.keys(s.kt, k[kv:], Tk)
+			vt := transposeHead(s.vt, v[kv:], Tk, HD)
 			clear(dkb)
 			clear(dvb)
 			for h := (bj % sh.NKV) * group; h < (bj%sh.NKV+1)*group; h++ {
@@ -185,7 +194,7 @@ func attendBackward(pol precision.Policy, dq, dk, dv, dout, q, k, v []float32, s
 					rows, nk := sh.block(i0)
 					ph, dp := s.ph[:rows*nk], s.dp[:rows*nk]
 					qb, do := q[(bh*Tq+i0)*HD:], dout[(b*Tq+i0)*ldo+h*HD:]
-					probs(pol, ph, qb, keys, sh, scale, i0, nk)
+					probs(pol, ph, qb, keys, ldk, sh, scale, i0, nk)
 					gemm(false, false, rows, nk, HD, do, ldo, vt, Tk, 0, dp, nk)
 					pol.Act(dp)
 					pv := ph

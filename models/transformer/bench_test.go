@@ -10,6 +10,7 @@ import (
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
+	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
 // BenchmarkAttend times the attention core (forward and backward) at a
@@ -103,6 +104,75 @@ func BenchmarkInfer(b *testing.B) {
 				c.run()
 			}
 			b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "tokens/s")
+		})
+	}
+}
+
+// BenchmarkInferParts times each phase of a pythia-160m inference (D 768,
+// 12 heads, MLP 3072, vocab 50304, B 1 x 512, fp32) on its own, one layer's
+// phases and then the head, to see which of them scale with the threads
+// and which do not:
+//
+//	go test ./models/transformer -run '^$' -bench InferParts -cpu 1,16
+//
+// Each phase reports ms/op; "layer" is a whole layer and "model" the whole
+// 12-layer Infer, to compare their sum with.
+func BenchmarkInferParts(b *testing.B) {
+	cfg := DefaultGPTNeoXConfig(50304, 768, 12, 12)
+	m, err := NewGPTNeoXZero(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Init(1)
+	pol := precision.FP32Policy
+	B, T := 1, 512
+	n, D := B*T, cfg.D
+	ids := nntest.RandIDs(rand.New(rand.NewPCG(3, 4)), n, cfg.Vocab)
+	m.Infer(pol, ids, B, T) // buffers
+	l, a := m.Layers[0], &m.infActs
+	x := nntest.Rand(rand.New(rand.NewPCG(5, 6)), n*D, 1)
+	y := make([]float32, n*D)
+	kv := l.ownKV(a, B, T)
+	l.forward(pol, a, y, x, B, T, kv)
+	c := l.core
+	lq, lk, lv := l.qkvLayouts()
+	sh := attnShape{B: B, NH: c.nH, NKV: c.nKV, HD: c.hd, Tq: T, Tk: T, S: T}
+	logits := make([]float32, n*cfg.Vocab)
+	for _, p := range []struct {
+		name string
+		run  func()
+	}{
+		{"ln", func() { l.LN1.Forward(a.ln1, a.m1, a.r1, x, n) }},
+		{"qkv", func() { l.QKV.Forward(pol, a.qkv, a.ln1, n) }},
+		{"heads", func() {
+			toHeads(a.att.q, a.qkv, lq, B, T, c.nH, c.hd, T, 0)
+			toHeads(kv.k, a.qkv, lk, B, T, c.nKV, c.hd, kv.S, kv.off)
+			toHeads(kv.v, a.qkv, lv, B, T, c.nKV, c.hd, kv.S, kv.off)
+		}},
+		{"rotary", func() {
+			c.rotate(pol, a.att.q, T, 0, B*c.nH, T, 0, false)
+			c.rotate(pol, kv.k, kv.S, 0, B*c.nKV, T, 0, false)
+		}},
+		{"attend", func() { attend(pol, a.att.out, a.att.q, kv.k, kv.v, sh, c.scale) }},
+		{"dense", func() { l.Dense.Forward(pol, a.ao, a.att.out, n) }},
+		{"up", func() { l.MLP.Up.Forward(pol, a.mlp.h, a.ln2, n) }},
+		{"gelu", func() { nn.GELU(a.mlp.g, a.mlp.h) }},
+		{"down", func() { l.MLP.Down.Forward(pol, a.mo, a.mlp.g, n) }},
+		{"residual", func() {
+			tensor.Add(y, a.mo, a.ao)
+			tensor.AddTo(y, x)
+		}},
+		{"layer", func() { l.forward(pol, a, y, x, B, T, kv) }},
+		{"head", func() { m.Head.Forward(pol, logits, a.ln1, n) }},
+		{"model", func() { m.Infer(pol, ids, B, T) }},
+	} {
+		b.Run(p.name, func(b *testing.B) {
+			p.run()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				p.run()
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
 		})
 	}
 }
