@@ -3,8 +3,10 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"os"
 
 	"github.com/ssmlab/ssmlab/models/internal/kern"
+	"github.com/ssmlab/ssmlab/models/internal/workers"
 )
 
 func sameLen(op string, n int, xs ...[]float32) {
@@ -163,5 +165,15 @@ func LogSumExp(x []float32) float64 {
 
 // Kernels names the vector kernels the layers run (models/internal/kern),
 // for provenance: the Go versions, the AVX2+FMA assembly, or that with the
-// AVX-512 selective scan.
-func Kernels() string { return kern.Describe() }
+// AVX-512 selective scan; and, where SSMLAB_SPIN_US sets it, how long the
+// parallel passes' idle workers spin (models/internal/workers).
+func Kernels() string {
+	d := kern.Describe()
+	if s, ok := os.LookupEnv("SSMLAB_SPIN_US"); ok {
+		if !workers.SpinEnvOK {
+			return d + "; SSMLAB_SPIN_US=" + s + " is not a number of microseconds (workers spin the default " + workers.Spin().String() + ")"
+		}
+		d += "; workers spin " + workers.Spin().String()
+	}
+	return d
+}

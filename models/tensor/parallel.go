@@ -2,12 +2,14 @@ package tensor
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
+
+	"github.com/ssmlab/ssmlab/models/internal/workers"
 )
 
 // Parallel splits [0, n) into at most GOMAXPROCS contiguous chunks of at
-// least grain items and runs fn on each concurrently. Each index is handled
+// least grain items and runs fn on each concurrently, on the workers of
+// models/internal/workers (which stay awake between passes). Each index is handled
 // by exactly one call, so kernels that write disjoint outputs per index stay
 // deterministic whatever the scheduling.
 func Parallel(n, grain int, fn func(lo, hi int)) {
@@ -17,25 +19,16 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 	if grain < 1 {
 		grain = 1
 	}
-	workers := (n + grain - 1) / grain
-	if workers > 1 { // only then: GOMAXPROCS takes the scheduler's lock
-		workers = min(workers, runtime.GOMAXPROCS(0))
+	shares := (n + grain - 1) / grain
+	if shares > 1 { // only then: GOMAXPROCS takes the scheduler's lock
+		shares = min(shares, runtime.GOMAXPROCS(0))
 	}
-	if workers <= 1 {
+	if shares <= 1 {
 		fn(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			fn(lo, hi)
-		}(lo, hi)
-	}
-	wg.Wait()
+	chunk := (n + shares - 1) / shares
+	workers.Run((n+chunk-1)/chunk, func(i int) { fn(i*chunk, min((i+1)*chunk, n)) })
 }
 
 // ParallelBlocks runs fn on the consecutive blocks [lo, hi) of at most
@@ -71,18 +64,9 @@ func ParallelQueue(n int, worker func(next func() (int, bool))) {
 		i := int(counter.Add(1) - 1)
 		return i, i < n
 	}
-	workers := 1
+	shares := 1
 	if n > 1 {
-		workers = min(n, runtime.GOMAXPROCS(0))
+		shares = min(n, runtime.GOMAXPROCS(0))
 	}
-	var wg sync.WaitGroup
-	for range workers - 1 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			worker(next)
-		}()
-	}
-	worker(next)
-	wg.Wait()
+	workers.Run(shares, func(int) { worker(next) })
 }

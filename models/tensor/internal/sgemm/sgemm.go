@@ -18,6 +18,8 @@ package sgemm
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/ssmlab/ssmlab/models/internal/workers"
 )
 
 // Each kernel has its own micro-tile (mr x nr: mr broadcast A values
@@ -146,28 +148,19 @@ func grow(buf []float32, n int) []float32 {
 }
 
 // forEach runs fn(i) for i in [0, items) on up to g.workers goroutines
-// that take items in turn from a shared counter. Which goroutine runs an
+// (models/internal/workers' pool) that take items in turn from a shared
+// counter. Which goroutine runs an
 // item does not matter: items write disjoint parts of their output and
 // compute them the same way.
 func (g *gemm) forEach(items int, fn func(i int, buf *buffers)) {
 	var next atomic.Int64
-	work := func() {
+	workers.Run(min(g.workers, items), func(int) {
 		buf := pool.Get().(*buffers)
 		defer pool.Put(buf)
 		for i := int(next.Add(1) - 1); i < items; i = int(next.Add(1) - 1) {
 			fn(i, buf)
 		}
-	}
-	var wg sync.WaitGroup
-	for range min(g.workers, items) - 1 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work()
-		}()
-	}
-	work()
-	wg.Wait()
+	})
 }
 
 // packB packs op(B)[:, jc:jc+nb] into g.bp: for each k block starting at
