@@ -126,10 +126,13 @@ func spawn(n int, fn func(int)) {
 	wg.Wait()
 }
 
-// wait returns once every pool share of j has finished: spinning for Spin(),
-// then parked until the last share signals.
+// wait returns once every pool share of j has finished: spinning for
+// callerSpin times Spin(), then parked until the last share signals. The
+// caller spins longer than an idle worker: it is the pass's critical path,
+// and a parked thread may take hundreds of microseconds to wake (a virtual
+// machine's idle vCPU is descheduled by its host).
 func (j *job) wait() {
-	if spinUntil(func() bool { return j.pending.Load() == 0 }) {
+	if spinUntil(callerSpin, func() bool { return j.pending.Load() == 0 }) {
 		return
 	}
 	j.waiting.Store(true)
@@ -164,7 +167,7 @@ func (w *worker) loop(id int, last *job) {
 // worker found while spinning); the job pointer decides.
 func (w *worker) next(last *job) *job {
 	var j *job
-	if spinUntil(func() bool { j = p.job.Load(); return j != last }) {
+	if spinUntil(1, func() bool { j = p.job.Load(); return j != last }) {
 		return j
 	}
 	for {
@@ -180,13 +183,21 @@ func (w *worker) next(last *job) *job {
 	}
 }
 
-// spinUntil polls cond for up to Spin(), yielding the processor to other
-// goroutines now and then, and reports whether cond came true.
-func spinUntil(cond func() bool) bool {
+// pauses is the number of PAUSE instructions between two polls of a spin
+// (about a microsecond in all on current x86 cores, less on older ones).
+const pauses = 16
+
+// callerSpin is how many times Spin() a caller waits spinning for the last
+// share of its pass.
+const callerSpin = 10
+
+// spinUntil polls cond for up to times·Spin(), yielding the processor to
+// other goroutines now and then, and reports whether cond came true.
+func spinUntil(times int, cond func() bool) bool {
 	if cond() {
 		return true
 	}
-	d := Spin()
+	d := time.Duration(times) * Spin()
 	if d <= 0 {
 		return false
 	}
@@ -195,6 +206,7 @@ func spinUntil(cond func() bool) bool {
 		if cond() {
 			return true
 		}
+		pause(pauses)
 		if i%64 == 0 {
 			if time.Since(start) > d {
 				return cond()
