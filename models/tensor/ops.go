@@ -21,16 +21,29 @@ func sameLen(op string, n int, xs ...[]float32) {
 // AVX2 (models/internal/kern), bit-identical to the plain loops (no fused
 // multiply-add).
 
+// parallelMin is the length from which Add and AddTo split their work
+// over the threads (a residual stream of a real model: 512 x 768 values
+// took 0.33 ms on one core of a 16-core Xeon, per layer).
+const parallelMin = 1 << 16
+
 // Add sets dst[i] = a[i] + b[i].
 func Add(dst, a, b []float32) {
 	sameLen("Add", len(dst), a, b)
-	kern.Add(dst, a, b)
+	add(dst, a, b)
 }
 
 // AddTo sets dst[i] += x[i].
 func AddTo(dst, x []float32) {
 	sameLen("AddTo", len(dst), x)
-	kern.Add(dst, dst, x)
+	add(dst, dst, x)
+}
+
+func add(dst, a, b []float32) {
+	if len(dst) < parallelMin {
+		kern.Add(dst, a, b)
+		return
+	}
+	ParallelBlocks(len(dst), parallelMin/4, func(lo, hi int) { kern.Add(dst[lo:hi], a[lo:hi], b[lo:hi]) })
 }
 
 // Mul sets dst[i] = a[i] * b[i].
