@@ -70,7 +70,9 @@ Output keys:
   half_native           whether a native 16-bit GEMM ran the 16-bit matmuls
   matmul_path           how they ran (tensor.MatmulPath: native or emulated, backend)
   kernels               the scan and elementwise kernels: Go, AVX2+FMA assembly,
-                        or that with the AVX-512 scan (SSMLAB_NOASM=1: Go)
+                        or that with the AVX-512 scan (SSMLAB_NOASM=1: Go);
+                        and how long idle worker threads spin between
+                        parallel passes where SSMLAB_SPIN_US sets it
   params, trainable_params, precision, mode, lora, arch and the sizes,
   go_version, gomaxprocs, loss (the last step's, a sanity check)
 
