@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
+
+	"github.com/ssmlab/ssmlab/models/internal/workers"
 )
 
 // DType is a floating-point storage format.
@@ -95,17 +96,11 @@ func (d DType) roundSplit(dst, src []float32) {
 		return
 	}
 	if w := min(runtime.GOMAXPROCS(0), len(src)/parallelRound); w > 1 {
-		var wg sync.WaitGroup
 		chunk := (len(src)/w + 7) &^ 7
-		for lo := 0; lo < len(src); lo += chunk {
-			hi := min(lo+chunk, len(src))
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				d.roundSerial(dst[lo:hi], src[lo:hi])
-			}()
-		}
-		wg.Wait()
+		workers.Run((len(src)+chunk-1)/chunk, func(i int) {
+			lo, hi := i*chunk, min((i+1)*chunk, len(src))
+			d.roundSerial(dst[lo:hi], src[lo:hi])
+		})
 		return
 	}
 	d.roundSerial(dst, src)

@@ -3,8 +3,9 @@ package precision
 import (
 	"math"
 	"runtime"
-	"sync"
 	"sync/atomic"
+
+	"github.com/ssmlab/ssmlab/models/internal/workers"
 )
 
 // LossScaler is dynamic loss scaling with PyTorch GradScaler semantics:
@@ -60,8 +61,8 @@ func (s *LossScaler) Unscale(grads [][]float32) (foundInf bool) {
 			chunks = append(chunks, g[lo:min(len(g), lo+chunk)])
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(chunks))
-	if workers <= 1 {
+	shares := min(runtime.GOMAXPROCS(0), len(chunks))
+	if shares <= 1 {
 		for _, c := range chunks {
 			foundInf = unscale(c, inv) || foundInf
 		}
@@ -69,19 +70,13 @@ func (s *LossScaler) Unscale(grads [][]float32) (foundInf bool) {
 	}
 	var next atomic.Int64
 	var found atomic.Bool
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(chunks); i = int(next.Add(1) - 1) {
-				if unscale(chunks[i], inv) {
-					found.Store(true)
-				}
+	workers.Run(shares, func(int) {
+		for i := int(next.Add(1) - 1); i < len(chunks); i = int(next.Add(1) - 1) {
+			if unscale(chunks[i], inv) {
+				found.Store(true)
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 	return found.Load()
 }
 
