@@ -30,7 +30,11 @@ import (
 // closely.
 var spin atomic.Int64
 
-func init() { spin.Store(int64(spinFromEnv())) }
+func init() {
+	d, ok := parseSpin(os.Getenv("SSMLAB_SPIN_US"))
+	spin.Store(int64(d))
+	SpinEnvOK = ok
+}
 
 // Spin returns how long idle workers spin before they park.
 func Spin() time.Duration { return time.Duration(spin.Load()) }
@@ -42,17 +46,20 @@ func SetSpin(d time.Duration) time.Duration { return time.Duration(spin.Swap(int
 // non-negative number of microseconds (the default then applies).
 var SpinEnvOK = true
 
-func spinFromEnv() time.Duration {
-	s := os.Getenv("SSMLAB_SPIN_US")
+// defaultSpin is Spin() when SSMLAB_SPIN_US is unset or not a number.
+const defaultSpin = 200 * time.Microsecond
+
+// parseSpin reads SSMLAB_SPIN_US: "" is the default, else a non-negative
+// number of microseconds; anything else is the default and false.
+func parseSpin(s string) (time.Duration, bool) {
 	if s == "" {
-		return 200 * time.Microsecond
+		return defaultSpin, true
 	}
 	us, err := strconv.Atoi(s)
 	if err != nil || us < 0 {
-		SpinEnvOK = false
-		return 200 * time.Microsecond
+		return defaultSpin, false
 	}
-	return time.Duration(us) * time.Microsecond
+	return time.Duration(us) * time.Microsecond, true
 }
 
 // job is one pass: fn(0) runs on the caller, fn(1..n-1) on pool workers.

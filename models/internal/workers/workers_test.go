@@ -95,3 +95,21 @@ func TestRunPublishes(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSpin(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", defaultSpin, true},
+		{"0", 0, true},
+		{"1000", time.Millisecond, true},
+		{"-5", defaultSpin, false},
+		{"2ms", defaultSpin, false},
+	} {
+		if got, ok := parseSpin(c.in); got != c.want || ok != c.ok {
+			t.Errorf("parseSpin(%q) = %v, %v; want %v, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
