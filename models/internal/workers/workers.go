@@ -72,6 +72,7 @@ type job struct {
 }
 
 type worker struct {
+	pool   *pool         // the pool whose passes it runs
 	wake   chan struct{} // buffered 1
 	parked atomic.Bool
 }
@@ -100,7 +101,7 @@ func Run(n int, fn func(i int)) {
 	}
 	defer p.mu.Unlock()
 	for len(p.workers) < n-1 {
-		w := &worker{wake: make(chan struct{}, 1)}
+		w := &worker{pool: &p, wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		go w.loop(len(p.workers), p.job.Load())
 	}
@@ -156,35 +157,41 @@ func (j *job) finish() {
 	}
 }
 
-// loop is worker number id (it runs share id of passes of more than id
-// shares) from the pass after last on.
+// loop is worker number id: it runs share id of every pass of more than
+// id shares, from the pass after last on.
 func (w *worker) loop(id int, last *job) {
 	for {
-		j := w.next(last)
+		j := w.next(id, last)
 		last = j
-		if id < j.n {
-			j.fn(id)
-			j.finish()
-		}
+		j.fn(id)
+		j.finish()
 	}
 }
 
-// next waits for a pass other than last: spinning for Spin(), then parked
-// until Run wakes it. A wake-up token may be stale (left from a pass the
-// worker found while spinning); the job pointer decides.
-func (w *worker) next(last *job) *job {
+// next waits for a pass after last that has a share for worker id:
+// spinning for Spin(), then parked until Run wakes it. Passes of fewer
+// shares go by without restarting the spin, so workers that a smaller
+// GOMAXPROCS leaves out park and stay parked. A wake-up token may be
+// stale (left from a pass the worker found while spinning); the job
+// pointer decides. Run posts a pass only once every share of the last one
+// has finished, so a worker cannot miss a pass it has a share of.
+func (w *worker) next(id int, last *job) *job {
 	var j *job
-	if spinUntil(1, func() bool { j = p.job.Load(); return j != last }) {
+	ready := func() bool {
+		j = w.pool.job.Load()
+		return j != last && id < j.n
+	}
+	if spinUntil(1, ready) {
 		return j
 	}
 	for {
 		w.parked.Store(true)
-		if j := p.job.Load(); j != last {
+		if ready() {
 			w.parked.Store(false)
 			return j
 		}
 		<-w.wake
-		if j := p.job.Load(); j != last {
+		if ready() {
 			return j
 		}
 	}

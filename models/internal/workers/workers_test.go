@@ -113,3 +113,40 @@ func TestParseSpin(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerWaitsForItsShare checks that a worker passes over a pass
+// without a share for it, parks, and takes the next pass that has one:
+// workers that a smaller GOMAXPROCS leaves out must not spin on every pass.
+func TestWorkerWaitsForItsShare(t *testing.T) {
+	defer SetSpin(SetSpin(0)) // park at once
+	q := &pool{}
+	w := &worker{pool: q, wake: make(chan struct{}, 1)}
+	narrow := &job{n: 3}
+	q.job.Store(narrow)
+	got := make(chan *job, 1)
+	go func() { got <- w.next(5, nil) }()
+	for start := time.Now(); !w.parked.Load(); {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the worker neither took the pass nor parked")
+		}
+		select {
+		case j := <-got:
+			t.Fatalf("worker 5 took a pass of %d shares", j.n)
+		default:
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	wide := &job{n: 8}
+	q.job.Store(wide)
+	if w.parked.CompareAndSwap(true, false) {
+		w.wake <- struct{}{}
+	}
+	select {
+	case j := <-got:
+		if j != wide {
+			t.Fatalf("worker 5 took a pass of %d shares, want the one of 8", j.n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the woken worker did not take the pass of 8 shares")
+	}
+}
