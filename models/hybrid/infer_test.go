@@ -1,7 +1,6 @@
 package hybrid
 
 import (
-	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -9,24 +8,9 @@ import (
 	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/lora"
 	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
-
-var allPolicies = []precision.Policy{precision.FP32Policy, precision.BF16AMP, precision.FP16AMP,
-	{Compute: precision.BF16, PureWeights: true}, {Compute: precision.FP16, PureWeights: true}}
-
-// sameBits reports the first index where a and b differ bit for bit, or -1.
-func sameBits(a, b []float32) int {
-	if len(a) != len(b) {
-		return 0
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return i
-		}
-	}
-	return -1
-}
 
 // gradients returns a copy of every parameter gradient, in Params order
 // (nil for frozen parameters), and whether any is non-zero.
@@ -74,7 +58,7 @@ func TestInferMatchesForward(t *testing.T) {
 		}
 		r := rand.New(rand.NewPCG(11, 12))
 		V := m.VocabSize()
-		for _, pol := range allPolicies {
+		for _, pol := range nntest.Policies {
 			what := pol.String() + map[bool]string{false: "", true: " lora"}[adapted]
 			for _, shape := range [][2]int{{2, 9}, {1, 70}} {
 				B, T := shape[0], shape[1]
@@ -88,7 +72,7 @@ func TestInferMatchesForward(t *testing.T) {
 				}
 				full := append([]float32(nil), m.Forward(pol, x, B, T)...)
 				m.Infer(pol, ids(r, 3*5, V), 3, 5) // another shape in between
-				if i := sameBits(m.Infer(pol, x, B, T), full); i >= 0 {
+				if i := nntest.FirstBitDiff(m.Infer(pol, x, B, T), full); i >= 0 {
 					t.Fatalf("%s %dx%d: Infer differs from Forward at logit %d", what, B, T, i)
 				}
 				pos := append(r.Perm(B * T)[:B*T/2+1], B*T-1, 0, B*T-1) // repeats allowed
@@ -97,7 +81,7 @@ func TestInferMatchesForward(t *testing.T) {
 					t.Fatalf("%s: InferAt: %d logits for %d positions", what, len(at), len(pos))
 				}
 				for k, p := range pos {
-					if i := sameBits(at[k*V:(k+1)*V], full[p*V:(p+1)*V]); i >= 0 {
+					if i := nntest.FirstBitDiff(at[k*V:(k+1)*V], full[p*V:(p+1)*V]); i >= 0 {
 						t.Fatalf("%s %dx%d: InferAt position %d differs from Forward at logit %d", what, B, T, p, i)
 					}
 				}
@@ -110,7 +94,7 @@ func TestInferMatchesForward(t *testing.T) {
 				m.Backward(pol, dl)
 				got, _ := gradients(ps)
 				for k, g := range got {
-					if i := sameBits(g, want[k]); i >= 0 {
+					if i := nntest.FirstBitDiff(g, want[k]); i >= 0 {
 						t.Fatalf("%s %dx%d: after Infer, Backward's %s gradient differs at %d", what, B, T, ps[k].Name, i)
 					}
 				}

@@ -1,27 +1,14 @@
 package rnn
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/ssmlab/ssmlab/models/lora"
 	"github.com/ssmlab/ssmlab/models/nn"
+	"github.com/ssmlab/ssmlab/models/nn/nntest"
 	"github.com/ssmlab/ssmlab/models/precision"
 )
-
-// sameBits reports the first index where a and b differ bit for bit, or -1.
-func sameBits(a, b []float32) int {
-	if len(a) != len(b) {
-		return 0
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return i
-		}
-	}
-	return -1
-}
 
 // gradients returns a copy of every parameter gradient (nil for frozen
 // ones) and whether any is non-zero.
@@ -88,7 +75,7 @@ func TestInferMatchesForward(t *testing.T) {
 				}
 				m.Forward(pol, x, B, T)
 				m.Infer(pol, randIDs(r, 4*3, V), 4, 3) // another shape in between
-				if i := sameBits(m.Infer(pol, x, B, T), full); i >= 0 {
+				if i := nntest.FirstBitDiff(m.Infer(pol, x, B, T), full); i >= 0 {
 					t.Fatalf("%s %dx%d: Infer differs from Forward at logit %d", what, B, T, i)
 				}
 				m.Infer(pol, randIDs(r, B*T, V), B, T) // other tokens, same shape
@@ -96,7 +83,7 @@ func TestInferMatchesForward(t *testing.T) {
 				m.Backward(pol, dl)
 				got, _ := gradients(ps)
 				for k, g := range got {
-					if i := sameBits(g, want[k]); i >= 0 {
+					if i := nntest.FirstBitDiff(g, want[k]); i >= 0 {
 						t.Fatalf("%s %dx%d: after Infer, Backward's %s gradient differs at %d", what, B, T, ps[k].Name, i)
 					}
 				}

@@ -1,31 +1,12 @@
 package transformer
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/ssmlab/ssmlab/models/lora"
 	"github.com/ssmlab/ssmlab/models/nn/nntest"
-	"github.com/ssmlab/ssmlab/models/precision"
 )
-
-var allPolicies = []precision.Policy{fp32, precision.BF16AMP, precision.FP16AMP,
-	{Compute: precision.BF16, PureWeights: true}, {Compute: precision.FP16, PureWeights: true}}
-
-// sameBits reports the first index where a and b differ bit for bit (NaNs
-// of one payload included), or -1.
-func sameBits(a, b []float32) int {
-	if len(a) != len(b) {
-		return 0
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return i
-		}
-	}
-	return -1
-}
 
 // Infer, InferAt and Prefill return Forward's logits bit for bit, for
 // every Transformer variant under every precision policy, with and
@@ -51,7 +32,7 @@ func TestInferMatchesForward(t *testing.T) {
 			}
 			r := rand.New(rand.NewPCG(11, 12))
 			V := m.VocabSize()
-			for _, pol := range allPolicies {
+			for _, pol := range nntest.Policies {
 				for _, shape := range [][2]int{{2, 9}, {1, qBlock + 13}} {
 					B, T := shape[0], shape[1]
 					ids := nntest.RandIDs(r, B*T, V)
@@ -59,7 +40,7 @@ func TestInferMatchesForward(t *testing.T) {
 					what := func(call string) string {
 						return name + " " + pol.String() + map[bool]string{false: "", true: " lora"}[adapted] + ": " + call
 					}
-					if i := sameBits(m.Infer(pol, ids, B, T), full); i >= 0 {
+					if i := nntest.FirstBitDiff(m.Infer(pol, ids, B, T), full); i >= 0 {
 						t.Fatalf("%s differs from Forward at logit %d", what("Infer"), i)
 					}
 					pos := r.Perm(B * T)[:B*T/2+1]
@@ -68,7 +49,7 @@ func TestInferMatchesForward(t *testing.T) {
 						t.Fatalf("%s: %d logits for %d positions", what("InferAt"), len(at), len(pos))
 					}
 					for k, p := range pos {
-						if i := sameBits(at[k*V:(k+1)*V], full[p*V:(p+1)*V]); i >= 0 {
+						if i := nntest.FirstBitDiff(at[k*V:(k+1)*V], full[p*V:(p+1)*V]); i >= 0 {
 							t.Fatalf("%s: position %d differs from Forward at logit %d", what("InferAt"), p, i)
 						}
 					}
@@ -78,7 +59,7 @@ func TestInferMatchesForward(t *testing.T) {
 					}
 					for b := 0; b < B; b++ {
 						p := b*T + T - 1
-						if i := sameBits(last[b*V:(b+1)*V], full[p*V:(p+1)*V]); i >= 0 {
+						if i := nntest.FirstBitDiff(last[b*V:(b+1)*V], full[p*V:(p+1)*V]); i >= 0 {
 							t.Fatalf("%s: sequence %d's last logits differ from Forward at %d", what("Prefill"), b, i)
 						}
 					}
@@ -135,14 +116,14 @@ func TestInferAtLargeMatchesForward(t *testing.T) {
 	B, T, V := 2, 211, 5003
 	ids := nntest.RandIDs(r, B*T, V)
 	full := append([]float32(nil), m.Forward(fp32, ids, B, T)...)
-	if i := sameBits(m.Infer(fp32, ids, B, T), full); i >= 0 {
+	if i := nntest.FirstBitDiff(m.Infer(fp32, ids, B, T), full); i >= 0 {
 		t.Fatalf("Infer differs from Forward at logit %d", i)
 	}
 	for _, n := range []int{1, 3, 7, 13, 40} {
 		pos := r.Perm(B * T)[:n]
 		at := m.InferAt(fp32, ids, B, T, pos)
 		for k, p := range pos {
-			if i := sameBits(at[k*V:(k+1)*V], full[p*V:(p+1)*V]); i >= 0 {
+			if i := nntest.FirstBitDiff(at[k*V:(k+1)*V], full[p*V:(p+1)*V]); i >= 0 {
 				t.Fatalf("InferAt of %d positions: position %d differs from Forward at logit %d", n, p, i)
 			}
 		}
@@ -150,7 +131,7 @@ func TestInferAtLargeMatchesForward(t *testing.T) {
 	last, _ := m.Prefill(fp32, ids, B, T)
 	for b := 0; b < B; b++ {
 		p := b*T + T - 1
-		if i := sameBits(last[b*V:(b+1)*V], full[p*V:(p+1)*V]); i >= 0 {
+		if i := nntest.FirstBitDiff(last[b*V:(b+1)*V], full[p*V:(p+1)*V]); i >= 0 {
 			t.Fatalf("Prefill: sequence %d's last logits differ from Forward at %d", b, i)
 		}
 	}
