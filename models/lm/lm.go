@@ -125,3 +125,14 @@ func Loss(m Model, pol precision.Policy, ids, targets []int, B, T int, backward 
 }
 
 var dlogitsBufs scratch.List[[]float32]
+
+// LastPositions returns the index of the last position of each of B
+// sequences of T tokens (b·T + T − 1): the rows whose logits predict the
+// token after each prompt.
+func LastPositions(B, T int) []int {
+	pos := make([]int, B)
+	for b := range pos {
+		pos[b] = b*T + T - 1
+	}
+	return pos
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -98,11 +99,7 @@ func (m *Model) InferAt(pol precision.Policy, ids []int, B, T int, pos []int) []
 // token (the model's until the next pass), and the state from which Step
 // or Continue continues them.
 func (m *Model) Prefill(pol precision.Policy, ids []int, B, T int) ([]float32, *State) {
-	pos := make([]int, B)
-	for b := range pos {
-		pos[b] = b*T + T - 1
-	}
-	return m.infer(pol, ids, B, T, nil, pos, true)
+	return m.infer(pol, ids, B, T, nil, lm.LastPositions(B, T), true)
 }
 
 // Continue runs B sequences of T tokens from the state from (B sequences)

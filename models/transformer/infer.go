@@ -3,6 +3,7 @@ package transformer
 import (
 	"fmt"
 
+	"github.com/ssmlab/ssmlab/models/lm"
 	"github.com/ssmlab/ssmlab/models/nn"
 	"github.com/ssmlab/ssmlab/models/precision"
 	"github.com/ssmlab/ssmlab/models/tensor"
@@ -55,16 +56,6 @@ func (f *inferBufs) head(pol precision.Policy, norm func(y, mean, rstd, x []floa
 	return f.logits
 }
 
-// lastPositions are the indices of the last position of each of B
-// sequences of T tokens.
-func lastPositions(B, T int) []int {
-	pos := make([]int, B)
-	for b := range pos {
-		pos[b] = b*T + T - 1
-	}
-	return pos
-}
-
 // checkIDs panics if ids is not B·T tokens (a programmer error, as in Forward).
 func checkIDs(ids []int, B, T int) {
 	if B <= 0 || T <= 0 || len(ids) != B*T {
@@ -93,7 +84,7 @@ func (m *GPTNeoX) InferAt(pol precision.Policy, ids []int, B, T int, pos []int) 
 func (m *GPTNeoX) Prefill(pol precision.Policy, ids []int, B, T int) ([]float32, *Cache) {
 	checkIDs(ids, B, T)
 	c := m.NewCache(B)
-	return m.infer(pol, ids, B, T, c, lastPositions(B, T)), c
+	return m.infer(pol, ids, B, T, c, lm.LastPositions(B, T)), c
 }
 
 // Step feeds the next n = len(ids)/B tokens of each sequence (ids (B, n)
@@ -134,7 +125,7 @@ func (m *Llama) InferAt(pol precision.Policy, ids []int, B, T int, pos []int) []
 func (m *Llama) Prefill(pol precision.Policy, ids []int, B, T int) ([]float32, *Cache) {
 	checkIDs(ids, B, T)
 	c := m.NewCache(B)
-	return m.infer(pol, ids, B, T, c, lastPositions(B, T)), c
+	return m.infer(pol, ids, B, T, c, lm.LastPositions(B, T)), c
 }
 
 // Step feeds the next n = len(ids)/B tokens of each sequence (ids (B, n)
