@@ -9,9 +9,9 @@ import (
 
 // Parallel splits [0, n) into at most GOMAXPROCS contiguous chunks of at
 // least grain items and runs fn on each concurrently, on the workers of
-// models/internal/workers (which stay awake between passes). Each index is handled
-// by exactly one call, so kernels that write disjoint outputs per index stay
-// deterministic whatever the scheduling.
+// models/internal/workers (which stay awake between passes). Each index
+// is handled by exactly one call, so kernels that write disjoint outputs
+// per index stay deterministic whatever the scheduling.
 func Parallel(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return

@@ -149,9 +149,8 @@ func grow(buf []float32, n int) []float32 {
 
 // forEach runs fn(i) for i in [0, items) on up to g.workers goroutines
 // (models/internal/workers' pool) that take items in turn from a shared
-// counter. Which goroutine runs an
-// item does not matter: items write disjoint parts of their output and
-// compute them the same way.
+// counter. Which goroutine runs an item does not matter: items write
+// disjoint parts of their output and compute them the same way.
 func (g *gemm) forEach(items int, fn func(i int, buf *buffers)) {
 	var next atomic.Int64
 	workers.Run(min(g.workers, items), func(int) {
