@@ -19,6 +19,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/internal/membudget"
 	"github.com/ssmlab/ssmlab/internal/suggest"
+	"github.com/ssmlab/ssmlab/models/tensor"
 )
 
 // Command is one subcommand.
@@ -84,6 +85,10 @@ func run(args []string, out, errw io.Writer) (code int) {
 		}
 	}()
 	membudget.LimitGC()
+	if err := tensor.CheckEnv(); err != nil {
+		fmt.Fprintf(errw, "%s: %v\n", name, err)
+		return 2
+	}
 	if len(args) == 0 {
 		printUsage(errw)
 		return 2

@@ -90,3 +90,26 @@ func TestCommandGroupsAndSuggestions(t *testing.T) {
 		t.Errorf("ssmlab data catt: %d %q", code, errs)
 	}
 }
+
+// A kernel setting in the environment that the kernels do not take stops
+// every command in one line, before it runs (else a measurement would
+// silently run the default).
+func TestBadKernelEnvRefused(t *testing.T) {
+	for _, c := range []struct{ env, val, want string }{
+		{"SSMLAB_SPIN_US", "2ms", "SSMLAB_SPIN_US=\"2ms\" is not a whole number of microseconds"},
+		{"SSMLAB_SPIN_US", "-1", "SSMLAB_SPIN_US=\"-1\""},
+		{"SSMLAB_SGEMM", "avx9", "SSMLAB_SGEMM=\"avx9\" names no GEMM kernel"},
+	} {
+		t.Run(c.env+"="+c.val, func(t *testing.T) {
+			t.Setenv(c.env, c.val)
+			code, out, errs := runCLI(t, "version")
+			if code != 2 || out != "" || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+				t.Fatalf("code %d, stdout %q, stderr %q; want exit 2 and one line with %q", code, out, errs, c.want)
+			}
+		})
+	}
+	t.Setenv("SSMLAB_SPIN_US", "0")
+	if code, _, errs := runCLI(t, "version"); code != 0 {
+		t.Fatalf("SSMLAB_SPIN_US=0: exit %d, %q", code, errs)
+	}
+}

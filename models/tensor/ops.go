@@ -7,6 +7,7 @@ import (
 
 	"github.com/ssmlab/ssmlab/models/internal/kern"
 	"github.com/ssmlab/ssmlab/models/internal/workers"
+	"github.com/ssmlab/ssmlab/models/tensor/internal/sgemm"
 )
 
 func sameLen(op string, n int, xs ...[]float32) {
@@ -189,4 +190,23 @@ func Kernels() string {
 		d += "; workers spin " + workers.Spin().String()
 	}
 	return d
+}
+
+// CheckEnv reports an environment variable of this package's kernels set
+// to a value they do not take: SSMLAB_SGEMM (avx512, avx2 or generic, and
+// one this CPU runs) or SSMLAB_SPIN_US (a whole number of microseconds).
+// The kernels then run their defaults; commands refuse to start instead,
+// so that a typo does not go unnoticed in a measurement.
+func CheckEnv() error {
+	if s := os.Getenv("SSMLAB_SGEMM"); s != "" {
+		if _, ok := sgemm.Select(s); !ok {
+			return fmt.Errorf("SSMLAB_SGEMM=%q names no GEMM kernel this CPU runs (avx512, avx2 or generic)", s)
+		}
+	}
+	if s := os.Getenv("SSMLAB_SPIN_US"); s != "" {
+		if _, ok := workers.ParseSpin(s); !ok {
+			return fmt.Errorf("SSMLAB_SPIN_US=%q is not a whole number of microseconds (0 parks idle worker threads at once)", s)
+		}
+	}
+	return nil
 }

@@ -31,7 +31,7 @@ import (
 var spin atomic.Int64
 
 func init() {
-	d, ok := parseSpin(os.Getenv("SSMLAB_SPIN_US"))
+	d, ok := ParseSpin(os.Getenv("SSMLAB_SPIN_US"))
 	spin.Store(int64(d))
 	SpinEnvOK = ok
 }
@@ -49,9 +49,9 @@ var SpinEnvOK = true
 // defaultSpin is Spin() when SSMLAB_SPIN_US is unset or not a number.
 const defaultSpin = 200 * time.Microsecond
 
-// parseSpin reads SSMLAB_SPIN_US: "" is the default, else a non-negative
+// ParseSpin reads SSMLAB_SPIN_US: "" is the default, else a non-negative
 // number of microseconds; anything else is the default and false.
-func parseSpin(s string) (time.Duration, bool) {
+func ParseSpin(s string) (time.Duration, bool) {
 	if s == "" {
 		return defaultSpin, true
 	}

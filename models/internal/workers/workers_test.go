@@ -108,8 +108,8 @@ func TestParseSpin(t *testing.T) {
 		{"-5", defaultSpin, false},
 		{"2ms", defaultSpin, false},
 	} {
-		if got, ok := parseSpin(c.in); got != c.want || ok != c.ok {
-			t.Errorf("parseSpin(%q) = %v, %v; want %v, %v", c.in, got, ok, c.want, c.ok)
+		if got, ok := ParseSpin(c.in); got != c.want || ok != c.ok {
+			t.Errorf("ParseSpin(%q) = %v, %v; want %v, %v", c.in, got, ok, c.want, c.ok)
 		}
 	}
 }
